@@ -1,0 +1,132 @@
+package jsc
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// benchVM runs f b.N times inside one task on a VM prepared by setup.
+func benchVM(b *testing.B, setup string, f func(c *Context, fn Value) error) {
+	vm := newVM(b, Options{})
+	err := vm.Run(func(c *Context) error {
+		g := c.Global()
+		g.Set("echo", c.Function("echo", func(call *Call) (Value, error) { return call.Arg(0), nil }))
+		g.Set("echoString", c.Function("echoString", func(call *Call) (Value, error) {
+			return call.Ctx.String(call.Arg(0).String()), nil
+		}))
+		g.Set("echoBytes", c.Function("echoBytes", func(call *Call) (Value, error) {
+			in, _ := call.Arg(0).BytesView()
+			return call.Ctx.Bytes(in)
+		}))
+		fn, err := c.Eval(setup, "bench.js")
+		if err != nil {
+			return err
+		}
+		// Kept, because the loops below release their scope as they go.
+		h := fn.Keep()
+		defer h.Release()
+		b.ResetTimer()
+		return f(c, h.Value())
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+}
+
+// Go calls JavaScript, which calls back into Go, b.N times.
+func BenchmarkEmptyCallRoundTrip(b *testing.B) {
+	benchVM(b, "(function(){ return echo(1) })", func(c *Context, fn Value) error {
+		for i := 0; i < b.N; i++ {
+			if _, err := fn.Call(c.Undefined()); err != nil {
+				return err
+			}
+			if i%1024 == 0 {
+				c.vm.releaseScope(0)
+			}
+		}
+		return nil
+	})
+}
+
+// JavaScript calls Go with no arguments crossing: the host-call cost alone.
+func BenchmarkHostCallFromJS(b *testing.B) {
+	benchVM(b, "(function(n){ for (let i = 0; i < n; i++) echo(i) })", func(c *Context, fn Value) error {
+		_, err := fn.Call(c.Undefined(), c.Number(float64(b.N)))
+		return err
+	})
+}
+
+func BenchmarkStringRoundTrip(b *testing.B) {
+	s := strings.Repeat("hello, world ", 8) // ~100 bytes
+	b.SetBytes(int64(len(s)))
+	benchVM(b, "(function(s){ return echoString(s) })", func(c *Context, fn Value) error {
+		for i := 0; i < b.N; i++ {
+			v, err := fn.Call(c.Undefined(), c.String(s))
+			if err != nil {
+				return err
+			}
+			if len(v.String()) != len(s) {
+				return fmt.Errorf("bad length")
+			}
+			if i%1024 == 0 {
+				c.vm.releaseScope(0)
+			}
+		}
+		return nil
+	})
+}
+
+func BenchmarkBuffer64KRoundTrip(b *testing.B) {
+	buf := make([]byte, 64<<10)
+	b.SetBytes(int64(len(buf)))
+	benchVM(b, "(function(u8){ return echoBytes(u8) })", func(c *Context, fn Value) error {
+		for i := 0; i < b.N; i++ {
+			in, err := c.Bytes(buf)
+			if err != nil {
+				return err
+			}
+			out, err := fn.Call(c.Undefined(), in)
+			if err != nil {
+				return err
+			}
+			if got, _ := out.BytesView(); len(got) != len(buf) {
+				return fmt.Errorf("bad length %d", len(got))
+			}
+			if i%256 == 0 {
+				c.vm.releaseScope(0)
+			}
+		}
+		return nil
+	})
+}
+
+// A 200 KB script: many small functions and object literals, as a bundled
+// worker with its dependencies looks.
+func bundle200K() string {
+	var sb strings.Builder
+	for i := 0; sb.Len() < 200<<10; i++ {
+		fmt.Fprintf(&sb, "function f%d(a, b) { const o = { id: %d, name: 'item%d', tags: ['x', 'y'] }; return a ? o.id + b : o.name.length; }\n", i, i, i)
+	}
+	sb.WriteString("var __outpost_entry = { default: { fetch() { return f1(1, 2) } } };\n")
+	return sb.String()
+}
+
+func BenchmarkNewVMAndEval200KB(b *testing.B) {
+	src := bundle200K()
+	b.SetBytes(int64(len(src)))
+	for i := 0; i < b.N; i++ {
+		vm, err := New(Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		err = vm.Run(func(c *Context) error {
+			_, err := c.Eval(src, "worker.js")
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		vm.Close()
+	}
+}

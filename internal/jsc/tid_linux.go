@@ -1,0 +1,5 @@
+package jsc
+
+import "syscall"
+
+func gettid() int { return syscall.Gettid() }

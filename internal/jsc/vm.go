@@ -1,0 +1,331 @@
+package jsc
+
+/*
+#include <stdlib.h>
+#include <JavaScriptCore/JavaScript.h>
+typedef bool (*JSShouldTerminateCallback)(JSContextRef ctx, void* context);
+void outpost_set_time_limit(JSContextGroupRef group, double seconds, int* flag);
+JSClassRef outpost_host_class(void);
+JS_EXPORT void JSContextGroupClearExecutionTimeLimit(JSContextGroupRef group);
+JS_EXPORT void JSGlobalContextSetUnhandledRejectionCallback(JSGlobalContextRef ctx, JSObjectRef function, JSValueRef* exception);
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+)
+
+// ErrClosed is returned when work is handed to a VM that has been closed.
+var ErrClosed = errors.New("jsc: VM is closed")
+
+// Options configure a VM.
+type Options struct {
+	// TimeLimit stops any single entry into JavaScript (a script
+	// evaluation, a call from Go) that runs longer than this. Zero means no
+	// limit. A VM whose script was stopped reports Terminated() and should
+	// be discarded.
+	TimeLimit time.Duration
+	// OnUnhandledRejection is called on the VM's thread when a promise is
+	// rejected and no handler was attached by the end of the microtask
+	// checkpoint.
+	OnUnhandledRejection func(c *Context, reason Value)
+	// QueueSize is the capacity of the task queue (default 1024); Enqueue
+	// blocks while it is full.
+	QueueSize int
+}
+
+// VM is one JavaScriptCore context group with one global context, owned by
+// one goroutine pinned to one OS thread.
+type VM struct {
+	tasks     chan func()
+	closing   chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+	closed    atomic.Bool
+	pending   atomic.Int64
+
+	// Only touched on the VM's thread.
+	group      C.JSContextGroupRef
+	gctx       C.JSGlobalContextRef
+	ctx        *Context
+	flag       *C.int // set by the watchdog when it stops a script
+	terminated atomic.Bool
+	thenHelper *Handle
+	thens      map[int64]thenCallbacks
+	thenSeq    int64
+	scope      []C.JSValueRef
+	opts       Options
+	threadID   atomic.Int64
+
+	releaseMu sync.Mutex
+	toRelease []*Handle
+}
+
+// releaseLater queues a handle to be released on the VM's thread; it may be
+// called from any goroutine (finalizers).
+func (vm *VM) releaseLater(h *Handle) {
+	if vm.closed.Load() {
+		return
+	}
+	vm.releaseMu.Lock()
+	vm.toRelease = append(vm.toRelease, h)
+	vm.releaseMu.Unlock()
+}
+
+func (vm *VM) drainReleases() {
+	vm.releaseMu.Lock()
+	list := vm.toRelease
+	vm.toRelease = nil
+	vm.releaseMu.Unlock()
+	for _, h := range list {
+		h.Release()
+	}
+}
+
+var initOnce sync.Once
+
+// configure sets the engine options that keep JavaScriptCore and the Go
+// runtime compatible. They are read once, when the first VM is made.
+func configure() {
+	initOnce.Do(func() {
+		setEnvDefault("JSC_useConcurrentGC", "false")
+		setEnvDefault("JSC_usePollingTraps", "true")
+		setEnvDefault("JSC_useWasmFaultSignalHandler", "false")
+		releaseSignalForEngine()
+		beforeSignals := snapshotSignals()
+		// Creating and releasing one group initialises JavaScriptCore
+		// (options, signal handlers) so that the audit below sees them.
+		g := C.JSContextGroupCreate()
+		gc := C.JSGlobalContextCreateInGroup(g, nil)
+		C.outpost_host_class()
+		C.JSGlobalContextRelease(gc)
+		C.JSContextGroupRelease(g)
+		auditSignals(beforeSignals)
+	})
+}
+
+// New starts a VM on its own locked OS thread.
+func New(opts Options) (*VM, error) {
+	if opts.QueueSize <= 0 {
+		opts.QueueSize = 1024
+	}
+	vm := &VM{
+		tasks:   make(chan func(), opts.QueueSize),
+		closing: make(chan struct{}),
+		done:    make(chan struct{}),
+		opts:    opts,
+	}
+	started := make(chan error, 1)
+	go vm.loop(started)
+	if err := <-started; err != nil {
+		return nil, err
+	}
+	return vm, nil
+}
+
+func (vm *VM) loop(started chan<- error) {
+	runtime.LockOSThread()
+	// The thread is never unlocked: JavaScriptCore registered it with the
+	// VM, so it exits with the goroutine rather than being reused by Go.
+	defer close(vm.done)
+	configure()
+	vm.threadID.Store(int64(gettid()))
+	vm.group = C.JSContextGroupCreate()
+	vm.gctx = C.JSGlobalContextCreateInGroup(vm.group, nil)
+	vm.ctx = &Context{vm: vm, ref: C.JSContextRef(vm.gctx)}
+	vm.flag = (*C.int)(C.malloc(C.size_t(unsafe.Sizeof(C.int(0)))))
+	*vm.flag = 0
+	if vm.opts.TimeLimit > 0 {
+		C.outpost_set_time_limit(vm.group, C.double(vm.opts.TimeLimit.Seconds()), vm.flag)
+	}
+	if vm.opts.OnUnhandledRejection != nil {
+		vm.installRejectionHook()
+	}
+	started <- nil
+
+	for {
+		select {
+		case f := <-vm.tasks:
+			vm.runTask(f)
+		case <-vm.closing:
+			// Drain what was queued before Close so no enqueued callback
+			// is silently lost, then tear down.
+			for {
+				select {
+				case f := <-vm.tasks:
+					vm.runTask(f)
+				default:
+					vm.teardown()
+					return
+				}
+			}
+		}
+	}
+}
+
+func (vm *VM) runTask(f func()) {
+	mark := len(vm.scope)
+	f()
+	vm.releaseScope(mark)
+	vm.drainReleases()
+}
+
+func (vm *VM) teardown() {
+	vm.releaseScope(0)
+	vm.drainReleases()
+	if vm.thenHelper != nil {
+		vm.thenHelper.Release()
+	}
+	if vm.opts.TimeLimit > 0 {
+		C.JSContextGroupClearExecutionTimeLimit(vm.group)
+	}
+	C.JSGlobalContextRelease(vm.gctx)
+	C.JSContextGroupRelease(vm.group)
+	C.free(unsafe.Pointer(vm.flag))
+	vm.flag = nil
+}
+
+func (vm *VM) installRejectionHook() {
+	c := vm.ctx
+	fn := c.Function("unhandledRejection", func(call *Call) (Value, error) {
+		vm.opts.OnUnhandledRejection(call.Ctx, call.Arg(1))
+		return call.Ctx.Undefined(), nil
+	})
+	var exc C.JSValueRef
+	C.JSGlobalContextSetUnhandledRejectionCallback(vm.gctx, C.JSObjectRef(fn.ref), &exc)
+}
+
+// Enqueue hands f to the VM's thread. It returns ErrClosed if the VM is
+// closed. f runs with a fresh value scope: Values it creates stay alive
+// until it returns.
+func (vm *VM) Enqueue(f func(c *Context)) error {
+	if vm.closed.Load() {
+		return ErrClosed
+	}
+	task := func() { f(vm.ctx) }
+	select {
+	case vm.tasks <- task:
+		return nil
+	case <-vm.closing:
+		return ErrClosed
+	}
+}
+
+// Run runs f on the VM's thread and waits for it.
+func (vm *VM) Run(f func(c *Context) error) error {
+	if vm.OnThread() {
+		return f(vm.ctx)
+	}
+	errc := make(chan error, 1)
+	if err := vm.Enqueue(func(c *Context) { errc <- f(c) }); err != nil {
+		return err
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-vm.done:
+		select {
+		case err := <-errc:
+			return err
+		default:
+			return ErrClosed
+		}
+	}
+}
+
+// RegisterCallback reserves a place on the event loop for asynchronous Go
+// work (the k6 event-loop contract): it must be called on the VM's thread,
+// and the returned enqueue function must be called exactly once, from any
+// goroutine, with the code to run on the VM's thread when the work is done.
+// Pending reports how many are outstanding.
+func (vm *VM) RegisterCallback() func(func(c *Context)) {
+	vm.pending.Add(1)
+	var called atomic.Bool
+	return func(f func(c *Context)) {
+		if !called.CompareAndSwap(false, true) {
+			panic("jsc: RegisterCallback's enqueue called twice")
+		}
+		err := vm.Enqueue(func(c *Context) {
+			vm.pending.Add(-1)
+			f(c)
+		})
+		if err != nil {
+			vm.pending.Add(-1)
+		}
+	}
+}
+
+// Pending is the number of registered callbacks not yet run.
+func (vm *VM) Pending() int { return int(vm.pending.Load()) }
+
+// Close stops the VM after the tasks already queued have run, and waits
+// for its thread to finish. It is safe to call more than once and from the
+// VM's own thread (then it does not wait).
+func (vm *VM) Close() {
+	vm.closeOnce.Do(func() {
+		vm.closed.Store(true)
+		close(vm.closing)
+	})
+	if !vm.OnThread() {
+		<-vm.done
+	}
+}
+
+// Done is closed when the VM's thread has finished.
+func (vm *VM) Done() <-chan struct{} { return vm.done }
+
+// Terminated reports whether a script in this VM was stopped by the time
+// limit. Such a VM should be thrown away, not reused.
+func (vm *VM) Terminated() bool { return vm.terminated.Load() }
+
+// OnThread reports whether the caller runs on the VM's own thread.
+func (vm *VM) OnThread() bool {
+	id := vm.threadID.Load()
+	return id != 0 && int64(gettid()) == id
+}
+
+// SetTimeLimit changes the per-entry execution time limit. Call it on the
+// VM's thread, between entries.
+func (c *Context) SetTimeLimit(d time.Duration) {
+	vm := c.vm
+	vm.opts.TimeLimit = d
+	if d > 0 {
+		C.outpost_set_time_limit(vm.group, C.double(d.Seconds()), vm.flag)
+	} else {
+		C.JSContextGroupClearExecutionTimeLimit(vm.group)
+	}
+}
+
+// track keeps a value alive (protected) until the current task or host
+// call returns: Go's stacks are invisible to JavaScriptCore's conservative
+// garbage collector, so a value held only by Go would otherwise be
+// collectable at the next allocation.
+func (vm *VM) track(ref C.JSValueRef) {
+	if ref == nil {
+		return
+	}
+	C.JSValueProtect(C.JSContextRef(vm.gctx), ref)
+	vm.scope = append(vm.scope, ref)
+}
+
+func (vm *VM) releaseScope(mark int) {
+	ctx := C.JSContextRef(vm.gctx)
+	for i := len(vm.scope) - 1; i >= mark; i-- {
+		C.JSValueUnprotect(ctx, vm.scope[i])
+		vm.scope[i] = nil
+	}
+	vm.scope = vm.scope[:mark]
+}
+
+// TerminatedError is returned when the execution time limit stopped a script.
+type TerminatedError struct{ Limit time.Duration }
+
+func (e *TerminatedError) Error() string {
+	return fmt.Sprintf("script exceeded its time limit (%s) and was stopped", e.Limit)
+}
