@@ -186,12 +186,12 @@ func TestBytesNoCopy(t *testing.T) {
 		}
 		// Views with offsets, ArrayBuffers and DataViews.
 		for src, want := range map[string]string{
-			"new Uint8Array([5,6,7,8]).subarray(1, 3)":                 "\x06\x07",
-			"new Uint8Array([1,2,3]).buffer":                           "\x01\x02\x03",
-			"new DataView(new Uint8Array([1,2,3,4]).buffer, 2)":        "\x03\x04",
-			"new Uint16Array([0x4241])":                                "AB",
-			"new TextEncoderLike('hi')":                                "",
-			"new Uint8Array(0)":                                        "",
+			"new Uint8Array([5,6,7,8]).subarray(1, 3)":                     "\x06\x07",
+			"new Uint8Array([1,2,3]).buffer":                               "\x01\x02\x03",
+			"new DataView(new Uint8Array([1,2,3,4]).buffer, 2)":            "\x03\x04",
+			"new Uint16Array([0x4241])":                                    "AB",
+			"new TextEncoderLike('hi')":                                    "",
+			"new Uint8Array(0)":                                            "",
 			"new Uint32Array(new Uint8Array([1,0,0,0,2,0,0,0]).buffer, 4)": "\x02\x00\x00\x00",
 		} {
 			if strings.Contains(src, "TextEncoderLike") {

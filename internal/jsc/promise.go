@@ -76,39 +76,84 @@ const (
 // VM's thread, during a later microtask checkpoint.
 func (v Value) Then(onFulfilled func(Value), onRejected func(Value)) error {
 	c := v.c
-	vm := c.vm
-	if vm.thenHelper == nil {
-		// One JavaScript helper and one host function per VM, so that
-		// attaching callbacks allocates no functions.
-		settle := c.Function("settle", func(call *Call) (Value, error) {
-			id := call.Arg(0).Int()
-			cb := vm.thens[id]
-			delete(vm.thens, id)
-			if call.Arg(1).Bool() {
-				cb.rejected(call.Arg(2))
-			} else {
-				cb.fulfilled(call.Arg(2))
-			}
-			return call.Ctx.Undefined(), nil
-		})
-		mk, err := c.Eval("(function(settle){ return function(p, id){ Promise.resolve(p).then(function(v){ settle(id, false, v) }, function(e){ settle(id, true, e) }) } })", "outpost:internal/then.js")
-		if err != nil {
-			return err
-		}
-		helper, err := mk.Call(c.Undefined(), settle)
-		if err != nil {
-			return err
-		}
-		vm.thenHelper = helper.Keep()
-		vm.thens = map[int64]thenCallbacks{}
-	}
-	vm.thenSeq++
-	id := vm.thenSeq
-	vm.thens[id] = thenCallbacks{onFulfilled, onRejected}
-	if _, err := vm.thenHelper.Value().Call(c.Undefined(), v, c.Number(float64(id))); err != nil {
-		delete(vm.thens, id)
+	if err := c.vm.initThen(c); err != nil {
 		return err
 	}
+	id := c.vm.addThen(onFulfilled, onRejected)
+	if _, err := c.vm.thenHelper.Value().Call(c.Undefined(), v, c.Number(float64(id))); err != nil {
+		delete(c.vm.thens, id)
+		return err
+	}
+	return nil
+}
+
+// CallThen calls fn(args...) with this and attaches the callbacks to its
+// result within the same entry into JavaScript, so that a promise the call
+// rejects at once is never reported as unhandled. A synchronous throw goes
+// to onRejected as well.
+func (v Value) CallThen(this Value, args []Value, onFulfilled func(Value), onRejected func(Value)) error {
+	c := v.c
+	if err := c.vm.initThen(c); err != nil {
+		return err
+	}
+	id := c.vm.addThen(onFulfilled, onRejected)
+	argv, err := c.Array(args...)
+	if err != nil {
+		delete(c.vm.thens, id)
+		return err
+	}
+	if _, err := c.vm.callThenHelper.Value().Call(c.Undefined(), v, this, argv, c.Number(float64(id))); err != nil {
+		delete(c.vm.thens, id)
+		return err
+	}
+	return nil
+}
+
+func (vm *VM) addThen(onFulfilled, onRejected func(Value)) int64 {
+	vm.thenSeq++
+	vm.thens[vm.thenSeq] = thenCallbacks{onFulfilled, onRejected}
+	return vm.thenSeq
+}
+
+// initThen makes the JavaScript helpers behind Then and CallThen: one host
+// function per VM, so that attaching callbacks allocates no functions.
+func (vm *VM) initThen(c *Context) error {
+	if vm.thenHelper != nil {
+		return nil
+	}
+	settle := c.Function("settle", func(call *Call) (Value, error) {
+		id := call.Arg(0).Int()
+		cb, ok := vm.thens[id]
+		if !ok {
+			return call.Ctx.Undefined(), nil
+		}
+		delete(vm.thens, id)
+		if call.Arg(1).Bool() {
+			cb.rejected(call.Arg(2))
+		} else {
+			cb.fulfilled(call.Arg(2))
+		}
+		return call.Ctx.Undefined(), nil
+	})
+	mk, err := c.Eval(`(function(settle){
+		function then(p, id) { Promise.resolve(p).then(function(v){ settle(id, false, v) }, function(e){ settle(id, true, e) }) }
+		function callThen(f, self, args, id) {
+			var p;
+			try { p = f.apply(self, args) } catch (e) { settle(id, true, e); return }
+			then(p, id);
+		}
+		return [then, callThen];
+	})`, "outpost:internal/then.js")
+	if err != nil {
+		return err
+	}
+	pair, err := mk.Call(c.Undefined(), settle)
+	if err != nil {
+		return err
+	}
+	vm.thenHelper = pair.Index(0).Keep()
+	vm.callThenHelper = pair.Index(1).Keep()
+	vm.thens = map[int64]thenCallbacks{}
 	return nil
 }
 

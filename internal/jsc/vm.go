@@ -51,17 +51,18 @@ type VM struct {
 	pending   atomic.Int64
 
 	// Only touched on the VM's thread.
-	group      C.JSContextGroupRef
-	gctx       C.JSGlobalContextRef
-	ctx        *Context
-	flag       *C.int // set by the watchdog when it stops a script
-	terminated atomic.Bool
-	thenHelper *Handle
-	thens      map[int64]thenCallbacks
-	thenSeq    int64
-	scope      []C.JSValueRef
-	opts       Options
-	threadID   atomic.Int64
+	group          C.JSContextGroupRef
+	gctx           C.JSGlobalContextRef
+	ctx            *Context
+	flag           *C.int // set by the watchdog when it stops a script
+	terminated     atomic.Bool
+	thenHelper     *Handle
+	callThenHelper *Handle
+	thens          map[int64]thenCallbacks
+	thenSeq        int64
+	scope          []C.JSValueRef
+	opts           Options
+	threadID       atomic.Int64
 
 	releaseMu sync.Mutex
 	toRelease []*Handle
@@ -181,6 +182,7 @@ func (vm *VM) teardown() {
 	vm.drainReleases()
 	if vm.thenHelper != nil {
 		vm.thenHelper.Release()
+		vm.callThenHelper.Release()
 	}
 	if vm.opts.TimeLimit > 0 {
 		C.JSContextGroupClearExecutionTimeLimit(vm.group)

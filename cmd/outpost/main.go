@@ -1,0 +1,93 @@
+// Command outpost runs Cloudflare Workers projects on your own machines.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "0.1.0-dev"
+
+const usage = `Outpost runs Cloudflare Workers projects on your own machines.
+
+Usage:
+  outpost dev [DIR] [flags]      run a project locally, reloading on save
+  outpost kv ...                 read and write KV namespaces (outpost kv --help)
+  outpost cache purge ...        purge the Cache API of a running dev server
+  outpost cron trigger ...       fire a scheduled event on a running dev server
+  outpost version                print the version
+
+Run 'outpost COMMAND --help' for a command's flags.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// errUsage marks an error whose message already says how to call the command.
+var errUsage = errors.New("usage")
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "dev":
+		err = runDev(args[1:], stdout, stderr)
+	case "kv":
+		err = runKV(args[1:], stdin, stdout, stderr)
+	case "cache":
+		err = runCache(args[1:], stdout, stderr)
+	case "cron":
+		err = runCron(args[1:], stdout, stderr)
+	case "version", "--version", "-v":
+		fmt.Fprintf(stdout, "outpost %s\n", version)
+		return 0
+	case "help", "--help", "-h":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "outpost: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if err == nil {
+		return 0
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if errors.Is(err, errUsage) {
+		return 2
+	}
+	fmt.Fprintf(stderr, "✘ [ERROR] %s\n", strings.TrimSpace(err.Error()))
+	return 1
+}
+
+// parseInterspersed parses flags that may come before or after positional
+// arguments (outpost dev ./app --port 9000).
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+// multiFlag collects a repeatable flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }

@@ -1,0 +1,6 @@
+export default {
+	fetch(): Response {
+		const x = ;
+		return new Response("never");
+	},
+};

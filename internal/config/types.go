@@ -1,0 +1,158 @@
+package config
+
+// Config is a wrangler project's configuration with the selected environment
+// applied: what Outpost needs to bundle and run one worker.
+type Config struct {
+	Path string // the configuration file that was loaded (absolute)
+	Dir  string // the project directory: the directory holding Path
+
+	Name string
+	// Main is the entry module, resolved to an absolute path that exists.
+	Main string
+
+	CompatibilityDate  string
+	CompatibilityFlags []string
+
+	// Vars holds [vars]: strings, or any JSON value (numbers, booleans,
+	// arrays, objects) as wrangler allows. Integers are int64, other numbers
+	// float64, objects map[string]any, arrays []any.
+	Vars map[string]any
+	// Secrets come from .dev.vars (or .dev.vars.<env>) when present, else from
+	// .env, .env.local, .env.<env>, .env.<env>.local; wrangler's rules.
+	Secrets map[string]string
+	// SecretsFiles are the files Secrets were read from, in the order
+	// applied (absolute; empty when none exist). SecretsFile is the first.
+	SecretsFiles []string
+	SecretsFile  string
+
+	KVNamespaces []KVNamespace
+	Services     []ServiceBinding
+	// Crons is [triggers] crons, as written.
+	Crons  []string
+	Routes []Route
+	Assets *Assets
+
+	// Define and Alias are passed to the bundler as they are.
+	Define map[string]string
+	Alias  map[string]string
+	// Rules are the user's [[rules]] followed by wrangler's default rules.
+	Rules []ModuleRule
+	// TSConfig is the tsconfig path (absolute) when `tsconfig` is set.
+	TSConfig    string
+	JSXFactory  string // default "React.createElement"
+	JSXFragment string // default "React.Fragment"
+	Minify      bool
+	KeepNames   bool // default true, as in wrangler
+	NoBundle    bool
+
+	Limits Limits
+
+	// Origin is where requests the worker passes through with fetch() go
+	// (the zone's origin on Cloudflare). It is an Outpost extension, set with
+	// a top-level `origin = "https://backend.internal:8080"` (inherited by
+	// environments like `main`). When absent it defaults to
+	// <dev.upstream_protocol>://<dev.host> if [dev] host is set, else "".
+	Origin string
+	Dev    Dev
+
+	// Warnings are problems that do not stop Outpost: unknown fields,
+	// unsupported bindings, fields an environment does not inherit.
+	Warnings []string
+}
+
+// KVNamespace is one kv_namespaces entry.
+type KVNamespace struct {
+	Binding   string
+	ID        string
+	PreviewID string
+}
+
+// ServiceBinding is one [[services]] entry.
+type ServiceBinding struct {
+	Binding     string
+	Service     string
+	Entrypoint  string
+	Environment string
+}
+
+// Route is a `route` or `routes` entry. A plain string becomes a Route with
+// only Pattern set.
+type Route struct {
+	Pattern      string
+	ZoneName     string
+	ZoneID       string
+	CustomDomain bool
+}
+
+// Assets is the [assets] table.
+type Assets struct {
+	// Directory is absolute; empty when only a binding is declared.
+	Directory        string
+	Binding          string
+	NotFoundHandling string // "none" (default), "404-page", "single-page-application"
+	HTMLHandling     string // "auto-trailing-slash" (default), "force-trailing-slash", "drop-trailing-slash", "none"
+	RunWorkerFirst   any    // bool, or []string of route patterns
+}
+
+// ModuleRuleType is the type of a [[rules]] entry.
+type ModuleRuleType string
+
+// Rule types wrangler knows.
+const (
+	RuleESModule     ModuleRuleType = "ESModule"
+	RuleCommonJS     ModuleRuleType = "CommonJS"
+	RuleCompiledWasm ModuleRuleType = "CompiledWasm"
+	RuleText         ModuleRuleType = "Text"
+	RuleData         ModuleRuleType = "Data"
+	RulePythonModule ModuleRuleType = "PythonModule"
+	RulePythonReq    ModuleRuleType = "PythonRequirement"
+)
+
+// ModuleRule says how files matching Globs are imported.
+type ModuleRule struct {
+	Type        ModuleRuleType
+	Globs       []string
+	Fallthrough bool
+}
+
+// DefaultRules are wrangler's default module rules, applied after the
+// user's own.
+var DefaultRules = []ModuleRule{
+	{Type: RuleText, Globs: []string{"**/*.txt", "**/*.html", "**/*.sql"}},
+	{Type: RuleData, Globs: []string{"**/*.bin"}},
+	{Type: RuleCompiledWasm, Globs: []string{"**/*.wasm", "**/*.wasm?module"}},
+}
+
+// Limits is the [limits] table.
+type Limits struct {
+	CPUMs       int // default DefaultCPUMs
+	Subrequests int // 0 means the platform default
+}
+
+// DefaultCPUMs is the CPU time limit per request when [limits] cpu_ms is absent.
+const DefaultCPUMs = 30000
+
+// Dev is the [dev] table (top level only, as in wrangler).
+type Dev struct {
+	IP               string // default "localhost"
+	Port             int    // 0: not set (wrangler's default is 8787)
+	LocalProtocol    string // "http" (default) or "https"
+	UpstreamProtocol string // defaults to LocalProtocol
+	Host             string
+}
+
+// NodeCompat reports whether Node.js built-in modules are available:
+// compatibility_flags has nodejs_compat or nodejs_compat_v2 and does not
+// turn it off with no_nodejs_compat.
+func (c *Config) NodeCompat() bool {
+	on, off := false, false
+	for _, f := range c.CompatibilityFlags {
+		switch f {
+		case "nodejs_compat", "nodejs_compat_v2", "experimental:nodejs_compat_v2":
+			on = true
+		case "no_nodejs_compat":
+			off = true
+		}
+	}
+	return on && !off
+}

@@ -1,0 +1,137 @@
+// Package project turns a Workers project on disk (its wrangler config and
+// sources) into a runnable worker: config, bundle, bindings.
+package project
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/outpost-dev/outpost/internal/bundle"
+	"github.com/outpost-dev/outpost/internal/config"
+	"github.com/outpost-dev/outpost/internal/runtime"
+)
+
+// Options select the project and the overrides given on the command line.
+type Options struct {
+	Dir        string
+	ConfigPath string
+	Env        string
+	Vars       map[string]string // --var KEY:VALUE
+}
+
+// Build is one build of a project.
+type Build struct {
+	Config   *config.Config
+	Runtime  *runtime.Config
+	Inputs   []string // files whose change calls for a rebuild
+	Warnings []string
+	Took     time.Duration
+}
+
+// Load reads the config and bundles the worker.
+func Load(o Options) (*Build, error) {
+	start := time.Now()
+	cfg, err := config.Load(config.Options{Dir: o.Dir, ConfigPath: o.ConfigPath, Env: o.Env})
+	if err != nil {
+		return nil, err
+	}
+	res, err := bundle.Build(bundle.FromConfig(cfg))
+	if err != nil {
+		return nil, err
+	}
+	vars := map[string]any{}
+	for k, v := range cfg.Vars {
+		vars[k] = v
+	}
+	for k, v := range o.Vars {
+		vars[k] = v
+	}
+	name := cfg.Name
+	if name == "" {
+		name = filepath.Base(cfg.Dir)
+	}
+	rc := &runtime.Config{
+		Name: name,
+		Script: runtime.Script{
+			Code:    string(res.Code),
+			URL:     "worker.js",
+			Modules: res.HasDefaultExport,
+		},
+		Bindings: runtime.Bindings{
+			Vars:    vars,
+			Secrets: cfg.Secrets,
+			Extra:   map[string]map[string]any{},
+		},
+		CPULimit: time.Duration(cfg.Limits.CPUMs) * time.Millisecond,
+	}
+	if res.SourceMap != nil {
+		rc.Script.Stack = stackMapper{res.SourceMap, rc.Script.URL}
+	}
+	for _, ns := range cfg.KVNamespaces {
+		id := ns.ID
+		if ns.PreviewID != "" {
+			id = ns.PreviewID
+		}
+		if id == "" {
+			id = ns.Binding
+		}
+		rc.Bindings.Extra[ns.Binding] = map[string]any{"__kind": "kv", "id": id}
+	}
+	inputs := append([]string{cfg.Path}, res.Inputs...)
+	if cfg.SecretsFile != "" {
+		inputs = append(inputs, cfg.SecretsFile)
+	}
+	for _, f := range []string{".dev.vars", ".env"} {
+		inputs = append(inputs, filepath.Join(cfg.Dir, f))
+	}
+	warnings := append(append([]string(nil), cfg.Warnings...), res.Warnings...)
+	return &Build{Config: cfg, Runtime: rc, Inputs: dedupe(inputs), Warnings: warnings, Took: time.Since(start)}, nil
+}
+
+func dedupe(list []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range list {
+		if s != "" && !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ParseVar parses a --var KEY:VALUE flag.
+func ParseVar(s string) (string, string, error) {
+	k, v, ok := strings.Cut(s, ":")
+	if !ok || k == "" {
+		return "", "", fmt.Errorf("--var %q: expected KEY:VALUE", s)
+	}
+	return k, v, nil
+}
+
+// StateDir is where dev state lives: --persist-to, else .outpost/state in
+// the project directory.
+func StateDir(projectDir, persistTo string) (string, error) {
+	dir := persistTo
+	if dir == "" {
+		dir = filepath.Join(projectDir, ".outpost", "state")
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	return abs, os.MkdirAll(abs, 0o755)
+}
+
+// stackMapper maps stacks of the bundle evaluated under url.
+type stackMapper struct {
+	m   *bundle.SourceMap
+	url string
+}
+
+func (s stackMapper) RewriteStack(stack string) string { return s.m.RewriteStack(stack, s.url) }

@@ -1,0 +1,451 @@
+package runtime
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/outpost-dev/outpost/internal/jsc"
+)
+
+// Request is an incoming request handed to a worker.
+type Request struct {
+	Method string
+	URL    string // absolute
+	Header http.Header
+	Body   io.ReadCloser // nil when there is none
+	CF     map[string]any
+}
+
+// Response is what the worker answered.
+type Response struct {
+	Status     int
+	StatusText string
+	Header     http.Header
+	// Body streams the worker's response body; nil when there is none.
+	// Read it to the end or Close it: the invocation ends then.
+	Body io.ReadCloser
+	// ContentLength is the body's size when known up front, else -1.
+	ContentLength int64
+	// PassThrough asks the caller to send the original request to the
+	// origin instead (passThroughOnException, or a service-worker listener
+	// that never called respondWith).
+	PassThrough bool
+}
+
+// WaitUntilLimit is how long waitUntil work may run after the response.
+const WaitUntilLimit = 30 * time.Second
+
+// ErrBroken is returned for work handed to an instance that was stopped.
+var ErrBroken = errors.New("the worker instance was stopped")
+
+// errNotStarted is ErrBroken for a request that never reached JavaScript
+// and can be retried elsewhere.
+var errNotStarted = fmt.Errorf("%w before the request started", ErrBroken)
+
+// Fetch runs the worker's fetch handler for req.
+func (in *Instance) Fetch(ctx context.Context, req *Request) (*Response, error) {
+	if in.Broken() {
+		return nil, ErrBroken
+	}
+	in.inflight.Add(1)
+	in.background.Add(1)
+	type result struct {
+		resp *Response
+		err  error
+	}
+	done := make(chan result, 1)
+	var reqID int64
+	finish := func(id int64) { in.finishRequest(id) }
+	var sid int64
+	if req.Body != nil {
+		sid = in.streams.add(req.Body)
+	}
+	context := req.Method + " " + pathOf(req.URL)
+	err := in.vm.Enqueue(func(c *jsc.Context) {
+		if in.vm.Terminated() || in.hooks == nil {
+			// Stopped while this request waited: it never started, so the
+			// caller may run it on another instance.
+			done <- result{nil, errNotStarted}
+			return
+		}
+		reqID = in.newRequest()
+		r, err := in.requestToJS(c, req, sid)
+		if err != nil {
+			done <- result{nil, err}
+			return
+		}
+		hooks := in.hooks.Value()
+		err = hooks.Get("fetch").CallThen(hooks, []jsc.Value{r, c.Number(float64(reqID))}, func(v jsc.Value) {
+			resp, err := in.responseFromJS(c, v, reqID)
+			done <- result{resp, err}
+		}, func(v jsc.Value) {
+			done <- result{nil, in.errorFromValue(context, v)}
+		})
+		if err != nil {
+			done <- result{nil, in.scriptError(context, err)}
+		}
+	})
+	if err != nil {
+		in.inflight.Add(-1)
+		in.background.Done()
+		return nil, ErrBroken
+	}
+	var res result
+	select {
+	case res = <-done:
+	case <-in.vm.Done():
+		res = result{nil, ErrBroken}
+	}
+	in.inflight.Add(-1)
+	if res.err == errNotStarted {
+		in.streams.detach(sid)
+		in.background.Done()
+		in.broken.Store(true)
+		return nil, res.err
+	}
+	if sid != 0 && (res.err != nil || res.resp == nil || res.resp.Body == nil) {
+		// Nothing will read the request body any more.
+		defer in.streams.close(sid)
+	}
+	if res.err != nil || res.resp.Body == nil {
+		in.enqueueFinish(reqID, finish)
+		if res.err != nil {
+			if in.vm.Terminated() {
+				in.broken.Store(true)
+			}
+			return nil, res.err
+		}
+		return res.resp, nil
+	}
+	body := res.resp.Body.(*jsBody)
+	body.onDone = func() { in.enqueueFinish(reqID, finish) }
+	return res.resp, nil
+}
+
+func (in *Instance) enqueueFinish(id int64, finish func(int64)) {
+	if err := in.vm.Enqueue(func(c *jsc.Context) { finish(id) }); err != nil {
+		in.background.Done()
+	}
+}
+
+func pathOf(u string) string {
+	if i := strings.Index(u, "://"); i >= 0 {
+		rest := u[i+3:]
+		if j := strings.IndexByte(rest, '/'); j >= 0 {
+			return rest[j:]
+		}
+		return "/"
+	}
+	return u
+}
+
+// newRequest registers an invocation; runs on the VM's thread.
+func (in *Instance) newRequest() int64 {
+	in.reqSeq++
+	in.reqs[in.reqSeq] = &requestState{done: make(chan struct{})}
+	return in.reqSeq
+}
+
+// finishRequest is called on the VM's thread once the response has been
+// sent: the invocation ends when its waitUntil promises settle, or after
+// WaitUntilLimit.
+func (in *Instance) finishRequest(id int64) {
+	st := in.reqs[id]
+	if st == nil {
+		in.background.Done()
+		return
+	}
+	if st.waitUntil == 0 {
+		delete(in.reqs, id)
+		in.background.Done()
+		return
+	}
+	go func() {
+		select {
+		case <-st.done:
+		case <-time.After(WaitUntilLimit):
+			in.host.Log(in.cfg.Name, "warn", "waitUntil() tasks did not complete within the allowed time ("+
+				WaitUntilLimit.String()+") after the response was sent and were abandoned")
+		}
+		in.vm.Enqueue(func(c *jsc.Context) { delete(in.reqs, id) })
+		in.background.Done()
+	}()
+}
+
+// waitUntil tracks a promise handed to ctx.waitUntil / event.waitUntil.
+func (in *Instance) waitUntil(c *jsc.Context, id int64, p jsc.Value) {
+	st := in.reqs[id]
+	if st == nil {
+		return
+	}
+	st.waitUntil++
+	settle := func() {
+		st.waitUntil--
+		if st.waitUntil == 0 {
+			select {
+			case <-st.done:
+			default:
+				close(st.done)
+			}
+		}
+	}
+	err := p.Then(func(jsc.Value) { settle() }, func(reason jsc.Value) {
+		se := in.errorFromValue("", reason)
+		in.host.Log(in.cfg.Name, "error", "Uncaught (in waitUntil) "+se.Error())
+		settle()
+	})
+	if err != nil {
+		settle()
+	}
+}
+
+func (in *Instance) requestToJS(c *jsc.Context, req *Request, sid int64) (jsc.Value, error) {
+	r := c.Object()
+	r.Set("method", c.String(req.Method))
+	r.Set("url", c.String(req.URL))
+	hs, err := headersToJS(c, req.Header)
+	if err != nil {
+		return r, err
+	}
+	r.Set("headers", hs)
+	if sid != 0 {
+		r.Set("body", c.Number(float64(sid)))
+	} else {
+		r.Set("body", c.Null())
+	}
+	cf, err := toJS(c, req.CF)
+	if err != nil {
+		return r, err
+	}
+	r.Set("cf", cf)
+	return r, nil
+}
+
+// responseFromJS reads the prelude's { status, statusText, headers, body,
+// passThrough } result. Runs on the VM's thread.
+func (in *Instance) responseFromJS(c *jsc.Context, v jsc.Value, reqID int64) (*Response, error) {
+	if !v.IsObject() {
+		return nil, &ScriptError{Name: "TypeError", Message: "Incorrect type for Promise: the Promise did not resolve to 'Response'."}
+	}
+	if v.Get("passThrough").Bool() {
+		return &Response{PassThrough: true}, nil
+	}
+	h, err := headersFromJS(v.Get("headers"))
+	if err != nil {
+		return nil, err
+	}
+	resp := &Response{
+		Status:        int(v.Get("status").Int()),
+		StatusText:    v.Get("statusText").String(),
+		Header:        h,
+		ContentLength: -1,
+	}
+	body := v.Get("body")
+	switch {
+	case body.IsNullish():
+		resp.ContentLength = 0
+	case body.IsString():
+		buf := []byte(body.String())
+		resp.Body = &jsBody{in: in, buf: buf, eof: true}
+		resp.ContentLength = int64(len(buf))
+	default:
+		if b, ok := body.BytesView(); ok {
+			resp.Body = &jsBody{in: in, buf: bytes.Clone(b), eof: true}
+			resp.ContentLength = int64(len(b))
+		} else if body.Get("read").IsFunction() {
+			resp.Body = &jsBody{in: in, reader: body.Keep()}
+		} else {
+			return nil, &ScriptError{Name: "TypeError", Message: "the response body is not a byte source"}
+		}
+	}
+	return resp, nil
+}
+
+// jsBody is a worker's response body as an io.ReadCloser: for a streamed
+// body each Read pulls the next chunk from JavaScript on the VM's thread.
+type jsBody struct {
+	in     *Instance
+	buf    []byte
+	eof    bool
+	err    error
+	reader *jsc.Handle // { read(), cancel() }, released on the VM's thread
+	onDone func()
+	once   sync.Once
+}
+
+func (b *jsBody) Read(p []byte) (int, error) {
+	for len(b.buf) == 0 {
+		if b.err != nil {
+			return 0, b.err
+		}
+		if b.eof || b.reader == nil {
+			b.finish(false)
+			return 0, io.EOF
+		}
+		b.pull()
+	}
+	n := copy(p, b.buf)
+	b.buf = b.buf[n:]
+	return n, nil
+}
+
+// pull asks JavaScript for the next chunk and waits for it.
+func (b *jsBody) pull() {
+	type chunk struct {
+		data []byte
+		end  bool
+		err  error
+	}
+	ch := make(chan chunk, 1)
+	in := b.in
+	err := in.vm.Enqueue(func(c *jsc.Context) {
+		reader := b.reader.Value()
+		err := reader.Get("read").CallThen(reader, nil, func(v jsc.Value) {
+			if v.IsNullish() {
+				ch <- chunk{end: true}
+				return
+			}
+			if v.IsString() {
+				ch <- chunk{data: []byte(v.String())}
+				return
+			}
+			data, ok := v.CopyBytes()
+			if !ok {
+				ch <- chunk{err: &ScriptError{Name: "TypeError", Message: "This TransformStream is being used as a byte stream, but received an object of non-ArrayBuffer/ArrayBufferView type on its writable side."}}
+				return
+			}
+			ch <- chunk{data: data}
+		}, func(v jsc.Value) {
+			ch <- chunk{err: in.errorFromValue("streaming the response body", v)}
+		})
+		if err != nil {
+			ch <- chunk{err: err}
+		}
+	})
+	if err != nil {
+		b.err = ErrBroken
+		b.finish(false)
+		return
+	}
+	select {
+	case ck := <-ch:
+		switch {
+		case ck.err != nil:
+			b.err = ck.err
+			in.host.Log(in.cfg.Name, "error", ck.err.Error())
+			b.finish(false)
+		case ck.end:
+			b.eof = true
+		default:
+			b.buf = ck.data
+		}
+	case <-in.vm.Done():
+		b.err = ErrBroken
+	}
+}
+
+// Close ends the body early (the client went away) or after EOF.
+func (b *jsBody) Close() error {
+	b.finish(!b.eof && b.err == nil)
+	return nil
+}
+
+func (b *jsBody) finish(cancel bool) {
+	b.once.Do(func() {
+		if b.reader != nil {
+			h := b.reader
+			b.in.vm.Enqueue(func(c *jsc.Context) {
+				if cancel {
+					h.Value().CallMethod("cancel")
+				}
+				h.Release()
+			})
+		}
+		if b.onDone != nil {
+			b.onDone()
+		}
+	})
+}
+
+// ScheduledResult is the outcome of a scheduled event.
+type ScheduledResult struct {
+	NoRetry bool
+}
+
+// Scheduled runs the worker's scheduled handler and waits for it and its
+// waitUntil promises.
+func (in *Instance) Scheduled(ctx context.Context, cron string, scheduledTime time.Time) (ScheduledResult, error) {
+	if in.Broken() {
+		return ScheduledResult{}, ErrBroken
+	}
+	in.inflight.Add(1)
+	defer in.inflight.Add(-1)
+	in.background.Add(1)
+	type result struct {
+		res ScheduledResult
+		err error
+		st  *requestState
+	}
+	done := make(chan result, 1)
+	var reqID int64
+	err := in.vm.Enqueue(func(c *jsc.Context) {
+		reqID = in.newRequest()
+		st := in.reqs[reqID]
+		ev := c.Object()
+		ev.Set("cron", c.String(cron))
+		ev.Set("scheduledTime", c.Number(float64(scheduledTime.UnixMilli())))
+		hooks := in.hooks.Value()
+		err := hooks.Get("scheduled").CallThen(hooks, []jsc.Value{ev, c.Number(float64(reqID))}, func(v jsc.Value) {
+			done <- result{res: ScheduledResult{NoRetry: v.Get("noRetry").Bool()}, st: st}
+		}, func(v jsc.Value) {
+			done <- result{err: in.errorFromValue("running the scheduled handler", v), st: st}
+		})
+		if err != nil {
+			done <- result{err: in.scriptError("running the scheduled handler", err), st: st}
+		}
+	})
+	if err != nil {
+		in.background.Done()
+		return ScheduledResult{}, ErrBroken
+	}
+	var res result
+	select {
+	case res = <-done:
+	case <-in.vm.Done():
+		in.background.Done()
+		return ScheduledResult{}, ErrBroken
+	}
+	// A scheduled invocation lasts until its waitUntil work is done.
+	waitCh := make(chan struct{})
+	in.vm.Enqueue(func(c *jsc.Context) {
+		if res.st.waitUntil == 0 {
+			close(waitCh)
+			return
+		}
+		go func() {
+			select {
+			case <-res.st.done:
+			case <-ctx.Done():
+			}
+			close(waitCh)
+		}()
+	})
+	select {
+	case <-waitCh:
+	case <-ctx.Done():
+	case <-in.vm.Done():
+	}
+	in.vm.Enqueue(func(c *jsc.Context) { delete(in.reqs, reqID) })
+	in.background.Done()
+	if in.vm.Terminated() {
+		in.broken.Store(true)
+	}
+	return res.res, res.err
+}

@@ -1,0 +1,272 @@
+package runtime
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/outpost-dev/outpost/internal/jsc"
+)
+
+// Fetcher performs workers' subrequests (fetch()).
+type Fetcher struct {
+	// Client sends the requests; its redirect policy is replaced per call.
+	// Default: a client with sane timeouts.
+	Client *http.Client
+	// Origin is where requests for the worker's own host go, as a
+	// Cloudflare subrequest to the same zone skips the worker. Nil: such
+	// a request fails with an error instead of looping into the worker.
+	Origin *url.URL
+	// SelfHosts are host[:port]s that reach the worker itself (the dev
+	// server's address and its routes' hosts).
+	SelfHosts []string
+	// Cache, when set, gives subrequests Cloudflare's zone cache
+	// behaviour (cf.cacheTtl, cf.cacheEverything…).
+	Cache SubrequestCache
+
+	once sync.Once
+}
+
+// SubrequestCache sits in front of the origin for fetch().
+type SubrequestCache interface {
+	Fetch(req *http.Request, cf map[string]any, send func(*http.Request) (*http.Response, error)) (*http.Response, error)
+}
+
+// MaxRedirects is how many redirects fetch follows, as in browsers.
+const MaxRedirects = 20
+
+func (f *Fetcher) client() *http.Client {
+	f.once.Do(func() {
+		if f.Client == nil {
+			f.Client = &http.Client{Transport: &http.Transport{
+				Proxy:                 http.ProxyFromEnvironment,
+				DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+				MaxIdleConnsPerHost:   256,
+				IdleConnTimeout:       90 * time.Second,
+				TLSHandshakeTimeout:   10 * time.Second,
+				ExpectContinueTimeout: time.Second,
+			}}
+		}
+	})
+	return f.Client
+}
+
+// isSelf reports whether u addresses the worker itself.
+func (f *Fetcher) isSelf(u *url.URL) bool {
+	host := strings.ToLower(u.Host)
+	for _, h := range f.SelfHosts {
+		if strings.EqualFold(h, host) {
+			return true
+		}
+		// A route host without a port matches any port.
+		if !strings.Contains(h, ":") && strings.EqualFold(h, u.Hostname()) {
+			return true
+		}
+	}
+	return false
+}
+
+// ErrLoop is returned for a subrequest to the worker's own address when no
+// origin is configured.
+var ErrLoop = errors.New("fetch() to the worker's own address would call the worker again; " +
+	"Outpost sends such subrequests to the origin, but none is configured (use --origin URL or [dev] origin)")
+
+// FetchOptions are the per-call settings of a subrequest.
+type FetchOptions struct {
+	Redirect string // follow, manual, error
+	CF       map[string]any
+}
+
+// Do sends one subrequest.
+func (f *Fetcher) Do(req *http.Request, o FetchOptions) (*http.Response, error) {
+	if f.isSelf(req.URL) {
+		if f.Origin == nil {
+			return nil, ErrLoop
+		}
+		req.URL.Scheme = f.Origin.Scheme
+		req.URL.Host = f.Origin.Host
+		req.Host = f.Origin.Host
+	}
+	send := func(r *http.Request) (*http.Response, error) { return f.send(r, o.Redirect) }
+	if f.Cache != nil && r2Cacheable(req) {
+		return f.Cache.Fetch(req, o.CF, send)
+	}
+	return send(req)
+}
+
+func r2Cacheable(req *http.Request) bool {
+	return req.Method == http.MethodGet || req.Method == http.MethodHead
+}
+
+func (f *Fetcher) send(req *http.Request, redirect string) (*http.Response, error) {
+	base := f.client()
+	c := *base
+	c.CheckRedirect = func(r *http.Request, via []*http.Request) error {
+		switch redirect {
+		case "manual":
+			return http.ErrUseLastResponse
+		case "error":
+			return fmt.Errorf("fetch failed: redirect to %s with redirect mode \"error\"", r.URL)
+		}
+		if len(via) >= MaxRedirects {
+			return fmt.Errorf("fetch failed: too many redirects (%d)", len(via))
+		}
+		if f.isSelf(r.URL) && f.Origin != nil {
+			r.URL.Scheme, r.URL.Host, r.Host = f.Origin.Scheme, f.Origin.Host, f.Origin.Host
+		}
+		return nil
+	}
+	return c.Do(req)
+}
+
+// opFetch implements ops.fetch(init).
+func (in *Instance) opFetch(c *jsc.Context, init jsc.Value) (jsc.Value, error) {
+	id := init.Get("id").Int()
+	method := init.Get("method").String()
+	rawURL := init.Get("url").String()
+	redirect := init.Get("redirect").String()
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return jsc.Value{}, jsc.TypeError("Fetch API cannot load: %s", rawURL)
+	}
+	header, err := headersFromJS(init.Get("headers"))
+	if err != nil {
+		return jsc.Value{}, err
+	}
+	var body []byte
+	if b := init.Get("body"); !b.IsNullish() {
+		if view, ok := b.BytesView(); ok {
+			body = bytes.Clone(view)
+		} else {
+			body = []byte(b.String())
+		}
+	}
+	var cf map[string]any
+	if v := init.Get("cf"); v.IsObject() {
+		if js, err := v.JSON(0); err == nil && js != "" {
+			cf, _ = decodeJSONObject(js)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	in.fetchMu.Lock()
+	in.fetches[id] = cancel
+	in.fetchMu.Unlock()
+	var rdr io.Reader
+	if body != nil {
+		rdr = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), rdr)
+	if err != nil {
+		in.forgetFetch(id)
+		return jsc.Value{}, jsc.TypeError("%v", err)
+	}
+	req.Header = header
+	if h := header.Get("Host"); h != "" {
+		req.Host = h
+	}
+	return in.async(c, func() (func(c *jsc.Context) (jsc.Value, error), error) {
+		resp, err := in.host.Fetch.Do(req, FetchOptions{Redirect: redirect, CF: cf})
+		if err != nil {
+			in.forgetFetch(id)
+			if ctx.Err() != nil {
+				return nil, &jsc.Error{Name: "AbortError", Message: "The operation was aborted"}
+			}
+			if errors.Is(err, ErrLoop) {
+				return nil, err
+			}
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				err = ue.Err
+			}
+			return nil, fmt.Errorf("Network connection lost: fetch to %s failed: %v", rawURL, err)
+		}
+		return func(c *jsc.Context) (jsc.Value, error) {
+			out := c.Object()
+			out.Set("status", c.Number(float64(resp.StatusCode)))
+			out.Set("statusText", c.String(strings.TrimSpace(strings.TrimPrefix(resp.Status, fmt.Sprint(resp.StatusCode)))))
+			out.Set("url", c.String(resp.Request.URL.String()))
+			out.Set("redirected", c.Bool(resp.Request.URL.String() != u.String()))
+			hs, err := headersToJS(c, resp.Header)
+			if err != nil {
+				return out, err
+			}
+			out.Set("headers", hs)
+			if method == http.MethodHead || resp.StatusCode == 204 || resp.StatusCode == 304 {
+				resp.Body.Close()
+				in.forgetFetch(id)
+				out.Set("body", c.Null())
+			} else {
+				body := &fetchBody{ReadCloser: resp.Body, done: func() { in.forgetFetch(id) }}
+				out.Set("body", c.Number(float64(in.streams.add(body))))
+			}
+			return out, nil
+		}, nil
+	})
+}
+
+// fetchBody releases the abort handle of its fetch when closed.
+type fetchBody struct {
+	io.ReadCloser
+	done func()
+	once sync.Once
+}
+
+func (b *fetchBody) Close() error {
+	b.once.Do(b.done)
+	return b.ReadCloser.Close()
+}
+
+func (in *Instance) forgetFetch(id int64) {
+	in.fetchMu.Lock()
+	delete(in.fetches, id)
+	in.fetchMu.Unlock()
+}
+
+func (in *Instance) abortFetch(id int64) {
+	in.fetchMu.Lock()
+	cancel := in.fetches[id]
+	delete(in.fetches, id)
+	in.fetchMu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+}
+
+// headersFromJS reads an array of [name, value] pairs.
+func headersFromJS(v jsc.Value) (http.Header, error) {
+	h := http.Header{}
+	if v.IsNullish() {
+		return h, nil
+	}
+	n := v.Len()
+	for i := 0; i < n; i++ {
+		pair := v.Index(i)
+		name, value := pair.Index(0).String(), pair.Index(1).String()
+		h[http.CanonicalHeaderKey(name)] = append(h[http.CanonicalHeaderKey(name)], value)
+	}
+	return h, nil
+}
+
+// headersToJS makes an array of [name, value] pairs with lower-case names.
+func headersToJS(c *jsc.Context, h http.Header) (jsc.Value, error) {
+	var pairs []jsc.Value
+	for name, values := range h {
+		lname := strings.ToLower(name)
+		for _, v := range values {
+			p, err := c.Array(c.String(lname), c.String(v))
+			if err != nil {
+				return p, err
+			}
+			pairs = append(pairs, p)
+		}
+	}
+	return c.Array(pairs...)
+}

@@ -1,0 +1,364 @@
+// Package runtime runs workers: an Instance is one JavaScript VM with the
+// Web API prelude, the worker's script and its bindings, driven by an event
+// loop on the VM's thread; a Worker is a pool of instances behind one name.
+package runtime
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/outpost-dev/outpost/internal/jsc"
+)
+
+// Script is a bundled worker ready to run.
+type Script struct {
+	Code string
+	// URL names the script in stack traces before source mapping.
+	URL string
+	// Modules is true for an ES-module worker (a default export), false for
+	// the service-worker format.
+	Modules bool
+	// Stack maps stack traces of the bundle back to the user's sources.
+	Stack StackMapper
+}
+
+// StackMapper rewrites a JavaScriptCore stack trace to original positions.
+type StackMapper interface {
+	RewriteStack(stack string) string
+}
+
+// Config is what an instance is made from.
+type Config struct {
+	Name     string
+	Script   Script
+	Bindings Bindings
+	// CPULimit stops one entry into the worker's JavaScript (a handler
+	// call, a timer callback, a promise continuation) that runs longer.
+	// Zero means the default of 30 s.
+	CPULimit time.Duration
+	Host     *Host
+}
+
+// Bindings are the worker's env, built from configuration.
+type Bindings struct {
+	Vars    map[string]any    // strings or JSON values
+	Secrets map[string]string // strings
+	// Extra holds bindings of other kinds, each a JSON-able spec with a
+	// "__kind" field that a prelude binding factory turns into an object.
+	Extra map[string]map[string]any
+}
+
+// DefaultCPULimit is Cloudflare's default CPU time per invocation.
+const DefaultCPULimit = 30 * time.Second
+
+// Instance is one VM running one worker.
+type Instance struct {
+	cfg   *Config
+	host  *Host
+	vm    *jsc.VM
+	start time.Time
+	log   *slog.Logger
+
+	// Only touched on the VM's thread.
+	hooks  *jsc.Handle
+	timers map[int64]*time.Timer
+	reqs   map[int64]*requestState
+	reqSeq int64
+
+	streams streamTable
+	fetchMu sync.Mutex
+	fetches map[int64]func()
+
+	inflight   atomic.Int64
+	background sync.WaitGroup
+	broken     atomic.Bool
+	closeOnce  sync.Once
+}
+
+// requestState follows one invocation (a request or a scheduled event) and
+// the waitUntil promises it started.
+type requestState struct {
+	waitUntil int
+	done      chan struct{} // closed when every waitUntil promise settled
+	noRetry   bool
+}
+
+// NewInstance starts a VM, evaluates the prelude and the worker's script
+// and initialises its bindings.
+func NewInstance(cfg *Config) (*Instance, error) {
+	host := cfg.Host
+	if host == nil {
+		host = &Host{}
+	}
+	host.init()
+	limit := cfg.CPULimit
+	if limit <= 0 {
+		limit = DefaultCPULimit
+	}
+	prelude, err := PreludeSource()
+	if err != nil {
+		return nil, err
+	}
+	in := &Instance{
+		cfg:     cfg,
+		host:    host,
+		start:   time.Now(),
+		log:     host.Logger.With("worker", cfg.Name),
+		timers:  map[int64]*time.Timer{},
+		reqs:    map[int64]*requestState{},
+		fetches: map[int64]func(){},
+	}
+	in.vm, err = jsc.New(jsc.Options{
+		TimeLimit:            limit,
+		OnUnhandledRejection: in.onUnhandledRejection,
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = in.vm.Run(func(c *jsc.Context) error {
+		ops := c.Object()
+		in.installOps(c, ops)
+		for _, ext := range host.Extensions {
+			if err := ext(in, c, ops); err != nil {
+				return err
+			}
+		}
+		if err := c.Global().Set("__outpost_ops", ops); err != nil {
+			return err
+		}
+		if _, err := c.Eval(prelude, "outpost:prelude.js"); err != nil {
+			return fmt.Errorf("the Outpost prelude failed to start: %w", err)
+		}
+		if in.hooks == nil {
+			return errors.New("the Outpost prelude did not register its hooks")
+		}
+		url := cfg.Script.URL
+		if url == "" {
+			url = "worker.js"
+		}
+		if _, err := c.Eval(cfg.Script.Code, url); err != nil {
+			return in.scriptError("evaluating the worker's script", err)
+		}
+		info, err := in.initInfo(c)
+		if err != nil {
+			return err
+		}
+		if _, err := in.hooks.Value().CallMethod("init", info); err != nil {
+			return in.scriptError("starting the worker", err)
+		}
+		return nil
+	})
+	if err != nil {
+		in.vm.Close()
+		return nil, err
+	}
+	return in, nil
+}
+
+func (in *Instance) initInfo(c *jsc.Context) (jsc.Value, error) {
+	info := c.Object()
+	format := "service-worker"
+	if in.cfg.Script.Modules {
+		format = "modules"
+	}
+	info.Set("format", c.String(format))
+	b := c.Object()
+	for name, v := range in.cfg.Bindings.Vars {
+		val, err := toJS(c, v)
+		if err != nil {
+			return info, fmt.Errorf("vars.%s: %w", name, err)
+		}
+		b.Set(name, val)
+	}
+	for name, s := range in.cfg.Bindings.Secrets {
+		b.Set(name, c.String(s))
+	}
+	for name, spec := range in.cfg.Bindings.Extra {
+		val, err := toJS(c, spec)
+		if err != nil {
+			return info, fmt.Errorf("binding %s: %w", name, err)
+		}
+		b.Set(name, val)
+	}
+	info.Set("bindings", b)
+	return info, nil
+}
+
+// toJS converts a JSON-able Go value to JavaScript.
+func toJS(c *jsc.Context, v any) (jsc.Value, error) {
+	switch x := v.(type) {
+	case string:
+		return c.String(x), nil
+	case nil:
+		return c.Null(), nil
+	case bool:
+		return c.Bool(x), nil
+	case float64:
+		return c.Number(x), nil
+	case int:
+		return c.Number(float64(x)), nil
+	case int64:
+		return c.Number(float64(x)), nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return c.Undefined(), err
+	}
+	return c.ParseJSON(string(b))
+}
+
+// Name is the worker's name.
+func (in *Instance) Name() string { return in.cfg.Name }
+
+// Broken reports an instance that must not take more work: a script was
+// stopped by the CPU limit, or the VM failed.
+func (in *Instance) Broken() bool { return in.broken.Load() || in.vm.Terminated() }
+
+// Inflight is the number of invocations running on the instance.
+func (in *Instance) Inflight() int { return int(in.inflight.Load()) }
+
+// Wait blocks until the instance's background work (waitUntil promises)
+// has finished or the timeout passes.
+func (in *Instance) Wait(timeout time.Duration) bool {
+	done := make(chan struct{})
+	go func() { in.background.Wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(timeout):
+		return false
+	}
+}
+
+// Close stops the VM. In-flight work is abandoned; callers drain first.
+func (in *Instance) Close() {
+	in.closeOnce.Do(func() {
+		in.vm.Enqueue(func(c *jsc.Context) {
+			for id, t := range in.timers {
+				t.Stop()
+				delete(in.timers, id)
+			}
+			if in.hooks != nil {
+				in.hooks.Release()
+				in.hooks = nil
+			}
+		})
+		in.vm.Close()
+		in.streams.closeAll()
+		in.fetchMu.Lock()
+		for _, cancel := range in.fetches {
+			cancel()
+		}
+		in.fetchMu.Unlock()
+	})
+}
+
+// HeapStats reports the VM's heap (for recycling instances that grow).
+func (in *Instance) HeapStats() (jsc.HeapStats, error) {
+	var st jsc.HeapStats
+	err := in.vm.Run(func(c *jsc.Context) error { st = c.HeapStats(); return nil })
+	return st, err
+}
+
+// ScriptError is an exception thrown by the worker's JavaScript, with its
+// stack mapped to the user's sources.
+type ScriptError struct {
+	Context string // what Outpost was doing, e.g. "handling GET /"
+	Name    string
+	Message string
+	Stack   string
+	// Limit is set when the CPU limit stopped the script.
+	Limit bool
+}
+
+func (e *ScriptError) Error() string {
+	msg := e.Message
+	if e.Name != "" {
+		msg = e.Name + ": " + e.Message
+	}
+	if e.Context != "" {
+		msg = e.Context + ": " + msg
+	}
+	if e.Stack != "" {
+		msg += "\n" + indent(e.Stack)
+	}
+	return msg
+}
+
+func indent(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = "    at " + strings.TrimPrefix(strings.TrimSpace(l), "at ")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// scriptError converts an engine error to a ScriptError.
+func (in *Instance) scriptError(context string, err error) error {
+	var te *jsc.TerminatedError
+	if errors.As(err, &te) {
+		in.broken.Store(true)
+		return &ScriptError{Context: context, Name: "Error", Limit: true,
+			Message: fmt.Sprintf("Worker exceeded CPU time limit (%s).", te.Limit)}
+	}
+	var je *jsc.Error
+	if errors.As(err, &je) {
+		return &ScriptError{Context: context, Name: je.Name, Message: je.Message, Stack: in.mapStack(je.Stack)}
+	}
+	var se *ScriptError
+	if errors.As(err, &se) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", context, err)
+}
+
+// errorFromValue turns a thrown or rejected value into a ScriptError.
+func (in *Instance) errorFromValue(context string, v jsc.Value) *ScriptError {
+	if in.vm.Terminated() {
+		in.broken.Store(true)
+		return &ScriptError{Context: context, Name: "Error", Limit: true,
+			Message: "Worker exceeded CPU time limit."}
+	}
+	se := &ScriptError{Context: context}
+	if v.IsObject() {
+		se.Name = v.Get("name").String()
+		se.Message = v.Get("message").String()
+		se.Stack = in.mapStack(v.Get("stack").String())
+		if se.Name == "" && se.Message == "" {
+			se.Message = v.String()
+		}
+	} else {
+		se.Message = v.String()
+	}
+	return se
+}
+
+// mapStack maps the bundle's positions to source positions and drops the
+// prelude's own frames, which mean nothing to the user.
+func (in *Instance) mapStack(stack string) string {
+	if stack == "" || stack == "undefined" {
+		return ""
+	}
+	if in.cfg.Script.Stack != nil {
+		stack = in.cfg.Script.Stack.RewriteStack(stack)
+	}
+	var kept []string
+	for _, line := range strings.Split(stack, "\n") {
+		if strings.Contains(line, "outpost:") || strings.TrimSpace(line) == "" {
+			continue
+		}
+		kept = append(kept, line)
+	}
+	return strings.Join(kept, "\n")
+}
+
+func (in *Instance) onUnhandledRejection(c *jsc.Context, reason jsc.Value) {
+	se := in.errorFromValue("", reason)
+	in.host.Log(in.cfg.Name, "error", "Uncaught (in promise) "+se.Error())
+}

@@ -1,0 +1,194 @@
+// TextEncoder/TextDecoder (Encoding Standard). UTF-8 goes through the host;
+// UTF-16LE and windows-1252 are decoded here.
+import ops from "./ops.js";
+import { isBufferSource, bytesView } from "./util.js";
+
+export class TextEncoder {
+  get encoding() { return "utf-8"; }
+  encode(input = "") {
+    return ops.utf8Encode(String(input));
+  }
+  encodeInto(source, destination) {
+    if (!(destination instanceof Uint8Array)) {
+      throw new TypeError("Failed to execute 'encodeInto' on 'TextEncoder': parameter 2 is not of type 'Uint8Array'.");
+    }
+    const s = String(source);
+    const cap = destination.length;
+    let read = 0;
+    let written = 0;
+    const n = s.length;
+    while (read < n) {
+      let c = s.charCodeAt(read);
+      let units = 1;
+      if (c >= 0xd800 && c <= 0xdbff && read + 1 < n) {
+        const d = s.charCodeAt(read + 1);
+        if (d >= 0xdc00 && d <= 0xdfff) {
+          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+          units = 2;
+        }
+      }
+      if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd; // lone surrogate
+      if (c < 0x80) {
+        if (written + 1 > cap) break;
+        destination[written++] = c;
+      } else if (c < 0x800) {
+        if (written + 2 > cap) break;
+        destination[written++] = 0xc0 | (c >> 6);
+        destination[written++] = 0x80 | (c & 63);
+      } else if (c < 0x10000) {
+        if (written + 3 > cap) break;
+        destination[written++] = 0xe0 | (c >> 12);
+        destination[written++] = 0x80 | ((c >> 6) & 63);
+        destination[written++] = 0x80 | (c & 63);
+      } else {
+        if (written + 4 > cap) break;
+        destination[written++] = 0xf0 | (c >> 18);
+        destination[written++] = 0x80 | ((c >> 12) & 63);
+        destination[written++] = 0x80 | ((c >> 6) & 63);
+        destination[written++] = 0x80 | (c & 63);
+      }
+      read += units;
+    }
+    return { read, written };
+  }
+}
+Object.defineProperty(TextEncoder.prototype, Symbol.toStringTag, { value: "TextEncoder", configurable: true });
+
+const labels = new Map();
+for (const l of ["unicode-1-1-utf-8", "unicode11utf8", "unicode20utf8", "utf-8", "utf8", "x-unicode20utf8"]) labels.set(l, "utf-8");
+for (const l of ["csunicode", "iso-10646-ucs-2", "ucs-2", "unicode", "unicodefeff", "utf-16", "utf-16le"]) labels.set(l, "utf-16le");
+for (const l of ["ansi_x3.4-1968", "ascii", "cp1252", "cp819", "csisolatin1", "ibm819", "iso-8859-1", "iso-ir-100",
+  "iso8859-1", "iso88591", "iso_8859-1", "iso_8859-1:1987", "l1", "latin1", "us-ascii", "windows-1252", "x-cp1252"]) labels.set(l, "windows-1252");
+
+// windows-1252 bytes 0x80..0x9F map to these code points.
+const cp1252 = [0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f,
+  0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178];
+
+// Length of the incomplete UTF-8 sequence at the end of b (0 if none).
+function incompleteTail(b) {
+  const n = b.length;
+  for (let back = 1; back <= 3 && back <= n; back++) {
+    const c = b[n - back];
+    if ((c & 0xc0) === 0x80) continue; // continuation byte
+    const need = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 1;
+    if (need > back) {
+      // E0/ED/F0/F4 restrict the second byte; an impossible pair is not "incomplete".
+      if (back >= 2) {
+        const s = b[n - back + 1];
+        if ((c === 0xe0 && s < 0xa0) || (c === 0xed && s > 0x9f) || (c === 0xf0 && s < 0x90) || (c === 0xf4 && s > 0x8f)) return 0;
+      }
+      return back;
+    }
+    return 0;
+  }
+  return 0;
+}
+
+function concat(a, b) {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
+export class TextDecoder {
+  #encoding;
+  #fatal;
+  #ignoreBOM;
+  #pending = null;
+  #bomSeen = false;
+  constructor(label = "utf-8", options = undefined) {
+    const enc = labels.get(String(label).trim().toLowerCase());
+    if (!enc) throw new RangeError(`Failed to construct 'TextDecoder': The encoding label provided ('${label}') is invalid.`);
+    this.#encoding = enc;
+    this.#fatal = !!options?.fatal;
+    this.#ignoreBOM = !!options?.ignoreBOM;
+  }
+  get encoding() { return this.#encoding; }
+  get fatal() { return this.#fatal; }
+  get ignoreBOM() { return this.#ignoreBOM; }
+
+  decode(input = undefined, options = undefined) {
+    let bytes;
+    if (input === undefined) bytes = new Uint8Array(0);
+    else if (isBufferSource(input)) bytes = bytesView(input);
+    else throw new TypeError("Failed to execute 'decode' on 'TextDecoder': parameter 1 is not of type 'ArrayBuffer' or 'ArrayBufferView'.");
+    const stream = !!options?.stream;
+    if (this.#pending) {
+      bytes = concat(this.#pending, bytes);
+      this.#pending = null;
+    }
+    try {
+      switch (this.#encoding) {
+        case "utf-8": return this.#utf8(bytes, stream);
+        case "utf-16le": return this.#utf16(bytes, stream);
+        default: return this.#cp1252(bytes, stream);
+      }
+    } catch (e) {
+      this.#pending = null;
+      this.#bomSeen = false;
+      throw e;
+    } finally {
+      if (!stream) {
+        this.#pending = null;
+        this.#bomSeen = false;
+      }
+    }
+  }
+
+  #utf8(bytes, stream) {
+    if (stream) {
+      const tail = incompleteTail(bytes);
+      if (tail) {
+        this.#pending = bytes.slice(bytes.length - tail);
+        bytes = bytes.subarray(0, bytes.length - tail);
+      }
+    }
+    if (bytes.length === 0) return "";
+    // The BOM is only stripped at the start of the stream.
+    const out = ops.utf8Decode(bytes, this.#fatal, this.#ignoreBOM || this.#bomSeen);
+    this.#bomSeen = true;
+    return out;
+  }
+
+  #utf16(bytes, stream) {
+    let n = bytes.length;
+    if (stream && n % 2 === 1) {
+      this.#pending = bytes.slice(n - 1);
+      n--;
+    }
+    let start = 0;
+    if (!this.#ignoreBOM && !this.#bomSeen && n >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) start = 2;
+    if (n > 0) this.#bomSeen = true;
+    let out = "";
+    const CH = 8192;
+    const units = [];
+    for (let i = start; i + 1 < n; i += 2) units.push(bytes[i] | (bytes[i + 1] << 8));
+    // Keep a trailing high surrogate for the next chunk when streaming.
+    if (stream && units.length && units[units.length - 1] >= 0xd800 && units[units.length - 1] <= 0xdbff) {
+      const hi = units.pop();
+      this.#pending = concat(new Uint8Array([hi & 255, hi >> 8]), this.#pending ?? new Uint8Array(0));
+    }
+    for (let i = 0; i < units.length; i += CH) out += String.fromCharCode.apply(null, units.slice(i, i + CH));
+    if (!stream && n % 2 === 1) {
+      if (this.#fatal) throw new TypeError("The encoded data was not valid for encoding utf-16le");
+      out += "\ufffd";
+    }
+    if (!out.isWellFormed()) {
+      if (this.#fatal) throw new TypeError("The encoded data was not valid for encoding utf-16le");
+      out = out.toWellFormed();
+    }
+    return out;
+  }
+
+  #cp1252(bytes) {
+    let out = "";
+    const CH = 8192;
+    for (let i = 0; i < bytes.length; i += CH) {
+      const part = Array.from(bytes.subarray(i, i + CH), (b) => (b >= 0x80 && b <= 0x9f ? cp1252[b - 0x80] : b));
+      out += String.fromCharCode.apply(null, part);
+    }
+    return out;
+  }
+}
+Object.defineProperty(TextDecoder.prototype, Symbol.toStringTag, { value: "TextDecoder", configurable: true });

@@ -1,0 +1,80 @@
+// The Web API prelude: evaluated in every instance before the worker's
+// script. Installs the platform globals and registers the host hooks.
+import ops from "./ops.js";
+import { DOMException } from "./domexception.js";
+import { Event, EventTarget, CustomEvent, setErrorReporter } from "./events.js";
+import { AbortController, AbortSignal } from "./abort.js";
+import { setTimeout, setInterval, clearTimeout, clearInterval, queueMicrotask, Scheduler } from "./timers.js";
+import { console } from "./console.js";
+import { formatError, inspectValue } from "./inspect.js";
+import { structuredClone, registerUncloneable } from "./structuredclone.js";
+import { atob, btoa } from "./base64.js";
+import { TextEncoder, TextDecoder } from "./encoding.js";
+import { Crypto, SubtleCrypto, createCrypto } from "./crypto.js";
+import { DigestStream } from "./digeststream.js";
+import { performance, Performance, navigator, Navigator } from "./performance.js";
+import {
+  ReadableStream, ReadableStreamDefaultReader, ReadableStreamBYOBReader, ReadableStreamDefaultController,
+  ReadableByteStreamController, ReadableStreamBYOBRequest,
+} from "./readable.js";
+import { WritableStream, WritableStreamDefaultWriter, WritableStreamDefaultController } from "./writable.js";
+import { TransformStream, TransformStreamDefaultController } from "./transform.js";
+import { ByteLengthQueuingStrategy, CountQueuingStrategy } from "./strategies.js";
+import { TextEncoderStream, TextDecoderStream } from "./textstreams.js";
+import { IdentityTransformStream, FixedLengthStream } from "./identitystream.js";
+import { Headers } from "./headers.js";
+import { Request } from "./request.js";
+import { Response } from "./response.js";
+import { fetch } from "./fetch.js";
+import { Blob, File } from "./blob.js";
+import { FormData } from "./formdata.js";
+import { URL, URLSearchParams } from "./url.js";
+import { hooks, globalEvents, FetchEvent, ScheduledEvent, ExecutionContext } from "./dispatch.js";
+
+function reportException(e) {
+  ops.log("error", "Uncaught " + (e instanceof Error ? formatError(e) : inspectValue(e)));
+}
+setErrorReporter(reportException);
+
+const crypto = createCrypto();
+Object.defineProperty(crypto, "DigestStream", { value: DigestStream, writable: true, configurable: true });
+
+for (const cls of [ReadableStream, WritableStream, TransformStream, Request, Response, Headers, AbortSignal, AbortController, EventTarget, FormData]) {
+  registerUncloneable(cls);
+}
+
+const globals = {
+  console,
+  setTimeout, setInterval, clearTimeout, clearInterval, queueMicrotask,
+  scheduler: new Scheduler(),
+  structuredClone,
+  reportError: reportException,
+  DOMException,
+  Event, EventTarget, CustomEvent,
+  AbortController, AbortSignal,
+  atob, btoa,
+  TextEncoder, TextDecoder, TextEncoderStream, TextDecoderStream,
+  crypto, Crypto, SubtleCrypto,
+  performance, Performance, navigator, Navigator,
+  ReadableStream, ReadableStreamDefaultReader, ReadableStreamBYOBReader, ReadableStreamDefaultController,
+  ReadableByteStreamController, ReadableStreamBYOBRequest,
+  WritableStream, WritableStreamDefaultWriter, WritableStreamDefaultController,
+  TransformStream, TransformStreamDefaultController,
+  ByteLengthQueuingStrategy, CountQueuingStrategy,
+  IdentityTransformStream, FixedLengthStream,
+  Headers, Request, Response, fetch,
+  Blob, File, FormData,
+  URL, URLSearchParams,
+  FetchEvent, ScheduledEvent, ExecutionContext,
+  addEventListener: (type, listener, options) => globalEvents.addEventListener(type, listener, options),
+  removeEventListener: (type, listener, options) => globalEvents.removeEventListener(type, listener, options),
+  dispatchEvent: (event) => globalEvents.dispatchEvent(event),
+  self: globalThis,
+};
+
+// Like real globals: writable, configurable, not enumerable.
+for (const name of Object.keys(globals)) {
+  Object.defineProperty(globalThis, name, { value: globals[name], writable: true, configurable: true, enumerable: false });
+}
+
+ops.registerHooks(hooks);

@@ -1,0 +1,124 @@
+// ReadableStreamPipeTo (WHATWG Streams): moves chunks respecting the
+// destination's backpressure and propagates errors, closing and aborts.
+import { S } from "./streamutil.js";
+import { deferred, markHandled } from "./util.js";
+import { acquireDefaultReader, defaultReaderRead, defaultReaderRelease, readableStreamCancel } from "./readable.js";
+import {
+  acquireWriter, writerWrite, writerRelease, writableStreamAbort, writerCloseWithErrorPropagation,
+  writableStreamCloseQueuedOrInFlight,
+} from "./writable.js";
+import { addAbortAlgorithm } from "./abort.js";
+
+export function readableStreamPipeTo(source, destPub, preventClose, preventAbort, preventCancel, signal) {
+  const dest = destPub[S];
+  const reader = acquireDefaultReader(source);
+  const writer = acquireWriter(dest);
+  source.disturbed = true;
+  let shuttingDown = false;
+  let currentWrite = Promise.resolve(undefined);
+  const result = deferred();
+  let removeAbort;
+
+  const waitForWritesToFinish = () => {
+    const old = currentWrite;
+    return currentWrite.then(() => (old !== currentWrite ? waitForWritesToFinish() : undefined));
+  };
+
+  const finalize = (isError, error) => {
+    writerRelease(writer);
+    defaultReaderRelease(reader);
+    if (removeAbort) removeAbort();
+    if (isError) result.reject(error);
+    else result.resolve(undefined);
+  };
+
+  const shutdownWithAction = (action, originalIsError, originalError) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    const doTheRest = () => {
+      action().then(() => finalize(originalIsError, originalError), (newError) => finalize(true, newError));
+    };
+    if (dest.state === "writable" && !writableStreamCloseQueuedOrInFlight(dest)) waitForWritesToFinish().then(doTheRest);
+    else doTheRest();
+  };
+
+  const shutdown = (isError, error) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    if (dest.state === "writable" && !writableStreamCloseQueuedOrInFlight(dest)) {
+      waitForWritesToFinish().then(() => finalize(isError, error));
+    } else {
+      finalize(isError, error);
+    }
+  };
+
+  if (signal !== undefined) {
+    const abortAlgorithm = () => {
+      const error = signal.reason;
+      const actions = [];
+      if (!preventAbort) actions.push(() => (dest.state === "writable" ? writableStreamAbort(dest, error) : Promise.resolve(undefined)));
+      if (!preventCancel) actions.push(() => (source.state === "readable" ? readableStreamCancel(source, error) : Promise.resolve(undefined)));
+      shutdownWithAction(() => Promise.all(actions.map((a) => a())), true, error);
+    };
+    if (signal.aborted) {
+      abortAlgorithm();
+      return result.promise;
+    }
+    removeAbort = addAbortAlgorithm(signal, abortAlgorithm);
+  }
+
+  const pipeStep = () => {
+    if (shuttingDown) return Promise.resolve(true);
+    return writer.ready.promise.then(() => new Promise((resolveRead, rejectRead) => {
+      defaultReaderRead(reader, {
+        chunk: (chunk) => {
+          currentWrite = writerWrite(writer, chunk).then(undefined, () => {});
+          resolveRead(false);
+        },
+        close: () => resolveRead(true),
+        error: rejectRead,
+      });
+    }));
+  };
+
+  const pipeLoop = () => new Promise((resolveLoop, rejectLoop) => {
+    const next = (done) => {
+      if (done) resolveLoop();
+      else pipeStep().then(next, rejectLoop);
+    };
+    next(false);
+  });
+
+  // Errors must propagate forward: source errored → abort destination.
+  const onSourceErrored = (storedError) => {
+    if (!preventAbort) shutdownWithAction(() => writableStreamAbort(dest, storedError), true, storedError);
+    else shutdown(true, storedError);
+  };
+  // ... and backward: destination errored → cancel source.
+  const onDestErrored = (storedError) => {
+    if (!preventCancel) shutdownWithAction(() => readableStreamCancel(source, storedError), true, storedError);
+    else shutdown(true, storedError);
+  };
+  const onSourceClosed = () => {
+    if (!preventClose) shutdownWithAction(() => writerCloseWithErrorPropagation(writer));
+    else shutdown();
+  };
+
+  if (source.state === "errored") onSourceErrored(source.storedError);
+  else reader.closed.promise.then(undefined, onSourceErrored);
+
+  if (dest.state === "errored") onDestErrored(dest.storedError);
+  else writer.closed.promise.then(undefined, onDestErrored);
+
+  if (source.state === "closed") onSourceClosed();
+  else reader.closed.promise.then(onSourceClosed, () => {});
+
+  if (writableStreamCloseQueuedOrInFlight(dest) || dest.state === "closed") {
+    const destClosed = new TypeError("the destination writable stream closed before all data could be piped to it");
+    if (!preventCancel) shutdownWithAction(() => readableStreamCancel(source, destClosed), true, destClosed);
+    else shutdown(true, destClosed);
+  }
+
+  markHandled(pipeLoop());
+  return result.promise;
+}

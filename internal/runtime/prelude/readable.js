@@ -1,0 +1,1210 @@
+// ReadableStream (WHATWG Streams): default and byte streams, default and
+// BYOB readers, tee, async iteration, ReadableStream.from.
+import {
+  S, Queue, extractHighWaterMark, extractSizeAlgorithm, enqueueValueWithSize, dequeueValue,
+  resetQueue, promiseCall, method, resolvedUndefined, transferBuffer, isDetached,
+} from "./streamutil.js";
+import { deferred, markHandled, illegalConstructor } from "./util.js";
+import { readableStreamPipeTo } from "./pipe.js";
+import { isWritableStream, isWritableStreamLocked } from "./writable.js";
+
+let internalConstruct = false;
+function makeInternal(Cls) {
+  internalConstruct = true;
+  try {
+    return new Cls();
+  } finally {
+    internalConstruct = false;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Stream records
+
+function initStreamRecord(pub) {
+  const s = { state: "readable", reader: undefined, storedError: undefined, disturbed: false, controller: undefined, pub };
+  pub[S] = s;
+  return s;
+}
+
+// CreateReadableStream: a default stream driven by algorithms (for platform use).
+export function createReadableStream(start, pull, cancel, hwm = 1, size = () => 1) {
+  const pub = Object.create(ReadableStream.prototype);
+  const s = initStreamRecord(pub);
+  setUpDefaultController(s, start, pull, cancel, hwm, size);
+  return pub;
+}
+
+export function createReadableByteStream(start, pull, cancel, hwm = 0, autoAllocateChunkSize = undefined) {
+  const pub = Object.create(ReadableStream.prototype);
+  const s = initStreamRecord(pub);
+  setUpByteController(s, start, pull, cancel, hwm, autoAllocateChunkSize);
+  return pub;
+}
+
+export function streamRecord(pub) {
+  return pub[S];
+}
+
+export function isReadableStream(v) {
+  return v !== null && typeof v === "object" && v[S] !== undefined && v[S].pub === v && "disturbed" in v[S];
+}
+
+export function isReadableStreamLocked(s) {
+  return s.reader !== undefined;
+}
+
+export function readableStreamCancel(s, reason) {
+  s.disturbed = true;
+  if (s.state === "closed") return Promise.resolve(undefined);
+  if (s.state === "errored") return Promise.reject(s.storedError);
+  readableStreamClose(s);
+  const reader = s.reader;
+  if (reader !== undefined && reader.byob) {
+    const reqs = reader.readIntoRequests;
+    reader.readIntoRequests = [];
+    for (const r of reqs) r.close(undefined);
+  }
+  return s.controller.cancelSteps(reason).then(() => undefined);
+}
+
+export function readableStreamClose(s) {
+  s.state = "closed";
+  const reader = s.reader;
+  if (reader === undefined) return;
+  reader.closed.resolve(undefined);
+  if (!reader.byob) {
+    const reqs = reader.readRequests;
+    reader.readRequests = [];
+    for (const r of reqs) r.close();
+  }
+}
+
+export function readableStreamError(s, e) {
+  s.state = "errored";
+  s.storedError = e;
+  const reader = s.reader;
+  if (reader === undefined) return;
+  reader.closed.reject(e);
+  markHandled(reader.closed.promise);
+  if (!reader.byob) {
+    const reqs = reader.readRequests;
+    reader.readRequests = [];
+    for (const r of reqs) r.error(e);
+  } else {
+    const reqs = reader.readIntoRequests;
+    reader.readIntoRequests = [];
+    for (const r of reqs) r.error(e);
+  }
+}
+
+function fulfillReadRequest(s, chunk, done) {
+  const r = s.reader.readRequests.shift();
+  if (done) r.close();
+  else r.chunk(chunk);
+}
+
+function fulfillReadIntoRequest(s, chunk, done) {
+  const r = s.reader.readIntoRequests.shift();
+  if (done) r.close(chunk);
+  else r.chunk(chunk);
+}
+
+function numReadRequests(s) {
+  return s.reader.readRequests.length;
+}
+
+function numReadIntoRequests(s) {
+  return s.reader.readIntoRequests.length;
+}
+
+function hasDefaultReader(s) {
+  return s.reader !== undefined && !s.reader.byob;
+}
+
+function hasBYOBReader(s) {
+  return s.reader !== undefined && s.reader.byob;
+}
+
+// ---------------------------------------------------------------------------
+// Default controller
+
+function setUpDefaultController(s, start, pull, cancel, hwm, size) {
+  const pub = makeInternal(ReadableStreamDefaultController);
+  const c = {
+    byte: false, stream: s, queue: new Queue(), queueTotalSize: 0, started: false, closeRequested: false,
+    pullAgain: false, pulling: false, strategySize: size, strategyHWM: hwm, pull, cancel, pub,
+    cancelSteps: (reason) => defaultControllerCancelSteps(c, reason),
+    pullSteps: (rr) => defaultControllerPullSteps(c, rr),
+    releaseSteps: () => {},
+  };
+  pub[S] = c;
+  s.controller = c;
+  const startResult = start(pub);
+  Promise.resolve(startResult).then(() => {
+    c.started = true;
+    defaultControllerCallPullIfNeeded(c);
+  }, (r) => defaultControllerError(c, r));
+}
+
+function setUpDefaultControllerFromSource(s, src, hwm, size) {
+  const start = method(src, "start");
+  const pull = method(src, "pull");
+  const cancel = method(src, "cancel");
+  setUpDefaultController(s,
+    start ? (c) => start.call(src, c) : () => undefined,
+    pull ? (c) => promiseCall(pull, src, c) : resolvedUndefined,
+    cancel ? (r) => promiseCall(cancel, src, r) : resolvedUndefined,
+    hwm, size);
+}
+
+function defaultControllerCallPullIfNeeded(c) {
+  if (!defaultControllerShouldCallPull(c)) return;
+  if (c.pulling) {
+    c.pullAgain = true;
+    return;
+  }
+  c.pulling = true;
+  c.pull(c.pub).then(() => {
+    c.pulling = false;
+    if (c.pullAgain) {
+      c.pullAgain = false;
+      defaultControllerCallPullIfNeeded(c);
+    }
+  }, (e) => defaultControllerError(c, e));
+}
+
+function defaultControllerShouldCallPull(c) {
+  const s = c.stream;
+  if (!defaultControllerCanCloseOrEnqueue(c)) return false;
+  if (!c.started) return false;
+  if (isReadableStreamLocked(s) && numReadRequests(s) > 0) return true;
+  return defaultControllerGetDesiredSize(c) > 0;
+}
+
+function defaultControllerClearAlgorithms(c) {
+  c.pull = undefined;
+  c.cancel = undefined;
+  c.strategySize = undefined;
+}
+
+export function defaultControllerCanCloseOrEnqueue(c) {
+  return !c.closeRequested && c.stream.state === "readable";
+}
+
+export function defaultControllerClose(c) {
+  if (!defaultControllerCanCloseOrEnqueue(c)) return;
+  c.closeRequested = true;
+  if (c.queue.length === 0) {
+    defaultControllerClearAlgorithms(c);
+    readableStreamClose(c.stream);
+  }
+}
+
+export function defaultControllerEnqueue(c, chunk) {
+  if (!defaultControllerCanCloseOrEnqueue(c)) return;
+  const s = c.stream;
+  if (isReadableStreamLocked(s) && numReadRequests(s) > 0) {
+    fulfillReadRequest(s, chunk, false);
+  } else {
+    let size;
+    try {
+      size = c.strategySize(chunk);
+      enqueueValueWithSize(c, chunk, size);
+    } catch (e) {
+      defaultControllerError(c, e);
+      throw e;
+    }
+  }
+  defaultControllerCallPullIfNeeded(c);
+}
+
+export function defaultControllerError(c, e) {
+  if (c.stream.state !== "readable") return;
+  resetQueue(c);
+  defaultControllerClearAlgorithms(c);
+  readableStreamError(c.stream, e);
+}
+
+export function defaultControllerGetDesiredSize(c) {
+  const state = c.stream.state;
+  if (state === "errored") return null;
+  if (state === "closed") return 0;
+  return c.strategyHWM - c.queueTotalSize;
+}
+
+export function defaultControllerHasBackpressure(c) {
+  return !defaultControllerShouldCallPull(c);
+}
+
+function defaultControllerCancelSteps(c, reason) {
+  resetQueue(c);
+  const result = c.cancel(reason);
+  defaultControllerClearAlgorithms(c);
+  return result;
+}
+
+function defaultControllerPullSteps(c, readRequest) {
+  const s = c.stream;
+  if (c.queue.length > 0) {
+    const chunk = dequeueValue(c);
+    if (c.closeRequested && c.queue.length === 0) {
+      defaultControllerClearAlgorithms(c);
+      readableStreamClose(s);
+    } else {
+      defaultControllerCallPullIfNeeded(c);
+    }
+    readRequest.chunk(chunk);
+  } else {
+    s.reader.readRequests.push(readRequest);
+    defaultControllerCallPullIfNeeded(c);
+  }
+}
+
+export class ReadableStreamDefaultController {
+  constructor() {
+    if (!internalConstruct) illegalConstructor();
+  }
+  get desiredSize() { return defaultControllerGetDesiredSize(this[S]); }
+  close() {
+    const c = this[S];
+    if (!defaultControllerCanCloseOrEnqueue(c)) throw new TypeError("The stream is not in a state that permits close");
+    defaultControllerClose(c);
+  }
+  enqueue(chunk = undefined) {
+    const c = this[S];
+    if (!defaultControllerCanCloseOrEnqueue(c)) throw new TypeError("The stream is not in a state that permits enqueue");
+    defaultControllerEnqueue(c, chunk);
+  }
+  error(e = undefined) { defaultControllerError(this[S], e); }
+}
+Object.defineProperty(ReadableStreamDefaultController.prototype, Symbol.toStringTag, { value: "ReadableStreamDefaultController", configurable: true });
+
+// ---------------------------------------------------------------------------
+// Byte controller
+
+function setUpByteController(s, start, pull, cancel, hwm, autoAllocateChunkSize) {
+  const pub = makeInternal(ReadableByteStreamController);
+  const c = {
+    byte: true, stream: s, queue: new Queue(), queueTotalSize: 0, started: false, closeRequested: false,
+    pullAgain: false, pulling: false, strategyHWM: hwm, pull, cancel, autoAllocateChunkSize,
+    pendingPullIntos: [], byobRequest: null, pub,
+    cancelSteps: (reason) => byteControllerCancelSteps(c, reason),
+    pullSteps: (rr) => byteControllerPullSteps(c, rr),
+    releaseSteps: () => byteControllerReleaseSteps(c),
+  };
+  pub[S] = c;
+  s.controller = c;
+  const startResult = start(pub);
+  Promise.resolve(startResult).then(() => {
+    c.started = true;
+    byteControllerCallPullIfNeeded(c);
+  }, (r) => byteControllerError(c, r));
+}
+
+function setUpByteControllerFromSource(s, src, hwm) {
+  const start = method(src, "start");
+  const pull = method(src, "pull");
+  const cancel = method(src, "cancel");
+  let auto = src?.autoAllocateChunkSize;
+  if (auto !== undefined) {
+    auto = Number(auto);
+    if (!Number.isInteger(auto) || auto <= 0) throw new TypeError("autoAllocateChunkSize must be a positive integer");
+  }
+  setUpByteController(s,
+    start ? (c) => start.call(src, c) : () => undefined,
+    pull ? (c) => promiseCall(pull, src, c) : resolvedUndefined,
+    cancel ? (r) => promiseCall(cancel, src, r) : resolvedUndefined,
+    hwm, auto);
+}
+
+function byteControllerCallPullIfNeeded(c) {
+  if (!byteControllerShouldCallPull(c)) return;
+  if (c.pulling) {
+    c.pullAgain = true;
+    return;
+  }
+  c.pulling = true;
+  c.pull(c.pub).then(() => {
+    c.pulling = false;
+    if (c.pullAgain) {
+      c.pullAgain = false;
+      byteControllerCallPullIfNeeded(c);
+    }
+  }, (e) => byteControllerError(c, e));
+}
+
+function byteControllerShouldCallPull(c) {
+  const s = c.stream;
+  if (s.state !== "readable" || c.closeRequested || !c.started) return false;
+  if (hasDefaultReader(s) && numReadRequests(s) > 0) return true;
+  if (hasBYOBReader(s) && numReadIntoRequests(s) > 0) return true;
+  return byteControllerGetDesiredSize(c) > 0;
+}
+
+function byteControllerClearAlgorithms(c) {
+  c.pull = undefined;
+  c.cancel = undefined;
+}
+
+function byteControllerClearPendingPullIntos(c) {
+  byteControllerInvalidateBYOBRequest(c);
+  c.pendingPullIntos = [];
+}
+
+export function byteControllerClose(c) {
+  const s = c.stream;
+  if (c.closeRequested || s.state !== "readable") return;
+  if (c.queueTotalSize > 0) {
+    c.closeRequested = true;
+    return;
+  }
+  if (c.pendingPullIntos.length > 0) {
+    const first = c.pendingPullIntos[0];
+    if (first.bytesFilled % first.elementSize !== 0) {
+      const e = new TypeError("Insufficient bytes to fill elements in the given buffer");
+      byteControllerError(c, e);
+      throw e;
+    }
+  }
+  byteControllerClearAlgorithms(c);
+  readableStreamClose(s);
+}
+
+function commitPullIntoDescriptor(s, pid) {
+  let done = false;
+  if (s.state === "closed") done = true;
+  const filledView = convertPullIntoDescriptor(pid);
+  if (pid.readerType === "default") fulfillReadRequest(s, filledView, done);
+  else fulfillReadIntoRequest(s, filledView, done);
+}
+
+function convertPullIntoDescriptor(pid) {
+  const buffer = transferBuffer(pid.buffer);
+  return new pid.viewConstructor(buffer, pid.byteOffset, pid.bytesFilled / pid.elementSize);
+}
+
+function enqueueChunkToQueue(c, buffer, byteOffset, byteLength) {
+  c.queue.push({ buffer, byteOffset, byteLength });
+  c.queueTotalSize += byteLength;
+}
+
+function enqueueClonedChunkToQueue(c, buffer, byteOffset, byteLength) {
+  let clone;
+  try {
+    clone = buffer.slice(byteOffset, byteOffset + byteLength);
+  } catch (e) {
+    byteControllerError(c, e);
+    throw e;
+  }
+  enqueueChunkToQueue(c, clone, 0, byteLength);
+}
+
+function enqueueDetachedPullIntoToQueue(c, pid) {
+  if (pid.bytesFilled > 0) enqueueClonedChunkToQueue(c, pid.buffer, pid.byteOffset, pid.bytesFilled);
+  shiftPendingPullInto(c);
+}
+
+export function byteControllerEnqueue(c, chunk) {
+  const s = c.stream;
+  if (c.closeRequested || s.state !== "readable") return;
+  const { buffer, byteOffset, byteLength } = chunk;
+  if (isDetached(buffer)) throw new TypeError("The chunk's buffer is detached");
+  const transferred = transferBuffer(buffer);
+  if (c.pendingPullIntos.length > 0) {
+    const first = c.pendingPullIntos[0];
+    if (isDetached(first.buffer)) throw new TypeError("The BYOB request's buffer has been detached and so cannot be filled with an enqueued chunk");
+    byteControllerInvalidateBYOBRequest(c);
+    first.buffer = transferBuffer(first.buffer);
+    if (first.readerType === "none") enqueueDetachedPullIntoToQueue(c, first);
+  }
+  if (hasDefaultReader(s)) {
+    processReadRequestsUsingQueue(c);
+    if (numReadRequests(s) === 0) {
+      enqueueChunkToQueue(c, transferred, byteOffset, byteLength);
+    } else {
+      if (c.pendingPullIntos.length > 0) shiftPendingPullInto(c);
+      fulfillReadRequest(s, new Uint8Array(transferred, byteOffset, byteLength), false);
+    }
+  } else if (hasBYOBReader(s)) {
+    enqueueChunkToQueue(c, transferred, byteOffset, byteLength);
+    for (const pid of processPullIntoDescriptorsUsingQueue(c)) commitPullIntoDescriptor(s, pid);
+  } else {
+    enqueueChunkToQueue(c, transferred, byteOffset, byteLength);
+  }
+  byteControllerCallPullIfNeeded(c);
+}
+
+export function byteControllerError(c, e) {
+  const s = c.stream;
+  if (s.state !== "readable") return;
+  byteControllerClearPendingPullIntos(c);
+  c.queue.clear();
+  c.queueTotalSize = 0;
+  byteControllerClearAlgorithms(c);
+  readableStreamError(s, e);
+}
+
+function fillPullIntoDescriptorFromQueue(c, pid) {
+  const maxBytesToCopy = Math.min(c.queueTotalSize, pid.byteLength - pid.bytesFilled);
+  const maxBytesFilled = pid.bytesFilled + maxBytesToCopy;
+  let totalBytesToCopyRemaining = maxBytesToCopy;
+  let ready = false;
+  const maxAlignedBytes = maxBytesFilled - (maxBytesFilled % pid.elementSize);
+  if (maxAlignedBytes >= pid.minimumFill) {
+    totalBytesToCopyRemaining = maxAlignedBytes - pid.bytesFilled;
+    ready = true;
+  }
+  const dest = new Uint8Array(pid.buffer);
+  while (totalBytesToCopyRemaining > 0) {
+    const head = c.queue.peek();
+    const bytesToCopy = Math.min(totalBytesToCopyRemaining, head.byteLength);
+    const destStart = pid.byteOffset + pid.bytesFilled;
+    dest.set(new Uint8Array(head.buffer, head.byteOffset, bytesToCopy), destStart);
+    if (head.byteLength === bytesToCopy) {
+      c.queue.shift();
+    } else {
+      head.byteOffset += bytesToCopy;
+      head.byteLength -= bytesToCopy;
+    }
+    c.queueTotalSize -= bytesToCopy;
+    pid.bytesFilled += bytesToCopy;
+    totalBytesToCopyRemaining -= bytesToCopy;
+  }
+  return ready;
+}
+
+function fillReadRequestFromQueue(c, readRequest) {
+  const entry = c.queue.shift();
+  c.queueTotalSize -= entry.byteLength;
+  byteControllerHandleQueueDrain(c);
+  readRequest.chunk(new Uint8Array(entry.buffer, entry.byteOffset, entry.byteLength));
+}
+
+function byteControllerGetBYOBRequest(c) {
+  if (c.byobRequest === null && c.pendingPullIntos.length > 0) {
+    const first = c.pendingPullIntos[0];
+    const view = new Uint8Array(first.buffer, first.byteOffset + first.bytesFilled, first.byteLength - first.bytesFilled);
+    const req = makeInternal(ReadableStreamBYOBRequest);
+    req[S] = { controller: c, view };
+    c.byobRequest = req;
+  }
+  return c.byobRequest;
+}
+
+export function byteControllerGetDesiredSize(c) {
+  const state = c.stream.state;
+  if (state === "errored") return null;
+  if (state === "closed") return 0;
+  return c.strategyHWM - c.queueTotalSize;
+}
+
+export function byteControllerHasBackpressure(c) {
+  return !byteControllerShouldCallPull(c);
+}
+
+function byteControllerHandleQueueDrain(c) {
+  if (c.queueTotalSize === 0 && c.closeRequested) {
+    byteControllerClearAlgorithms(c);
+    readableStreamClose(c.stream);
+  } else {
+    byteControllerCallPullIfNeeded(c);
+  }
+}
+
+function byteControllerInvalidateBYOBRequest(c) {
+  if (c.byobRequest === null) return;
+  c.byobRequest[S].controller = undefined;
+  c.byobRequest[S].view = null;
+  c.byobRequest = null;
+}
+
+function processPullIntoDescriptorsUsingQueue(c) {
+  const filled = [];
+  while (c.pendingPullIntos.length > 0) {
+    if (c.queueTotalSize === 0) break;
+    const pid = c.pendingPullIntos[0];
+    if (fillPullIntoDescriptorFromQueue(c, pid)) {
+      shiftPendingPullInto(c);
+      filled.push(pid);
+    } else {
+      break;
+    }
+  }
+  return filled;
+}
+
+function processReadRequestsUsingQueue(c) {
+  const reader = c.stream.reader;
+  while (reader.readRequests.length > 0) {
+    if (c.queueTotalSize === 0) return;
+    fillReadRequestFromQueue(c, reader.readRequests.shift());
+  }
+}
+
+function byteControllerPullInto(c, view, min, readIntoRequest) {
+  const s = c.stream;
+  let elementSize = 1;
+  let ctor = DataView;
+  if (!(view instanceof DataView)) {
+    elementSize = view.BYTES_PER_ELEMENT;
+    ctor = view.constructor;
+  }
+  const minimumFill = min * elementSize;
+  const byteOffset = view.byteOffset;
+  const byteLength = view.byteLength;
+  let buffer;
+  try {
+    buffer = transferBuffer(view.buffer);
+  } catch (e) {
+    readIntoRequest.error(e);
+    return;
+  }
+  const pid = {
+    buffer, bufferByteLength: buffer.byteLength, byteOffset, byteLength, bytesFilled: 0,
+    minimumFill, elementSize, viewConstructor: ctor, readerType: "byob",
+  };
+  if (c.pendingPullIntos.length > 0) {
+    c.pendingPullIntos.push(pid);
+    s.reader.readIntoRequests.push(readIntoRequest);
+    return;
+  }
+  if (s.state === "closed") {
+    readIntoRequest.close(new ctor(pid.buffer, pid.byteOffset, 0));
+    return;
+  }
+  if (c.queueTotalSize > 0) {
+    if (fillPullIntoDescriptorFromQueue(c, pid)) {
+      const filledView = convertPullIntoDescriptor(pid);
+      byteControllerHandleQueueDrain(c);
+      readIntoRequest.chunk(filledView);
+      return;
+    }
+    if (c.closeRequested) {
+      const e = new TypeError("Insufficient bytes to fill elements in the given buffer");
+      byteControllerError(c, e);
+      readIntoRequest.error(e);
+      return;
+    }
+  }
+  c.pendingPullIntos.push(pid);
+  s.reader.readIntoRequests.push(readIntoRequest);
+  byteControllerCallPullIfNeeded(c);
+}
+
+export function byteControllerRespond(c, bytesWritten) {
+  const first = c.pendingPullIntos[0];
+  const state = c.stream.state;
+  if (state === "closed") {
+    if (bytesWritten !== 0) throw new TypeError("bytesWritten must be 0 when calling respond() on a closed stream");
+  } else {
+    if (bytesWritten === 0) throw new TypeError("bytesWritten must be greater than 0 when calling respond() on a readable stream");
+    if (first.bytesFilled + bytesWritten > first.byteLength) throw new RangeError("bytesWritten out of range");
+  }
+  first.buffer = transferBuffer(first.buffer);
+  byteControllerRespondInternal(c, bytesWritten);
+}
+
+function byteControllerRespondInClosedState(c, first) {
+  if (first.readerType === "none") shiftPendingPullInto(c);
+  const s = c.stream;
+  if (hasBYOBReader(s)) {
+    while (numReadIntoRequests(s) > 0) commitPullIntoDescriptor(s, shiftPendingPullInto(c));
+  }
+}
+
+function byteControllerRespondInReadableState(c, bytesWritten, pid) {
+  pid.bytesFilled += bytesWritten;
+  if (pid.readerType === "none") {
+    enqueueDetachedPullIntoToQueue(c, pid);
+    for (const p of processPullIntoDescriptorsUsingQueue(c)) commitPullIntoDescriptor(c.stream, p);
+    return;
+  }
+  if (pid.bytesFilled < pid.minimumFill) return;
+  shiftPendingPullInto(c);
+  const remainder = pid.bytesFilled % pid.elementSize;
+  if (remainder > 0) {
+    const end = pid.byteOffset + pid.bytesFilled;
+    enqueueClonedChunkToQueue(c, pid.buffer, end - remainder, remainder);
+  }
+  pid.bytesFilled -= remainder;
+  const filled = processPullIntoDescriptorsUsingQueue(c);
+  commitPullIntoDescriptor(c.stream, pid);
+  for (const p of filled) commitPullIntoDescriptor(c.stream, p);
+}
+
+function byteControllerRespondInternal(c, bytesWritten) {
+  const first = c.pendingPullIntos[0];
+  byteControllerInvalidateBYOBRequest(c);
+  if (c.stream.state === "closed") byteControllerRespondInClosedState(c, first);
+  else byteControllerRespondInReadableState(c, bytesWritten, first);
+  byteControllerCallPullIfNeeded(c);
+}
+
+function byteControllerRespondWithNewView(c, view) {
+  const first = c.pendingPullIntos[0];
+  if (c.stream.state === "closed") {
+    if (view.byteLength !== 0) throw new TypeError("The view's length must be 0 when calling respondWithNewView() on a closed stream");
+  } else if (view.byteLength === 0) {
+    throw new TypeError("The view's length must be greater than 0 when calling respondWithNewView() on a readable stream");
+  }
+  if (first.byteOffset + first.bytesFilled !== view.byteOffset) throw new RangeError("The region specified by view does not match byobRequest");
+  if (first.bufferByteLength !== view.buffer.byteLength) throw new RangeError("The buffer of view has different capacity than byobRequest");
+  if (first.bytesFilled + view.byteLength > first.byteLength) throw new RangeError("The region specified by view is larger than byobRequest");
+  const n = view.byteLength;
+  first.buffer = transferBuffer(view.buffer);
+  byteControllerRespondInternal(c, n);
+}
+
+function shiftPendingPullInto(c) {
+  return c.pendingPullIntos.shift();
+}
+
+function byteControllerCancelSteps(c, reason) {
+  byteControllerClearPendingPullIntos(c);
+  c.queue.clear();
+  c.queueTotalSize = 0;
+  const result = c.cancel(reason);
+  byteControllerClearAlgorithms(c);
+  return result;
+}
+
+function byteControllerPullSteps(c, readRequest) {
+  const s = c.stream;
+  if (c.queueTotalSize > 0) {
+    fillReadRequestFromQueue(c, readRequest);
+    return;
+  }
+  const auto = c.autoAllocateChunkSize;
+  if (auto !== undefined) {
+    let buffer;
+    try {
+      buffer = new ArrayBuffer(auto);
+    } catch (e) {
+      readRequest.error(e);
+      return;
+    }
+    c.pendingPullIntos.push({
+      buffer, bufferByteLength: auto, byteOffset: 0, byteLength: auto, bytesFilled: 0,
+      minimumFill: 1, elementSize: 1, viewConstructor: Uint8Array, readerType: "default",
+    });
+  }
+  s.reader.readRequests.push(readRequest);
+  byteControllerCallPullIfNeeded(c);
+}
+
+function byteControllerReleaseSteps(c) {
+  if (c.pendingPullIntos.length > 0) {
+    const first = c.pendingPullIntos[0];
+    first.readerType = "none";
+    c.pendingPullIntos = [first];
+  }
+}
+
+export class ReadableByteStreamController {
+  constructor() {
+    if (!internalConstruct) illegalConstructor();
+  }
+  get byobRequest() { return byteControllerGetBYOBRequest(this[S]); }
+  get desiredSize() { return byteControllerGetDesiredSize(this[S]); }
+  close() {
+    const c = this[S];
+    if (c.closeRequested) throw new TypeError("The stream has already been closed.");
+    if (c.stream.state !== "readable") throw new TypeError(`The stream (in ${c.stream.state} state) is not in the readable state and cannot be closed`);
+    byteControllerClose(c);
+  }
+  enqueue(chunk) {
+    const c = this[S];
+    if (!ArrayBuffer.isView(chunk)) throw new TypeError("Failed to execute 'enqueue' on 'ReadableByteStreamController': parameter 1 is not of type 'ArrayBufferView'.");
+    if (chunk.byteLength === 0) throw new TypeError("chunk must have non-zero byteLength");
+    if (chunk.buffer.byteLength === 0) throw new TypeError("chunk's buffer must have non-zero byteLength");
+    if (c.closeRequested) throw new TypeError("The stream is closed or draining");
+    if (c.stream.state !== "readable") throw new TypeError(`The stream (in ${c.stream.state} state) is not in the readable state and cannot be enqueued to`);
+    byteControllerEnqueue(c, chunk);
+  }
+  error(e = undefined) { byteControllerError(this[S], e); }
+}
+Object.defineProperty(ReadableByteStreamController.prototype, Symbol.toStringTag, { value: "ReadableByteStreamController", configurable: true });
+
+export class ReadableStreamBYOBRequest {
+  constructor() {
+    if (!internalConstruct) illegalConstructor();
+  }
+  get view() { return this[S].view; }
+  respond(bytesWritten) {
+    const r = this[S];
+    const n = Number(bytesWritten);
+    if (!Number.isFinite(n) || n < 0) throw new TypeError("bytesWritten must be a non-negative number");
+    if (r.controller === undefined) throw new TypeError("This BYOB request has been invalidated");
+    if (isDetached(r.view.buffer)) throw new TypeError("The BYOB request's buffer has been detached and so cannot be used as a response");
+    byteControllerRespond(r.controller, Math.trunc(n));
+  }
+  respondWithNewView(view) {
+    const r = this[S];
+    if (!ArrayBuffer.isView(view)) throw new TypeError("Failed to execute 'respondWithNewView' on 'ReadableStreamBYOBRequest': parameter 1 is not of type 'ArrayBufferView'.");
+    if (r.controller === undefined) throw new TypeError("This BYOB request has been invalidated");
+    if (isDetached(view.buffer)) throw new TypeError("The given view's buffer has been detached and so cannot be used as a response");
+    byteControllerRespondWithNewView(r.controller, view);
+  }
+}
+Object.defineProperty(ReadableStreamBYOBRequest.prototype, Symbol.toStringTag, { value: "ReadableStreamBYOBRequest", configurable: true });
+
+// ---------------------------------------------------------------------------
+// Readers
+
+function readerGenericInitialize(r, s) {
+  r.stream = s;
+  s.reader = r;
+  r.closed = deferred();
+  if (s.state === "closed") {
+    r.closed.resolve(undefined);
+  } else if (s.state === "errored") {
+    r.closed.reject(s.storedError);
+    markHandled(r.closed.promise);
+  }
+}
+
+function readerGenericRelease(r) {
+  const s = r.stream;
+  const err = new TypeError("Reader was released and can no longer be used to monitor the stream's closedness");
+  if (s.state === "readable") {
+    r.closed.reject(err);
+  } else {
+    r.closed = deferred();
+    r.closed.reject(err);
+  }
+  markHandled(r.closed.promise);
+  s.controller.releaseSteps();
+  s.reader = undefined;
+  r.stream = undefined;
+}
+
+export function acquireDefaultReader(s) {
+  const pub = makeInternal(ReadableStreamDefaultReader);
+  setUpDefaultReader(pub, s);
+  return pub[S];
+}
+
+function setUpDefaultReader(pub, s) {
+  if (isReadableStreamLocked(s)) throw new TypeError("ReadableStreamDefaultReader constructor can only accept readable streams that are not yet locked to a reader");
+  const r = { byob: false, stream: undefined, closed: undefined, readRequests: [], pub };
+  pub[S] = r;
+  readerGenericInitialize(r, s);
+}
+
+export function defaultReaderRead(r, readRequest) {
+  const s = r.stream;
+  s.disturbed = true;
+  if (s.state === "closed") readRequest.close();
+  else if (s.state === "errored") readRequest.error(s.storedError);
+  else s.controller.pullSteps(readRequest);
+}
+
+export function defaultReaderRelease(r) {
+  readerGenericRelease(r);
+  const e = new TypeError("Reader was released");
+  const reqs = r.readRequests;
+  r.readRequests = [];
+  for (const q of reqs) q.error(e);
+}
+
+// Promise-returning read used by platform code (bodies, pipes).
+export function readerReadPromise(r) {
+  return new Promise((resolve, reject) => {
+    defaultReaderRead(r, {
+      chunk: (value) => resolve({ value, done: false }),
+      close: () => resolve({ value: undefined, done: true }),
+      error: reject,
+    });
+  });
+}
+
+export class ReadableStreamDefaultReader {
+  constructor(stream) {
+    if (internalConstruct) return;
+    if (!isReadableStream(stream)) throw new TypeError("Failed to construct 'ReadableStreamDefaultReader': parameter 1 is not of type 'ReadableStream'.");
+    setUpDefaultReader(this, stream[S]);
+  }
+  get closed() { return this[S].closed.promise; }
+  cancel(reason = undefined) {
+    const r = this[S];
+    if (r.stream === undefined) return Promise.reject(new TypeError("This readable stream reader has been released and cannot be used to cancel its previous owner stream"));
+    return readableStreamCancel(r.stream, reason);
+  }
+  read() {
+    const r = this[S];
+    if (r.stream === undefined) return Promise.reject(new TypeError("This readable stream reader has been released and cannot be used to read from its previous owner stream"));
+    return readerReadPromise(r);
+  }
+  releaseLock() {
+    const r = this[S];
+    if (r.stream === undefined) return;
+    defaultReaderRelease(r);
+  }
+}
+Object.defineProperty(ReadableStreamDefaultReader.prototype, Symbol.toStringTag, { value: "ReadableStreamDefaultReader", configurable: true });
+
+function setUpBYOBReader(pub, s) {
+  if (isReadableStreamLocked(s)) throw new TypeError("ReadableStreamBYOBReader constructor can only accept readable streams that are not yet locked to a reader");
+  if (!s.controller.byte) throw new TypeError("Cannot construct a ReadableStreamBYOBReader for a stream not constructed with a byte source");
+  const r = { byob: true, stream: undefined, closed: undefined, readIntoRequests: [], pub };
+  pub[S] = r;
+  readerGenericInitialize(r, s);
+}
+
+export class ReadableStreamBYOBReader {
+  constructor(stream) {
+    if (internalConstruct) return;
+    if (!isReadableStream(stream)) throw new TypeError("Failed to construct 'ReadableStreamBYOBReader': parameter 1 is not of type 'ReadableStream'.");
+    setUpBYOBReader(this, stream[S]);
+  }
+  get closed() { return this[S].closed.promise; }
+  cancel(reason = undefined) {
+    const r = this[S];
+    if (r.stream === undefined) return Promise.reject(new TypeError("This readable stream reader has been released and cannot be used to cancel its previous owner stream"));
+    return readableStreamCancel(r.stream, reason);
+  }
+  read(view, options = undefined) {
+    const r = this[S];
+    if (!ArrayBuffer.isView(view)) return Promise.reject(new TypeError("Failed to execute 'read' on 'ReadableStreamBYOBReader': parameter 1 is not of type 'ArrayBufferView'."));
+    if (view.byteLength === 0) return Promise.reject(new TypeError("view must have non-zero byteLength"));
+    if (view.buffer.byteLength === 0) return Promise.reject(new TypeError("view's buffer must have non-zero byteLength"));
+    if (isDetached(view.buffer)) return Promise.reject(new TypeError("view's buffer has been detached"));
+    let min = 1;
+    if (options?.min !== undefined) {
+      min = Number(options.min);
+      if (!Number.isFinite(min)) return Promise.reject(new TypeError("options.min must be a finite number"));
+      min = Math.trunc(min);
+    }
+    if (min === 0) return Promise.reject(new TypeError("options.min must be greater than 0"));
+    if (!(view instanceof DataView)) {
+      if (min > view.length) return Promise.reject(new RangeError("options.min must be less than or equal to view's length"));
+    } else if (min > view.byteLength) {
+      return Promise.reject(new RangeError("options.min must be less than or equal to view's byteLength"));
+    }
+    if (r.stream === undefined) return Promise.reject(new TypeError("This readable stream reader has been released and cannot be used to read from its previous owner stream"));
+    return new Promise((resolve, reject) => {
+      const req = {
+        chunk: (value) => resolve({ value, done: false }),
+        close: (value) => resolve({ value, done: true }),
+        error: reject,
+      };
+      const s = r.stream;
+      s.disturbed = true;
+      if (s.state === "errored") req.error(s.storedError);
+      else byteControllerPullInto(s.controller, view, min, req);
+    });
+  }
+  releaseLock() {
+    const r = this[S];
+    if (r.stream === undefined) return;
+    readerGenericRelease(r);
+    const e = new TypeError("Reader was released");
+    const reqs = r.readIntoRequests;
+    r.readIntoRequests = [];
+    for (const q of reqs) q.error(e);
+  }
+}
+Object.defineProperty(ReadableStreamBYOBReader.prototype, Symbol.toStringTag, { value: "ReadableStreamBYOBReader", configurable: true });
+
+// ---------------------------------------------------------------------------
+// Tee. Byte streams tee into byte streams (so BYOB readers work on both
+// branches); the second branch gets a copy of every chunk.
+
+export function readableStreamTee(s, cloneForBranch2) {
+  const byte = s.controller.byte;
+  const reader = acquireDefaultReader(s);
+  let reading = false;
+  let readAgain = false;
+  let canceled1 = false;
+  let canceled2 = false;
+  let reason1;
+  let reason2;
+  let branch1;
+  let branch2;
+  const cancelPromise = deferred();
+  const enqueue = (b, chunk) => (byte ? byteControllerEnqueue(b[S].controller, chunk) : defaultControllerEnqueue(b[S].controller, chunk));
+  const close = (b) => {
+    const c = b[S].controller;
+    if (!byte) return defaultControllerClose(c);
+    byteControllerClose(c);
+    if (c.pendingPullIntos.length > 0) byteControllerRespond(c, 0);
+  };
+  const error = (b, e) => (byte ? byteControllerError(b[S].controller, e) : defaultControllerError(b[S].controller, e));
+  const pull = () => {
+    if (reading) {
+      readAgain = true;
+      return Promise.resolve(undefined);
+    }
+    reading = true;
+    defaultReaderRead(reader, {
+      chunk: (value) => {
+        queueMicrotask(() => {
+          readAgain = false;
+          let chunk1 = value;
+          let chunk2 = value;
+          if (!canceled2 && (byte || cloneForBranch2)) {
+            try {
+              chunk2 = byte ? new Uint8Array(value) : structuredClone(value);
+            } catch (e) {
+              error(branch1, e);
+              error(branch2, e);
+              cancelPromise.resolve(readableStreamCancel(s, e));
+              return;
+            }
+          }
+          if (!canceled1) enqueue(branch1, chunk1);
+          if (!canceled2) enqueue(branch2, chunk2);
+          chunk1 = chunk2 = undefined;
+          reading = false;
+          if (readAgain) pull();
+        });
+      },
+      close: () => {
+        reading = false;
+        if (!canceled1) close(branch1);
+        if (!canceled2) close(branch2);
+        if (!canceled1 || !canceled2) cancelPromise.resolve(undefined);
+      },
+      error: () => {
+        reading = false;
+      },
+    });
+    return Promise.resolve(undefined);
+  };
+  const cancel1 = (reason) => {
+    canceled1 = true;
+    reason1 = reason;
+    if (canceled2) cancelPromise.resolve(readableStreamCancel(s, [reason1, reason2]));
+    return cancelPromise.promise;
+  };
+  const cancel2 = (reason) => {
+    canceled2 = true;
+    reason2 = reason;
+    if (canceled1) cancelPromise.resolve(readableStreamCancel(s, [reason1, reason2]));
+    return cancelPromise.promise;
+  };
+  const start = () => undefined;
+  if (byte) {
+    branch1 = createReadableByteStream(start, pull, cancel1);
+    branch2 = createReadableByteStream(start, pull, cancel2);
+  } else {
+    branch1 = createReadableStream(start, pull, cancel1);
+    branch2 = createReadableStream(start, pull, cancel2);
+  }
+  reader.closed.promise.catch((r) => {
+    error(branch1, r);
+    error(branch2, r);
+    if (!canceled1 || !canceled2) cancelPromise.resolve(undefined);
+  });
+  return [branch1, branch2];
+}
+
+// ---------------------------------------------------------------------------
+// Async iteration
+
+const AsyncIteratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf(async function* () {}).prototype);
+const kIter = Symbol("#iter");
+
+const ReadableStreamAsyncIteratorPrototype = Object.create(AsyncIteratorPrototype, {
+  next: {
+    value: function next() {
+      const it = this[kIter];
+      if (!it) return Promise.reject(new TypeError("next() called on an object that is not a ReadableStream async iterator"));
+      const run = () => {
+        if (it.reader === undefined) return Promise.resolve({ value: undefined, done: true });
+        return readerReadPromise(it.reader).then((res) => {
+          if (res.done) {
+            defaultReaderRelease(it.reader);
+            it.reader = undefined;
+          }
+          return res;
+        }, (e) => {
+          defaultReaderRelease(it.reader);
+          it.reader = undefined;
+          throw e;
+        });
+      };
+      it.ongoing = it.ongoing ? it.ongoing.then(run, run) : run();
+      return it.ongoing;
+    },
+    writable: true, configurable: true, enumerable: true,
+  },
+  return: {
+    value: function ret(value) {
+      const it = this[kIter];
+      if (!it) return Promise.reject(new TypeError("return() called on an object that is not a ReadableStream async iterator"));
+      const run = () => {
+        const r = it.reader;
+        if (r === undefined) return Promise.resolve({ value, done: true });
+        it.reader = undefined;
+        if (!it.preventCancel) {
+          const result = readableStreamCancel(r.stream, value);
+          defaultReaderRelease(r);
+          return result.then(() => ({ value, done: true }));
+        }
+        defaultReaderRelease(r);
+        return Promise.resolve({ value, done: true });
+      };
+      it.ongoing = it.ongoing ? it.ongoing.then(run, run) : run();
+      return it.ongoing;
+    },
+    writable: true, configurable: true, enumerable: true,
+  },
+  [Symbol.toStringTag]: { value: "ReadableStream AsyncIterator", configurable: true },
+});
+
+// ---------------------------------------------------------------------------
+// ReadableStream
+
+export class ReadableStream {
+  constructor(underlyingSource = undefined, strategy = undefined) {
+    if (underlyingSource !== undefined && underlyingSource !== null && typeof underlyingSource !== "object" && typeof underlyingSource !== "function") {
+      throw new TypeError("Failed to construct 'ReadableStream': The provided value is not of type 'UnderlyingSource'.");
+    }
+    const src = underlyingSource ?? undefined;
+    const s = initStreamRecord(this);
+    const type = src?.type;
+    if (type !== undefined && String(type) === "bytes") {
+      if (strategy?.size !== undefined) throw new RangeError("The strategy for a byte stream cannot have a size function");
+      setUpByteControllerFromSource(s, src, extractHighWaterMark(strategy, 0));
+    } else if (type !== undefined) {
+      throw new TypeError(`Failed to construct 'ReadableStream': The provided value '${type}' is not a valid enum value of type ReadableStreamType.`);
+    } else {
+      const size = extractSizeAlgorithm(strategy);
+      setUpDefaultControllerFromSource(s, src, extractHighWaterMark(strategy, 1), size);
+    }
+  }
+  get locked() { return isReadableStreamLocked(this[S]); }
+  cancel(reason = undefined) {
+    const s = this[S];
+    if (isReadableStreamLocked(s)) return Promise.reject(new TypeError("Cannot cancel a stream that already has a reader"));
+    return readableStreamCancel(s, reason);
+  }
+  getReader(options = undefined) {
+    const mode = options?.mode;
+    if (mode === undefined) {
+      const r = makeInternal(ReadableStreamDefaultReader);
+      setUpDefaultReader(r, this[S]);
+      return r;
+    }
+    if (String(mode) !== "byob") throw new TypeError(`Failed to execute 'getReader' on 'ReadableStream': The provided value '${mode}' is not a valid enum value of type ReadableStreamReaderMode.`);
+    const r = makeInternal(ReadableStreamBYOBReader);
+    setUpBYOBReader(r, this[S]);
+    return r;
+  }
+  pipeThrough(transform, options = undefined) {
+    const s = this[S];
+    const readable = transform?.readable;
+    const writable = transform?.writable;
+    if (!isReadableStream(readable)) throw new TypeError("Failed to execute 'pipeThrough' on 'ReadableStream': transform.readable is not a ReadableStream");
+    if (!isWritableStream(writable)) throw new TypeError("Failed to execute 'pipeThrough' on 'ReadableStream': transform.writable is not a WritableStream");
+    if (isReadableStreamLocked(s)) throw new TypeError("Cannot pipe a locked stream");
+    if (isWritableStreamLocked(writable)) throw new TypeError("Cannot pipe to a locked stream");
+    const opts = pipeOptions(options);
+    markHandled(readableStreamPipeTo(s, writable, opts.preventClose, opts.preventAbort, opts.preventCancel, opts.signal));
+    return readable;
+  }
+  pipeTo(destination, options = undefined) {
+    const s = this[S];
+    if (!isWritableStream(destination)) return Promise.reject(new TypeError("Failed to execute 'pipeTo' on 'ReadableStream': parameter 1 is not of type 'WritableStream'."));
+    let opts;
+    try {
+      opts = pipeOptions(options);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (isReadableStreamLocked(s)) return Promise.reject(new TypeError("Cannot pipe a locked stream"));
+    if (isWritableStreamLocked(destination)) return Promise.reject(new TypeError("Cannot pipe to a locked stream"));
+    return readableStreamPipeTo(s, destination, opts.preventClose, opts.preventAbort, opts.preventCancel, opts.signal);
+  }
+  tee() {
+    return readableStreamTee(this[S], false);
+  }
+  values(options = undefined) {
+    const reader = acquireDefaultReader(this[S]);
+    const it = Object.create(ReadableStreamAsyncIteratorPrototype);
+    it[kIter] = { reader, preventCancel: !!options?.preventCancel, ongoing: null };
+    return it;
+  }
+  static from(asyncIterable) {
+    return readableStreamFromIterable(asyncIterable);
+  }
+}
+Object.defineProperty(ReadableStream.prototype, Symbol.asyncIterator, {
+  value: ReadableStream.prototype.values, writable: true, configurable: true, enumerable: false,
+});
+Object.defineProperty(ReadableStream.prototype, Symbol.toStringTag, { value: "ReadableStream", configurable: true });
+
+function pipeOptions(options) {
+  const signal = options?.signal;
+  if (signal !== undefined && !(signal !== null && typeof signal === "object" && "aborted" in signal)) {
+    throw new TypeError("Failed to execute 'pipeTo' on 'ReadableStream': member signal is not of type AbortSignal.");
+  }
+  return {
+    preventClose: !!options?.preventClose,
+    preventAbort: !!options?.preventAbort,
+    preventCancel: !!options?.preventCancel,
+    signal,
+  };
+}
+
+function readableStreamFromIterable(asyncIterable) {
+  let iterator;
+  let nextMethod;
+  const asyncMethod = asyncIterable?.[Symbol.asyncIterator];
+  if (asyncMethod !== undefined && asyncMethod !== null) {
+    iterator = asyncMethod.call(asyncIterable);
+  } else {
+    const syncMethod = asyncIterable?.[Symbol.iterator];
+    if (typeof syncMethod !== "function") throw new TypeError("ReadableStream.from: the argument is not async iterable");
+    const syncIterator = syncMethod.call(asyncIterable);
+    const syncNext = syncIterator.next;
+    // CreateAsyncFromSyncIterator: values that are promises are awaited.
+    iterator = {
+      next: () => {
+        const r = syncNext.call(syncIterator);
+        return Promise.resolve(r.value).then((value) => ({ value, done: !!r.done }));
+      },
+      return: typeof syncIterator.return === "function"
+        ? (v) => Promise.resolve(syncIterator.return(v))
+        : undefined,
+    };
+  }
+  if (iterator === null || typeof iterator !== "object") throw new TypeError("ReadableStream.from: the iterator is not an object");
+  nextMethod = iterator.next;
+  let stream;
+  const pull = () => {
+    let result;
+    try {
+      result = nextMethod.call(iterator);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return Promise.resolve(result).then((r) => {
+      if (r === null || typeof r !== "object") throw new TypeError("The promise returned by the iterator.next() method must fulfill with an object");
+      if (r.done) defaultControllerClose(stream[S].controller);
+      else defaultControllerEnqueue(stream[S].controller, r.value);
+    });
+  };
+  const cancel = (reason) => {
+    let ret;
+    try {
+      ret = iterator.return;
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (ret === undefined || ret === null) return Promise.resolve(undefined);
+    let result;
+    try {
+      result = ret.call(iterator, reason);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return Promise.resolve(result).then((r) => {
+      if (r === null || typeof r !== "object") throw new TypeError("The promise returned by the iterator.return() method must fulfill with an object");
+    });
+  };
+  stream = createReadableStream(() => undefined, pull, cancel, 0);
+  return stream;
+}

@@ -1,0 +1,92 @@
+// Shared pieces of the Streams Standard: queues with sizes, strategy
+// extraction, promise-calling of underlying source/sink methods.
+
+// The internal slot holding a stream object's spec record.
+export const S = Symbol("#streams");
+
+// A FIFO with O(1) shift.
+export class Queue {
+  constructor() {
+    this.items = [];
+    this.head = 0;
+  }
+  get length() { return this.items.length - this.head; }
+  push(v) { this.items.push(v); }
+  peek() { return this.items[this.head]; }
+  shift() {
+    const v = this.items[this.head];
+    this.items[this.head++] = undefined;
+    if (this.head > 64 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return v;
+  }
+  clear() {
+    this.items = [];
+    this.head = 0;
+  }
+}
+
+export function extractHighWaterMark(strategy, defaultHWM) {
+  const hwm = strategy?.highWaterMark;
+  if (hwm === undefined) return defaultHWM;
+  const n = Number(hwm);
+  if (Number.isNaN(n) || n < 0) throw new RangeError("Invalid highWaterMark: it must be a non-negative number");
+  return n;
+}
+
+const one = () => 1;
+export function extractSizeAlgorithm(strategy) {
+  const size = strategy?.size;
+  if (size === undefined) return one;
+  if (typeof size !== "function") throw new TypeError("The strategy's size must be a function");
+  return (chunk) => size(chunk);
+}
+
+// Records in a value queue are {value, size}.
+export function enqueueValueWithSize(c, value, size) {
+  const n = Number(size);
+  if (!Number.isFinite(n) || n < 0) throw new RangeError("The return value of a queuing strategy's size function must be a finite, non-NaN, non-negative number");
+  c.queue.push({ value, size: n });
+  c.queueTotalSize += n;
+}
+
+export function dequeueValue(c) {
+  const pair = c.queue.shift();
+  c.queueTotalSize -= pair.size;
+  if (c.queueTotalSize < 0) c.queueTotalSize = 0;
+  return pair.value;
+}
+
+export function resetQueue(c) {
+  c.queue.clear();
+  c.queueTotalSize = 0;
+}
+
+// Calls an underlying source/sink method, turning throws into rejections.
+export function promiseCall(fn, thisArg, ...args) {
+  try {
+    return Promise.resolve(fn.apply(thisArg, args));
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+export function method(obj, name) {
+  const fn = obj?.[name];
+  if (fn === undefined || fn === null) return undefined;
+  if (typeof fn !== "function") throw new TypeError(`${name} must be a function`);
+  return fn;
+}
+
+export const resolvedUndefined = () => Promise.resolve(undefined);
+
+export function transferBuffer(buf) {
+  if (buf.detached) throw new TypeError("Cannot transfer a detached ArrayBuffer");
+  return buf.transfer();
+}
+
+export function isDetached(buf) {
+  return buf.detached === true;
+}

@@ -1,0 +1,3 @@
+test("globals exist", () => {
+  assert.equal(typeof Response, "function");
+});

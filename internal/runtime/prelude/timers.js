@@ -1,0 +1,93 @@
+// setTimeout/setInterval over the host's timer ops. The host calls
+// fireTimer(id) (hooks.timer) when a timer is due; intervals re-arm here.
+import ops from "./ops.js";
+import { DOMException } from "./domexception.js";
+
+const timers = new Map();
+let nextId = 1;
+
+function delayOf(ms) {
+  const n = Number(ms);
+  return Number.isFinite(n) && n > 0 ? n : 0;
+}
+
+function start(callback, delay, args, repeat) {
+  const id = nextId++;
+  timers.set(id, { callback, args, delay: delayOf(delay), repeat });
+  ops.timerStart(id, delayOf(delay));
+  return id;
+}
+
+// Internal timers (AbortSignal.timeout, scheduler.wait) use the same queue.
+export function startTimer(callback, delay) {
+  return start(callback, delay, [], false);
+}
+
+export function cancelTimer(id) {
+  if (timers.delete(id)) ops.timerCancel(id);
+}
+
+export function fireTimer(id) {
+  const t = timers.get(id);
+  if (!t) return;
+  if (t.repeat) {
+    ops.timerStart(id, t.delay);
+  } else {
+    timers.delete(id);
+  }
+  const cb = t.callback;
+  if (typeof cb === "function") {
+    cb.apply(globalThis, t.args);
+  } else {
+    // A string callback is not evaluated: workers forbid eval.
+    throw new TypeError("setTimeout/setInterval callback must be a function");
+  }
+}
+
+export function setTimeout(callback, delay = 0, ...args) {
+  if (typeof callback !== "function") throw new TypeError("The \"callback\" argument must be of type function.");
+  return start(callback, delay, args, false);
+}
+
+export function setInterval(callback, delay = 0, ...args) {
+  if (typeof callback !== "function") throw new TypeError("The \"callback\" argument must be of type function.");
+  return start(callback, delay, args, true);
+}
+
+export function clearTimeout(id) {
+  if (typeof id === "number") cancelTimer(id);
+}
+
+export const clearInterval = clearTimeout;
+
+export class Scheduler {
+  wait(delay, options = undefined) {
+    const signal = options?.signal;
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      let onAbort;
+      const id = startTimer(() => {
+        if (onAbort) signal.removeEventListener("abort", onAbort);
+        resolve();
+      }, delay);
+      if (signal) {
+        onAbort = () => {
+          cancelTimer(id);
+          reject(signal.reason ?? new DOMException("The operation was aborted", "AbortError"));
+        };
+        signal.addEventListener("abort", onAbort, { once: true });
+      }
+    });
+  }
+}
+Object.defineProperty(Scheduler.prototype, Symbol.toStringTag, { value: "Scheduler", configurable: true });
+
+export function queueMicrotask(callback) {
+  if (typeof callback !== "function") {
+    throw new TypeError("Failed to execute 'queueMicrotask': parameter 1 is not of type 'Function'.");
+  }
+  Promise.resolve().then(() => callback());
+}

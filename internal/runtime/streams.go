@@ -1,0 +1,120 @@
+package runtime
+
+import (
+	"errors"
+	"io"
+	"sync"
+
+	"github.com/outpost-dev/outpost/internal/jsc"
+)
+
+// streamTable holds Go byte streams (request bodies, subrequest response
+// bodies) that JavaScript reads by number.
+type streamTable struct {
+	mu   sync.Mutex
+	next int64
+	m    map[int64]io.ReadCloser
+}
+
+func (t *streamTable) add(r io.ReadCloser) int64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.m == nil {
+		t.m = map[int64]io.ReadCloser{}
+	}
+	t.next++
+	t.m[t.next] = r
+	return t.next
+}
+
+func (t *streamTable) get(id int64) io.ReadCloser {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.m[id]
+}
+
+func (t *streamTable) close(id int64) {
+	t.mu.Lock()
+	r := t.m[id]
+	delete(t.m, id)
+	t.mu.Unlock()
+	if r != nil {
+		r.Close()
+	}
+}
+
+// detach forgets a stream without closing it (its reader is handed on).
+func (t *streamTable) detach(id int64) {
+	t.mu.Lock()
+	delete(t.m, id)
+	t.mu.Unlock()
+}
+
+func (t *streamTable) closeAll() {
+	t.mu.Lock()
+	m := t.m
+	t.m = nil
+	t.mu.Unlock()
+	for _, r := range m {
+		r.Close()
+	}
+}
+
+// streamChunk is how much one streamRead asks of the underlying reader.
+const streamChunk = 64 << 10
+
+// streamRead reads the next chunk of a stream off the VM's thread and
+// resolves with a Uint8Array, or null at the end.
+func (in *Instance) streamRead(c *jsc.Context, id int64) (jsc.Value, error) {
+	r := in.streams.get(id)
+	if r == nil {
+		// Already finished or cancelled: a read after the end is the end.
+		d, p, err := c.NewPromise()
+		if err == nil {
+			d.Resolve(c.Null())
+		}
+		return p, err
+	}
+	return in.async(c, func() (func(c *jsc.Context) (jsc.Value, error), error) {
+		buf := make([]byte, streamChunk)
+		n, err := r.Read(buf)
+		for n == 0 && err == nil {
+			n, err = r.Read(buf)
+		}
+		if n > 0 {
+			chunk := buf[:n]
+			return func(c *jsc.Context) (jsc.Value, error) { return c.Bytes(chunk) }, nil
+		}
+		in.streams.close(id)
+		if errors.Is(err, io.EOF) {
+			return func(c *jsc.Context) (jsc.Value, error) { return c.Null(), nil }, nil
+		}
+		return nil, err
+	})
+}
+
+// async runs work off the VM's thread and returns a promise settled with
+// what work's finisher makes on the VM's thread (or rejected with its error).
+func (in *Instance) async(c *jsc.Context, work func() (func(c *jsc.Context) (jsc.Value, error), error)) (jsc.Value, error) {
+	d, p, err := c.NewPromise()
+	if err != nil {
+		return p, err
+	}
+	enqueue := in.vm.RegisterCallback()
+	go func() {
+		finish, err := work()
+		enqueue(func(c *jsc.Context) {
+			if err != nil {
+				d.RejectError(err)
+				return
+			}
+			v, err := finish(c)
+			if err != nil {
+				d.RejectError(err)
+				return
+			}
+			d.Resolve(v)
+		})
+	}()
+	return p, nil
+}

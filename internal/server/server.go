@@ -1,0 +1,327 @@
+// Package server is Outpost's HTTP front: it turns incoming requests into
+// worker invocations, streams responses back, forwards pass-through
+// requests to the origin, and renders errors for people.
+package server
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"html"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/outpost-dev/outpost/internal/runtime"
+)
+
+// Target is what requests are dispatched to (a runtime.Worker).
+type Target interface {
+	Fetch(ctx context.Context, req *runtime.Request) (*runtime.Response, error)
+}
+
+// Handler serves one worker over HTTP.
+type Handler struct {
+	// Target returns the worker to send a request to, or an error to show
+	// (for example a bundle error while no version has built yet).
+	Target func() (Target, error)
+	// Origin receives pass-through requests. Nil: they fail with an error.
+	Origin *url.URL
+	// Dev renders errors with their stacks (the dev server's error page).
+	Dev bool
+	// Logger gets one line per request and the errors.
+	Logger *slog.Logger
+	// Client sends pass-through requests to the origin.
+	Client *http.Client
+	// Extra handles Outpost's own endpoints (/__scheduled, /cdn-cgi/…)
+	// before the worker; it returns false for paths it does not own.
+	Extra func(w http.ResponseWriter, r *http.Request) bool
+}
+
+// maxReplay is how much of a request body is kept so that a pass-through
+// can resend it after the worker read it.
+const maxReplay = 16 << 20
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	if h.Extra != nil && h.Extra(w, r) {
+		return
+	}
+	status, outcome := h.serve(w, r)
+	if h.Logger != nil {
+		msg := fmt.Sprintf("%s %s %d %s (%s)", r.Method, r.URL.RequestURI(), status, http.StatusText(status), roundDuration(time.Since(start)))
+		if outcome != "" {
+			msg += " " + outcome
+		}
+		h.Logger.Info(msg)
+	}
+}
+
+func roundDuration(d time.Duration) string {
+	if d < time.Millisecond {
+		return d.Round(time.Microsecond).String()
+	}
+	return d.Round(time.Millisecond).String()
+}
+
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (int, string) {
+	target, err := h.Target()
+	if err != nil {
+		return h.errorPage(w, r, http.StatusInternalServerError, "The worker could not be built", err), ""
+	}
+	var replay *replayBody
+	req := &runtime.Request{
+		Method: r.Method,
+		URL:    requestURL(r),
+		Header: requestHeaders(r),
+		CF:     cfProperties(r),
+	}
+	if r.Body != nil && r.Body != http.NoBody && r.Method != http.MethodGet && r.Method != http.MethodHead {
+		replay = &replayBody{r: r.Body}
+		req.Body = replay
+	}
+	resp, err := target.Fetch(r.Context(), req)
+	if err != nil {
+		var se *runtime.ScriptError
+		if errors.As(err, &se) {
+			if h.Logger != nil {
+				h.Logger.Error("Uncaught " + se.Error())
+			}
+			if se.Limit {
+				return h.errorPage(w, r, http.StatusServiceUnavailable, "Worker exceeded resource limits", err), "(exceeded CPU limit)"
+			}
+			return h.errorPage(w, r, http.StatusInternalServerError, "Worker threw exception", err), "(exception)"
+		}
+		if h.Logger != nil {
+			h.Logger.Error(err.Error())
+		}
+		return h.errorPage(w, r, http.StatusInternalServerError, "Worker failed", err), "(error)"
+	}
+	if resp.PassThrough {
+		return h.passThrough(w, r, replay), "(passed through to origin)"
+	}
+	return h.writeResponse(w, r, resp), ""
+}
+
+// writeResponse streams the worker's response to the client.
+func (h *Handler) writeResponse(w http.ResponseWriter, r *http.Request, resp *runtime.Response) int {
+	dst := w.Header()
+	for k, vs := range resp.Header {
+		dst[k] = vs
+	}
+	if resp.ContentLength >= 0 && dst.Get("Content-Length") == "" && resp.Status != 204 && resp.Status != 304 {
+		dst.Set("Content-Length", fmt.Sprint(resp.ContentLength))
+	}
+	status := resp.Status
+	if status == 0 {
+		status = 200
+	}
+	w.WriteHeader(status)
+	if resp.Body == nil {
+		return status
+	}
+	defer resp.Body.Close()
+	if r.Method == http.MethodHead {
+		return status
+	}
+	rc := http.NewResponseController(w)
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := resp.Body.Read(buf)
+		if n > 0 {
+			if _, werr := w.Write(buf[:n]); werr != nil {
+				return status // the client went away; Close cancels the stream
+			}
+			rc.Flush()
+		}
+		if err != nil {
+			return status
+		}
+	}
+}
+
+// passThrough sends the original request to the origin and relays its answer.
+func (h *Handler) passThrough(w http.ResponseWriter, r *http.Request, replay *replayBody) int {
+	if h.Origin == nil {
+		err := errors.New("the worker passed the request through to the origin " +
+			"(passThroughOnException, or no respondWith in a fetch listener), but no origin is configured: " +
+			"start Outpost with --origin URL or set `origin` in the config")
+		if h.Logger != nil {
+			h.Logger.Error(err.Error())
+		}
+		return h.errorPage(w, r, http.StatusBadGateway, "No origin to pass the request to", err)
+	}
+	var body io.Reader
+	if replay != nil {
+		full, ok := replay.rewind()
+		if !ok {
+			return h.errorPage(w, r, http.StatusBadGateway, "Request body too large to pass through",
+				fmt.Errorf("the worker read more than %d bytes of the request body before passing it through", maxReplay))
+		}
+		body = full
+	}
+	u := *h.Origin
+	u.Path = r.URL.Path
+	u.RawPath = r.URL.RawPath
+	u.RawQuery = r.URL.RawQuery
+	out, err := http.NewRequestWithContext(r.Context(), r.Method, u.String(), body)
+	if err != nil {
+		return h.errorPage(w, r, http.StatusBadGateway, "Bad pass-through request", err)
+	}
+	out.Header = r.Header.Clone()
+	out.ContentLength = r.ContentLength
+	client := h.Client
+	if client == nil {
+		client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	}
+	resp, err := client.Do(out)
+	if err != nil {
+		return h.errorPage(w, r, http.StatusBadGateway, "The origin did not answer", err)
+	}
+	defer resp.Body.Close()
+	for k, vs := range resp.Header {
+		w.Header()[k] = vs
+	}
+	w.WriteHeader(resp.StatusCode)
+	io.Copy(flushWriter{w}, resp.Body)
+	return resp.StatusCode
+}
+
+type flushWriter struct{ w http.ResponseWriter }
+
+func (f flushWriter) Write(p []byte) (int, error) {
+	n, err := f.w.Write(p)
+	http.NewResponseController(f.w).Flush()
+	return n, err
+}
+
+// errorPage answers with an error: an HTML page for browsers, text
+// otherwise; the stack only in dev mode.
+func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, status int, title string, err error) int {
+	detail := "An error occurred while running the worker."
+	if h.Dev {
+		detail = err.Error()
+	}
+	w.Header().Del("Content-Length")
+	if strings.Contains(r.Header.Get("Accept"), "text/html") {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, errorHTML, html.EscapeString(title), html.EscapeString(title), html.EscapeString(r.Method+" "+r.URL.RequestURI()), html.EscapeString(detail))
+		return status
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, "%s\n\n%s\n", title, detail)
+	return status
+}
+
+const errorHTML = `<!doctype html>
+<html><head><meta charset="utf-8"><title>%s</title>
+<style>body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem;color:#222}
+h1{color:#b00020;font-size:1.4rem}pre{background:#f6f6f6;padding:1rem;overflow:auto;border-radius:6px}</style></head>
+<body><h1>%s</h1><p><code>%s</code></p><pre>%s</pre><p>Outpost</p></body></html>
+`
+
+// requestURL rebuilds the absolute URL the worker sees.
+func requestURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	host := r.Host
+	if host == "" {
+		host = "localhost"
+	}
+	return scheme + "://" + host + r.URL.RequestURI()
+}
+
+func requestHeaders(r *http.Request) http.Header {
+	h := r.Header.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	h.Set("Host", r.Host)
+	ip, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		ip = r.RemoteAddr
+	}
+	if h.Get("CF-Connecting-IP") == "" {
+		h.Set("CF-Connecting-IP", ip)
+	}
+	if r.ContentLength > 0 && h.Get("Content-Length") == "" {
+		h.Set("Content-Length", fmt.Sprint(r.ContentLength))
+	}
+	return h
+}
+
+// cfProperties is request.cf: what Outpost knows about the connection.
+func cfProperties(r *http.Request) map[string]any {
+	proto := r.Proto
+	if r.ProtoMajor == 2 {
+		proto = "HTTP/2"
+	}
+	return map[string]any{
+		"colo":                       "OUTPOST",
+		"httpProtocol":               proto,
+		"clientTcpRtt":               0,
+		"requestPriority":            "",
+		"edgeRequestKeepAliveStatus": 1,
+		"clientAcceptEncoding":       r.Header.Get("Accept-Encoding"),
+		"tlsVersion":                 tlsVersion(r),
+	}
+}
+
+func tlsVersion(r *http.Request) string {
+	if r.TLS == nil {
+		return ""
+	}
+	switch r.TLS.Version {
+	case 0x0304:
+		return "TLSv1.3"
+	case 0x0303:
+		return "TLSv1.2"
+	}
+	return "TLS"
+}
+
+// replayBody records what the worker reads of a request body so a
+// pass-through can send it again.
+type replayBody struct {
+	mu       sync.Mutex
+	r        io.ReadCloser
+	buf      bytes.Buffer
+	overflow bool
+}
+
+func (b *replayBody) Read(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n, err := b.r.Read(p)
+	if n > 0 && !b.overflow {
+		if b.buf.Len()+n > maxReplay {
+			b.overflow = true
+			b.buf = bytes.Buffer{}
+		} else {
+			b.buf.Write(p[:n])
+		}
+	}
+	return n, err
+}
+
+func (b *replayBody) Close() error { return nil }
+
+// rewind returns the whole body: what was read, then the rest.
+func (b *replayBody) rewind() (io.Reader, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.overflow {
+		return nil, false
+	}
+	return io.MultiReader(bytes.NewReader(b.buf.Bytes()), b.r), true
+}
