@@ -25,6 +25,8 @@ func shared() (*Server, error) {
 // new, empty database that belongs to tb alone. The database outlives tb (a
 // pool closed in a later cleanup may still use it); Main removes everything.
 // Without PostgreSQL installed the test fails, saying what to install.
+// Use Main in TestMain: without it the server still dies with the test binary
+// (on Linux) but its files stay until a later Start removes them.
 func DSN(tb testing.TB) string {
 	tb.Helper()
 	srv, err := shared()

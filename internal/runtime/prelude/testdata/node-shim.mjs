@@ -105,6 +105,11 @@ const ops = {
       return null;
     }
   },
+  urlSet(href, component, value) {
+    const u = new N.URL(href);
+    u[component] = value;
+    return [u.href, u.protocol, u.username, u.password, u.hostname, u.port, u.pathname, u.search, u.hash];
+  },
   timerStart(id, delay) {
     timers.set(id, N.setTimeout(() => {
       timers.delete(id);
@@ -195,6 +200,11 @@ async function main() {
     vm.runInThisContext(harness, { filename: path.join(here, "harness.js") });
     vm.runInThisContext(code, { filename: file });
     const report = await done;
+    // Reports from other harnesses may only list failures.
+    report.results ??= [
+      ...(report.failures ?? []).map((f) => ({ name: f.name, ok: false, error: f.error })),
+      ...Array.from({ length: report.passed ?? 0 }, (_, i) => ({ name: `case ${i + 1}`, ok: true })),
+    ];
     for (const r of report.results) {
       if (r.ok) passed++;
       else failed++;

@@ -1,3 +1,0 @@
-test("globals exist", () => {
-  assert.equal(typeof Response, "function");
-});
