@@ -166,7 +166,12 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 		logger.Warn("file watching is off: " + err.Error())
 	}
 	if f.crons {
-		services.startCrons(ctx, dev, cfg.Crons)
+		if err := services.startCrons(ctx, dev, cfg.Name, cfg.Crons); err != nil {
+			return err
+		}
+	}
+	if err := services.writeDevState(fmt.Sprintf("http://%s", net.JoinHostPort(ip, strconv.Itoa(addr.Port)))); err != nil {
+		logger.Warn("cannot write " + devStateFile + ": " + err.Error())
 	}
 	shownHost := ip
 	if strings.Contains(shownHost, ":") {

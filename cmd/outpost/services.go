@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/outpost-dev/outpost/internal/cache"
+	"github.com/outpost-dev/outpost/internal/cron"
 	"github.com/outpost-dev/outpost/internal/runtime"
 )
 
@@ -26,10 +27,18 @@ type services struct {
 	logger   *slog.Logger
 	closers  []func()
 	cache    *cache.Store
+	// clock is the time KV expiry, the cache and cron see: the system
+	// clock, or with OUTPOST_TEST_CLOCK=manual one that only moves when
+	// told to (end-to-end tests of TTLs and schedules without waiting).
+	clock cron.Clock
 }
 
 func openServices(stateDir string, host *runtime.Host, logger *slog.Logger) (*services, error) {
-	s := &services{stateDir: stateDir, logger: logger}
+	s := &services{stateDir: stateDir, logger: logger, clock: cron.SystemClock()}
+	if os.Getenv("OUTPOST_TEST_CLOCK") == "manual" {
+		s.clock = cron.NewManualClock(time.Now())
+		logger.Warn("OUTPOST_TEST_CLOCK=manual: time for KV, cache and cron moves only through /cdn-cgi/outpost/clock")
+	}
 	b := make([]byte, 16)
 	rand.Read(b)
 	s.token = hex.EncodeToString(b)
@@ -79,6 +88,8 @@ func (s *services) devEndpoints(dev *devServer, testScheduled bool) func(w http.
 				s.serveScheduled(w, r, dev)
 			case "/cdn-cgi/outpost/cache/purge":
 				s.servePurge(w, r)
+			case "/cdn-cgi/outpost/clock":
+				s.serveClock(w, r)
 			default:
 				http.NotFound(w, r)
 			}
@@ -119,6 +130,55 @@ func (s *services) serveScheduled(w http.ResponseWriter, r *http.Request, dev *d
 	fmt.Fprintln(w, "ok")
 }
 
-// startCrons fires the worker's cron triggers on schedule.
-func (s *services) startCrons(ctx context.Context, dev *devServer, crons []string) {
+// startCrons fires the worker's cron triggers on schedule, which wrangler
+// dev never does. One log line per run with its outcome and duration.
+func (s *services) startCrons(ctx context.Context, dev *devServer, name string, crons []string) error {
+	if len(crons) == 0 {
+		return nil
+	}
+	sched, err := cron.New(cron.Options{
+		Worker: name,
+		Crons:  crons,
+		Clock:  s.clock,
+		Logger: s.logger,
+		Fire: func(ctx context.Context, expr string, at time.Time) error {
+			start := time.Now()
+			res, err := dev.current().Scheduled(ctx, expr, at)
+			took := time.Since(start).Round(time.Millisecond)
+			if err != nil {
+				s.logger.Error(fmt.Sprintf("cron %q at %s: exception (%s)\n%s", expr, at.UTC().Format(time.RFC3339), took, err))
+				return nil
+			}
+			outcome := "ok"
+			if res.NoRetry {
+				outcome = "ok (noRetry)"
+			}
+			s.logger.Info(fmt.Sprintf("cron %q at %s: %s (%s)", expr, at.UTC().Format(time.RFC3339), outcome, took))
+			return nil
+		},
+	})
+	if err != nil {
+		return err
+	}
+	go sched.Run(ctx)
+	return nil
+}
+
+// serveClock advances the manual clock (OUTPOST_TEST_CLOCK=manual):
+// POST /cdn-cgi/outpost/clock?advance=90s.
+func (s *services) serveClock(w http.ResponseWriter, r *http.Request) {
+	mc, ok := s.clock.(*cron.ManualClock)
+	if !ok {
+		http.Error(w, "the clock is not manual: start outpost dev with OUTPOST_TEST_CLOCK=manual", http.StatusConflict)
+		return
+	}
+	if a := r.URL.Query().Get("advance"); a != "" {
+		d, err := time.ParseDuration(a)
+		if err != nil || d < 0 {
+			http.Error(w, "advance must be a positive duration such as 90s", http.StatusBadRequest)
+			return
+		}
+		mc.Advance(d)
+	}
+	fmt.Fprintln(w, mc.Now().UTC().Format(time.RFC3339Nano))
 }

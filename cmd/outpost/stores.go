@@ -13,7 +13,7 @@ import (
 // openStores opens the node's Cache API store under the state directory
 // and wires it into the runtime.
 func (s *services) openStores(host *runtime.Host) error {
-	cs, err := cache.Open(cache.Options{Dir: s.stateDir, Logf: func(format string, args ...any) {
+	cs, err := cache.Open(cache.Options{Dir: s.stateDir, Now: s.clock.Now, Logf: func(format string, args ...any) {
 		s.logger.Debug(fmt.Sprintf(format, args...))
 	}})
 	if err != nil {

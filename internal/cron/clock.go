@@ -22,6 +22,9 @@ type Timer interface {
 
 type systemClock struct{}
 
+// SystemClock returns the real clock.
+func SystemClock() Clock { return systemClock{} }
+
 func (systemClock) Now() time.Time                 { return time.Now() }
 func (systemClock) NewTimer(d time.Duration) Timer { return systemTimer{time.NewTimer(d)} }
 

@@ -78,7 +78,15 @@ type Proc struct {
 // until it is ready. The process is stopped when the test ends.
 func Dev(t testing.TB, dir string, args ...string) *Proc {
 	t.Helper()
-	p := StartDev(t, dir, args...)
+	return DevEnv(t, nil, dir, args...)
+}
+
+// DevEnv is Dev with extra environment variables (KEY=VALUE).
+func DevEnv(t testing.TB, env []string, dir string, args ...string) *Proc {
+	t.Helper()
+	port := FreePort(t)
+	full := append([]string{"dev", dir, "--ip", "127.0.0.1", "--port", fmt.Sprint(port)}, args...)
+	p := StartEnv(t, env, port, full...)
 	if !p.WaitOutput("Ready on", 60*time.Second) {
 		t.Fatalf("outpost dev did not become ready; output:\n%s", p.Output())
 	}
@@ -96,11 +104,17 @@ func StartDev(t testing.TB, dir string, args ...string) *Proc {
 // Start runs the outpost binary with args; port is what URL points at.
 func Start(t testing.TB, port int, args ...string) *Proc {
 	t.Helper()
+	return StartEnv(t, nil, port, args...)
+}
+
+// StartEnv is Start with extra environment variables.
+func StartEnv(t testing.TB, env []string, port int, args ...string) *Proc {
+	t.Helper()
 	cmd := exec.Command(Binary(t), args...)
 	out := &syncBuffer{}
 	cmd.Stdout = out
 	cmd.Stderr = out
-	cmd.Env = append(os.Environ(), "NO_COLOR=1")
+	cmd.Env = append(append(os.Environ(), "NO_COLOR=1"), env...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
