@@ -2,7 +2,9 @@ package weburl
 
 import (
 	"errors"
+	"strings"
 	"testing"
+	"time"
 )
 
 func TestIPv6Serialization(t *testing.T) {
@@ -132,5 +134,23 @@ func BenchmarkParse(b *testing.B) {
 func BenchmarkParseComponents(b *testing.B) {
 	for b.Loop() {
 		ParseComponents("https://user@example.com:8443/a/b/c?q=1&r=2#frag", "", false)
+	}
+}
+
+// Inputs built to make a naive parser quadratic must still parse quickly.
+func TestLinearTime(t *testing.T) {
+	for _, in := range []string{
+		"http://" + strings.Repeat("a@", 200000) + "h/",
+		"http://h/" + strings.Repeat("../", 200000),
+		"sc:" + strings.Repeat("x ", 200000) + "#f",
+		"http://h/?" + strings.Repeat("%zz", 200000) + "#" + strings.Repeat("#", 200000),
+	} {
+		start := time.Now()
+		if _, err := Parse(in, nil); err != nil {
+			t.Fatalf("Parse(%.20q...): %v", in, err)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("Parse(%.20q...) took %v", in, d)
+		}
 	}
 }

@@ -2,8 +2,10 @@ package weburl
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // ErrInvalidURL is wrapped by every parse failure.
@@ -38,110 +40,21 @@ const (
 
 const eof = -1
 
-// Parse parses input against an optional base URL with the basic URL parser.
-func Parse(input string, base *URL) (*URL, error) {
-	u := &URL{}
-	input = strings.TrimFunc(input, func(r rune) bool { return r <= 0x20 })
-	if err := basicParse(input, base, u, noOverride); err != nil {
-		return nil, err
-	}
-	return u, nil
-}
-
-// ParseRef parses input against baseHref; an empty baseHref means no base.
-func ParseRef(input, baseHref string) (*URL, error) {
-	if baseHref == "" {
-		return Parse(input, nil)
-	}
-	base, err := Parse(baseHref, nil)
-	if err != nil {
-		return nil, err
-	}
-	return Parse(input, base)
-}
-
-// ParseComponents backs the urlParse op: it parses input against base (when
-// hasBase) and returns URL.Components, or false when either does not parse.
-func ParseComponents(input, base string, hasBase bool) ([]string, bool) {
-	var b *URL
-	if hasBase {
-		var err error
-		if b, err = Parse(base, nil); err != nil {
-			return nil, false
-		}
-	}
-	u, err := Parse(input, b)
-	if err != nil {
-		return nil, false
-	}
-	return u.Components(), true
-}
-
 func parseErr(msg string, input []rune) error {
-	return errors.Join(ErrInvalidURL, errors.New(msg+": "+strconv.Quote(string(input))))
+	return errors.Join(ErrInvalidURL, errors.New(msg+": "+quoteShort(string(input))))
 }
 
-func isASCIIAlpha(r rune) bool { return r|0x20 >= 'a' && r|0x20 <= 'z' }
-func isASCIIDigit(r rune) bool { return r >= '0' && r <= '9' }
-
-func lower(r rune) rune {
-	if r >= 'A' && r <= 'Z' {
-		return r + 0x20
+// quoteShort quotes s for an error message, cut to a readable length.
+func quoteShort(s string) string {
+	const max = 200
+	if len(s) <= max {
+		return strconv.Quote(s)
 	}
-	return r
-}
-
-func isWindowsDriveLetter(s []rune, normalized bool) bool {
-	return len(s) == 2 && isASCIIAlpha(s[0]) && (s[1] == ':' || (!normalized && s[1] == '|'))
-}
-
-func isNormalizedDriveLetter(s string) bool {
-	return len(s) == 2 && isASCIIAlpha(rune(s[0])) && s[1] == ':'
-}
-
-func startsWithDriveLetter(s []rune) bool {
-	if len(s) < 2 || !isWindowsDriveLetter(s[:2], false) {
-		return false
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
 	}
-	if len(s) == 2 {
-		return true
-	}
-	switch s[2] {
-	case '/', '\\', '?', '#':
-		return true
-	}
-	return false
-}
-
-func isSingleDot(s string) bool {
-	return s == "." || strings.EqualFold(s, "%2e")
-}
-
-func isDoubleDot(s string) bool {
-	switch strings.ToLower(s) {
-	case "..", ".%2e", "%2e.", "%2e%2e":
-		return true
-	}
-	return false
-}
-
-func (u *URL) shortenPath() {
-	if u.Scheme == "file" && len(u.path) == 1 && isNormalizedDriveLetter(u.path[0]) {
-		return
-	}
-	if len(u.path) > 0 {
-		u.path = u.path[:len(u.path)-1]
-	}
-}
-
-func stripTabNewline(s string) []rune {
-	rs := make([]rune, 0, len(s))
-	for _, r := range s {
-		if r != '\t' && r != '\n' && r != '\r' {
-			rs = append(rs, r)
-		}
-	}
-	return rs
+	return strconv.Quote(s[:cut]) + fmt.Sprintf("... (%d bytes)", len(s))
 }
 
 // errOverrideStop ends a state-override parse without changing more of the
@@ -158,6 +71,7 @@ func basicParse(s string, base *URL, u *URL, override state) error {
 		st = schemeStartState
 	}
 	var buf []rune
+	var user, pass strings.Builder
 	atSignSeen, insideBrackets, passwordTokenSeen := false, false, false
 	special := u.IsSpecial()
 
@@ -321,9 +235,7 @@ func basicParse(s string, base *URL, u *URL, override state) error {
 					buf = append([]rune("%40"), buf...)
 				}
 				atSignSeen = true
-				var user, pass strings.Builder
-				user.WriteString(u.Username)
-				pass.WriteString(u.Password)
+				// The builders live across "@"s so that many of them stay linear.
 				for _, r := range buf {
 					if r == ':' && !passwordTokenSeen {
 						passwordTokenSeen = true
