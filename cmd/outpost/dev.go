@@ -46,6 +46,7 @@ type devFlags struct {
 	configPath    string
 	testScheduled bool
 	crons         bool
+	cache         bool
 }
 
 func runDev(args []string, stdout, stderr io.Writer) error {
@@ -62,6 +63,7 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.configPath, "config", "", "config file (default: wrangler.json, wrangler.jsonc or wrangler.toml in DIR)")
 	fs.BoolVar(&f.testScheduled, "test-scheduled", false, "expose /__scheduled and /cdn-cgi/handler/scheduled to fire scheduled events")
 	fs.BoolVar(&f.crons, "crons", true, "fire [triggers] crons on schedule")
+	fs.BoolVar(&f.cache, "cache", true, "Cache API and fetch() caching; false makes caches no-ops that always miss")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -142,6 +144,7 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer services.Close()
+	services.useCache(host, f.cache)
 
 	b.Runtime.Host = host
 	worker, err := runtime.NewWorker(b.Runtime, 1)
@@ -165,6 +168,7 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 	if err := dev.watch(ctx, b.Inputs, cfg.Dir); err != nil {
 		logger.Warn("file watching is off: " + err.Error())
 	}
+	go services.kv.StartSweeper(ctx, time.Minute, logger)
 	if f.crons {
 		if err := services.startCrons(ctx, dev, cfg.Name, cfg.Crons); err != nil {
 			return err

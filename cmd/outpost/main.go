@@ -17,6 +17,10 @@ const usage = `Outpost runs Cloudflare Workers projects on your own machines.
 
 Usage:
   outpost dev [DIR] [flags]      run a project locally, reloading on save
+  outpost serve [--config FILE]  run many workers in production (outpost.toml)
+  outpost deploy [DIR]           upload a project to a running outpost serve
+  outpost rollback [WORKER]      restore an earlier deployed version
+  outpost tail [WORKER]          stream a served worker's logs and exceptions
   outpost kv ...                 read and write KV namespaces (outpost kv --help)
   outpost cache purge ...        purge the Cache API of a running dev server
   outpost cron trigger ...       fire a scheduled event on a running dev server
@@ -26,7 +30,10 @@ Run 'outpost COMMAND --help' for a command's flags.
 `
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	stopProfile := startCPUProfile()
+	code := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stopProfile()
+	os.Exit(code)
 }
 
 // errUsage marks an error whose message already says how to call the command.
@@ -41,6 +48,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "dev":
 		err = runDev(args[1:], stdout, stderr)
+	case "serve":
+		err = runServe(args[1:], stdout, stderr)
+	case "deploy":
+		err = runDeploy(args[1:], stdout, stderr)
+	case "rollback":
+		err = runRollback(args[1:], stdout, stderr)
+	case "tail":
+		err = runTail(args[1:], stdout, stderr)
 	case "kv":
 		err = runKV(args[1:], stdin, stdout, stderr)
 	case "cache":

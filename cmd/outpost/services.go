@@ -16,6 +16,7 @@ import (
 
 	"github.com/outpost-dev/outpost/internal/cache"
 	"github.com/outpost-dev/outpost/internal/cron"
+	"github.com/outpost-dev/outpost/internal/kv"
 	"github.com/outpost-dev/outpost/internal/runtime"
 )
 
@@ -27,6 +28,7 @@ type services struct {
 	logger   *slog.Logger
 	closers  []func()
 	cache    *cache.Store
+	kv       *kv.KV
 	// clock is the time KV expiry, the cache and cron see: the system
 	// clock, or with OUTPOST_TEST_CLOCK=manual one that only moves when
 	// told to (end-to-end tests of TTLs and schedules without waiting).

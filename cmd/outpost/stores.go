@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"time"
 
 	"github.com/outpost-dev/outpost/internal/cache"
+	"github.com/outpost-dev/outpost/internal/kv"
+	"github.com/outpost-dev/outpost/internal/kv/sqlite"
 	"github.com/outpost-dev/outpost/internal/runtime"
 )
 
@@ -20,7 +23,48 @@ func (s *services) openStores(host *runtime.Host) error {
 		return fmt.Errorf("opening the cache in %s: %w", filepath.Join(s.stateDir, "cache"), err)
 	}
 	s.cache = cs
+
+	store, err := sqlite.OpenStateDir(s.stateDir)
+	if err != nil {
+		return fmt.Errorf("opening KV state in %s: %w", s.stateDir, err)
+	}
+	s.closers = append(s.closers, func() { store.Close() })
+	s.kv = kv.New(store, kv.Options{Now: s.clock.Now})
+	host.Extensions = append(host.Extensions, runtime.KVExtension(s.kv))
 	return nil
+}
+
+// cacheSweepInterval is how often expired cache entries are removed from
+// memory and disk; until then an expired entry only misses.
+const cacheSweepInterval = time.Minute
+
+// useCache gives workers the Cache API (caches.default, caches.open) and the
+// zone cache in front of fetch(), and sweeps expired entries. Disabled, the
+// caches are no-ops that always miss, as on workers.dev, and fetch() goes
+// straight to the network: the switch wrangler dev lacks.
+func (s *services) useCache(host *runtime.Host, enabled bool) {
+	if !enabled {
+		s.logger.Info("Cache API off (--cache=false): cache.match always misses, fetch() is not cached")
+		return
+	}
+	host.Extensions = append(host.Extensions, runtime.CacheExtension(s.cache))
+	host.Fetch.Cache = runtime.ZoneCache(s.cache)
+	stop := make(chan struct{})
+	go func() {
+		t := time.NewTicker(cacheSweepInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				if n := s.cache.Sweep(); n > 0 {
+					s.logger.Debug(fmt.Sprintf("cache: swept %d expired entries", n))
+				}
+			}
+		}
+	}()
+	s.closers = append(s.closers, func() { close(stop) })
 }
 
 func (s *services) servePurge(w http.ResponseWriter, r *http.Request) {

@@ -182,6 +182,9 @@ func (p *Proc) Stop() {
 	}
 }
 
+// Signal sends sig to the process (SIGTERM for a graceful shutdown).
+func (p *Proc) Signal(sig os.Signal) error { return p.cmd.Process.Signal(sig) }
+
 // Kill ends the process with SIGKILL.
 func (p *Proc) Kill() {
 	p.cmd.Process.Kill()
@@ -234,6 +237,24 @@ func Run(t testing.TB, dir string, args ...string) (string, int) {
 	t.Helper()
 	cmd := exec.Command(Binary(t), args...)
 	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	code := 0
+	if err != nil {
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else {
+			t.Fatal(err)
+		}
+	}
+	return string(out), code
+}
+
+// RunEnv is Run with extra environment variables (KEY=VALUE).
+func RunEnv(t testing.TB, dir string, env []string, args ...string) (string, int) {
+	t.Helper()
+	cmd := exec.Command(Binary(t), args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.CombinedOutput()
 	code := 0
 	if err != nil {

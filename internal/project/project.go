@@ -25,11 +25,14 @@ type Options struct {
 
 // Build is one build of a project.
 type Build struct {
-	Config   *config.Config
-	Runtime  *runtime.Config
-	Inputs   []string // files whose change calls for a rebuild
-	Warnings []string
-	Took     time.Duration
+	Config  *config.Config
+	Runtime *runtime.Config
+	// SourceMap maps Runtime.Script.Code back to the sources (nil when the
+	// bundler made none); `outpost deploy` uploads it with the code.
+	SourceMap *bundle.SourceMap
+	Inputs    []string // files whose change calls for a rebuild
+	Warnings  []string
+	Took      time.Duration
 }
 
 // Load reads the config and bundles the worker.
@@ -72,13 +75,7 @@ func Load(o Options) (*Build, error) {
 		rc.Script.Stack = stackMapper{res.SourceMap, rc.Script.URL}
 	}
 	for _, ns := range cfg.KVNamespaces {
-		id := ns.ID
-		if ns.PreviewID != "" {
-			id = ns.PreviewID
-		}
-		if id == "" {
-			id = ns.Binding
-		}
+		id := KVNamespaceID(ns)
 		rc.Bindings.Extra[ns.Binding] = map[string]any{"__kind": "kv", "id": id}
 	}
 	inputs := append([]string{cfg.Path}, res.Inputs...)
@@ -89,7 +86,7 @@ func Load(o Options) (*Build, error) {
 		inputs = append(inputs, filepath.Join(cfg.Dir, f))
 	}
 	warnings := append(append([]string(nil), cfg.Warnings...), res.Warnings...)
-	return &Build{Config: cfg, Runtime: rc, Inputs: dedupe(inputs), Warnings: warnings, Took: time.Since(start)}, nil
+	return &Build{Config: cfg, Runtime: rc, SourceMap: res.SourceMap, Inputs: dedupe(inputs), Warnings: warnings, Took: time.Since(start)}, nil
 }
 
 func dedupe(list []string) []string {
@@ -135,3 +132,12 @@ type stackMapper struct {
 }
 
 func (s stackMapper) RewriteStack(stack string) string { return s.m.RewriteStack(stack, s.url) }
+
+// KVNamespaceID is the id a kv_namespaces entry is stored under locally:
+// its id, like wrangler dev, or the binding name when it has none.
+func KVNamespaceID(ns config.KVNamespace) string {
+	if ns.ID != "" {
+		return ns.ID
+	}
+	return ns.Binding
+}

@@ -31,6 +31,10 @@ type Fetcher struct {
 	// Cache, when set, gives subrequests Cloudflare's zone cache
 	// behaviour (cf.cacheTtl, cf.cacheEverything…).
 	Cache SubrequestCache
+	// DenyPrivate refuses subrequests that would connect to a loopback,
+	// private or link-local address (checked on the resolved address).
+	// It applies to the default Client only.
+	DenyPrivate bool
 
 	once sync.Once
 }
@@ -46,9 +50,15 @@ const MaxRedirects = 20
 func (f *Fetcher) client() *http.Client {
 	f.once.Do(func() {
 		if f.Client == nil {
+			dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
+			proxy := http.ProxyFromEnvironment
+			if f.DenyPrivate {
+				dialer.Control = DenyPrivateControl
+				proxy = nil // a proxy would dial the private address for us
+			}
 			f.Client = &http.Client{Transport: &http.Transport{
-				Proxy:                 http.ProxyFromEnvironment,
-				DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+				Proxy:                 proxy,
+				DialContext:           dialer.DialContext,
 				MaxIdleConnsPerHost:   256,
 				IdleConnTimeout:       90 * time.Second,
 				TLSHandshakeTimeout:   10 * time.Second,
@@ -87,15 +97,19 @@ type FetchOptions struct {
 
 // Do sends one subrequest.
 func (f *Fetcher) Do(req *http.Request, o FetchOptions) (*http.Response, error) {
-	if f.isSelf(req.URL) {
-		if f.Origin == nil {
-			return nil, ErrLoop
-		}
-		req.URL.Scheme = f.Origin.Scheme
-		req.URL.Host = f.Origin.Host
-		req.Host = f.Origin.Host
+	if f.isSelf(req.URL) && f.Origin == nil {
+		return nil, ErrLoop
 	}
-	send := func(r *http.Request) (*http.Response, error) { return f.send(r, o.Redirect) }
+	// The rewrite to the origin happens after the cache, which keys
+	// entries by the URL the worker asked for, as the zone cache does.
+	send := func(r *http.Request) (*http.Response, error) {
+		if f.isSelf(r.URL) {
+			r.URL.Scheme = f.Origin.Scheme
+			r.URL.Host = f.Origin.Host
+			r.Host = f.Origin.Host
+		}
+		return f.send(r, o.Redirect)
+	}
 	if f.Cache != nil && r2Cacheable(req) {
 		return f.Cache.Fetch(req, o.CF, send)
 	}
@@ -179,7 +193,8 @@ func (in *Instance) opFetch(c *jsc.Context, init jsc.Value) (jsc.Value, error) {
 			if ctx.Err() != nil {
 				return nil, &jsc.Error{Name: "AbortError", Message: "The operation was aborted"}
 			}
-			if errors.Is(err, ErrLoop) {
+			var jsErr *jsc.Error
+			if errors.Is(err, ErrLoop) || errors.As(err, &jsErr) {
 				return nil, err
 			}
 			var ue *url.Error

@@ -43,6 +43,12 @@ type Config struct {
 	// Zero means the default of 30 s.
 	CPULimit time.Duration
 	Host     *Host
+	// NodeCompat turns on the nodejs_compat modules (node:buffer, …)
+	// and the Buffer and process globals.
+	NodeCompat bool
+	// PopulateProcessEnv fills process.env with the text vars and secrets
+	// (nodejs_compat_populate_process_env).
+	PopulateProcessEnv bool
 }
 
 // Bindings are the worker's env, built from configuration.

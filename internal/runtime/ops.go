@@ -74,6 +74,7 @@ func (in *Instance) installOps(c *jsc.Context, ops jsc.Value) {
 		return call.Ctx.String(strings.ToValidUTF8(string(b), "\uFFFD")), nil
 	})
 	in.installURLOps(c, def)
+	in.installExtras(c, def)
 	def("timerStart", func(call *jsc.Call) (jsc.Value, error) {
 		id := call.Arg(0).Int()
 		d := time.Duration(call.Arg(1).Float() * float64(time.Millisecond))

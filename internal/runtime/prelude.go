@@ -15,7 +15,7 @@ import (
 // process into one classic script that every new instance evaluates before
 // the worker's own script.
 //
-//go:embed prelude/*.js
+//go:embed prelude/*.js prelude/node/*.js
 var preludeFS embed.FS
 
 var (

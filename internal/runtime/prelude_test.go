@@ -43,7 +43,8 @@ type jsReport struct {
 	} `json:"failures"`
 }
 
-func runJSTest(t *testing.T, src string) {
+// exts are installed on the instance, as Host.Extensions are.
+func runJSTest(t *testing.T, src string, exts ...Extension) {
 	var mu sync.Mutex
 	var logs []string
 	reported := make(chan jsReport, 1)
@@ -59,7 +60,7 @@ func runJSTest(t *testing.T, src string) {
 			return
 		}
 		logs = append(logs, level+": "+text)
-	}}
+	}, Extensions: exts}
 	// The test script is a service worker whose top level runs the cases;
 	// __report prints a line the host above catches.
 	script := "globalThis.__report = (r) => console.log('__report ' + JSON.stringify(r));\n" + src +

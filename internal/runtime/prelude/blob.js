@@ -1,5 +1,6 @@
 // Blob and File (File API), backed by bytes in memory.
 import ops from "./ops.js";
+import { utf8DecodeText } from "./encoding.js";
 import { isBufferSource, copyBytes, concatBytes, toUSVString } from "./util.js";
 import { createReadableByteStream, byteControllerEnqueue, byteControllerClose, byteControllerRespond } from "./readable.js";
 import { S } from "./streamutil.js";
@@ -58,7 +59,7 @@ export class Blob {
     b[kBytes] = this[kBytes].subarray(from, Math.max(from, to));
     return b;
   }
-  text() { return Promise.resolve(ops.utf8Decode(this[kBytes], false, false)); }
+  text() { return Promise.resolve(utf8DecodeText(this[kBytes])); }
   arrayBuffer() { return Promise.resolve(this[kBytes].slice().buffer); }
   bytes() { return Promise.resolve(this[kBytes].slice()); }
   stream() { return bytesToStream(this[kBytes]); }

@@ -2,6 +2,7 @@
 // (string, bytes, a host stream id) and only becomes a ReadableStream when
 // `.body` is touched, so `new Response("text")` costs no stream.
 import ops from "./ops.js";
+import { utf8DecodeText } from "./encoding.js";
 import { S } from "./streamutil.js";
 import { isBufferSource, copyBytes, concatBytes } from "./util.js";
 import {
@@ -15,6 +16,10 @@ import { URLSearchParams, parseForm } from "./url.js";
 import { kExpectedLength } from "./identitystream.js";
 
 export const kBody = Symbol("#body");
+// Marks a stream made from a host stream id, so that passing an untouched
+// request/fetch body on (proxying) hands the id back instead of pumping
+// every chunk through JavaScript.
+const kSid = Symbol("#sid");
 
 // Body records: { kind: "none"|"string"|"bytes"|"sid"|"stream", source, used, stream, length }
 export function emptyBody() {
@@ -28,6 +33,13 @@ export function extractBody(init) {
     const s = init[S];
     if (s.disturbed || s.reader !== undefined) {
       throw new TypeError("This ReadableStream is disturbed (has already been read from), and cannot be used as a body.");
+    }
+    const sid = init[kSid];
+    if (sid !== undefined && s.state === "readable" && s.controller.queueTotalSize === 0 && !s.controller.pulling) {
+      // The stream was never read: take the host stream over and leave the
+      // old one disturbed, as if it had been consumed.
+      s.disturbed = true;
+      return [sidBody(sid), null];
     }
     return [{ kind: "stream", source: null, used: false, stream: init, length: init[kExpectedLength] ?? -1 }, null];
   }
@@ -55,7 +67,7 @@ export function sidBody(sid) {
 
 // A byte stream pulling from a host stream id.
 export function streamFromSid(sid) {
-  return createReadableByteStream(() => undefined, (pub) => {
+  const stream = createReadableByteStream(() => undefined, (pub) => {
     const c = pub[S];
     return ops.streamRead(sid).then((chunk) => {
       if (chunk === null) {
@@ -69,6 +81,8 @@ export function streamFromSid(sid) {
     ops.streamCancel(sid);
     return Promise.resolve(undefined);
   });
+  stream[kSid] = sid;
+  return stream;
 }
 
 // The body's ReadableStream, created on first use.
@@ -156,7 +170,7 @@ export function consumeBody(b, wantText) {
         const bytes = b.source;
         b.source = null;
         // The source may be shared with a clone or a Blob: hand out a copy.
-        return Promise.resolve(wantText ? ops.utf8Decode(bytes, false, false) : bytes.slice());
+        return Promise.resolve(wantText ? utf8DecodeText(bytes) : bytes.slice());
       }
       break;
     case "sid":
@@ -245,7 +259,7 @@ export function mixinBody(cls, contentTypeOf) {
       return consumeBody(this[kBody], false).then((u8) => (u8.byteOffset === 0 && u8.byteLength === u8.buffer.byteLength ? u8 : u8.slice()));
     },
     text() {
-      return consumeBody(this[kBody], true).then((v) => (typeof v === "string" ? v : ops.utf8Decode(v, false, false)));
+      return consumeBody(this[kBody], true).then((v) => (typeof v === "string" ? v : utf8DecodeText(v)));
     },
     json() {
       return this.text().then((t) => JSON.parse(t));
@@ -265,7 +279,7 @@ export function mixinBody(cls, contentTypeOf) {
         if (essence === "multipart/form-data") return parseMultipart(u8, ct);
         if (essence === "application/x-www-form-urlencoded") {
           const fd = new FormData();
-          for (const [k, v] of parseForm(ops.utf8Decode(u8, false, false))) fd.append(k, v);
+          for (const [k, v] of parseForm(utf8DecodeText(u8))) fd.append(k, v);
           return fd;
         }
         throw new TypeError("Unrecognized Content-Type header value. FormData can only parse the following MIME types: multipart/form-data, application/x-www-form-urlencoded");

@@ -48,12 +48,13 @@ const kEv = Symbol("#event");
 export class FetchEvent extends Event {
   constructor(type, init = undefined) {
     super(type);
-    this[kEv] = { request: init?.request ?? null, response: null, responded: false, ctx: null };
+    this[kEv] = { request: init?.request ?? null, response: null, responded: false, ctx: null, dispatched: false };
   }
   get request() { return this[kEv].request; }
   respondWith(response) {
     const st = this[kEv];
     if (st.responded) throw new DOMException("FetchEvent.respondWith() may only be called once.", "InvalidStateError");
+    if (st.dispatched) throw new DOMException("FetchEvent.respondWith() must be called synchronously from within the event listener.", "InvalidStateError");
     st.responded = true;
     st.response = response;
     this.stopImmediatePropagation();
@@ -149,6 +150,8 @@ function fetchServiceWorker(request, ctx) {
   } catch (e) {
     if (ctx[kCtx].passThrough) return Promise.resolve(passThroughResult);
     return Promise.reject(e);
+  } finally {
+    ev[kEv].dispatched = true;
   }
   if (!ev[kEv].responded) return Promise.resolve(passThroughResult);
   return Promise.resolve(ev[kEv].response).then(toHostResult, (e) => {

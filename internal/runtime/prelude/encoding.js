@@ -84,6 +84,70 @@ function incompleteTail(b) {
   return 0;
 }
 
+// "UTF-8 decode" as Body.text() and Blob.text() use it: BOM stripped,
+// invalid sequences replaced.
+export function utf8DecodeText(bytes) {
+  const out = ops.utf8Decode(bytes, false, false);
+  return out.includes("\ufffd") ? decodeUTF8(bytes, true) : out;
+}
+
+// UTF-8 decode with replacement, per the Encoding Standard's decoder.
+function decodeUTF8(b, stripBOM) {
+  let i = stripBOM && b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0;
+  const units = [];
+  let out = "";
+  const n = b.length;
+  while (i < n) {
+    const c = b[i];
+    let cp = 0xfffd;
+    let need = 0;
+    let lower = 0x80;
+    let upper = 0xbf;
+    if (c < 0x80) {
+      cp = c;
+    } else if (c >= 0xc2 && c <= 0xdf) {
+      need = 1;
+      cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      need = 2;
+      cp = c & 0xf;
+      if (c === 0xe0) lower = 0xa0;
+      if (c === 0xed) upper = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      need = 3;
+      cp = c & 0x7;
+      if (c === 0xf0) lower = 0x90;
+      if (c === 0xf4) upper = 0x8f;
+    }
+    i++;
+    if (c >= 0x80 && need === 0) {
+      cp = 0xfffd;
+    } else {
+      let k = 0;
+      for (; k < need; k++) {
+        const d = b[i];
+        if (i >= n || d < lower || d > upper) break;
+        cp = (cp << 6) | (d & 0x3f);
+        lower = 0x80;
+        upper = 0xbf;
+        i++;
+      }
+      if (k < need) cp = 0xfffd;
+    }
+    if (cp > 0xffff) {
+      cp -= 0x10000;
+      units.push(0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff));
+    } else {
+      units.push(cp);
+    }
+    if (units.length > 8190) {
+      out += String.fromCharCode.apply(null, units);
+      units.length = 0;
+    }
+  }
+  return out + String.fromCharCode.apply(null, units);
+}
+
 function concat(a, b) {
   const out = new Uint8Array(a.length + b.length);
   out.set(a, 0);
@@ -146,7 +210,11 @@ export class TextDecoder {
     }
     if (bytes.length === 0) return "";
     // The BOM is only stripped at the start of the stream.
-    const out = ops.utf8Decode(bytes, this.#fatal, this.#ignoreBOM || this.#bomSeen);
+    const stripBOM = !this.#ignoreBOM && !this.#bomSeen;
+    let out = ops.utf8Decode(bytes, this.#fatal, !stripBOM);
+    // The host may merge a run of invalid bytes into one U+FFFD; the
+    // standard wants one per maximal subpart, so redo those inputs here.
+    if (!this.#fatal && out.includes("\ufffd")) out = decodeUTF8(bytes, stripBOM);
     this.#bomSeen = true;
     return out;
   }

@@ -1,6 +1,6 @@
 // Event, CustomEvent and EventTarget (DOM Standard, without a tree: there
 // is no capturing or bubbling path, only the target itself).
-import { illegalConstructor } from "./util.js";
+import { DOMException } from "./domexception.js";
 
 const kStop = Symbol("stop");
 const kStopImmediate = Symbol("stopImmediate");
@@ -189,6 +189,3 @@ export function dispatch(target, event, rethrow) {
 let reporter = (e) => { throw e; };
 export function setErrorReporter(fn) { reporter = fn; }
 export function reportError(e) { reporter(e); }
-
-export { illegalConstructor };
-import { DOMException } from "./domexception.js";

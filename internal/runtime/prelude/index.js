@@ -26,10 +26,13 @@ import { Headers } from "./headers.js";
 import { Request } from "./request.js";
 import { Response } from "./response.js";
 import { fetch } from "./fetch.js";
+import { cacheGlobals } from "./cache.js";
+import "./service.js";
 import { Blob, File } from "./blob.js";
 import { FormData } from "./formdata.js";
 import { URL, URLSearchParams } from "./url.js";
-import { hooks, globalEvents, FetchEvent, ScheduledEvent, ExecutionContext } from "./dispatch.js";
+import "./kv.js";
+import { hooks, globalEvents, FetchEvent, ScheduledEvent } from "./dispatch.js";
 
 function reportException(e) {
   ops.log("error", "Uncaught " + (e instanceof Error ? formatError(e) : inspectValue(e)));
@@ -63,14 +66,27 @@ const globals = {
   ByteLengthQueuingStrategy, CountQueuingStrategy,
   IdentityTransformStream, FixedLengthStream,
   Headers, Request, Response, fetch,
+  ...cacheGlobals(),
   Blob, File, FormData,
   URL, URLSearchParams,
-  FetchEvent, ScheduledEvent, ExecutionContext,
+  FetchEvent, ScheduledEvent,
   addEventListener: (type, listener, options) => globalEvents.addEventListener(type, listener, options),
   removeEventListener: (type, listener, options) => globalEvents.removeEventListener(type, listener, options),
   dispatchEvent: (event) => globalEvents.dispatchEvent(event),
   self: globalThis,
 };
+
+// Web IDL makes the attributes and operations on interface prototypes
+// enumerable (for...in over an Event lists "type", "target", ...).
+for (const name of Object.keys(globals)) {
+  const v = globals[name];
+  if (typeof v !== "function" || !/^[A-Z]/.test(name) || !v.prototype) continue;
+  for (const key of Object.getOwnPropertyNames(v.prototype)) {
+    if (key === "constructor") continue;
+    const d = Object.getOwnPropertyDescriptor(v.prototype, key);
+    if (d.configurable && !d.enumerable) Object.defineProperty(v.prototype, key, { ...d, enumerable: true });
+  }
+}
 
 // Like real globals: writable, configurable, not enumerable.
 for (const name of Object.keys(globals)) {
@@ -78,3 +94,4 @@ for (const name of Object.keys(globals)) {
 }
 
 ops.registerHooks(hooks);
+import "./extras.js";

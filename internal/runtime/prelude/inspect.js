@@ -80,18 +80,100 @@ function formatPrimitive(v, top) {
   }
 }
 
-function reduceToSingle(prefix, parts, open, close, indent, braces) {
-  if (parts.length === 0) return braces ? `${prefix}${open}${close}` : `${prefix}${open}${close}`;
-  const single = `${prefix}${open} ${parts.join(", ")} ${close}`;
-  if (single.length + indent <= 80 && !single.includes("\n")) return single;
-  const pad = " ".repeat(indent + 2);
-  return `${prefix}${open}\n${pad}${parts.join(`,\n${pad}`)}\n${" ".repeat(indent)}${close}`;
+// Node's layout rules: up to 3 levels of nesting fit on one line when
+// short enough (breakLength 80); arrays of more than 6 short items are
+// grouped into aligned columns.
+const breakLength = 80;
+
+function isBelowBreakLength(output, start, prefix) {
+  let total = output.length + start;
+  if (total + output.length > breakLength) return false;
+  for (const o of output) {
+    total += o.length;
+    if (total > breakLength) return false;
+  }
+  return !prefix.includes("\n");
+}
+
+function groupArrayElements(output, indent, values) {
+  let totalLength = 0;
+  let maxLength = 0;
+  let outputLength = output.length;
+  if (values && values.length > 100 && outputLength > 100) outputLength--; // "... more items"
+  const separatorSpace = 2;
+  const dataLen = new Array(outputLength);
+  for (let i = 0; i < outputLength; i++) {
+    const len = output[i].length;
+    dataLen[i] = len;
+    totalLength += len + separatorSpace;
+    if (maxLength < len) maxLength = len;
+  }
+  const actualMax = maxLength + separatorSpace;
+  if (actualMax * 3 + indent < breakLength && (totalLength / actualMax > 5 || maxLength <= 6)) {
+    const averageBias = Math.sqrt(actualMax - totalLength / output.length);
+    const biasedMax = Math.max(actualMax - 3 - averageBias, 1);
+    const columns = Math.min(
+      Math.round(Math.sqrt(2.5 * biasedMax * outputLength) / biasedMax),
+      Math.floor((breakLength - indent) / actualMax),
+      12,
+      15,
+    );
+    if (columns <= 1) return output;
+    const tmp = [];
+    const maxLineLength = [];
+    for (let i = 0; i < columns; i++) {
+      let lineLength = 0;
+      for (let j = i; j < output.length; j += columns) if (dataLen[j] > lineLength) lineLength = dataLen[j];
+      maxLineLength.push(lineLength + separatorSpace);
+    }
+    let padStart = true;
+    if (values !== undefined) {
+      for (let i = 0; i < output.length; i++) {
+        if (typeof values[i] !== "number" && typeof values[i] !== "bigint") {
+          padStart = false;
+          break;
+        }
+      }
+    }
+    for (let i = 0; i < outputLength; i += columns) {
+      const max = Math.min(i + columns, outputLength);
+      let str = "";
+      let j = i;
+      for (; j < max - 1; j++) {
+        const cell = `${output[j]}, `;
+        str += padStart ? cell.padStart(maxLineLength[j - i], " ") : cell.padEnd(maxLineLength[j - i], " ");
+      }
+      str += padStart ? output[j].padStart(maxLineLength[j - i] - separatorSpace, " ") : output[j];
+      tmp.push(str);
+    }
+    if (outputLength < output.length) tmp.push(output[outputLength]);
+    return tmp;
+  }
+  return output;
+}
+
+function reduceToSingle(ctx, prefix, parts, open, close, indent, arrayValues) {
+  if (parts.length === 0) return `${prefix}${open}${close}`;
+  let output = parts;
+  const entries = output.length;
+  if (arrayValues !== undefined && entries > 6) output = groupArrayElements(output, indent, arrayValues);
+  if (ctx.currentDepth - (ctx.level - 1) < 3 && entries === output.length) {
+    const start = output.length + indent + open.length + prefix.trimEnd().length + 10;
+    if (isBelowBreakLength(output, start, prefix)) {
+      const joined = output.join(", ");
+      if (!joined.includes("\n")) return `${prefix}${open} ${joined} ${close}`;
+    }
+  }
+  const ind = "\n" + " ".repeat(indent);
+  return `${prefix}${open}${ind}  ${output.join(`,${ind}  `)}${ind}${close}`;
 }
 
 function ownEntries(v, ctx, indent, skip) {
   const parts = [];
   for (const k of Reflect.ownKeys(v)) {
     if (skip && skip(k)) continue;
+    // The platform's internal slots are symbols named "#..."; never show them.
+    if (typeof k === "symbol" && k.description?.startsWith("#")) continue;
     const d = Object.getOwnPropertyDescriptor(v, k);
     if (!d || (!d.enumerable && typeof k !== "symbol")) continue;
     if (typeof k === "symbol" && !d.enumerable) continue;
@@ -117,7 +199,7 @@ function formatValue(v, ctx, indent) {
     ctx.seen.push(v);
     const parts = ownEntries(v, ctx, indent);
     ctx.seen.pop();
-    return reduceToSingle(base + " ", parts, "{", "}", indent, true);
+    return reduceToSingle(ctx, base + " ", parts, "{", "}", indent);
   }
   if (ctx.seen.includes(v)) {
     ctx.circular ??= new Map();
@@ -150,10 +232,13 @@ function formatValue(v, ctx, indent) {
     return s;
   };
   if (ctx.level > ctx.depth) {
-    if (Array.isArray(v)) return "[Array]";
+    // Empty containers print in full even past the depth limit.
+    if (Array.isArray(v)) return v.length === 0 && Object.keys(v).length === 0 ? "[]" : "[Array]";
+    if (name === "Object" && Reflect.ownKeys(v).length === 0) return "{}";
     return `[${name ?? "Object"}]`;
   }
   ctx.seen.push(v);
+  ctx.currentDepth = ctx.level;
   ctx.level++;
   let out;
   try {
@@ -170,14 +255,14 @@ function formatValue(v, ctx, indent) {
       if (v.length > max) parts.push(`... ${v.length - max} more item${v.length - max > 1 ? "s" : ""}`);
       parts.push(...ownEntries(v, ctx, indent, (k) => typeof k === "string" && (k === "length" || String(k >>> 0) === k)));
       const prefix = name === "Array" ? "" : `${label("Array")}(${v.length}) `;
-      out = reduceToSingle(prefix, parts, "[", "]", indent);
+      out = reduceToSingle(ctx, prefix, parts, "[", "]", indent, v);
     } else if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
       const t = typedArrayTag.call(v);
       const max = Math.min(v.length, 100);
       const parts = [];
       for (let i = 0; i < max; i++) parts.push(typeof v[i] === "bigint" ? `${v[i]}n` : formatNumber(v[i]));
       if (v.length > max) parts.push(`... ${v.length - max} more item${v.length - max > 1 ? "s" : ""}`);
-      out = reduceToSingle(`${name ?? t}(${v.length}) `, parts, "[", "]", indent);
+      out = reduceToSingle(ctx, `${name ?? t}(${v.length}) `, parts, "[", "]", indent, v);
     } else if (v instanceof ArrayBuffer) {
       const bytes = new Uint8Array(v, 0, Math.min(v.byteLength, 50));
       let hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(" ");
@@ -189,19 +274,19 @@ function formatValue(v, ctx, indent) {
       const parts = [];
       for (const [k, val] of v) parts.push(`${formatValue(k, ctx, indent + 2)} => ${formatValue(val, ctx, indent + 2)}`);
       parts.push(...ownEntries(v, ctx, indent));
-      out = reduceToSingle(`${label("Map")}(${v.size}) `, parts, "{", "}", indent);
+      out = reduceToSingle(ctx, `${label("Map")}(${v.size}) `, parts, "{", "}", indent);
     } else if (v instanceof Set) {
       const parts = [];
       for (const val of v) parts.push(formatValue(val, ctx, indent + 2));
       parts.push(...ownEntries(v, ctx, indent));
-      out = reduceToSingle(`${label("Set")}(${v.size}) `, parts, "{", "}", indent);
+      out = reduceToSingle(ctx, `${label("Set")}(${v.size}) `, parts, "{", "}", indent);
     } else if (v instanceof Boolean || v instanceof Number || v instanceof String || (typeof BigInt === "function" && v instanceof Object && Object.prototype.toString.call(v) === "[object BigInt]")) {
       const prim = v.valueOf();
       out = `[${name}: ${formatPrimitive(prim, false)}]`;
     } else {
       const parts = ownEntries(v, ctx, indent);
       const prefix = name === "Object" ? (typeof tag === "string" && tag ? `Object [${tag}] ` : "") : `${label("Object")} `;
-      out = reduceToSingle(prefix, parts, "{", "}", indent, true);
+      out = reduceToSingle(ctx, prefix, parts, "{", "}", indent);
     }
   } finally {
     ctx.level--;
@@ -213,7 +298,7 @@ function formatValue(v, ctx, indent) {
 
 export function inspectValue(value, options = undefined) {
   const depth = options?.depth ?? 2;
-  return formatValue(value, { seen: [], level: 0, depth: depth === null ? Infinity : depth, circular: null }, 0);
+  return formatValue(value, { seen: [], level: 0, currentDepth: 0, depth: depth === null ? Infinity : depth, circular: null }, 0);
 }
 
 // util.format: printf-style substitutions on a leading string, then the

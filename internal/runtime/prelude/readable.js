@@ -42,10 +42,6 @@ export function createReadableByteStream(start, pull, cancel, hwm = 0, autoAlloc
   return pub;
 }
 
-export function streamRecord(pub) {
-  return pub[S];
-}
-
 export function isReadableStream(v) {
   return v !== null && typeof v === "object" && v[S] !== undefined && v[S].pub === v && "disturbed" in v[S];
 }
@@ -894,6 +890,14 @@ export class ReadableStreamBYOBReader {
       if (s.state === "errored") req.error(s.storedError);
       else byteControllerPullInto(s.controller, view, min, req);
     });
+  }
+  // Workers' extension: read(view, { min }) counted in bytes.
+  readAtLeast(minBytes, view) {
+    if (!ArrayBuffer.isView(view)) return Promise.reject(new TypeError("readAtLeast: view must be an ArrayBufferView"));
+    const size = view instanceof DataView ? 1 : view.BYTES_PER_ELEMENT;
+    const n = Number(minBytes);
+    if (!Number.isInteger(n) || n <= 0) return Promise.reject(new TypeError("readAtLeast: minBytes must be a positive integer"));
+    return this.read(view, { min: Math.ceil(n / size) });
   }
   releaseLock() {
     const r = this[S];

@@ -8,7 +8,7 @@ import { inspectSymbol } from "./util.js";
 export const kReq = Symbol("#request");
 
 const tokenRe = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const normalMethods = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH"]);
+const normalMethods = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"]);
 const forbiddenMethods = new Set(["CONNECT", "TRACE", "TRACK"]);
 const redirectModes = new Set(["follow", "manual", "error"]);
 

@@ -1,6 +1,7 @@
 // structuredClone (HTML Standard): the serializable types workers use,
 // with cycles and shared references preserved.
 import { DOMException } from "./domexception.js";
+import { Blob, File, kBytes } from "./blob.js";
 
 const errorCtors = { Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError };
 const typedArrayProto = Object.getPrototypeOf(Uint8Array.prototype);
@@ -70,6 +71,10 @@ function clone(v, memo) {
       Object.defineProperty(out, "cause", { value: clone(v.cause, memo), writable: true, configurable: true, enumerable: false });
     }
     return out;
+  } else if (v instanceof Blob) {
+    // Blobs are immutable: the clone shares the bytes.
+    out = v instanceof File ? new File([], v.name, { type: v.type, lastModified: v.lastModified }) : new Blob([], { type: v.type });
+    out[kBytes] = v[kBytes];
   } else if (v instanceof Boolean) out = new Boolean(v.valueOf());
   else if (v instanceof Number) out = new Number(v.valueOf());
   else if (v instanceof String) out = new String(v.valueOf());

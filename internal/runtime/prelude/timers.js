@@ -2,6 +2,7 @@
 // fireTimer(id) (hooks.timer) when a timer is due; intervals re-arm here.
 import ops from "./ops.js";
 import { DOMException } from "./domexception.js";
+import { reportError } from "./events.js";
 
 const timers = new Map();
 let nextId = 1;
@@ -89,5 +90,12 @@ export function queueMicrotask(callback) {
   if (typeof callback !== "function") {
     throw new TypeError("Failed to execute 'queueMicrotask': parameter 1 is not of type 'Function'.");
   }
-  Promise.resolve().then(() => callback());
+  Promise.resolve().then(() => {
+    try {
+      callback();
+    } catch (e) {
+      // Like an uncaught exception in a task: reported, not a rejection.
+      reportError(e);
+    }
+  });
 }

@@ -74,14 +74,18 @@ export class URL {
 
   // Applies one setter in Go and refreshes the cached components.
   #set(component, value) {
-    const c = ops.urlSet(this.#c[HREF], component, toUSVString(value));
+    const v = toUSVString(value);
+    const c = ops.urlSet(this.#c[HREF], component, v);
     if (c === null) {
       if (component === "href") throw new TypeError("Invalid URL string.");
       return;
     }
     this.#c = c;
-    if ((component === "href" || component === "search") && this.#params !== null) {
-      paramsFromQuery(this.#params, c[SEARCH]);
+    if (this.#params !== null) {
+      // The search setter parses the value as given (tabs and all); the href
+      // setter parses the new URL's query.
+      if (component === "search") paramsFromQuery(this.#params, v);
+      else if (component === "href") paramsFromQuery(this.#params, c[SEARCH]);
     }
   }
 

@@ -60,15 +60,6 @@ export function toByteString(v, what) {
   return s;
 }
 
-// WebIDL unsigned long long with [EnforceRange].
-export function enforceRange(v, what) {
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new TypeError(`${what} must be a finite number`);
-  const t = Math.trunc(n);
-  if (t < 0 || t > Number.MAX_SAFE_INTEGER) throw new TypeError(`${what} is outside the accepted range`);
-  return t;
-}
-
 export function concatBytes(chunks, total) {
   if (chunks.length === 1) return chunks[0];
   if (total === undefined) {

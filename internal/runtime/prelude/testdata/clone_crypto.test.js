@@ -83,3 +83,12 @@ test("crypto.DigestStream hashes what is written", async () => {
   assert.equal(hex(await ds.digest), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   assert.ok(ds instanceof WritableStream);
 });
+
+test("structuredClone copies Blob and File", async () => {
+  const f = structuredClone(new File(["abc"], "a.txt", { type: "text/plain", lastModified: 7 }));
+  assert.ok(f instanceof File);
+  assert.equal(f.name, "a.txt");
+  assert.equal(f.lastModified, 7);
+  assert.equal(f.type, "text/plain");
+  assert.equal(await f.text(), "abc");
+});

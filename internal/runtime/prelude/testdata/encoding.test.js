@@ -74,3 +74,13 @@ test("btoa/atob round trip and errors", () => {
   assert.throws(() => atob("a"), { name: "InvalidCharacterError" });
   assert.throws(() => atob("a*=="), { name: "InvalidCharacterError" });
 });
+
+test("TextDecoder replaces each maximal invalid subpart with one U+FFFD", () => {
+  const d = new TextDecoder();
+  assert.equal(d.decode(new Uint8Array([0x61, 0xff, 0xfe, 0x62])), "a\ufffd\ufffdb");
+  assert.equal(d.decode(new Uint8Array([0xe0, 0x80])), "\ufffd\ufffd");
+  assert.equal(d.decode(new Uint8Array([0xed, 0xa0, 0x80])), "\ufffd\ufffd\ufffd");
+  assert.equal(d.decode(new Uint8Array([0xf0, 0x9f, 0x98])), "\ufffd");
+  assert.equal(d.decode(new Uint8Array([0xef, 0xbf, 0xbd, 0x41])), "\ufffdA");
+  assert.equal(d.decode(new Uint8Array([0xef, 0xbb, 0xbf, 0xff])), "\ufffd");
+});

@@ -5,7 +5,7 @@
 //   node --experimental-default-type=module testdata/node-shim.mjs testdata/*.test.js testdata/node/*.test.js
 import { createHash, randomFillSync } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:http";
+import { createServer, request as httpRequest } from "node:http";
 import vm from "node:vm";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -52,7 +52,7 @@ for (const name of [
   "TextEncoder", "TextDecoder", "AbortController", "AbortSignal", "Event", "EventTarget", "CustomEvent",
   "DOMException", "structuredClone", "atob", "btoa", "crypto", "Crypto", "SubtleCrypto", "CryptoKey", "navigator",
   "performance", "Performance", "queueMicrotask", "setTimeout", "setInterval", "clearTimeout", "clearInterval",
-  "setImmediate", "clearImmediate", "MessageChannel", "MessagePort", "MessageEvent", "BroadcastChannel", "WebSocket",
+  "MessageChannel", "MessagePort", "MessageEvent", "BroadcastChannel", "WebSocket",
 ]) {
   delete globalThis[name];
 }
@@ -132,20 +132,46 @@ const ops = {
     const st = streams.get(sid);
     if (st) st.canceled = true;
   },
-  fetchControllers: new Map(),
+  // fetch over node:http (Node's own fetch needs the globals removed above).
+  inflight: new Map(),
   fetch(req) {
-    const ac = new N.AbortController();
-    ops.fetchControllers.set(req.id, ac);
-    return N.fetch(req.url, {
-      method: req.method, headers: req.headers, body: req.body, redirect: req.redirect, signal: ac.signal,
-    }).then(async (res) => {
-      const body = res.body ? hostStream([new Uint8Array(await res.arrayBuffer())]) : null;
-      return { status: res.status, statusText: res.statusText, url: res.url, redirected: res.redirected, headers: [...res.headers], body };
-    }).finally(() => ops.fetchControllers.delete(req.id));
+    return new Promise((resolve, reject) => {
+      const go = (url, method, body, redirected, hops) => {
+        const headers = {};
+        for (const [k, v] of req.headers) headers[k] = k in headers ? [].concat(headers[k], v) : v;
+        const r = httpRequest(url, { method, headers }, (res) => {
+          const loc = res.headers.location;
+          if (req.redirect === "follow" && loc && res.statusCode >= 300 && res.statusCode < 400) {
+            res.resume();
+            if (hops > 20) return reject(new TypeError("too many redirects"));
+            return go(new N.URL(loc, url).href, method, body, true, hops + 1);
+          }
+          if (req.redirect === "error" && loc && res.statusCode >= 300 && res.statusCode < 400) {
+            res.resume();
+            return reject(new TypeError("redirect mode is error"));
+          }
+          const chunks = [];
+          res.on("data", (c) => chunks.push(new Uint8Array(c)));
+          res.on("error", reject);
+          res.on("end", () => {
+            ops.inflight.delete(req.id);
+            const headers = [];
+            for (let i = 0; i < res.rawHeaders.length; i += 2) headers.push([res.rawHeaders[i].toLowerCase(), res.rawHeaders[i + 1]]);
+            resolve({ status: res.statusCode, statusText: res.statusMessage, url, redirected, headers, body: hostStream(chunks) });
+          });
+        });
+        ops.inflight.set(req.id, r);
+        r.on("error", (e) => { ops.inflight.delete(req.id); reject(new TypeError(`fetch failed: ${e.message}`)); });
+        if (body) r.end(Buffer.from(body)); else r.end();
+      };
+      go(req.url, req.method, req.body, false, 0);
+    });
   },
   fetchAbort(id) {
-    ops.fetchControllers.get(id)?.abort();
+    ops.inflight.get(id)?.destroy(new Error("aborted"));
   },
+  // Node.js compatibility stays off under the shim.
+  nodeConfig: () => ({ nodeCompat: false }),
   waitUntil(ctxId, promise) { waitUntils.push({ ctxId, promise }); },
   registerHooks(h) { hooks = h; },
 };

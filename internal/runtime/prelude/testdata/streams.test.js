@@ -276,19 +276,23 @@ test("pipeTo with preventClose leaves the destination open", async () => {
   assert.equal(ws.locked, false);
 });
 
-test("pipeTo stops on abort signal", async () => {
+test("pipeTo stops on abort signal, cancelling the source and aborting the destination", async () => {
   const ac = new AbortController();
   let cancelled;
+  let aborted;
+  let writes = 0;
   const rs = new ReadableStream({ pull(c) { c.enqueue(1); }, cancel(r) { cancelled = r; } });
-  const ws = new WritableStream({ write() { return new Promise((r) => setTimeout(r, 1)); } });
-  const p = rs.pipeTo(ws);
-  setTimeout(() => ac.abort(new Error("halt")), 5);
-  const p2 = new ReadableStream({ pull(c) { c.enqueue(1); }, cancel(r) { cancelled = r; } })
-    .pipeTo(new WritableStream(), { signal: ac.signal });
-  await assert.rejects(p2, /halt/);
+  const ws = new WritableStream({
+    write() { writes++; return new Promise((r) => setTimeout(r, 1)); },
+    abort(r) { aborted = r; },
+  });
+  const p = rs.pipeTo(ws, { signal: ac.signal });
+  setTimeout(() => ac.abort(new Error("halt")), 10);
+  await assert.rejects(p, /halt/);
   assert.equal(cancelled.message, "halt");
-  rs.cancel; // keep the first pipe referenced
-  p.catch(() => {});
+  assert.equal(aborted.message, "halt");
+  assert.ok(writes > 0);
+  await assert.rejects(new ReadableStream().pipeTo(new WritableStream(), { signal: AbortSignal.abort("pre") }), /pre/);
 });
 
 test("TransformStream transforms and flushes", async () => {
@@ -314,8 +318,10 @@ test("pipeThrough chains and identity TransformStream passes chunks", async () =
 test("TransformStream: an error in transform errors both sides", async () => {
   const ts = new TransformStream({ transform() { throw new Error("nope"); } });
   const w = ts.writable.getWriter();
+  // The readable's high-water mark is 0: writes wait until someone reads.
+  const read = ts.readable.getReader().read();
   await assert.rejects(w.write("a"), /nope/);
-  await assert.rejects(ts.readable.getReader().read(), /nope/);
+  await assert.rejects(read, /nope/);
 });
 
 test("TransformStream terminate closes the readable", async () => {
@@ -330,9 +336,10 @@ test("TransformStream backpressure holds writes until the readable is read", asy
   w.write(1);
   w.write(2);
   await new Promise((r) => setTimeout(r, 5));
-  assert.equal(transformed, 1, "second write waits for the reader");
+  assert.equal(transformed, 0, "writes wait for a reader (readable highWaterMark 0)");
   const reader = ts.readable.getReader();
   assert.deepEqual(await reader.read(), { value: 1, done: false });
+  assert.equal(transformed, 1);
   assert.deepEqual(await reader.read(), { value: 2, done: false });
   assert.equal(transformed, 2);
 });
@@ -385,8 +392,9 @@ test("IdentityTransformStream passes bytes and supports BYOB reads", async () =>
   const r2 = await reader.read(new Uint8Array(10));
   assert.equal(new TextDecoder().decode(r2.value), "lo");
   assert.equal((await reader.read(new Uint8Array(1))).done, true);
-  const bad = new IdentityTransformStream().writable.getWriter();
-  await assert.rejects(bad.write("text"), TypeError);
+  const badStream = new IdentityTransformStream();
+  badStream.readable.getReader().read().catch(() => {});
+  await assert.rejects(badStream.writable.getWriter().write("text"), TypeError);
 });
 
 test("FixedLengthStream checks the byte count", async () => {
@@ -405,4 +413,19 @@ test("FixedLengthStream checks the byte count", async () => {
   long.readable.getReader().read().catch(() => {});
   await assert.rejects(long.writable.getWriter().write(enc("ab")), /too many bytes/);
   assert.throws(() => new FixedLengthStream(-1), TypeError);
+});
+
+test("BYOB readAtLeast waits for the minimum number of bytes", async () => {
+  let n = 0;
+  const rs = new ReadableStream({
+    type: "bytes",
+    pull(c) {
+      n++;
+      c.enqueue(new Uint8Array([n]));
+      if (n === 3) c.close();
+    },
+  });
+  const r = rs.getReader({ mode: "byob" });
+  const got = await r.readAtLeast(3, new Uint8Array(8));
+  assert.deepEqual(got.value, new Uint8Array([1, 2, 3]));
 });

@@ -144,6 +144,9 @@ test("searchParams is live in both directions", () => {
   assert.equal(u.search, "");
   p.set("k", "é");
   assert.equal(u.search, "?k=%C3%A9");
+  u.search = "t=a\tb";
+  assert.equal(u.search, "?t=ab", "the parser drops tabs");
+  assert.equal(p.get("t"), "a\tb", "the list is parsed from the value as given");
 });
 
 test("URLSearchParams constructor forms", () => {

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+const wrkOutput = `Running 10s test @ http://127.0.0.1:8787/
+  2 threads and 32 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency   635.91us    0.89ms  12.92ms   93.69%
+    Req/Sec    28.39k     2.10k   33.10k    72.00%
+  Latency Distribution
+     50%  426.00us
+     75%  629.00us
+     90%    1.10ms
+     99%    4.19ms
+  566190 requests in 10.10s, 69.65MB read
+  Socket errors: connect 0, read 3, write 0, timeout 7
+  Non-2xx or 3xx responses: 12
+Requests/sec:  56058.62
+Transfer/sec:      6.90MB
+`
+
+func TestParseWrk(t *testing.T) {
+	r, err := parseWrk(wrkOutput)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := loadResult{Requests: 566190, Errors: 22, RPS: 56058.62, P50: 426 * time.Microsecond, P99: 4190 * time.Microsecond}
+	if r != want {
+		t.Fatalf("parseWrk = %+v, want %+v", r, want)
+	}
+	if _, err := parseWrk("unable to connect to 127.0.0.1:1 Connection refused"); err == nil {
+		t.Fatal("parseWrk accepted output with no summary")
+	}
+	noLatency := strings.Replace(wrkOutput, "     99%    4.19ms\n", "", 1)
+	if _, err := parseWrk(noLatency); err == nil || !strings.Contains(err.Error(), "--latency") {
+		t.Fatalf("missing p99: err = %v", err)
+	}
+}
+
+func TestAggregateMediansAndFailures(t *testing.T) {
+	ms := time.Millisecond
+	cells := aggregate([]sample{
+		{System: "outpost", Workload: "hello", Load: loadResult{Requests: 1000, RPS: 100, P50: 1 * ms, P99: 9 * ms}, IdleRSS: 10, PeakRSS: 30, Cold: 5 * ms},
+		{System: "outpost", Workload: "hello", Load: loadResult{Requests: 1000, RPS: 300, P50: 3 * ms, P99: 7 * ms}, IdleRSS: 30, PeakRSS: 50, Cold: 7 * ms},
+		{System: "outpost", Workload: "hello", Load: loadResult{Requests: 1000, RPS: 200, P50: 2 * ms, P99: 8 * ms}, IdleRSS: 20, PeakRSS: 40, Cold: 6 * ms},
+		{System: "wrangler", Workload: "hello", Load: loadResult{Requests: 100, Errors: 5, RPS: 10, P50: ms, P99: ms}},
+		{System: "workerd", Workload: "kv-get", NA: "no KV"},
+		{System: "outpost", Workload: "kv-get", Err: "exited"},
+	})
+	o := cells[[2]string{"hello", "outpost"}]
+	if !o.ok() || o.RPS != 200 || o.P50 != 2*ms || o.P99 != 8*ms || o.IdleRSS != 20 || o.PeakRSS != 50 || o.Cold != 6*ms || o.Runs != 3 {
+		t.Fatalf("outpost hello = %+v", o)
+	}
+	if w := cells[[2]string{"hello", "wrangler"}]; w.ok() || !strings.Contains(w.Err, "5.0% of 100 requests failed") {
+		t.Fatalf("wrangler with 5%% errors = %+v, want failed", w)
+	}
+	if c := cells[[2]string{"kv-get", "workerd"}]; c.ok() || c.NA != "no KV" {
+		t.Fatalf("n/a cell = %+v", c)
+	}
+	if c := cells[[2]string{"kv-get", "outpost"}]; c.ok() || c.Err != "exited" {
+		t.Fatalf("failed cell = %+v", c)
+	}
+}
+
+func TestMarkdownTargets(t *testing.T) {
+	cells := map[[2]string]*cell{
+		{"hello", "outpost"}: {Runs: 1, RPS: 3000, IdleRSS: 40 << 20},
+		{"hello", "workerd"}: {Runs: 1, RPS: 1000, IdleRSS: 50 << 20},
+		{"hello", "go"}:      {Runs: 1, RPS: 10000},
+		{"react", "outpost"}: {Err: "exited before answering\nstack"},
+		{"react", "workerd"}: {Runs: 1, RPS: 100},
+	}
+	md := markdown(reportHeader{When: time.Unix(0, 0), Machine: "test machine", Runs: 1}, allSystems(), workloads, cells)
+	for _, want := range []string{
+		"| hello world ≥ 1.5× workerd's req/s | 3.00× (3000 vs 1000 req/s) | yes |",
+		"| hello world ≥ 50% of bare Go's req/s | 0.30× (3000 vs 10000 req/s) | **no** |",
+		"| React SSR ≥ 0.7× workerd's req/s | Outpost failed: exited before answering | no |",
+		"| idle RSS per worker below workerd's (hello) | 40.0 MiB vs 50.0 MiB (0.80×) | yes |",
+		"| KV get ≥ 10× wrangler dev's req/s | not measured | — |",
+		"| workerd | 1000 |",
+		"| 3.00× |",
+		"- react on Outpost (outpost dev): exited before answering",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q:\n%s", want, md)
+		}
+	}
+}
+
+func TestConfigs(t *testing.T) {
+	e := &env{root: "/repo", originURL: "http://127.0.0.1:9", compatDate: "2025-09-01"}
+	kv := wranglerConfig(e, workloads[2])
+	for _, want := range []string{`main = "/repo/bench/workers/src/kv.js"`, `compatibility_date = "2025-09-01"`,
+		`ORIGIN = "http://127.0.0.1:9"`, "[[kv_namespaces]]\nbinding = \"KV\""} {
+		if !strings.Contains(kv, want) {
+			t.Errorf("wrangler.toml lacks %q:\n%s", want, kv)
+		}
+	}
+	if strings.Contains(wranglerConfig(e, workloads[0]), "kv_namespaces") {
+		t.Error("hello's config binds KV")
+	}
+	capnp := workerdConfig(8123, "2025-09-01", "http://127.0.0.1:9")
+	for _, want := range []string{`address = "127.0.0.1:8123"`, `compatibilityDate = "2025-09-01"`,
+		`esModule = embed "worker.js"`, `(name = "ORIGIN", text = "http://127.0.0.1:9")`, `globalOutbound = "internet"`} {
+		if !strings.Contains(capnp, want) {
+			t.Errorf("workerd config lacks %q:\n%s", want, capnp)
+		}
+	}
+}
+
+func TestTreeRSSCountsThisProcess(t *testing.T) {
+	rss, err := treeRSS(os.Getpid())
+	if err != nil || rss <= 0 {
+		t.Fatalf("treeRSS(self) = %d, %v", rss, err)
+	}
+	s := sampleRSS(os.Getpid(), time.Millisecond)
+	time.Sleep(10 * time.Millisecond)
+	if peak := s.Stop(); peak <= 0 {
+		t.Fatalf("peak = %d", peak)
+	}
+}

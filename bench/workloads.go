@@ -1,0 +1,99 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// workload is one worker script and the request that exercises it.
+type workload struct {
+	Name   string
+	Title  string
+	Script string // under bench/workers/src
+	Path   string // the measured request
+	// Probe is requested until it answers 200 to time the cold start; it
+	// also prepares state (the KV workloads seed their key through it).
+	Probe string
+	KV    bool // needs the KV binding
+	Cache bool // needs Cache API storage
+	// Check tells whether the system really did the work: a 200 with the
+	// wrong body means the workload failed there.
+	Check func(get func(path string) (*http.Response, string, error)) error
+}
+
+// kvValue is the value bench/workers/src/kv.js stores.
+const kvValue = "a small value of about forty bytes......"
+
+// originBody is what the local origin answers to /data.
+var originBody = strings.Repeat("origin data ", 8)
+
+var workloads = []*workload{
+	{Name: "hello", Title: "plain-text hello world", Script: "hello.js", Path: "/", Probe: "/",
+		Check: expectBody("/", func(b string) bool { return b == "Hello World!" }, `"Hello World!"`)},
+	{Name: "hono", Title: "Hono JSON route with a path parameter", Script: "hono.js", Path: "/users/42", Probe: "/users/1",
+		Check: expectBody("/users/42", func(b string) bool { return strings.Contains(b, `"id":"42"`) }, `JSON with "id":"42"`)},
+	{Name: "kv-get", Title: "KV get hit (40-byte value)", Script: "kv.js", Path: "/get", Probe: "/seed", KV: true,
+		Check: expectBody("/get", func(b string) bool { return b == kvValue }, "the seeded value")},
+	{Name: "kv-put", Title: "KV put (40-byte value, 1,000 keys)", Script: "kv.js", Path: "/put", Probe: "/seed", KV: true,
+		Check: expectBody("/put", func(b string) bool { return b == "ok" }, `"ok"`)},
+	{Name: "cache-hit", Title: "Cache API match hit", Script: "cache.js", Path: "/", Probe: "/", Cache: true, Check: checkCacheHit},
+	{Name: "react", Title: "React renderToString, 200-row table", Script: "react.js", Path: "/", Probe: "/",
+		Check: expectBody("/", func(b string) bool {
+			return strings.Contains(b, "<table>") && strings.Contains(b, "Item 200") && strings.Count(b, "<tr") == 201
+		}, "a table of 200 rows")},
+	{Name: "fetch", Title: "fetch() to a local origin", Script: "fetch.js", Path: "/", Probe: "/",
+		Check: expectBody("/", func(b string) bool { return b == originBody }, "the origin's body")},
+}
+
+func expectBody(path string, ok func(string) bool, want string) func(func(string) (*http.Response, string, error)) error {
+	return func(get func(string) (*http.Response, string, error)) error {
+		resp, body, err := get(path)
+		if err != nil {
+			return err
+		}
+		if resp.StatusCode != 200 || !ok(body) {
+			return fmt.Errorf("GET %s: %d %s, want 200 with %s", path, resp.StatusCode, abbreviate(body), want)
+		}
+		return nil
+	}
+}
+
+// checkCacheHit asks twice: the second answer must come from the cache.
+func checkCacheHit(get func(string) (*http.Response, string, error)) error {
+	for i := range 2 {
+		resp, body, err := get("/")
+		if err != nil {
+			return err
+		}
+		if resp.StatusCode != 200 {
+			return fmt.Errorf("GET /: %d %s", resp.StatusCode, abbreviate(body))
+		}
+		if i == 1 && resp.Header.Get("X-Bench-Cache") == "miss" {
+			return fmt.Errorf("GET / missed the cache after a cache.put: the Cache API stores nothing here")
+		}
+	}
+	return nil
+}
+
+func abbreviate(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) > 160 {
+		s = s[:160] + "…"
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+// httpGet is one request on a fresh connection with a short timeout.
+func httpGet(url string) (*http.Response, string, error) {
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := client.Get(url)
+	if err != nil {
+		return nil, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return resp, string(b), err
+}

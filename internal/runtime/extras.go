@@ -1,0 +1,63 @@
+package runtime
+
+import (
+	"crypto/hmac"
+	"hash"
+
+	"github.com/outpost-dev/outpost/internal/jsc"
+)
+
+// installExtras adds the ops behind the platform APIs beyond the core
+// (nodejs_compat modules, compression, HTMLRewriter) and tells the prelude
+// what the worker's compatibility settings turn on. It runs before the
+// prelude, so module-scope `require("node:…")` in the worker's script
+// already finds the modules.
+func (in *Instance) installExtras(c *jsc.Context, def func(string, jsc.Func)) {
+	in.installCompressOps(def)
+	in.installHTMLOps(def)
+	def("hmac", opHMAC)
+	def("nodeConfig", func(call *jsc.Call) (jsc.Value, error) {
+		return in.nodeConfig(call.Ctx)
+	})
+}
+
+// nodeConfig is what the node modules need to know at start: whether
+// nodejs_compat is on and, when process.env is populated, its strings.
+func (in *Instance) nodeConfig(c *jsc.Context) (jsc.Value, error) {
+	o := c.Object()
+	o.Set("nodeCompat", c.Bool(in.cfg.NodeCompat))
+	if in.cfg.NodeCompat && in.cfg.PopulateProcessEnv {
+		env := c.Object()
+		// As on Workers, process.env holds the text bindings only: string
+		// vars and secrets (JSON vars and other bindings stay on env).
+		for name, v := range in.cfg.Bindings.Vars {
+			if s, ok := v.(string); ok {
+				env.Set(name, c.String(s))
+			}
+		}
+		for name, s := range in.cfg.Bindings.Secrets {
+			env.Set(name, c.String(s))
+		}
+		o.Set("env", env)
+	}
+	return o, nil
+}
+
+// opHMAC is hmac(hash, key, data) → the MAC, for node:crypto's createHmac.
+func opHMAC(call *jsc.Call) (jsc.Value, error) {
+	alg := call.Arg(0).String()
+	if newHash(alg) == nil {
+		return jsc.Value{}, jsc.TypeError("Invalid digest: %s", alg)
+	}
+	key, ok := call.Arg(1).CopyBytes()
+	if !ok {
+		return jsc.Value{}, jsc.TypeError("hmac: the key must be a typed array")
+	}
+	data, ok := call.Arg(2).BytesView()
+	if !ok {
+		return jsc.Value{}, jsc.TypeError("hmac: the data must be a typed array")
+	}
+	m := hmac.New(func() hash.Hash { return newHash(alg) }, key)
+	m.Write(data)
+	return call.Ctx.Bytes(m.Sum(nil))
+}

@@ -1,0 +1,15 @@
+// Platform APIs beyond the core Web APIs: compression streams,
+// HTMLRewriter, URLPattern and, with nodejs_compat, the Node.js modules.
+import { CompressionStream, DecompressionStream } from "./compression.js";
+import { HTMLRewriter } from "./htmlrewriter.js";
+import { URLPattern } from "./urlpattern.js";
+import { installNodeCompat } from "./node/index.js";
+
+const globals = { CompressionStream, DecompressionStream, HTMLRewriter, URLPattern };
+
+// Like index.js: writable, configurable, not enumerable.
+for (const name of Object.keys(globals)) {
+  Object.defineProperty(globalThis, name, { value: globals[name], writable: true, configurable: true, enumerable: false });
+}
+
+installNodeCompat();

@@ -1,0 +1,48 @@
+// nodejs_compat: the Node.js built-in modules the bundler turns into
+// globalThis.__outpost_require("node:…") calls, and the Buffer, process and
+// global globals. Installed only when the worker has nodejs_compat.
+import ops from "../ops.js";
+import buffer, { Buffer } from "./buffer.js";
+import EventEmitter from "./events.js";
+import util from "./util.js";
+import crypto from "./crypto.js";
+import asyncHooks from "./async_hooks.js";
+import path from "./path.js";
+import { createProcess } from "./process.js";
+import { installAsyncContext } from "./async_context.js";
+
+function defineGlobal(name, value) {
+  Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+}
+
+export function installNodeCompat() {
+  const cfg = ops.nodeConfig();
+  if (!cfg.nodeCompat) return;
+  const process = createProcess(Object.assign({}, cfg.env ?? {}));
+  const modules = {
+    "buffer": () => buffer,
+    "events": () => EventEmitter,
+    "util": () => util,
+    "util/types": () => util.types,
+    "crypto": () => crypto,
+    "path": () => path,
+    "path/posix": () => path,
+    "process": () => process,
+    // Context propagation costs a wrapper per promise reaction: only
+    // workers that load async_hooks pay it.
+    "async_hooks": () => {
+      installAsyncContext();
+      return asyncHooks;
+    },
+  };
+  defineGlobal("__outpost_require", function __outpost_require(specifier) {
+    const spec = String(specifier);
+    const name = spec.startsWith("node:") ? spec.slice(5) : spec;
+    const load = Object.hasOwn(modules, name) ? modules[name] : undefined;
+    if (!load) throw new Error(`No such module "node:${name}".`);
+    return load();
+  });
+  defineGlobal("Buffer", Buffer);
+  defineGlobal("process", process);
+  defineGlobal("global", globalThis);
+}

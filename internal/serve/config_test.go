@@ -1,0 +1,121 @@
+package serve
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func parse(t *testing.T, text string, env map[string]string) (*Config, error) {
+	t.Helper()
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "api"), 0o755)
+	return ParseConfig(filepath.Join(dir, "outpost.toml"), text, func(k string) string { return env[k] })
+}
+
+func TestConfigDefaultsAndOverrides(t *testing.T) {
+	c, err := parse(t, `
+listen = "0.0.0.0:8080"
+instances = 3
+[admin]
+token_env = "MY_TOKEN"
+[limits]
+cpu_ms = 100
+request_body = "10MB"
+[[workers]]
+name = "api"
+dir = "api"
+routes = ["api.example.com/*"]
+instances = 2
+limits = { memory = "64 MiB" }
+vars = { SECRET = "s" }
+origin = "http://127.0.0.1:9000"
+[[workers]]
+name = "uploaded"
+`, map[string]string{"MY_TOKEN": "0123456789abcdef0123", "OUTPOST_KV_URL": "postgres://kv/db"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != "0.0.0.0:8080" || c.Admin.Token != "0123456789abcdef0123" || c.Admin.Listen != "127.0.0.1:8788" {
+		t.Errorf("listen/admin = %q %+v", c.Listen, c.Admin)
+	}
+	if c.KV.URL != "postgres://kv/db" || c.Deployments.URL != "" || c.Deployments.Poll != 2*time.Second || c.ShutdownTimeout != 30*time.Second {
+		t.Errorf("kv/deployments = %+v %+v %s", c.KV, c.Deployments, c.ShutdownTimeout)
+	}
+	if !filepath.IsAbs(c.StateDir) || !strings.HasSuffix(c.StateDir, filepath.Join(".outpost", "state")) {
+		t.Errorf("state dir = %q", c.StateDir)
+	}
+	api := c.Worker("api")
+	if api == nil || api.Instances != 2 || !filepath.IsAbs(api.Dir) || len(api.Routes) != 1 || api.Vars["SECRET"] != "s" || api.Origin == "" {
+		t.Fatalf("api = %+v", api)
+	}
+	// Worker limits inherit the server's and override field by field.
+	if api.Limits.CPU != 100*time.Millisecond || api.Limits.RequestBody != 10<<20 || api.Limits.Memory != 64<<20 {
+		t.Errorf("api limits = %+v", api.Limits)
+	}
+	up := c.Worker("uploaded")
+	if up.Instances != 3 || up.Dir != "" || up.Limits.Memory != DefaultMemory || up.Limits.CPU != 100*time.Millisecond {
+		t.Errorf("uploaded = %+v", up)
+	}
+}
+
+func TestConfigErrorsNameFileAndField(t *testing.T) {
+	cases := map[string]string{
+		`listen = "x"
+unknown_thing = 1`: `unknown field "unknown_thing"`,
+		`[[workers]]
+name = "a b"`: `workers[0].name: "a b" is not a valid worker name`,
+		`[[workers]]
+name = "a"
+[[workers]]
+name = "a"`: `workers[1].name: "a" is already the name of workers[0]`,
+		`[[workers]]
+name = "a"
+routes = ["example.com/a*b"]`: `workers[0].routes[0]: route "example.com/a*b" for "a" contains a wildcard in the middle`,
+		`[[workers]]
+name = "a"
+dir = "missing"`: `workers[0].dir: `,
+		`[limits]
+memory = "lots"`: `limits.memory: "lots" is not a size`,
+		`[[workers]]
+name = "a"
+limits = { cpu_ms = -1 }`: `workers[0].limits.cpu_ms: must be positive`,
+		`[admin]
+token = "short"`: `admin.token: must be at least 16 characters`,
+		`[admin]
+token_env = "NOPE"`: `admin.token_env: the environment variable NOPE is empty`,
+		`[deployments]
+url = "mysql://u:secret@h/db"`: `deployments.url: expected a postgres:// URL, got "mysql://u:***@h/db"`,
+		`shutdown_timeout = "soon"`: `shutdown_timeout: "soon" is not a duration`,
+		`[[workers]]
+name = "a"
+origin = "ftp://x"`: `workers[0].origin: expected an http(s) URL`,
+		`listen = [`: `outpost.toml`,
+	}
+	for text, want := range cases {
+		_, err := parse(t, text, nil)
+		if err == nil {
+			t.Errorf("accepted:\n%s", text)
+			continue
+		}
+		if !strings.Contains(err.Error(), "outpost.toml") || !strings.Contains(err.Error(), want) {
+			t.Errorf("error for\n%s\n= %v\nwant it to name the file and contain %q", text, err, want)
+		}
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[any]int64{int64(512): 512, "1KB": 1024, "100MB": 100 << 20, "128 MiB": 128 << 20, "2g": 2 << 30, "4096": 4096} {
+		got, err := parseSize(in)
+		if err != nil || got != want {
+			t.Errorf("parseSize(%v) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []any{"", "MB", "-1MB", int64(0), 1.5, "1TB"} {
+		if _, err := parseSize(bad); err == nil {
+			t.Errorf("parseSize(%v) accepted", bad)
+		}
+	}
+}

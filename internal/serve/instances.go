@@ -1,0 +1,130 @@
+package serve
+
+import (
+	"context"
+	"time"
+
+	"github.com/outpost-dev/outpost/internal/runtime"
+)
+
+// watchInstances measures every instance's CPU time and heap, and retires
+// the ones above their worker's memory limit: the instance takes no new
+// requests, the ones in flight finish, and a fresh instance replaces it.
+// Cloudflare does the same to an isolate that exceeds 128 MB.
+func (s *Server) watchInstances(ctx context.Context) {
+	t := time.NewTicker(s.opts.InstanceCheck)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		for _, ws := range s.snapshot() {
+			// One goroutine per worker: measuring waits for the VM's
+			// thread, and a busy worker must not delay the others' checks.
+			if ws.checking.CompareAndSwap(false, true) {
+				go func() {
+					defer ws.checking.Store(false)
+					s.checkInstances(ws)
+				}()
+			}
+		}
+	}
+}
+
+// gcEvery makes a busy instance's heap be measured exactly (after a full
+// collection) at least every this many checks.
+const gcEvery = 5
+
+func (s *Server) checkInstances(ws *workerState) {
+	w := ws.current()
+	if w == nil {
+		return
+	}
+	limit := ws.conf.Limits.Memory
+	ws.checks++
+	var total int64
+	instances := w.Instances()
+	s.sampleCPU(ws, instances)
+	for _, in := range instances {
+		if in.Broken() {
+			continue
+		}
+		// JSC's statistics are as of the last collection (its heap size
+		// then includes array buffers and other external memory). A full
+		// collection makes them exact: run one when the instance is idle,
+		// when it looks close to the limit, or every gcEvery checks.
+		st, err := in.HeapStats()
+		if err != nil {
+			continue
+		}
+		if limit > 0 && (in.Inflight() == 0 || st.HeapSize+st.ExtraMemory > limit/2 || ws.checks%gcEvery == 0) {
+			if st, err = in.CollectGarbage(); err != nil {
+				continue
+			}
+		}
+		used := st.HeapSize
+		if limit > 0 && used > limit {
+			in.Retire()
+			s.obs.recycled.With(ws.name, "memory").Inc()
+			s.log.Warn("instance exceeded the memory limit and is being replaced",
+				"worker", ws.name, "heap_bytes", used, "limit_bytes", limit)
+			s.tail.publish(TailEvent{Type: "log", Worker: ws.name, Level: "warn",
+				Message: "Worker exceeded memory limit: the instance was recycled", Outcome: "exceededMemory"})
+			continue
+		}
+		total += used
+	}
+	ws.heapBytes.Store(total)
+}
+
+// cpuSample is the CPU time an instance's thread had used when last read.
+type cpuSample struct {
+	tid  int
+	last time.Duration
+}
+
+// sampleCPU adds the CPU time each instance's VM thread used since the
+// last check to outpost_cpu_seconds_total. Each VM runs on a thread of its
+// own, so the thread's time is the worker's JavaScript (and its ops). It
+// is a sample: an instance replaced between two checks (after a limit)
+// contributes only what was read before its thread ended.
+func (s *Server) sampleCPU(ws *workerState, instances []*runtime.Instance) {
+	if ws.cpu == nil {
+		ws.cpu = map[*runtime.Instance]*cpuSample{}
+	}
+	live := map[*runtime.Instance]bool{}
+	counter := s.obs.cpu.With(ws.name)
+	for _, in := range instances {
+		live[in] = true
+		smp := ws.cpu[in]
+		if smp == nil {
+			var tid int
+			if err := in.OnThread(func() { tid = threadID() }); err != nil || tid == 0 {
+				continue
+			}
+			smp = &cpuSample{tid: tid}
+			ws.cpu[in] = smp
+		}
+		used, err := threadCPU(smp.tid)
+		if err != nil {
+			continue
+		}
+		if d := used - smp.last; d > 0 {
+			counter.Add(d.Seconds())
+		}
+		smp.last = used
+	}
+	for in, smp := range ws.cpu {
+		if !live[in] {
+			// Replaced since the last check: count what its thread used
+			// if it still runs (time after the last read is lost once the
+			// thread has exited).
+			if used, err := threadCPU(smp.tid); err == nil && used > smp.last {
+				counter.Add((used - smp.last).Seconds())
+			}
+			delete(ws.cpu, in)
+		}
+	}
+}
