@@ -322,6 +322,7 @@ func TestServeGracefulShutdown(t *testing.T) {
 state_dir = "state"
 instances = 1
 shutdown_timeout = "20s"
+drain_delay = "1s"
 [[workers]]
 name = "api"
 dir = "%DIR%/api"
@@ -348,8 +349,17 @@ dir = "%DIR%/auth"
 	if !n.WaitOutput(`"msg":"shutting down"`, 5*time.Second) {
 		t.Fatal("no shutdown log")
 	}
-	// New connections are refused while the old work finishes.
-	if waitFor(2*time.Second, func() bool {
+	// During the drain delay the node still answers, but is not ready.
+	resp, err := client.Get(n.URL + "/cdn-cgi/outpost/readyz")
+	if err != nil {
+		t.Fatalf("readyz during the drain delay: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 503 {
+		t.Errorf("readyz during the drain delay = %d", resp.StatusCode)
+	}
+	// Then new connections are refused while the old work finishes.
+	if waitFor(3*time.Second, func() bool {
 		_, err := (&http.Client{Timeout: time.Second}).Get(n.URL + "/")
 		return err != nil
 	}) == false {

@@ -69,7 +69,9 @@ func Load(o Options) (*Build, error) {
 			Secrets: cfg.Secrets,
 			Extra:   map[string]map[string]any{},
 		},
-		CPULimit: time.Duration(cfg.Limits.CPUMs) * time.Millisecond,
+		CPULimit:           time.Duration(cfg.Limits.CPUMs) * time.Millisecond,
+		NodeCompat:         cfg.NodeCompat(),
+		PopulateProcessEnv: populateProcessEnv(cfg),
 	}
 	if res.SourceMap != nil {
 		rc.Script.Stack = stackMapper{res.SourceMap, rc.Script.URL}
@@ -140,4 +142,23 @@ func KVNamespaceID(ns config.KVNamespace) string {
 		return ns.ID
 	}
 	return ns.Binding
+}
+
+// populateProcessEnv applies nodejs_compat_populate_process_env: on by
+// default from compatibility date 2025-04-01 with nodejs_compat, or by
+// flag; nodejs_compat_do_not_populate_process_env turns it off.
+func populateProcessEnv(cfg *config.Config) bool {
+	if !cfg.NodeCompat() {
+		return false
+	}
+	on := cfg.CompatibilityDate >= "2025-04-01"
+	for _, f := range cfg.CompatibilityFlags {
+		switch f {
+		case "nodejs_compat_populate_process_env":
+			on = true
+		case "nodejs_compat_do_not_populate_process_env":
+			return false
+		}
+	}
+	return on
 }

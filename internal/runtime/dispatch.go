@@ -52,7 +52,9 @@ var errNotStarted = fmt.Errorf("%w before the request started", ErrBroken)
 // Fetch runs the worker's fetch handler for req.
 func (in *Instance) Fetch(ctx context.Context, req *Request) (*Response, error) {
 	if in.Broken() {
-		return nil, ErrBroken
+		// Retired or stopped after the worker picked it: the request has
+		// not started, so the worker may send it to another instance.
+		return nil, errNotStarted
 	}
 	in.inflight.Add(1)
 	in.background.Add(1)

@@ -72,10 +72,11 @@ type Instance struct {
 	log   *slog.Logger
 
 	// Only touched on the VM's thread.
-	hooks  *jsc.Handle
-	timers map[int64]*time.Timer
-	reqs   map[int64]*requestState
-	reqSeq int64
+	hooks    *jsc.Handle
+	timers   map[int64]*timer
+	timerSeq int64
+	reqs     map[int64]*requestState
+	reqSeq   int64
 
 	streams streamTable
 	fetchMu sync.Mutex
@@ -85,6 +86,13 @@ type Instance struct {
 	background sync.WaitGroup
 	broken     atomic.Bool
 	closeOnce  sync.Once
+}
+
+// timer is a pending setTimeout/setInterval of the prelude.
+type timer struct {
+	deadline time.Time
+	seq      int64
+	t        *time.Timer
 }
 
 // requestState follows one invocation (a request or a scheduled event) and
@@ -116,7 +124,7 @@ func NewInstance(cfg *Config) (*Instance, error) {
 		host:    host,
 		start:   time.Now(),
 		log:     host.Logger.With("worker", cfg.Name),
-		timers:  map[int64]*time.Timer{},
+		timers:  map[int64]*timer{},
 		reqs:    map[int64]*requestState{},
 		fetches: map[int64]func(){},
 	}
@@ -148,14 +156,17 @@ func NewInstance(cfg *Config) (*Instance, error) {
 		if url == "" {
 			url = "worker.js"
 		}
-		if _, err := c.Eval(cfg.Script.Code, url); err != nil {
-			return in.scriptError("evaluating the worker's script", err)
-		}
 		info, err := in.initInfo(c)
 		if err != nil {
 			return err
 		}
-		if _, err := in.hooks.Value().CallMethod("init", info); err != nil {
+		if _, err := in.hooks.Value().CallMethod("setup", info); err != nil {
+			return in.scriptError("setting up the worker's bindings", err)
+		}
+		if _, err := c.Eval(cfg.Script.Code, url); err != nil {
+			return in.scriptError("evaluating the worker's script", err)
+		}
+		if _, err := in.hooks.Value().CallMethod("init"); err != nil {
 			return in.scriptError("starting the worker", err)
 		}
 		return nil
@@ -247,7 +258,7 @@ func (in *Instance) Close() {
 	in.closeOnce.Do(func() {
 		in.vm.Enqueue(func(c *jsc.Context) {
 			for id, t := range in.timers {
-				t.Stop()
+				t.t.Stop()
 				delete(in.timers, id)
 			}
 			if in.hooks != nil {

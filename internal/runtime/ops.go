@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"hash"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -84,7 +85,7 @@ func (in *Instance) installOps(c *jsc.Context, ops jsc.Value) {
 	def("timerCancel", func(call *jsc.Call) (jsc.Value, error) {
 		id := call.Arg(0).Int()
 		if t, ok := in.timers[id]; ok {
-			t.Stop()
+			t.t.Stop()
 			delete(in.timers, id)
 		}
 		return call.Ctx.Undefined(), nil
@@ -144,28 +145,59 @@ func domException(c *jsc.Context, message, name string) jsc.Value {
 	return c.NewError("Error", message)
 }
 
-// startTimer arms a Go timer that calls hooks.timer(id) on the VM's thread.
+// startTimer arms a Go timer for the prelude's timer id. Timers that come
+// due together run in deadline order (then creation order), whichever Go
+// timer happens to fire first.
 func (in *Instance) startTimer(id int64, d time.Duration) {
 	if d < 0 {
 		d = 0
 	}
 	if old, ok := in.timers[id]; ok {
-		old.Stop()
+		old.t.Stop()
 	}
-	in.timers[id] = time.AfterFunc(d, func() {
-		in.vm.Enqueue(func(c *jsc.Context) {
-			if _, ok := in.timers[id]; !ok {
-				return // cancelled after it fired
-			}
-			delete(in.timers, id)
-			if in.hooks == nil {
+	in.timerSeq++
+	in.timers[id] = &timer{
+		deadline: time.Now().Add(d),
+		seq:      in.timerSeq,
+		t:        time.AfterFunc(d, func() { in.vm.Enqueue(func(c *jsc.Context) { in.runDueTimers(c) }) }),
+	}
+}
+
+// runDueTimers calls hooks.timer for every timer whose deadline passed.
+func (in *Instance) runDueTimers(c *jsc.Context) {
+	now := time.Now()
+	type due struct {
+		id int64
+		tm *timer
+	}
+	var list []due
+	for id, tm := range in.timers {
+		if !tm.deadline.After(now) {
+			list = append(list, due{id, tm})
+		}
+	}
+	sort.Slice(list, func(i, j int) bool {
+		if !list[i].tm.deadline.Equal(list[j].tm.deadline) {
+			return list[i].tm.deadline.Before(list[j].tm.deadline)
+		}
+		return list[i].tm.seq < list[j].tm.seq
+	})
+	for _, d := range list {
+		// A callback may have cancelled or re-armed a later timer.
+		if cur, ok := in.timers[d.id]; !ok || cur != d.tm {
+			continue
+		}
+		delete(in.timers, d.id)
+		if in.hooks == nil {
+			return
+		}
+		if _, err := in.hooks.Value().CallMethod("timer", c.Number(float64(d.id))); err != nil {
+			in.reportUncaught(err)
+			if in.vm.Terminated() {
 				return
 			}
-			if _, err := in.hooks.Value().CallMethod("timer", c.Number(float64(id))); err != nil {
-				in.reportUncaught(err)
-			}
-		})
-	})
+		}
+	}
 }
 
 // reportUncaught logs an exception that escaped to the event loop.

@@ -26,6 +26,10 @@ type Config struct {
 	// ShutdownTimeout bounds a graceful shutdown: requests in flight and
 	// waitUntil work get this long after SIGTERM.
 	ShutdownTimeout time.Duration
+	// DrainDelay keeps the listeners open this long after SIGTERM while
+	// readiness already fails, so a load balancer stops sending traffic
+	// before connections are refused.
+	DrainDelay time.Duration
 	// Instances is the default pool size per worker.
 	Instances int
 
@@ -108,6 +112,7 @@ type rawConfig struct {
 	Listen          string         `toml:"listen"`
 	StateDir        string         `toml:"state_dir"`
 	ShutdownTimeout string         `toml:"shutdown_timeout"`
+	DrainDelay      string         `toml:"drain_delay"`
 	Instances       int            `toml:"instances"`
 	Admin           rawAdmin       `toml:"admin"`
 	Ops             Ops            `toml:"ops"`
@@ -211,6 +216,12 @@ func ParseConfig(path, text string, getenv func(string) string) (*Config, error)
 	if raw.ShutdownTimeout != "" {
 		if c.ShutdownTimeout, err = parseDuration(raw.ShutdownTimeout); err != nil {
 			return nil, fail("shutdown_timeout", "%v", err)
+		}
+	}
+
+	if raw.DrainDelay != "" {
+		if c.DrainDelay, err = parseDuration(raw.DrainDelay); err != nil {
+			return nil, fail("drain_delay", "%v", err)
 		}
 	}
 

@@ -89,6 +89,7 @@ token_env = "NOPE"`: `admin.token_env: the environment variable NOPE is empty`,
 		`[deployments]
 url = "mysql://u:secret@h/db"`: `deployments.url: expected a postgres:// URL, got "mysql://u:***@h/db"`,
 		`shutdown_timeout = "soon"`: `shutdown_timeout: "soon" is not a duration`,
+		`drain_delay = "-1s"`:       `drain_delay: "-1s" is not a duration`,
 		`[[workers]]
 name = "a"
 origin = "ftp://x"`: `workers[0].origin: expected an http(s) URL`,

@@ -336,8 +336,11 @@ func (s *Server) Run(ctx context.Context, onReady func(addrs map[string]string))
 	// and the requests in flight finish, then waitUntil work drains.
 	s.draining.Store(true)
 	close(s.stopping)
+	s.log.Info("shutting down", "timeout", s.cfg.ShutdownTimeout.String(), "drain_delay", s.cfg.DrainDelay.String())
+	if s.cfg.DrainDelay > 0 && runErr == nil {
+		time.Sleep(s.cfg.DrainDelay)
+	}
 	deadline := time.Now().Add(s.cfg.ShutdownTimeout)
-	s.log.Info("shutting down", "timeout", s.cfg.ShutdownTimeout.String())
 	shutCtx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	var wg sync.WaitGroup

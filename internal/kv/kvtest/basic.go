@@ -40,7 +40,7 @@ func testRoundTrip(t *testing.T, h *harness) {
 		t.Errorf("after overwrite = %+v", r)
 	}
 	// Keys are any UTF-8, including characters SQL gives meaning to.
-	for _, key := range []string{"a b", "%", "_", `\`, "'; DROP TABLE kv_entries; --", "日本語", "😀", strings.Repeat("é", 256)} {
+	for _, key := range []string{"a\x00b", "a b", "%", "_", `\`, "'; DROP TABLE kv_entries; --", "日本語", "😀", strings.Repeat("é", 256)} {
 		mustPut(t, h.ns, key, "v:"+key, kv.PutOptions{})
 		if r := mustGet(t, h.fresh(), key); string(r.Value) != "v:"+key {
 			t.Errorf("key %q = %+v", key, r)

@@ -18,7 +18,7 @@ func putAll(t *testing.T, ns *kv.Namespace, keys ...string) {
 }
 
 func testListOrder(t *testing.T, h *harness) {
-	keys := []string{"b", "a", "B", "aa", "a\u00ff", "é", "e\u0301", "😀", "\uffff", "\ue000", "\ud7ff", "~", "!", "a b", "Z", "0", "10", "9"}
+	keys := []string{"b", "a", "B", "aa", "a\u00ff", "é", "e\u0301", "😀", "\uffff", "\ue000", "\ud7ff", "~", "!", "a b", "Z", "0", "10", "9", "a\x00", "a\x01", "a\x00\x01", "\x00", "\x01z"}
 	putAll(t, h.ns, keys...)
 	want := slices.Clone(keys)
 	slices.Sort(want) // Go compares strings bytewise: UTF-8 byte order
@@ -28,7 +28,7 @@ func testListOrder(t *testing.T, h *harness) {
 }
 
 func testListPrefixLiteral(t *testing.T, h *harness) {
-	putAll(t, h.ns, "a%b", "axb", "a_b", "ayb", `a\b`, `a\\b`, "a%", "A%b", "a*b", "a.b", "a[b")
+	putAll(t, h.ns, "a%b", "axb", "a_b", "ayb", `a\b`, `a\\b`, "a%", "A%b", "a*b", "a.b", "a[b", "n\x00", "n\x00x", "n\x01")
 	cases := map[string][]string{
 		"a%":   {"a%", "a%b"},
 		"a_":   {"a_b"},
@@ -40,6 +40,8 @@ func testListPrefixLiteral(t *testing.T, h *harness) {
 		"%":    nil,
 		"A":    {"A%b"},
 		"a%bc": nil,
+		"n\x00": {"n\x00", "n\x00x"},
+		"n\x01": {"n\x01"},
 	}
 	for prefix, want := range cases {
 		got := names(mustList(t, h.fresh(), kv.ListOptions{Prefix: prefix}).Keys)
@@ -69,7 +71,8 @@ func testListPrefixMultiByte(t *testing.T, h *harness) {
 		// Paging one key at a time finds the same keys.
 		var paged []string
 		cursor := ""
-		for {
+		for page := 0; ; page++ {
+			guardPages(t, page, len(want)+1)
 			r := mustList(t, h.fresh(), kv.ListOptions{Prefix: prefix, Limit: 1, Cursor: cursor})
 			paged = append(paged, names(r.Keys)...)
 			if r.ListComplete {
@@ -93,6 +96,7 @@ func testListPages(t *testing.T, h *harness) {
 	var got []string
 	cursor, pages := "", 0
 	for {
+		guardPages(t, pages, 3)
 		r := mustList(t, h.fresh(), kv.ListOptions{Prefix: "key-", Limit: 10, Cursor: cursor})
 		pages++
 		got = append(got, names(r.Keys)...)
@@ -148,7 +152,8 @@ func testListCursorSurvivesWrites(t *testing.T, h *harness) {
 	}
 	var rest []string
 	cursor := first.Cursor
-	for {
+	for page := 0; ; page++ {
+		guardPages(t, page, 3)
 		r := mustList(t, h.ns, kv.ListOptions{Limit: 2, Cursor: cursor})
 		rest = append(rest, names(r.Keys)...)
 		if r.ListComplete {
@@ -196,4 +201,12 @@ func testListErrors(t *testing.T, h *harness) {
 		}
 	}
 	mustList(t, h.ns, kv.ListOptions{Limit: 1000, Prefix: strings.Repeat("p", 512)})
+}
+
+// guardPages stops a paging loop that a broken cursor would make endless.
+func guardPages(t *testing.T, page, max int) {
+	t.Helper()
+	if page >= max {
+		t.Fatalf("list still not complete after %d pages: the cursor does not advance", max)
+	}
 }

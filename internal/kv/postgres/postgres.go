@@ -80,7 +80,7 @@ func (s *Store) Get(ctx context.Context, ns, key string, nowSec int64) (kv.Entry
 	err := s.pool.QueryRow(ctx,
 		`SELECT value, expiration, metadata FROM kv_entries
 		 WHERE namespace = $1 AND key = $2 AND (expiration IS NULL OR expiration > $3)`,
-		ns, key, nowSec).Scan(&e.Value, &exp, &md)
+		ns, encodeKey(key), nowSec).Scan(&e.Value, &exp, &md)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return kv.Entry{}, false, nil
 	}
@@ -108,7 +108,7 @@ func (s *Store) Put(ctx context.Context, ns, key string, e kv.Entry) error {
 	_, err := s.pool.Exec(ctx,
 		`INSERT INTO kv_entries (namespace, key, value, expiration, metadata) VALUES ($1, $2, $3, $4, $5)
 		 ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, expiration = excluded.expiration, metadata = excluded.metadata`,
-		ns, key, value, nullInt(e.Expiration), nullText(e.Metadata))
+		ns, encodeKey(key), value, nullInt(e.Expiration), nullText(e.Metadata))
 	if err != nil {
 		return fmt.Errorf("kv: postgres: writing %q: %w", key, err)
 	}
@@ -117,7 +117,7 @@ func (s *Store) Put(ctx context.Context, ns, key string, e kv.Entry) error {
 
 // Delete implements kv.Store.
 func (s *Store) Delete(ctx context.Context, ns, key string) error {
-	if _, err := s.pool.Exec(ctx, `DELETE FROM kv_entries WHERE namespace = $1 AND key = $2`, ns, key); err != nil {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM kv_entries WHERE namespace = $1 AND key = $2`, ns, encodeKey(key)); err != nil {
 		return fmt.Errorf("kv: postgres: deleting %q: %w", key, err)
 	}
 	return nil
@@ -125,13 +125,14 @@ func (s *Store) Delete(ctx context.Context, ns, key string) error {
 
 // List implements kv.Store with keyset pagination on the primary key.
 func (s *Store) List(ctx context.Context, ns string, q kv.ListQuery) ([]kv.Key, error) {
-	end, bounded := kv.PrefixEnd(q.Prefix)
+	prefix := encodeKey(q.Prefix)
+	end, bounded := kv.PrefixEnd(prefix)
 	rows, err := s.pool.Query(ctx,
 		`SELECT key, expiration, metadata FROM kv_entries
 		 WHERE namespace = $1 AND key >= $2 AND key > $3 AND (NOT $4 OR key < $5)
 		   AND (expiration IS NULL OR expiration > $6)
 		 ORDER BY key LIMIT $7`,
-		ns, q.Prefix, q.StartAfter, bounded, end, q.NowSec, q.Limit)
+		ns, prefix, encodeKey(q.StartAfter), bounded, end, q.NowSec, q.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("kv: postgres: listing: %w", err)
 	}
@@ -144,6 +145,7 @@ func (s *Store) List(ctx context.Context, ns string, q kv.ListQuery) ([]kv.Key, 
 		if err := row.Scan(&k.Name, &exp, &md); err != nil {
 			return k, err
 		}
+		k.Name = decodeKey(k.Name)
 		if exp != nil {
 			k.Expiration = *exp
 		}

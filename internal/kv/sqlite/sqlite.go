@@ -123,7 +123,7 @@ func (s *Store) List(ctx context.Context, ns string, q kv.ListQuery) ([]kv.Key, 
 	end, bounded := kv.PrefixEnd(q.Prefix)
 	rows, err := s.db.QueryContext(ctx,
 		`SELECT key, expiration, metadata FROM kv_entries
-		 WHERE namespace = ?1 AND key >= ?2 AND key >= ?3 AND (?4 = 0 OR key < ?5)
+		 WHERE namespace = ?1 AND key >= ?2 AND key > ?3 AND (?4 = 0 OR key < ?5)
 		   AND (expiration IS NULL OR expiration > ?6)
 		 ORDER BY key LIMIT ?7`,
 		ns, lower, after, bounded, end, q.NowSec, q.Limit)

@@ -85,27 +85,37 @@ export class ScheduledEvent extends Event {
 }
 Object.defineProperty(ScheduledEvent.prototype, Symbol.toStringTag, { value: "ScheduledEvent", configurable: true });
 
-function init(info) {
+// setup runs before the worker's script: it builds env and, for
+// service-worker scripts, installs the bindings as globals so that
+// top-level code can use them, as on Cloudflare.
+function setup(info) {
   format = info?.format;
+  if (format !== "modules" && format !== "service-worker") {
+    throw new Error(`hooks.setup: unknown script format "${format}" (want "modules" or "service-worker")`);
+  }
   env = buildEnv(info?.bindings);
+  if (format === "service-worker") {
+    for (const name of Object.keys(env)) {
+      Object.defineProperty(globalThis, name, { value: env[name], writable: true, configurable: true, enumerable: true });
+    }
+  }
+}
+
+// init runs after the worker's script and checks it has a handler.
+function init() {
   if (format === "modules") {
     const entry = globalThis.__outpost_entry;
     delete globalThis.__outpost_entry;
     const def = entry?.default;
-    handlerIsClass = typeof def === "function" && typeof def.prototype?.fetch === "function";
-    if (!handlerIsClass && (def === null || typeof def !== "object" || typeof def.fetch !== "function")) {
-      throw new Error("The worker's default export has no fetch handler. Export one: export default { async fetch(request, env, ctx) { return new Response(\"Hello\"); } }");
+    const proto = typeof def === "function" ? def.prototype : undefined;
+    handlerIsClass = typeof proto?.fetch === "function" || typeof proto?.scheduled === "function";
+    if (!handlerIsClass && (def === null || typeof def !== "object" ||
+        (typeof def.fetch !== "function" && typeof def.scheduled !== "function"))) {
+      throw new Error("The worker's default export has no fetch or scheduled handler. Export one: export default { async fetch(request, env, ctx) { return new Response(\"Hello\"); } }");
     }
     handler = def;
-  } else if (format === "service-worker") {
-    for (const name of Object.keys(env)) {
-      Object.defineProperty(globalThis, name, { value: env[name], writable: true, configurable: true, enumerable: true });
-    }
-    if (!hasListeners(globalEvents, "fetch")) {
-      throw new Error("The worker script registered no \"fetch\" event listener. Add one: addEventListener(\"fetch\", (event) => event.respondWith(new Response(\"Hello\")))");
-    }
-  } else {
-    throw new Error(`hooks.init: unknown script format "${format}" (want "modules" or "service-worker")`);
+  } else if (!hasListeners(globalEvents, "fetch") && !hasListeners(globalEvents, "scheduled")) {
+    throw new Error("The worker script registered no \"fetch\" event listener. Add one: addEventListener(\"fetch\", (event) => event.respondWith(new Response(\"Hello\")))");
   }
 }
 
@@ -122,6 +132,8 @@ const passThroughResult = { passThrough: true };
 
 function fetchModules(request, ctx) {
   let result;
+  const hasFetch = handlerIsClass ? typeof handler.prototype.fetch === "function" : typeof handler.fetch === "function";
+  if (!hasFetch) return Promise.reject(new Error("Handler does not export a fetch() function."));
   try {
     result = handlerIsClass ? new handler(ctx, env).fetch(request) : handler.fetch(request, env, ctx);
   } catch (e) {
@@ -143,6 +155,9 @@ function fetchModules(request, ctx) {
 }
 
 function fetchServiceWorker(request, ctx) {
+  if (!hasListeners(globalEvents, "fetch")) {
+    return Promise.reject(new Error("No fetch event listener was registered by the worker script."));
+  }
   const ev = setTrusted(new FetchEvent("fetch", { request }));
   ev[kEv].ctx = ctx;
   try {
@@ -211,6 +226,7 @@ function scheduledHook(ev, ctxId) {
 }
 
 export const hooks = {
+  setup,
   init,
   fetch: fetchHook,
   scheduled: scheduledHook,
