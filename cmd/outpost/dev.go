@@ -182,8 +182,8 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 		shownHost = "[" + shownHost + "]"
 	}
 	logger.Info(fmt.Sprintf("⎔ Ready on http://%s:%d (%s, built in %s)", shownHost, addr.Port, cfg.Name, b.Took.Round(time.Millisecond)))
-	if len(cfg.KVNamespaces) > 0 || len(cfg.Crons) > 0 {
-		logger.Info("state in " + stateDir)
+	if len(cfg.KVNamespaces) > 0 {
+		logger.Info("KV in " + services.kvWhere)
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -7,13 +7,13 @@ import (
 
 	"github.com/outpost-dev/outpost/internal/config"
 	"github.com/outpost-dev/outpost/internal/kv/kvcli"
-	"github.com/outpost-dev/outpost/internal/kv/sqlite"
 	"github.com/outpost-dev/outpost/internal/project"
 )
 
 const kvUsageExtra = `
 It works on the same state as 'outpost dev' in the current directory. Flags
-that pick the project: --config FILE, --env NAME, --persist-to DIR.
+that pick the project: --config FILE, --env NAME, --persist-to DIR; with
+OUTPOST_KV_URL set, it works on that PostgreSQL database instead.
 A running dev server sees writes made here within 60 seconds (KV's cacheTtl).
 `
 
@@ -38,7 +38,7 @@ func runKV(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	store, err := sqlite.OpenStateDir(stateDir)
+	store, _, err := openKVStore(stateDir)
 	if err != nil {
 		return err
 	}

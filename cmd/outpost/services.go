@@ -29,6 +29,7 @@ type services struct {
 	closers  []func()
 	cache    *cache.Store
 	kv       *kv.KV
+	kvWhere  string
 	// clock is the time KV expiry, the cache and cron see: the system
 	// clock, or with OUTPOST_TEST_CLOCK=manual one that only moves when
 	// told to (end-to-end tests of TTLs and schedules without waiting).

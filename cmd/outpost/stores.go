@@ -1,14 +1,17 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/outpost-dev/outpost/internal/cache"
 	"github.com/outpost-dev/outpost/internal/kv"
+	"github.com/outpost-dev/outpost/internal/kv/postgres"
 	"github.com/outpost-dev/outpost/internal/kv/sqlite"
 	"github.com/outpost-dev/outpost/internal/runtime"
 )
@@ -24,10 +27,11 @@ func (s *services) openStores(host *runtime.Host) error {
 	}
 	s.cache = cs
 
-	store, err := sqlite.OpenStateDir(s.stateDir)
+	store, where, err := openKVStore(s.stateDir)
 	if err != nil {
-		return fmt.Errorf("opening KV state in %s: %w", s.stateDir, err)
+		return err
 	}
+	s.kvWhere = where
 	s.closers = append(s.closers, func() { store.Close() })
 	s.kv = kv.New(store, kv.Options{Now: s.clock.Now})
 	host.Extensions = append(host.Extensions, runtime.KVExtension(s.kv))
@@ -80,4 +84,24 @@ func (s *services) servePurge(w http.ResponseWriter, r *http.Request) {
 	}
 	s.logger.Info(fmt.Sprintf("cache purge: %d entries removed", n))
 	fmt.Fprintf(w, "purged %d cache entries\n", n)
+}
+
+// openKVStore opens KV storage: PostgreSQL when OUTPOST_KV_URL is set
+// (shared by every process that points at it), else SQLite in the state
+// directory. It also says where the data lives, for the log.
+func openKVStore(stateDir string) (kv.Store, string, error) {
+	if dsn := os.Getenv("OUTPOST_KV_URL"); dsn != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		store, err := postgres.Open(ctx, dsn)
+		if err != nil {
+			return nil, "", fmt.Errorf("OUTPOST_KV_URL: opening PostgreSQL: %w", err)
+		}
+		return store, "PostgreSQL (OUTPOST_KV_URL)", nil
+	}
+	store, err := sqlite.OpenStateDir(stateDir)
+	if err != nil {
+		return nil, "", fmt.Errorf("opening KV state in %s: %w", stateDir, err)
+	}
+	return store, store.Path(), nil
 }

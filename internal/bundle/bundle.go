@@ -104,6 +104,7 @@ func Build(opts Options) (*Result, error) {
 		define[k] = v
 	}
 
+	var usesAsyncHooks bool
 	bo := api.BuildOptions{
 		EntryPoints:   []string{entry},
 		Bundle:        true,
@@ -131,9 +132,16 @@ func Build(opts Options) (*Result, error) {
 		Tsconfig:          opts.TSConfig,
 		// wrangler lets .js files contain JSX.
 		Loader:  map[string]api.Loader{".js": api.LoaderJSX, ".mjs": api.LoaderJSX, ".cjs": api.LoaderJSX},
-		Plugins: []api.Plugin{nodePlugin(opts.NodeCompat), rulesPlugin(compiled)},
+		Plugins: []api.Plugin{nodePlugin(opts.NodeCompat, &usesAsyncHooks), rulesPlugin(compiled)},
 	}
 	br := api.Build(bo)
+	if usesAsyncHooks && len(br.Errors) == 0 {
+		// AsyncLocalStorage follows continuations through Promise#then;
+		// JavaScriptCore's native await bypasses it, so async functions
+		// are lowered to generators for workers that load async_hooks.
+		bo.Supported = map[string]bool{"async-await": false, "async-generator": false, "for-await": false}
+		br = api.Build(bo)
+	}
 	warnings := formatAll("WARNING", br.Warnings, opts.NodeCompat)
 	if len(br.Errors) > 0 {
 		return nil, &BuildError{Messages: formatAll("ERROR", br.Errors, opts.NodeCompat)}

@@ -19,8 +19,8 @@ const (
 
 // nodePlugin turns imports of Node.js built-ins into calls to the runtime's
 // __outpost_require, or, without nodejs_compat, into an error that says how
-// to enable it.
-func nodePlugin(nodeCompat bool) api.Plugin {
+// to enable it. It sets *usesAsyncHooks when node:async_hooks is loaded.
+func nodePlugin(nodeCompat bool, usesAsyncHooks *bool) api.Plugin {
 	return api.Plugin{
 		Name: "outpost-node-builtins",
 		Setup: func(b api.PluginBuild) {
@@ -40,6 +40,9 @@ func nodePlugin(nodeCompat bool) api.Plugin {
 				})
 			}
 			b.OnLoad(api.OnLoadOptions{Filter: `.*`, Namespace: nsNode}, func(args api.OnLoadArgs) (api.OnLoadResult, error) {
+				if args.Path == "node:async_hooks" {
+					*usesAsyncHooks = true
+				}
 				spec, _ := json.Marshal(args.Path)
 				contents := fmt.Sprintf("module.exports = globalThis.__outpost_require(%s);\n", spec)
 				return api.OnLoadResult{Contents: &contents, Loader: api.LoaderJS}, nil

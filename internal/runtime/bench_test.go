@@ -8,16 +8,19 @@ import (
 	"testing"
 
 	"github.com/outpost-dev/outpost/internal/cache"
+	"github.com/outpost-dev/outpost/internal/kv"
+	"github.com/outpost-dev/outpost/internal/kv/sqlite"
 )
 
 // Micro-benchmarks of the request path inside one instance; the side-by-side
 // numbers against workerd and wrangler dev come from go run ./bench.
 
-func newBenchInstance(b *testing.B, code string, exts ...Extension) *Instance {
+func newBenchInstance(b *testing.B, code string, bindings map[string]map[string]any, exts ...Extension) *Instance {
 	b.Helper()
 	in, err := NewInstance(&Config{
-		Name:   "bench",
-		Script: Script{Code: code, URL: "bench.js", Modules: true},
+		Name:     "bench",
+		Script:   Script{Code: code, URL: "bench.js", Modules: true},
+		Bindings: Bindings{Extra: bindings},
 		Host: &Host{
 			Console:    func(worker, level, text string) { b.Logf("console.%s: %s", level, text) },
 			Extensions: exts,
@@ -51,7 +54,7 @@ const benchHello = `var __outpost_entry = { default: {
 // BenchmarkFetchHello is one request dispatched into JavaScript and its
 // response read back: the floor under every worker.
 func BenchmarkFetchHello(b *testing.B) {
-	in := newBenchInstance(b, benchHello)
+	in := newBenchInstance(b, benchHello, nil)
 	b.ReportAllocs()
 	for b.Loop() {
 		resp, body, err := benchFetch(in, "http://bench.example/")
@@ -64,7 +67,7 @@ func BenchmarkFetchHello(b *testing.B) {
 // BenchmarkFetchHelloParallel interleaves requests from many goroutines on
 // the one event loop, as concurrent connections do.
 func BenchmarkFetchHelloParallel(b *testing.B) {
-	in := newBenchInstance(b, benchHello)
+	in := newBenchInstance(b, benchHello, nil)
 	b.ReportAllocs()
 	b.SetParallelism(8)
 	b.RunParallel(func(pb *testing.PB) {
@@ -93,7 +96,7 @@ var benchStream = fmt.Sprintf(`var __outpost_entry = { default: {
 // BenchmarkFetchStreamed is a response body produced chunk by chunk by a
 // ReadableStream and pulled from Go.
 func BenchmarkFetchStreamed(b *testing.B) {
-	in := newBenchInstance(b, benchStream)
+	in := newBenchInstance(b, benchStream, nil)
 	b.ReportAllocs()
 	b.SetBytes(streamChunks * streamChunkSize)
 	for b.Loop() {
@@ -122,7 +125,7 @@ func BenchmarkCacheHit(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	in := newBenchInstance(b, benchCache, CacheExtension(store))
+	in := newBenchInstance(b, benchCache, nil, CacheExtension(store))
 	if _, _, err := benchFetch(in, "http://bench.example/"); err != nil {
 		b.Fatal(err)
 	}
@@ -135,7 +138,32 @@ func BenchmarkCacheHit(b *testing.B) {
 	}
 }
 
-// BenchmarkKVGet is env.KV.get of a small value through the binding.
+const benchKV = `var __outpost_entry = { default: {
+	async fetch(req, env) {
+		const v = await env.KV.get("bench:small");
+		return v === null ? new Response("missing", { status: 500 }) : new Response(v);
+	},
+} };`
+
+// BenchmarkKVGet is env.KV.get of a small value through the binding, from
+// the SQLite store outpost dev uses.
 func BenchmarkKVGet(b *testing.B) {
-	b.Skip("KV binding: internal/runtime has no extension for the \"kv\" binding kind yet, so env.KV cannot be built here")
+	store, err := sqlite.OpenStateDir(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { store.Close() })
+	service := kv.New(store, kv.Options{})
+	const value = "a small value of about forty bytes......"
+	if err := service.Namespace("bench").Put(context.Background(), "bench:small", []byte(value), kv.PutOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	in := newBenchInstance(b, benchKV, map[string]map[string]any{"KV": {"__kind": "kv", "id": "bench"}}, KVExtension(service))
+	b.ReportAllocs()
+	for b.Loop() {
+		resp, body, err := benchFetch(in, "http://bench.example/")
+		if err != nil || resp.Status != 200 || string(body) != value {
+			b.Fatalf("fetch = %+v %q %v", resp, body, err)
+		}
+	}
 }

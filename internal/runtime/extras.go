@@ -2,6 +2,8 @@ package runtime
 
 import (
 	"crypto/hmac"
+	"encoding/json"
+	"fmt"
 	"hash"
 
 	"github.com/outpost-dev/outpost/internal/jsc"
@@ -28,12 +30,18 @@ func (in *Instance) nodeConfig(c *jsc.Context) (jsc.Value, error) {
 	o.Set("nodeCompat", c.Bool(in.cfg.NodeCompat))
 	if in.cfg.NodeCompat && in.cfg.PopulateProcessEnv {
 		env := c.Object()
-		// As on Workers, process.env holds the text bindings only: string
-		// vars and secrets (JSON vars and other bindings stay on env).
+		// process.env holds strings: text vars as they are, JSON vars as
+		// their JSON text, and secrets. Other bindings stay on env only.
 		for name, v := range in.cfg.Bindings.Vars {
-			if s, ok := v.(string); ok {
-				env.Set(name, c.String(s))
+			s, ok := v.(string)
+			if !ok {
+				b, err := json.Marshal(v)
+				if err != nil {
+					return jsc.Value{}, fmt.Errorf("vars.%s: %w", name, err)
+				}
+				s = string(b)
 			}
+			env.Set(name, c.String(s))
 		}
 		for name, s := range in.cfg.Bindings.Secrets {
 			env.Set(name, c.String(s))

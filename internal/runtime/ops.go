@@ -27,7 +27,13 @@ func (in *Instance) installOps(c *jsc.Context, ops jsc.Value) {
 		return call.Ctx.Undefined(), nil
 	})
 	def("log", func(call *jsc.Call) (jsc.Value, error) {
-		in.host.Log(in.cfg.Name, call.Arg(0).String(), call.Arg(1).String())
+		text := call.Arg(1).String()
+		if in.cfg.Script.Stack != nil && strings.Contains(text, in.cfg.Script.URL+":") {
+			// console.error(err) prints the bundle's positions; show the
+			// sources' instead, as for uncaught errors.
+			text = in.cfg.Script.Stack.RewriteStack(text)
+		}
+		in.host.Log(in.cfg.Name, call.Arg(0).String(), text)
 		return call.Ctx.Undefined(), nil
 	})
 	def("monotonicNow", func(call *jsc.Call) (jsc.Value, error) {
@@ -76,6 +82,8 @@ func (in *Instance) installOps(c *jsc.Context, ops jsc.Value) {
 	})
 	in.installURLOps(c, def)
 	in.installExtras(c, def)
+	in.installSubtleOps(c, def)
+	in.installDigestOps(c, def)
 	def("timerStart", func(call *jsc.Call) (jsc.Value, error) {
 		id := call.Arg(0).Int()
 		d := time.Duration(call.Arg(1).Float() * float64(time.Millisecond))

@@ -110,6 +110,7 @@ func (s *Server) adminDeploy(w http.ResponseWriter, r *http.Request) {
 	// Start one instance of the new version before storing it, so that a
 	// script that throws at start-up is refused and never reaches a node.
 	if err := s.tryStart(ws, req.Bundle); err != nil {
+		s.forgetIfUnused(ws)
 		writeError(w, http.StatusBadRequest, fmt.Errorf("the new version of %s failed to start, nothing was deployed:\n%w", name, err))
 		return
 	}
@@ -124,6 +125,19 @@ func (s *Server) adminDeploy(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.Info("deployed", "worker", name, "version", v.Version, "message", req.Message, "remote", r.RemoteAddr)
 	writeJSON(w, http.StatusCreated, v)
+}
+
+// forgetIfUnused drops a worker that a refused first deploy added: it is
+// not in the configuration and never ran.
+func (s *Server) forgetIfUnused(ws *workerState) {
+	if s.cfg.Worker(ws.name) != nil || ws.current() != nil {
+		return
+	}
+	s.mu.Lock()
+	if s.workers[ws.name] == ws {
+		delete(s.workers, ws.name)
+	}
+	s.mu.Unlock()
 }
 
 func (s *Server) tryStart(ws *workerState, b *Bundle) error {

@@ -3,6 +3,7 @@ package serve
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -89,6 +90,11 @@ type Security struct {
 	// DenyPrivateSubrequests refuses fetch() to loopback, private and
 	// link-local addresses.
 	DenyPrivateSubrequests bool
+	// TrustedProxies are the load balancers whose X-Forwarded-Proto and
+	// X-Forwarded-For are believed (the scheme workers see and route on,
+	// and CF-Connecting-IP). From anyone else those headers are ignored
+	// and a CF-Connecting-IP sent by the client is replaced.
+	TrustedProxies []netip.Prefix
 }
 
 // WorkerConfig is one [[workers]] entry.
@@ -141,7 +147,8 @@ type rawLimits struct {
 }
 
 type rawSecurity struct {
-	DenyPrivate bool `toml:"deny_private_subrequests"`
+	DenyPrivate    bool     `toml:"deny_private_subrequests"`
+	TrustedProxies []string `toml:"trusted_proxies"`
 }
 
 type rawWorker struct {
@@ -195,6 +202,17 @@ func ParseConfig(path, text string, getenv func(string) string) (*Config, error)
 		Ops:       raw.Ops,
 		KV:        raw.KV,
 		Security:  Security{DenyPrivateSubrequests: raw.Security.DenyPrivate},
+	}
+	for i, p := range raw.Security.TrustedProxies {
+		prefix, err := netip.ParsePrefix(p)
+		if err != nil {
+			a, aerr := netip.ParseAddr(p)
+			if aerr != nil {
+				return nil, fail(fmt.Sprintf("security.trusted_proxies[%d]", i), "%q is not an address or CIDR range such as 10.0.0.0/8", p)
+			}
+			prefix = netip.PrefixFrom(a, a.BitLen())
+		}
+		c.Security.TrustedProxies = append(c.Security.TrustedProxies, prefix.Masked())
 	}
 	if c.Listen == "" {
 		c.Listen = "127.0.0.1:8787"

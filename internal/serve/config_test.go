@@ -94,6 +94,8 @@ url = "mysql://u:secret@h/db"`: `deployments.url: expected a postgres:// URL, go
 name = "a"
 origin = "ftp://x"`: `workers[0].origin: expected an http(s) URL`,
 		`listen = [`: `outpost.toml`,
+		`[security]
+trusted_proxies = ["10.0.0.0/8", "lb.internal"]`: `security.trusted_proxies[1]: "lb.internal" is not an address or CIDR range`,
 	}
 	for text, want := range cases {
 		_, err := parse(t, text, nil)

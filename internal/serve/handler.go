@@ -27,10 +27,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	start := time.Now()
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
+	scheme := s.applyForwarded(r)
 	route := s.routes.Find(scheme, r.Host, r.URL.RequestURI())
 	if route == nil {
 		s.obs.requests.With("", "", "404").Inc()

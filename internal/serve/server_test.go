@@ -15,9 +15,9 @@ const testToken = "0123456789abcdef-test"
 
 // newTestServer starts a server with routes for "front" and "back" and no
 // version of either.
-func newTestServer(t *testing.T) *Server {
+func newTestServer(t *testing.T, extra ...string) *Server {
 	t.Helper()
-	cfg, err := parse(t, `
+	cfg, err := parse(t, strings.Join(extra, "\n")+`
 instances = 1
 [admin]
 token = "`+testToken+`"
@@ -164,5 +164,109 @@ func TestServiceBindingToMissingWorker(t *testing.T) {
 	}
 	if code, body := call(t, s.Handler(), "GET", "http://front.test/", "", nil); code != 502 || !strings.Contains(body, `worker "gone" is not deployed on this server`) {
 		t.Errorf("missing service: %d %q", code, body)
+	}
+}
+
+func TestStorageMetrics(t *testing.T) {
+	s := newTestServer(t)
+	front := moduleBundle(`{ async fetch(req) {
+		const key = new Request("https://cache.test/item");
+		const hit = await caches.default.match(key);
+		if (hit) return new Response("hit " + await hit.text());
+		await caches.default.put(key, new Response("cached", { headers: { "cache-control": "max-age=60" } }));
+		return new Response("miss");
+	} }`)
+	if code, body := call(t, s.AdminHandler(), "POST", "/admin/workers/front/deployments", testToken, DeployRequest{Bundle: front}); code != 201 {
+		t.Fatalf("deploy: %d %s", code, body)
+	}
+	for i, want := range []string{"miss", "hit cached", "hit cached", "hit cached"} {
+		if _, body := call(t, s.Handler(), "GET", "http://front.test/", "", nil); body != want {
+			t.Errorf("request %d = %q, want %q", i, body, want)
+		}
+	}
+	_, m := call(t, s.AdminHandler(), "GET", "/metrics", testToken, nil)
+	for _, want := range []string{
+		`outpost_cache_operations_total{worker="front",op="match",result="hit"} 3`,
+		`outpost_cache_operations_total{worker="front",op="match",result="miss"} 1`,
+		`outpost_cache_operations_total{worker="front",op="put",result="ok"} 1`,
+		`outpost_cache_hit_ratio{worker="front"} 0.75`,
+	} {
+		if !strings.Contains(m, want+"\n") {
+			t.Errorf("metrics lack %s\n%s", want, m)
+		}
+	}
+}
+
+func TestForwardedFromTrustedProxies(t *testing.T) {
+	s := newTestServer(t, `[security]
+trusted_proxies = ["192.0.2.0/24"]
+[[workers]]
+name = "secure"
+routes = ["https://secure.test/*"]`)
+	echo := moduleBundle(`{ fetch(req) { return new Response(req.url + " " + req.headers.get("cf-connecting-ip")); } }`)
+	if code, body := call(t, s.AdminHandler(), "POST", "/admin/workers/secure/deployments", testToken, DeployRequest{Bundle: echo}); code != 201 {
+		t.Fatalf("deploy: %d %s", code, body)
+	}
+	send := func(remote string, header map[string]string) (int, string) {
+		req := httptest.NewRequest("GET", "http://secure.test/p?q=1", nil)
+		req.RemoteAddr = remote
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, req)
+		return rec.Code, rec.Body.String()
+	}
+	fwd := map[string]string{"X-Forwarded-Proto": "https", "X-Forwarded-For": "198.51.100.7, 192.0.2.9"}
+	if code, body := send("192.0.2.10:4000", fwd); code != 200 || body != "https://secure.test/p?q=1 198.51.100.7" {
+		t.Errorf("from a trusted proxy: %d %q", code, body)
+	}
+	// Anyone else's X-Forwarded-Proto is ignored: the https route does not match.
+	if code, _ := send("203.0.113.9:4000", fwd); code != 404 {
+		t.Errorf("forwarded headers from an untrusted peer: %d", code)
+	}
+	// A client cannot choose its CF-Connecting-IP.
+	s2 := newTestServer(t, `[[workers]]
+name = "plain"
+routes = ["plain.test/*"]`)
+	call(t, s2.AdminHandler(), "POST", "/admin/workers/plain/deployments", testToken, DeployRequest{Bundle: echo})
+	req := httptest.NewRequest("GET", "http://plain.test/", nil)
+	req.RemoteAddr = "203.0.113.9:4000"
+	req.Header.Set("CF-Connecting-IP", "1.2.3.4")
+	rec := httptest.NewRecorder()
+	s2.Handler().ServeHTTP(rec, req)
+	if rec.Body.String() != "http://plain.test/ 203.0.113.9" {
+		t.Errorf("spoofed CF-Connecting-IP: %q", rec.Body.String())
+	}
+}
+
+func TestDenyPrivateExceptOrigin(t *testing.T) {
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "origin "+r.URL.Path) }))
+	defer origin.Close()
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "other") }))
+	defer other.Close()
+	s := newTestServer(t, `[security]
+deny_private_subrequests = true
+[[workers]]
+name = "site"
+routes = ["site.test/*"]
+origin = "`+origin.URL+`"`)
+	b := moduleBundle(`{ async fetch(req) {
+		const target = new URL(req.url).searchParams.get("to");
+		try { const r = await fetch(target); return new Response(await r.text()); }
+		catch (e) { return new Response(e.message, { status: 502 }); }
+	} }`)
+	if code, body := call(t, s.AdminHandler(), "POST", "/admin/workers/site/deployments", testToken, DeployRequest{Bundle: b}); code != 201 {
+		t.Fatalf("deploy: %d %s", code, body)
+	}
+	// fetch() to the worker's own host goes to its origin, private or not.
+	if code, body := call(t, s.Handler(), "GET", "http://site.test/?to=http://site.test/inner", "", nil); code != 200 || body != "origin /inner" {
+		t.Errorf("same-host fetch: %d %q", code, body)
+	}
+	if code, body := call(t, s.Handler(), "GET", "http://site.test/?to="+origin.URL+"/direct", "", nil); code != 200 || body != "origin /direct" {
+		t.Errorf("fetch to the origin's address: %d %q", code, body)
+	}
+	if code, body := call(t, s.Handler(), "GET", "http://site.test/?to="+other.URL, "", nil); code != 502 || !strings.Contains(body, "private addresses are denied") {
+		t.Errorf("fetch to another loopback server: %d %q", code, body)
 	}
 }

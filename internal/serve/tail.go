@@ -6,10 +6,12 @@ import (
 	"time"
 )
 
-// TailEvent is one line of `outpost tail`: a finished request (with its
-// outcome and exceptions) or a console message of the worker.
+// TailEvent is one line of `outpost tail`: a finished request or
+// scheduled event (with its outcome and exception) or a console message of
+// the worker. Console messages are not tied to the request that logged
+// them: requests interleave on an instance.
 type TailEvent struct {
-	Type      string         `json:"type"` // "request" or "log"
+	Type      string         `json:"type"` // "request", "scheduled" or "log"
 	Worker    string         `json:"worker"`
 	Timestamp int64          `json:"timestamp"` // milliseconds since the epoch
 	Outcome   string         `json:"outcome,omitempty"`

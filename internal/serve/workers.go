@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,23 +55,7 @@ func (ws *workerState) version() int {
 // applied.
 func (s *Server) newWorkerState(conf *WorkerConfig) (*workerState, error) {
 	ws := &workerState{name: conf.Name, conf: conf}
-	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
-	proxy := http.ProxyFromEnvironment
-	if s.cfg.Security.DenyPrivateSubrequests {
-		dialer.Control = runtime.DenyPrivateControl
-		proxy = nil // a proxy would reach the private address on our behalf
-	}
-	transport := &http.Transport{
-		Proxy:                 proxy,
-		DialContext:           dialer.DialContext,
-		MaxIdleConnsPerHost:   256,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ExpectContinueTimeout: time.Second,
-	}
-	fetcher := &runtime.Fetcher{
-		Client: &http.Client{Transport: &countingTransport{next: transport, count: s.obs.subrequests.With(conf.Name, "fetch")}},
-	}
+	fetcher := &runtime.Fetcher{}
 	if conf.Origin != "" {
 		u, err := url.Parse(conf.Origin)
 		if err != nil {
@@ -83,14 +68,61 @@ func (s *Server) newWorkerState(conf *WorkerConfig) (*workerState, error) {
 			}
 		}
 	}
-	logger := s.log.With("worker", conf.Name)
+	fetcher.Client = &http.Client{Transport: &countingTransport{
+		next:  s.subrequestTransport(fetcher.Origin),
+		count: s.obs.subrequests.With(conf.Name, "fetch"),
+	}}
 	ws.host = &runtime.Host{
-		Logger:     logger,
+		Logger:     s.log.With("worker", conf.Name),
 		Console:    s.console,
 		Fetch:      fetcher,
 		Extensions: append(append([]runtime.Extension{s.serviceExtension}, s.opts.Extensions...), s.metricsExtension),
 	}
 	return ws, nil
+}
+
+// subrequestTransport sends a worker's fetch() calls. With
+// deny_private_subrequests every connection's resolved address must be
+// public, except to the worker's configured origin, which the operator
+// chose (and which is usually on the private network).
+func (s *Server) subrequestTransport(origin *url.URL) http.RoundTripper {
+	plain := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
+	dial := plain.DialContext
+	proxy := http.ProxyFromEnvironment
+	if s.cfg.Security.DenyPrivateSubrequests {
+		guarded := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: runtime.DenyPrivateControl}
+		originAddr := ""
+		if origin != nil {
+			originAddr = hostPort(origin)
+		}
+		dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if originAddr != "" && strings.EqualFold(addr, originAddr) {
+				return plain.DialContext(ctx, network, addr)
+			}
+			return guarded.DialContext(ctx, network, addr)
+		}
+		proxy = nil // a proxy would reach the private address on our behalf
+	}
+	return &http.Transport{
+		Proxy:                 proxy,
+		DialContext:           dial,
+		MaxIdleConnsPerHost:   256,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
+}
+
+// hostPort is u's host with the scheme's default port when it has none.
+func hostPort(u *url.URL) string {
+	if u.Port() != "" {
+		return u.Host
+	}
+	port := "80"
+	if u.Scheme == "https" {
+		port = "443"
+	}
+	return net.JoinHostPort(u.Hostname(), port)
 }
 
 // console receives the workers' console output: a JSON log line and the

@@ -85,6 +85,15 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (int, string) {
 	if r.Body != nil && r.Body != http.NoBody && r.Method != http.MethodGet && r.Method != http.MethodHead {
 		replay = &replayBody{r: r.Body}
 		req.Body = replay
+		// A worker may stream its response while it still reads the
+		// request body (body.pipeThrough(...)), as on Cloudflare.
+		_ = http.NewResponseController(w).EnableFullDuplex()
+		// In full-duplex mode net/http drains an unread body only after it
+		// has stopped its background read, so a worker that answers without
+		// reading the body leaves a read pending and the next request on the
+		// connection panics (golang/go#68560). Closing it here drains it
+		// while the server can still clean up.
+		defer r.Body.Close()
 	}
 	resp, err := target.Fetch(r.Context(), req)
 	if err != nil {
@@ -231,7 +240,7 @@ h1{color:#b00020;font-size:1.4rem}pre{background:#f6f6f6;padding:1rem;overflow:a
 // requestURL rebuilds the absolute URL the worker sees.
 func requestURL(r *http.Request) string {
 	scheme := "http"
-	if r.TLS != nil {
+	if r.TLS != nil || r.URL.Scheme == "https" { // set by a front that terminated TLS
 		scheme = "https"
 	}
 	host := r.Host

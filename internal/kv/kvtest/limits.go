@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/outpost-dev/outpost/internal/kv"
 )
@@ -68,7 +69,7 @@ func testPutOptionErrors(t *testing.T, h *harness) {
 		t.Errorf("expiration with both options = %d, want now+3600", r.Expiration)
 	}
 	// Validation uses whole seconds, like Miniflare: 0.9 s past a second is still that second.
-	h.clock.Advance(900 * 1e6)
+	h.clock.Advance(900 * time.Millisecond)
 	mustPut(t, h.ns, "exp60b", "v", kv.PutOptions{Expiration: i64(now + 60)})
 }
 

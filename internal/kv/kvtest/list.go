@@ -30,16 +30,16 @@ func testListOrder(t *testing.T, h *harness) {
 func testListPrefixLiteral(t *testing.T, h *harness) {
 	putAll(t, h.ns, "a%b", "axb", "a_b", "ayb", `a\b`, `a\\b`, "a%", "A%b", "a*b", "a.b", "a[b", "n\x00", "n\x00x", "n\x01")
 	cases := map[string][]string{
-		"a%":   {"a%", "a%b"},
-		"a_":   {"a_b"},
-		`a\`:   {`a\\b`, `a\b`},
-		`a\\`:  {`a\\b`},
-		"a*":   {"a*b"},
-		"a.":   {"a.b"},
-		"a[":   {"a[b"},
-		"%":    nil,
-		"A":    {"A%b"},
-		"a%bc": nil,
+		"a%":    {"a%", "a%b"},
+		"a_":    {"a_b"},
+		`a\`:    {`a\\b`, `a\b`},
+		`a\\`:   {`a\\b`},
+		"a*":    {"a*b"},
+		"a.":    {"a.b"},
+		"a[":    {"a[b"},
+		"%":     nil,
+		"A":     {"A%b"},
+		"a%bc":  nil,
 		"n\x00": {"n\x00", "n\x00x"},
 		"n\x01": {"n\x01"},
 	}

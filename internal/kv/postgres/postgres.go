@@ -125,14 +125,19 @@ func (s *Store) Delete(ctx context.Context, ns, key string) error {
 
 // List implements kv.Store with keyset pagination on the primary key.
 func (s *Store) List(ctx context.Context, ns string, q kv.ListQuery) ([]kv.Key, error) {
+	// The prefix becomes a key range so the index scan stops at its end.
 	prefix := encodeKey(q.Prefix)
-	end, bounded := kv.PrefixEnd(prefix)
+	upper := ""
+	args := []any{ns, prefix, encodeKey(q.StartAfter), q.NowSec, q.Limit}
+	if end, ok := kv.PrefixEnd(prefix); ok {
+		upper = "AND key < $6"
+		args = append(args, end)
+	}
 	rows, err := s.pool.Query(ctx,
 		`SELECT key, expiration, metadata FROM kv_entries
-		 WHERE namespace = $1 AND key >= $2 AND key > $3 AND (NOT $4 OR key < $5)
-		   AND (expiration IS NULL OR expiration > $6)
-		 ORDER BY key LIMIT $7`,
-		ns, prefix, encodeKey(q.StartAfter), bounded, end, q.NowSec, q.Limit)
+		 WHERE namespace = $1 AND key >= $2 AND key > $3 `+upper+`
+		   AND (expiration IS NULL OR expiration > $4)
+		 ORDER BY key LIMIT $5`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("kv: postgres: listing: %w", err)
 	}

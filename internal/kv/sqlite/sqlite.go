@@ -119,14 +119,18 @@ func (s *Store) Delete(ctx context.Context, ns, key string) error {
 // List implements kv.Store. Keys are TEXT compared with the BINARY
 // collation, which is UTF-8 byte order.
 func (s *Store) List(ctx context.Context, ns string, q kv.ListQuery) ([]kv.Key, error) {
-	lower, after := q.Prefix, q.StartAfter
-	end, bounded := kv.PrefixEnd(q.Prefix)
+	// The prefix becomes a key range so the scan stops at its end.
+	upper := ""
+	args := []any{ns, q.Prefix, q.StartAfter, q.NowSec, q.Limit}
+	if end, ok := kv.PrefixEnd(q.Prefix); ok {
+		upper = "AND key < ?6"
+		args = append(args, end)
+	}
 	rows, err := s.db.QueryContext(ctx,
 		`SELECT key, expiration, metadata FROM kv_entries
-		 WHERE namespace = ?1 AND key >= ?2 AND key > ?3 AND (?4 = 0 OR key < ?5)
-		   AND (expiration IS NULL OR expiration > ?6)
-		 ORDER BY key LIMIT ?7`,
-		ns, lower, after, bounded, end, q.NowSec, q.Limit)
+		 WHERE namespace = ?1 AND key >= ?2 AND key > ?3 `+upper+`
+		   AND (expiration IS NULL OR expiration > ?4)
+		 ORDER BY key LIMIT ?5`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("kv: listing %s: %w", s.path, err)
 	}

@@ -21,10 +21,25 @@ function hrtime(prev) {
 }
 hrtime.bigint = () => BigInt(Math.round(ops.monotonicNow() * 1e6));
 
+// As in Node, values stored in process.env become strings.
+function envObject(initial) {
+  return new Proxy(initial, {
+    set(target, key, value) {
+      if (typeof key === "symbol") return Reflect.set(target, key, value);
+      target[key] = String(value);
+      return true;
+    },
+    defineProperty(target, key, desc) {
+      if (typeof key !== "symbol" && "value" in desc) desc = { ...desc, value: String(desc.value) };
+      return Reflect.defineProperty(target, key, desc);
+    },
+  });
+}
+
 export function createProcess(env) {
   const process = new EventEmitter();
   Object.assign(process, {
-    env,
+    env: envObject(env),
     argv: [],
     execArgv: [],
     title: "workerd",

@@ -102,7 +102,11 @@ test("process: env holds the text bindings; nextTick; hrtime", async () => {
   assert.equal(globalThis.process, proc);
   assert.equal(process.env.GREETING, "hello");
   assert.equal(process.env.API_KEY, "s3cret");
-  assert.equal(process.env.LIMITS, undefined);
+  assert.equal(process.env.LIMITS, '{"n":1}');
+  process.env.COUNT = 3;
+  assert.equal(process.env.COUNT, "3");
+  delete process.env.COUNT;
+  assert.ok(!("COUNT" in process.env));
   const order = [];
   process.nextTick(() => order.push("tick"));
   await new Promise((r) => setTimeout(r, 0));
