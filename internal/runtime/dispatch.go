@@ -3,6 +3,7 @@ package runtime
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -222,11 +223,12 @@ func (in *Instance) requestToJS(c *jsc.Context, req *Request, sid int64) (jsc.Va
 	} else {
 		r.Set("body", c.Null())
 	}
-	cf, err := toJS(c, req.CF)
+	// request.cf travels as JSON text; the prelude parses it when read.
+	cf, err := json.Marshal(req.CF)
 	if err != nil {
 		return r, err
 	}
-	r.Set("cf", cf)
+	r.Set("cf", c.String(string(cf)))
 	return r, nil
 }
 
@@ -263,6 +265,9 @@ func (in *Instance) responseFromJS(c *jsc.Context, v jsc.Value, reqID int64) (*R
 			resp.ContentLength = int64(len(b))
 		} else if body.Get("read").IsFunction() {
 			resp.Body = &jsBody{in: in, reader: body.Keep()}
+			if n := body.Get("length"); n.IsNumber() && n.Float() >= 0 {
+				resp.ContentLength = int64(n.Float())
+			}
 		} else {
 			return nil, &ScriptError{Name: "TypeError", Message: "the response body is not a byte source"}
 		}

@@ -255,33 +255,52 @@ func (in *Instance) abortFetch(id int64) {
 	}
 }
 
-// headersFromJS reads an array of [name, value] pairs.
+// headersFromJS reads headers from the prelude: one string
+// "name\nvalue\nname\nvalue" (the fast form) or an array of pairs.
 func headersFromJS(v jsc.Value) (http.Header, error) {
 	h := http.Header{}
 	if v.IsNullish() {
+		return h, nil
+	}
+	if v.IsString() {
+		s := v.String()
+		for s != "" {
+			name, rest, ok := strings.Cut(s, "\n")
+			if !ok {
+				return h, jsc.TypeError("malformed header list")
+			}
+			value, next, _ := strings.Cut(rest, "\n")
+			key := http.CanonicalHeaderKey(name)
+			h[key] = append(h[key], value)
+			s = next
+		}
 		return h, nil
 	}
 	n := v.Len()
 	for i := 0; i < n; i++ {
 		pair := v.Index(i)
 		name, value := pair.Index(0).String(), pair.Index(1).String()
-		h[http.CanonicalHeaderKey(name)] = append(h[http.CanonicalHeaderKey(name)], value)
+		key := http.CanonicalHeaderKey(name)
+		h[key] = append(h[key], value)
 	}
 	return h, nil
 }
 
-// headersToJS makes an array of [name, value] pairs with lower-case names.
+// headersToJS gives headers to the prelude in the fast form: one string of
+// lower-case names and values separated by newlines (values cannot contain
+// one: Go's HTTP stack rejects them).
 func headersToJS(c *jsc.Context, h http.Header) (jsc.Value, error) {
-	var pairs []jsc.Value
+	var sb strings.Builder
 	for name, values := range h {
 		lname := strings.ToLower(name)
 		for _, v := range values {
-			p, err := c.Array(c.String(lname), c.String(v))
-			if err != nil {
-				return p, err
+			if sb.Len() > 0 {
+				sb.WriteByte('\n')
 			}
-			pairs = append(pairs, p)
+			sb.WriteString(lname)
+			sb.WriteByte('\n')
+			sb.WriteString(strings.ReplaceAll(v, "\n", " "))
 		}
 	}
-	return c.Array(pairs...)
+	return c.String(sb.String()), nil
 }

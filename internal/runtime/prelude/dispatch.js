@@ -8,7 +8,7 @@ import { buildEnv } from "./bindings.js";
 import { fireTimer } from "./timers.js";
 import { DOMException } from "./domexception.js";
 import { illegalConstructor } from "./util.js";
-import { headerPairs } from "./headers.js";
+import { headerString } from "./headers.js";
 
 // The global scope's event target in service-worker format.
 export const globalEvents = new EventTarget();
@@ -125,7 +125,7 @@ function toHostResult(response) {
   if (!(response instanceof Response)) throw new TypeError(notResponse);
   const r = response[kRes];
   if (r.type === "error") throw new TypeError("Return value from serve handler must not be an error response (like Response.error())");
-  return { status: r.status, statusText: r.statusText, headers: headerPairs(r.headers), body: bodyForHost(response[kBody]) };
+  return { status: r.status, statusText: r.statusText, headers: headerString(r.headers), body: bodyForHost(response[kBody]) };
 }
 
 const passThroughResult = { passThrough: true };

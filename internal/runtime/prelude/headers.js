@@ -179,12 +179,22 @@ function makeIterator(headers, kind) {
 }
 
 // Headers from host pairs (already valid): no re-validation on the hot path.
+// headersFromPairs builds Headers from the host: an array of [name, value]
+// pairs, or (the fast form) one string "name\nvalue\nname\nvalue" with
+// lower-case names — header values cannot contain newlines.
 export function headersFromPairs(pairs, guard) {
   const h = new Headers();
   const list = h[kList];
-  for (let i = 0; i < pairs.length; i++) {
-    const p = pairs[i];
-    list.push([String(p[0]).toLowerCase(), String(p[1])]);
+  if (typeof pairs === "string") {
+    if (pairs !== "") {
+      const parts = pairs.split("\n");
+      for (let i = 0; i + 1 < parts.length; i += 2) list.push([parts[i], parts[i + 1]]);
+    }
+  } else {
+    for (let i = 0; i < pairs.length; i++) {
+      const p = pairs[i];
+      list.push([String(p[0]).toLowerCase(), String(p[1])]);
+    }
   }
   h[kGuard] = guard;
   return h;
@@ -192,6 +202,16 @@ export function headersFromPairs(pairs, guard) {
 
 export function headerPairs(h) {
   return h[kList];
+}
+
+// headerString is the fast form of headers for the host (see headersFromPairs).
+export function headerString(h) {
+  const list = h[kList];
+  let s = "";
+  for (let i = 0; i < list.length; i++) {
+    s += (i === 0 ? "" : "\n") + list[i][0] + "\n" + list[i][1];
+  }
+  return s;
 }
 
 export function setGuard(h, guard) {

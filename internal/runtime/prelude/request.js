@@ -100,7 +100,12 @@ export class Request {
     if (r.signal === null) r.signal = new AbortController().signal;
     return r.signal;
   }
-  get cf() { return this[kReq].cf; }
+  get cf() {
+    // The host sends request.cf as JSON text; most handlers never read it.
+    const r = this[kReq];
+    if (typeof r.cf === "string") r.cf = JSON.parse(r.cf);
+    return r.cf;
+  }
   get fetcher() { return null; }
   get integrity() { return ""; }
   get keepalive() { return false; }
