@@ -1,8 +1,13 @@
 package main
 
 import (
+	"context"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	goruntime "runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -114,6 +119,9 @@ func TestConfigs(t *testing.T) {
 }
 
 func TestTreeRSSCountsThisProcess(t *testing.T) {
+	if goruntime.GOOS != "linux" {
+		t.Skip("reads /proc")
+	}
 	rss, err := treeRSS(os.Getpid())
 	if err != nil || rss <= 0 {
 		t.Fatalf("treeRSS(self) = %d, %v", rss, err)
@@ -122,5 +130,24 @@ func TestTreeRSSCountsThisProcess(t *testing.T) {
 	time.Sleep(10 * time.Millisecond)
 	if peak := s.Stop(); peak <= 0 {
 		t.Fatalf("peak = %d", peak)
+	}
+}
+
+func TestGoGenCountsRequestsAndErrors(t *testing.T) {
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1)%10 == 0 {
+			http.Error(w, "every tenth fails", http.StatusInternalServerError)
+			return
+		}
+		w.Write([]byte("ok"))
+	}))
+	defer srv.Close()
+	r, err := (&goGen{conns: 4}).Run(context.Background(), srv.URL, 200*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Requests < 10 || r.Requests != n.Load() || r.Errors != r.Requests/10 || r.RPS <= 0 || r.P50 <= 0 || r.P99 < r.P50 {
+		t.Fatalf("goGen = %+v after %d requests served", r, n.Load())
 	}
 }

@@ -114,7 +114,8 @@ func (g *goGen) Run(ctx context.Context, url string, d time.Duration) (loadResul
 	var (
 		mu        sync.Mutex
 		latencies []time.Duration
-		errs      int64
+		errs      int64 // answers outside 2xx/3xx
+		netErrs   int64 // requests with no answer
 		wg        sync.WaitGroup
 	)
 	start := time.Now()
@@ -123,16 +124,18 @@ func (g *goGen) Run(ctx context.Context, url string, d time.Duration) (loadResul
 		go func() {
 			defer wg.Done()
 			var local []time.Duration
-			var localErrs int64
+			var localErrs, localNetErrs int64
 			for time.Now().Before(deadline) && ctx.Err() == nil {
 				t := time.Now()
 				resp, err := client.Get(url)
 				if err != nil {
-					localErrs++
+					localNetErrs++
 					continue
 				}
 				io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
+				// Like wrk: every answer counts for latency and rate, and
+				// those outside 2xx/3xx count as errors too.
 				if resp.StatusCode >= 400 {
 					localErrs++
 				}
@@ -141,6 +144,7 @@ func (g *goGen) Run(ctx context.Context, url string, d time.Duration) (loadResul
 			mu.Lock()
 			latencies = append(latencies, local...)
 			errs += localErrs
+			netErrs += localNetErrs
 			mu.Unlock()
 		}()
 	}
@@ -152,8 +156,8 @@ func (g *goGen) Run(ctx context.Context, url string, d time.Duration) (loadResul
 	slices.Sort(latencies)
 	pct := func(p float64) time.Duration { return latencies[min(len(latencies)-1, int(p*float64(len(latencies))))] }
 	return loadResult{
-		Requests: int64(len(latencies)) + errs,
-		Errors:   errs,
+		Requests: int64(len(latencies)) + netErrs,
+		Errors:   errs + netErrs,
 		RPS:      float64(len(latencies)) / elapsed.Seconds(),
 		P50:      pct(0.50),
 		P99:      pct(0.99),

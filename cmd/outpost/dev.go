@@ -21,6 +21,7 @@ import (
 
 	"github.com/fsnotify/fsnotify"
 
+	"github.com/outpost-dev/outpost/internal/assets"
 	"github.com/outpost-dev/outpost/internal/logging"
 	"github.com/outpost-dev/outpost/internal/project"
 	"github.com/outpost-dev/outpost/internal/runtime"
@@ -145,6 +146,14 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 	}
 	defer services.Close()
 	services.useCache(host, f.cache)
+	var site *assets.Site
+	if cfg.Assets != nil && cfg.Assets.Directory != "" {
+		if site, err = assets.New(cfg.Assets, cfg.Main != ""); err != nil {
+			return err
+		}
+		defer site.Close()
+		host.Extensions = append(host.Extensions, site.Extension())
+	}
 
 	b.Runtime.Host = host
 	worker, err := runtime.NewWorker(b.Runtime, 1)
@@ -161,6 +170,13 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 		Logger: logger,
 	}
 	handler.Extra = services.devEndpoints(dev, f.testScheduled)
+	if site != nil {
+		// Static assets answer before the worker, as on Cloudflare.
+		endpoints := handler.Extra
+		handler.Extra = func(w http.ResponseWriter, r *http.Request) bool {
+			return endpoints(w, r) || site.ServeBeforeWorker(w, r)
+		}
+	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 30 * time.Second}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

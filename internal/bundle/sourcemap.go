@@ -170,13 +170,28 @@ func (m *SourceMap) sourceLine(source string, line int) string {
 
 var stackFrame = regexp.MustCompile(`^(\s*)(.*@)?(.+):(\d+):(\d+)$`)
 
+// v8Frame is a frame as console.error prints it ("    at fn (file:1:2)").
+var v8Frame = regexp.MustCompile(`^(\s*at (?:.* \()?)(.+):(\d+):(\d+)(\)?)$`)
+
 // RewriteStack maps the frames of a JavaScriptCore stack trace that point
 // into the bundle (url is the name the bundle was evaluated under, such as
 // "worker.js") back to the sources: "fetch@worker.js:40:12" becomes
-// "fetch@src/index.ts:12:5". Other lines are kept as they are.
+// "fetch@src/index.ts:12:5"; console's "at fetch (worker.js:40:12)" frames
+// likewise. Other lines are kept as they are.
 func (m *SourceMap) RewriteStack(stack, url string) string {
 	lines := strings.Split(stack, "\n")
 	for i, l := range lines {
+		if v := v8Frame.FindStringSubmatch(l); v != nil {
+			if v[2] != url {
+				continue
+			}
+			line, _ := strconv.Atoi(v[3])
+			col, _ := strconv.Atoi(v[4])
+			if src, sl, sc, _, ok := m.Lookup(line, col); ok {
+				lines[i] = fmt.Sprintf("%s%s:%d:%d%s", v[1], src, sl, sc, v[5])
+			}
+			continue
+		}
 		f := stackFrame.FindStringSubmatch(l)
 		if f == nil || f[3] != url {
 			continue

@@ -91,3 +91,13 @@ func TestRewriteStackLeavesOthers(t *testing.T) {
 		t.Errorf("a different url was rewritten: %s", got)
 	}
 }
+
+// console.error(err) prints frames as "at fn (file:line:col)".
+func TestRewriteStackConsoleFrames(t *testing.T) {
+	m, _ := ParseSourceMap([]byte(handMap))
+	in := "Error: boom\n    at fn (worker.js:3:1)\n    at worker.js:1:5\n    at x (other.js:1:5)"
+	want := "Error: boom\n    at fn (b.ts:3:5)\n    at a.ts:1:5\n    at x (other.js:1:5)"
+	if got := m.RewriteStack(in, "worker.js"); got != want {
+		t.Errorf("RewriteStack:\n%s\nwant\n%s", got, want)
+	}
+}

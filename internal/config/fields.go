@@ -71,6 +71,7 @@ var fields = map[string]fieldSpec{
 		}
 	}},
 	"assets":      {inherited, readAssets},
+	"build":       {inherited, readBuild},
 	"limits":      {inherited, readLimits},
 	"rules":       {inherited, readRules},
 	"tsconfig":    {inherited, func(r *reader, c *Config, v any, f string) { c.TSConfig, _ = r.str(v, f) }},
@@ -141,15 +142,12 @@ var unsupportedBindings = map[string]string{
 	"artifacts": "Artifacts", "flagship": "Flagship", "connect": "Connect",
 	"unsafe_hello_world": "unsafe bindings", "site": "Workers Sites",
 	"wasm_modules": "wasm_modules", "text_blobs": "text_blobs", "data_blobs": "data_blobs",
-	"build": "custom builds",
 }
 
 // warnUnsupported names the bindings of an unsupported kind.
 func warnUnsupported(r *reader, field, label string, v any) {
 	names := bindingNames(v)
 	switch {
-	case field == "build":
-		r.warnf("%q: custom builds are not run by Outpost; run your build command first", field)
 	case len(names) == 0:
 		r.warnf("%q (%s) is not supported by Outpost yet; it is ignored", field, label)
 	default:
@@ -256,6 +254,27 @@ func readServices(r *reader, c *Config, v any, f string) {
 			Environment: r.optional(m, "environment", ef),
 		})
 	}
+}
+
+// readBuild reads wrangler's [build]: a command run before bundling, again
+// when a file under watch_dir (default "src") changes.
+func readBuild(r *reader, c *Config, v any, f string) {
+	m, ok := r.table(v, f)
+	if !ok {
+		return
+	}
+	r.known(m, f, "command", "cwd", "watch_dir")
+	b := &Build{Command: r.optional(m, "command", f), Cwd: r.optional(m, "cwd", f)}
+	if w, ok := m["watch_dir"]; ok {
+		if s, isStr := w.(string); isStr {
+			b.WatchDirs = []string{s}
+		} else if list, ok := r.strings(w, f+".watch_dir"); ok {
+			b.WatchDirs = list
+		}
+	} else {
+		b.WatchDirs = []string{"src"}
+	}
+	c.Build = b
 }
 
 func readAssets(r *reader, c *Config, v any, f string) {

@@ -31,6 +31,8 @@ type Config struct {
 	Crons  []string
 	Routes []Route
 	Assets *Assets
+	// Build is [build]: a custom build command; nil when absent.
+	Build *Build
 
 	// Define and Alias are passed to the bundler as they are.
 	Define map[string]string
@@ -82,6 +84,14 @@ type Route struct {
 	ZoneName     string
 	ZoneID       string
 	CustomDomain bool
+}
+
+// Build is the [build] table. Paths are as written, relative to the
+// project directory; Project code resolves them.
+type Build struct {
+	Command   string
+	Cwd       string   // where the command runs (default: the project directory)
+	WatchDirs []string // rebuild when a file under one changes (default "src")
 }
 
 // Assets is the [assets] table.

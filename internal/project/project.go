@@ -4,6 +4,7 @@ package project
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/outpost-dev/outpost/internal/bundle"
 	"github.com/outpost-dev/outpost/internal/config"
+	"github.com/outpost-dev/outpost/internal/custombuild"
 	"github.com/outpost-dev/outpost/internal/runtime"
 )
 
@@ -40,6 +42,11 @@ func Load(o Options) (*Build, error) {
 	start := time.Now()
 	cfg, err := config.Load(config.Options{Dir: o.Dir, ConfigPath: o.ConfigPath, Env: o.Env})
 	if err != nil {
+		return nil, err
+	}
+	// [build] command first: it may write the sources the bundle reads, or
+	// the browser bundle among the static assets.
+	if err := custombuild.Run(cfg); err != nil {
 		return nil, err
 	}
 	res, err := bundle.Build(bundle.FromConfig(cfg))
@@ -80,7 +87,16 @@ func Load(o Options) (*Build, error) {
 		id := KVNamespaceID(ns)
 		rc.Bindings.Extra[ns.Binding] = map[string]any{"__kind": "kv", "id": id}
 	}
+	// Service bindings work under `outpost serve`; elsewhere the binding
+	// exists and its fetch() says so.
+	for _, sb := range cfg.Services {
+		rc.Bindings.Extra[sb.Binding] = map[string]any{"__kind": "service", "service": sb.Service}
+	}
+	if cfg.Assets != nil && cfg.Assets.Binding != "" {
+		rc.Bindings.Extra[cfg.Assets.Binding] = map[string]any{"__kind": "assets"}
+	}
 	inputs := append([]string{cfg.Path}, res.Inputs...)
+	inputs = append(inputs, watchedFiles(custombuild.WatchDirs(cfg))...)
 	if cfg.SecretsFile != "" {
 		inputs = append(inputs, cfg.SecretsFile)
 	}
@@ -89,6 +105,27 @@ func Load(o Options) (*Build, error) {
 	}
 	warnings := append(append([]string(nil), cfg.Warnings...), res.Warnings...)
 	return &Build{Config: cfg, Runtime: rc, SourceMap: res.SourceMap, Inputs: dedupe(inputs), Warnings: warnings, Took: time.Since(start)}, nil
+}
+
+// watchedFiles lists the files under a [build] watch_dir (a change to any
+// of them reruns the build, even one the worker's bundle does not import).
+func watchedFiles(dirs []string) []string {
+	var out []string
+	for _, d := range dirs {
+		filepath.WalkDir(d, func(p string, e fs.DirEntry, err error) error {
+			if err != nil {
+				return nil
+			}
+			if e.IsDir() && (e.Name() == "node_modules" || strings.HasPrefix(e.Name(), ".")) && p != d {
+				return filepath.SkipDir
+			}
+			if !e.IsDir() {
+				out = append(out, p)
+			}
+			return nil
+		})
+	}
+	return out
 }
 
 func dedupe(list []string) []string {

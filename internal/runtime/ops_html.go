@@ -125,7 +125,14 @@ func (rw *htmlRewriter) take() ([]byte, error) {
 	if evs == nil {
 		evs = []htmlEvent{}
 	}
-	return json.Marshal(evs)
+	// Markup stays as it is: escaping <, > and & to \u003c… only costs.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(evs); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 func (rw *htmlRewriter) top() *openElement {

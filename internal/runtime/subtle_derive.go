@@ -79,8 +79,13 @@ func ecdhBits(alg string, k *cryptoKey, p *subtleParams) ([]byte, error) {
 	if !p.HasLength {
 		return secret, nil
 	}
-	if p.Length > len(secret)*8 {
-		return nil, operationErr("Derived key length (%d bits) is too long (should be at most %d bits).", p.Length, len(secret)*8)
+	// P-521's secret fills 66 bytes but carries 521 bits.
+	maxBits := len(secret) * 8
+	if sk, ok := k.priv.(*ecdsa.PrivateKey); ok {
+		maxBits = sk.Curve.Params().BitSize
+	}
+	if p.Length > maxBits {
+		return nil, operationErr("Derived key length (%d bits) is too long (should be at most %d bits).", p.Length, maxBits)
 	}
 	out := secret[:(p.Length+7)/8]
 	if p.Length%8 != 0 {

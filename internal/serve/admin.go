@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/outpost-dev/outpost/internal/cache"
 	"github.com/outpost-dev/outpost/internal/runtime"
 )
 
@@ -43,6 +44,7 @@ func (s *Server) AdminHandler() http.Handler {
 	mux.HandleFunc("GET /admin/workers/{name}/deployments", s.adminVersions)
 	mux.HandleFunc("POST /admin/workers/{name}/rollback", s.adminRollback)
 	mux.HandleFunc("GET /admin/workers/{name}/tail", s.adminTail)
+	mux.HandleFunc("POST /admin/cache/purge", s.adminPurge)
 	mux.Handle("GET /metrics", s.obs.reg)
 	mux.HandleFunc("GET /healthz", s.serveHealth)
 	mux.HandleFunc("GET /readyz", s.serveReady)
@@ -266,6 +268,35 @@ func (s *Server) adminTail(w http.ResponseWriter, r *http.Request) {
 		}
 		rc.Flush()
 	}
+}
+
+// PurgeRequest is the body of POST /admin/cache/purge: what to drop from
+// this node's Cache API store (the cache is per node, as on Cloudflare, so
+// a fleet is purged node by node).
+type PurgeRequest struct {
+	URLs       []string `json:"urls,omitempty"`
+	Prefixes   []string `json:"prefixes,omitempty"`
+	Tags       []string `json:"tags,omitempty"`
+	Everything bool     `json:"everything,omitempty"`
+}
+
+func (s *Server) adminPurge(w http.ResponseWriter, r *http.Request) {
+	var p PurgeRequest
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&p); err != nil {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("bad purge request: %w", err))
+		return
+	}
+	if !p.Everything && len(p.URLs)+len(p.Prefixes)+len(p.Tags) == 0 {
+		writeError(w, http.StatusBadRequest, errors.New("bad purge request: give urls, prefixes, tags or everything: true"))
+		return
+	}
+	n, err := s.cache.Purge(cache.Purge{URLs: p.URLs, Prefixes: p.Prefixes, Tags: p.Tags, All: p.Everything})
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err)
+		return
+	}
+	s.log.Info("cache purged", "entries", n, "remote", r.RemoteAddr)
+	writeJSON(w, http.StatusOK, map[string]int{"purged": n})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

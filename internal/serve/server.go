@@ -33,6 +33,8 @@ type Options struct {
 	Extensions []runtime.Extension
 	// Store overrides the deployment store the configuration selects.
 	Store Store
+	// Clock drives cron triggers (default: the system clock).
+	Clock cron.Clock
 	// InstanceCheck is how often instances' heaps and CPU time are
 	// measured (default 2 s).
 	InstanceCheck time.Duration

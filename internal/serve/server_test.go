@@ -9,6 +9,9 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/outpost-dev/outpost/internal/cron"
 )
 
 const testToken = "0123456789abcdef-test"
@@ -184,12 +187,22 @@ func TestStorageMetrics(t *testing.T) {
 			t.Errorf("request %d = %q, want %q", i, body, want)
 		}
 	}
+	// Purging the node's cache makes the next lookup miss again.
+	if code, body := call(t, s.AdminHandler(), "POST", "/admin/cache/purge", testToken, PurgeRequest{URLs: []string{"https://cache.test/item"}}); code != 200 || !strings.Contains(body, `"purged": 1`) {
+		t.Errorf("purge: %d %s", code, body)
+	}
+	if code, _ := call(t, s.AdminHandler(), "POST", "/admin/cache/purge", testToken, PurgeRequest{}); code != 400 {
+		t.Errorf("empty purge: %d", code)
+	}
+	if _, body := call(t, s.Handler(), "GET", "http://front.test/", "", nil); body != "miss" {
+		t.Errorf("after purge: %q", body)
+	}
 	_, m := call(t, s.AdminHandler(), "GET", "/metrics", testToken, nil)
 	for _, want := range []string{
 		`outpost_cache_operations_total{worker="front",op="match",result="hit"} 3`,
-		`outpost_cache_operations_total{worker="front",op="match",result="miss"} 1`,
-		`outpost_cache_operations_total{worker="front",op="put",result="ok"} 1`,
-		`outpost_cache_hit_ratio{worker="front"} 0.75`,
+		`outpost_cache_operations_total{worker="front",op="match",result="miss"} 2`,
+		`outpost_cache_operations_total{worker="front",op="put",result="ok"} 2`,
+		`outpost_cache_hit_ratio{worker="front"} 0.6`,
 	} {
 		if !strings.Contains(m, want+"\n") {
 			t.Errorf("metrics lack %s\n%s", want, m)
@@ -268,5 +281,53 @@ origin = "`+origin.URL+`"`)
 	}
 	if code, body := call(t, s.Handler(), "GET", "http://site.test/?to="+other.URL, "", nil); code != 502 || !strings.Contains(body, "private addresses are denied") {
 		t.Errorf("fetch to another loopback server: %d %q", code, body)
+	}
+}
+
+func TestCronTriggers(t *testing.T) {
+	fired := make(chan string, 4)
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		fired <- string(b)
+	}))
+	defer recv.Close()
+	clock := cron.NewManualClock(time.Date(2026, 1, 1, 12, 0, 30, 0, time.UTC))
+	cfg, err := parse(t, `instances = 1
+[admin]
+token = "`+testToken+`"`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s, err := New(ctx, cfg, Options{Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer s.closeWorkers(0)
+	b := moduleBundle(`{ async scheduled(controller, env, ctx) {
+		ctx.waitUntil(fetch("` + recv.URL + `", { method: "POST", body: controller.cron + " " + new Date(controller.scheduledTime).toISOString() }));
+	} }`)
+	b.Crons = []string{"* * * * *"}
+	if code, body := call(t, s.AdminHandler(), "POST", "/admin/workers/ticker/deployments", testToken, DeployRequest{Bundle: b}); code != 201 {
+		t.Fatalf("deploy: %d %s", code, body)
+	}
+	wait, stop := context.WithTimeout(ctx, 10*time.Second)
+	defer stop()
+	if err := clock.BlockUntil(wait, 1); err != nil {
+		t.Fatal("the scheduler did not start")
+	}
+	clock.Advance(30 * time.Second)
+	select {
+	case got := <-fired:
+		if got != "* * * * * 2026-01-01T12:01:00.000Z" {
+			t.Errorf("scheduled event = %q", got)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the cron trigger did not fire")
 	}
 }

@@ -3,6 +3,7 @@ package serve
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -79,7 +80,7 @@ func serviceRequest(init jsc.Value) (*runtime.Request, error) {
 	if cf := init.Get("cf"); cf.IsObject() {
 		if js, err := cf.JSON(0); err == nil && js != "" {
 			req.CF = map[string]any{}
-			if err := jsonUnmarshal(js, &req.CF); err != nil {
+			if err := json.Unmarshal([]byte(js), &req.CF); err != nil {
 				req.CF = nil
 			}
 		}

@@ -202,6 +202,7 @@ func (s *Server) restartCrons(ws *workerState, crons []string) {
 		Worker: name,
 		Crons:  crons,
 		Claim:  s.claimer,
+		Clock:  s.opts.Clock,
 		Logger: s.log,
 		Fire: func(ctx context.Context, expr string, at time.Time) error {
 			w := ws.current()

@@ -89,9 +89,13 @@ export function streamFromSid(sid) {
 export function bodyStream(b) {
   if (b.kind === "none") return null;
   if (b.stream === null) {
-    if (b.kind === "string") b.stream = bytesToStream(ops.utf8Encode(b.source));
-    else if (b.kind === "bytes") b.stream = bytesToStream(b.source);
-    else if (b.kind === "sid") b.stream = streamFromSid(b.source);
+    if (b.kind === "string" || b.kind === "bytes") {
+      const bytes = b.kind === "string" ? ops.utf8Encode(b.source) : b.source;
+      b.stream = bytesToStream(bytes);
+      // Like workerd's memory-backed streams it knows its size, so
+      // new Response(response.body) is still sent with a Content-Length.
+      b.stream[kExpectedLength] = bytes.byteLength;
+    } else if (b.kind === "sid") b.stream = streamFromSid(b.source);
     b.source = null;
     if (b.used) {
       // Already consumed through the fast path: the stream reads as disturbed.
@@ -219,8 +223,12 @@ export function bodyForHost(b) {
       return { read: () => ops.streamRead(sid), cancel: () => ops.streamCancel(sid) };
     }
   }
+  // An unread stream of known size (FixedLengthStream, a body's own stream)
+  // tells the host its length up front.
+  const length = b.stream[S].disturbed ? -1 : (b.stream[kExpectedLength] ?? -1);
   const reader = acquireDefaultReader(b.stream[S]);
   return {
+    length,
     read: () => readerReadPromise(reader).then(({ value, done }) => {
       if (done) return null;
       if (value instanceof Uint8Array) return value;

@@ -1,5 +1,7 @@
-// crypto.getRandomValues/randomUUID and crypto.subtle.digest over the host.
+// crypto.getRandomValues/randomUUID and crypto.subtle.digest over the host;
+// the key operations come from subtle.js.
 import ops from "./ops.js";
+import { subtleMethods, timingSafeEqual, CryptoKey } from "./subtle.js";
 import { DOMException } from "./domexception.js";
 import { illegalConstructor, isBufferSource, copyBytes } from "./util.js";
 
@@ -32,7 +34,13 @@ export class SubtleCrypto {
     }
   }
 }
+for (const [name, fn] of Object.entries({ ...subtleMethods, timingSafeEqual })) {
+  Object.defineProperty(fn, "name", { value: name });
+  Object.defineProperty(SubtleCrypto.prototype, name, { value: fn, writable: true, enumerable: true, configurable: true });
+}
 Object.defineProperty(SubtleCrypto.prototype, Symbol.toStringTag, { value: "SubtleCrypto", configurable: true });
+
+export { CryptoKey };
 
 export class Crypto {
   #subtle;

@@ -3,37 +3,34 @@
 import ops from "./ops.js";
 import { WritableStream } from "./writable.js";
 import { normalizeDigest } from "./crypto.js";
-import { deferred, markHandled, isBufferSource, copyBytes, concatBytes } from "./util.js";
+import { deferred, markHandled, isBufferSource } from "./util.js";
 
 const kDigest = Symbol("#digest");
+// A stream dropped unclosed frees its host hash state.
+const registry = new FinalizationRegistry((id) => ops.digestDrop(id));
 
 export class DigestStream extends WritableStream {
   constructor(algorithm) {
     const alg = normalizeDigest(algorithm);
     const result = deferred();
     markHandled(result.promise);
-    // The host digest op is one-shot, so chunks are kept until close.
-    const chunks = [];
-    let total = 0;
+    // Each chunk goes into the host's running hash as it is written.
+    const id = ops.digestNew(alg);
     super({
       write(chunk) {
         if (typeof chunk === "string") chunk = ops.utf8Encode(chunk);
         else if (!isBufferSource(chunk)) throw new TypeError("DigestStream accepts only strings, ArrayBuffers and ArrayBufferViews");
-        else chunk = copyBytes(chunk);
-        chunks.push(chunk);
-        total += chunk.byteLength;
+        ops.digestUpdate(id, chunk);
       },
       close() {
-        const bytes = chunks.length ? concatBytes(chunks, total) : new Uint8Array(0);
-        chunks.length = 0;
-        const out = ops.digest(alg, bytes);
-        result.resolve(out.byteOffset === 0 && out.byteLength === out.buffer.byteLength ? out.buffer : out.slice().buffer);
+        result.resolve(ops.digestFinish(id));
       },
       abort(reason) {
-        chunks.length = 0;
+        ops.digestDrop(id);
         result.reject(reason);
       },
     });
+    registry.register(this, id);
     this[kDigest] = result.promise;
   }
   get digest() { return this[kDigest]; }

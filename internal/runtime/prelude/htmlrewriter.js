@@ -191,6 +191,21 @@ function startTag(r) {
   return s + (r.selfClosing ? " />" : ">");
 }
 
+// callEach calls fn on each item in order. Handlers are usually
+// synchronous, so a promise (and its microtask turns) appears only when a
+// handler returned one; the remaining items then wait for it.
+function callEach(items, fn, from = 0) {
+  for (let i = from; i < items.length; i++) {
+    const p = fn(items[i]);
+    if (p) return p.then(() => callEach(items, fn, i + 1));
+  }
+  return undefined;
+}
+
+function then(p, k) {
+  return p ? p.then(k) : k();
+}
+
 // One transform's state across the batches of events.
 class Rewrite {
   constructor(elementHandlers, documentHandlers) {
@@ -200,29 +215,41 @@ class Rewrite {
     this.skip = 0; // id of an element whose content is dropped
   }
 
-  async run(events) {
+  // run returns the output for a batch of events: a string, or a promise
+  // of one when a handler was async.
+  run(events) {
     const out = [];
-    for (const ev of events) {
-      if (this.skip !== 0) {
-        if (ev.k === "end" && ev.id === this.skip) {
-          this.skip = 0;
-          await this.end(ev, out);
-        }
-        continue;
+    let i = 0;
+    const loop = () => {
+      while (i < events.length) {
+        const p = this.step(events[i++], out);
+        if (p) return p.then(loop);
       }
-      switch (ev.k) {
-        case "raw": out.push(ev.s); break;
-        case "el": await this.element(ev, out); break;
-        case "end": await this.end(ev, out); break;
-        case "text": await this.text(ev, out); break;
-        case "comment": await this.comment(ev, out); break;
-        case "doctype": await this.doctype(ev, out); break;
-      }
-    }
-    return out.join("");
+      return out.join("");
+    };
+    return loop();
   }
 
-  async element(ev, out) {
+  step(ev, out) {
+    if (this.skip !== 0) {
+      if (ev.k === "end" && ev.id === this.skip) {
+        this.skip = 0;
+        return this.end(ev, out);
+      }
+      return undefined;
+    }
+    switch (ev.k) {
+      case "raw": out.push(ev.s); return undefined;
+      case "el": return this.element(ev, out);
+      case "end": return this.end(ev, out);
+      case "text": return this.text(ev, out);
+      case "comment": return this.comment(ev, out);
+      case "doctype": return this.doctype(ev, out);
+    }
+    return undefined;
+  }
+
+  element(ev, out) {
     const r = {
       tag: ev.tag, attrs: (ev.attrs ?? []).map(([n, v]) => [n, v]), raw: ev.s, modified: false,
       void: !!ev.void, selfClosing: !!ev.selfClosing,
@@ -230,108 +257,87 @@ class Rewrite {
       removed: false, replacement: "", keepContent: false, endHandlers: [], endRenamed: false,
     };
     const el = new Element(r);
-    for (const i of ev.sel) {
-      const p = call(this.el[i].handlers, "element", el);
-      if (p) await p;
-    }
-    this.open.set(ev.id, r);
-    out.push(r.before.join(""));
-    if (r.removed) {
-      out.push(r.replacement);
-      this.skip = ev.id;
-      return;
-    }
-    if (!r.keepContent) out.push(startTag(r));
-    out.push(r.prepend.join(""));
-    if (r.inner !== null) {
-      out.push(r.inner);
-      this.skip = ev.id;
-    }
+    return then(callEach(ev.sel, (i) => call(this.el[i].handlers, "element", el)), () => {
+      this.open.set(ev.id, r);
+      out.push(r.before.join(""));
+      if (r.removed) {
+        out.push(r.replacement);
+        this.skip = ev.id;
+        return;
+      }
+      if (!r.keepContent) out.push(startTag(r));
+      out.push(r.prepend.join(""));
+      if (r.inner !== null) {
+        out.push(r.inner);
+        this.skip = ev.id;
+      }
+    });
   }
 
-  async end(ev, out) {
+  end(ev, out) {
     const r = this.open.get(ev.id);
     this.open.delete(ev.id);
-    if (!r) return;
+    if (!r) return undefined;
     if (r.removed) {
       out.push(r.after.join(""));
-      return;
+      return undefined;
     }
     const m = mutations();
+    let p;
     if (ev.s && r.endHandlers.length > 0) {
       const tag = new EndTag(m, r);
-      for (const h of r.endHandlers) {
-        const p = h(tag);
-        if (p && typeof p.then === "function") await p;
-      }
+      p = callEach(r.endHandlers, (h) => {
+        const x = h(tag);
+        return x !== null && typeof x === "object" && typeof x.then === "function" ? x : undefined;
+      });
     }
-    out.push(r.append.join(""));
-    let endTag = ev.s ?? "";
-    if (endTag && (r.endRenamed || r.modified)) endTag = `</${r.tag}>`;
-    if (r.keepContent) endTag = "";
-    out.push(wrap(m, endTag));
-    out.push(r.after.join(""));
+    return then(p, () => {
+      out.push(r.append.join(""));
+      let endTag = ev.s ?? "";
+      if (endTag && (r.endRenamed || r.modified)) endTag = `</${r.tag}>`;
+      if (r.keepContent) endTag = "";
+      out.push(wrap(m, endTag));
+      out.push(r.after.join(""));
+    });
   }
 
-  async textHandlers(ev, m, text, last) {
-    const chunk = new Text(m, text, last);
-    for (const i of ev.sel ?? []) {
-      const p = call(this.el[i].handlers, "text", chunk);
-      if (p) await p;
-    }
-    if (ev.doc) {
-      for (const h of this.doc) {
-        const p = call(h, "text", chunk);
-        if (p) await p;
-      }
-    }
+  contentHandlers(ev, name, arg) {
+    return then(callEach(ev.sel ?? [], (i) => call(this.el[i].handlers, name, arg)),
+      () => (ev.doc ? callEach(this.doc, (h) => call(h, name, arg)) : undefined));
   }
 
-  async text(ev, out) {
+  text(ev, out) {
     // Like lol-html, a text node ends with an empty chunk that has
     // lastInTextNode set.
     const m = mutations();
-    await this.textHandlers(ev, m, ev.s, false);
-    out.push(wrap(m, ev.s));
-    const lastM = mutations();
-    await this.textHandlers(ev, lastM, "", true);
-    out.push(wrap(lastM, ""));
+    return then(this.contentHandlers(ev, "text", new Text(m, ev.s, false)), () => {
+      out.push(wrap(m, ev.s));
+      const lastM = mutations();
+      return then(this.contentHandlers(ev, "text", new Text(lastM, "", true)), () => {
+        out.push(wrap(lastM, ""));
+      });
+    });
   }
 
-  async comment(ev, out) {
+  comment(ev, out) {
     const m = mutations();
     const c = { text: ev.name ?? "", changed: false };
-    const comment = new Comment(m, c);
-    for (const i of ev.sel ?? []) {
-      const p = call(this.el[i].handlers, "comments", comment);
-      if (p) await p;
-    }
-    if (ev.doc) {
-      for (const h of this.doc) {
-        const p = call(h, "comments", comment);
-        if (p) await p;
-      }
-    }
-    out.push(wrap(m, c.changed ? `<!--${c.text}-->` : ev.s));
+    return then(this.contentHandlers(ev, "comments", new Comment(m, c)), () => {
+      out.push(wrap(m, c.changed ? `<!--${c.text}-->` : ev.s));
+    });
   }
 
-  async doctype(ev, out) {
+  doctype(ev, out) {
     const d = new Doctype(ev);
-    for (const h of this.doc) {
-      const p = call(h, "doctype", d);
-      if (p) await p;
-    }
-    out.push(ev.s);
+    return then(callEach(this.doc, (h) => call(h, "doctype", d)), () => {
+      out.push(ev.s);
+    });
   }
 
-  async documentEnd() {
+  documentEnd() {
     const out = [];
     const end = new DocumentEnd(out);
-    for (const h of this.doc) {
-      const p = call(h, "end", end);
-      if (p) await p;
-    }
-    return out.join("");
+    return then(callEach(this.doc, (h) => call(h, "end", end)), () => out.join(""));
   }
 }
 
@@ -355,6 +361,9 @@ export class HTMLRewriter {
 
   transform(response) {
     if (!(response instanceof Response)) throw new TypeError("HTMLRewriter.transform: the argument must be a Response");
+    if (response.bodyUsed) throw new TypeError("HTMLRewriter.transform: the response body has already been used");
+    // 101/204/205/304 carry no body and cannot be given one.
+    if (response.body === null && [101, 204, 205, 304].includes(response.status)) return response;
     const elements = this.#elements.slice();
     const documents = this.#documents.slice();
     const flags = elements.map(({ handlers: h }) =>

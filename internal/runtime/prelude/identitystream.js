@@ -77,6 +77,7 @@ export class FixedLengthStream extends IdentityTransformStream {
     // calling TransformStream directly through Reflect.construct.
     const self = Reflect.construct(TransformStream, [], new.target);
     self[kExpectedLength] = expected;
+    self.readable[kExpectedLength] = expected; // a Response made from it has this Content-Length
     return self;
   }
 }

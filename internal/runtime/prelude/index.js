@@ -10,7 +10,7 @@ import { formatError, inspectValue } from "./inspect.js";
 import { structuredClone, registerUncloneable } from "./structuredclone.js";
 import { atob, btoa } from "./base64.js";
 import { TextEncoder, TextDecoder } from "./encoding.js";
-import { Crypto, SubtleCrypto, createCrypto } from "./crypto.js";
+import { Crypto, SubtleCrypto, CryptoKey, createCrypto } from "./crypto.js";
 import { DigestStream } from "./digeststream.js";
 import { performance, Performance, navigator, Navigator } from "./performance.js";
 import {
@@ -28,6 +28,7 @@ import { Response } from "./response.js";
 import { fetch } from "./fetch.js";
 import { cacheGlobals } from "./cache.js";
 import "./service.js";
+import "./assets.js";
 import { Blob, File } from "./blob.js";
 import { FormData } from "./formdata.js";
 import { URL, URLSearchParams } from "./url.js";
@@ -57,7 +58,7 @@ const globals = {
   AbortController, AbortSignal,
   atob, btoa,
   TextEncoder, TextDecoder, TextEncoderStream, TextDecoderStream,
-  crypto, Crypto, SubtleCrypto,
+  crypto, Crypto, SubtleCrypto, CryptoKey,
   performance, Performance, navigator, Navigator,
   ReadableStream, ReadableStreamDefaultReader, ReadableStreamBYOBReader, ReadableStreamDefaultController,
   ReadableByteStreamController, ReadableStreamBYOBRequest,

@@ -13,7 +13,7 @@ const ENCODINGS = {
   "ucs2": "utf16le", "ucs-2": "utf16le",
 };
 
-function normalizeEncoding(enc) {
+export function normalizeEncoding(enc) {
   if (enc === undefined || enc === null) return "utf8";
   const e = ENCODINGS[String(enc).toLowerCase()];
   if (!e) {
@@ -160,6 +160,7 @@ function view(buf) {
 }
 
 export const kMaxLength = 2 ** 32;
+export const INSPECT_MAX_BYTES = 50;
 
 export class Buffer extends Uint8Array {
   static from(value, encodingOrOffset, length) {
@@ -443,8 +444,17 @@ for (const m of ["readUIntBE", "readUIntLE", "writeUIntBE", "writeUIntLE"]) {
   Object.defineProperty(Buffer.prototype, m.replace("UInt", "Uint"), { value: Buffer.prototype[m], writable: true, configurable: true });
 }
 
+// console.log(buf) shows <Buffer 68 69 …>, as in Node.
+Object.defineProperty(Buffer.prototype, Symbol.for("nodejs.util.inspect.custom"), {
+  value: function inspect() {
+    const shown = Array.from(this.subarray(0, INSPECT_MAX_BYTES), (b) => (b < 16 ? "0" : "") + b.toString(16));
+    const more = this.length > INSPECT_MAX_BYTES ? ` ... ${this.length - INSPECT_MAX_BYTES} more bytes` : "";
+    return `<Buffer${shown.length ? " " + shown.join(" ") : ""}${more}>`;
+  },
+  writable: true, configurable: true,
+});
+
 export const constants = { MAX_LENGTH: kMaxLength, MAX_STRING_LENGTH: 2 ** 29 - 24 };
-export const INSPECT_MAX_BYTES = 50;
 
 export function isUtf8(input) {
   try {

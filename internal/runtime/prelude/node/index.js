@@ -8,6 +8,10 @@ import util from "./util.js";
 import crypto from "./crypto.js";
 import asyncHooks from "./async_hooks.js";
 import path from "./path.js";
+import timers from "./timers.js";
+import url from "./url.js";
+import stringDecoder from "./string_decoder.js";
+import assert from "./assert.js";
 import { createProcess } from "./process.js";
 import { installAsyncContext } from "./async_context.js";
 
@@ -28,6 +32,12 @@ export function installNodeCompat() {
     "path": () => path,
     "path/posix": () => path,
     "process": () => process,
+    "timers": () => timers,
+    "timers/promises": () => timers.promises,
+    "url": () => url,
+    "string_decoder": () => stringDecoder,
+    "assert": () => assert,
+    "assert/strict": () => assert,
     // Context propagation costs a wrapper per promise reaction: only
     // workers that load async_hooks pay it.
     "async_hooks": () => {

@@ -159,3 +159,16 @@ test("transform keeps status and headers and drops Content-Length", async () => 
   assert.equal(res.headers.get("content-length"), null);
   assert.equal(await res.text(), "<p>x</p>");
 });
+
+test("responses that cannot have a body are returned as they are", async () => {
+  const r = new Response(null, { status: 204 });
+  assert.equal(new HTMLRewriter().on("p", { element() {} }).transform(r), r);
+  const used = new Response("<p>x</p>");
+  await used.text();
+  assert.throws(() => new HTMLRewriter().transform(used), TypeError);
+});
+
+test("a body-less 200 still runs the document end handlers", async () => {
+  const res = new HTMLRewriter().onDocument({ end(e) { e.append("<p>added</p>", { html: true }); } }).transform(new Response(null));
+  assert.equal(await res.text(), "<p>added</p>");
+});

@@ -86,7 +86,7 @@ app.get("/jwt/private/me", (c) => {
 let rendered = 0;
 app.get(
   "/cached/*",
-  cache({ cacheName: "pkg-hono", cacheControl: "max-age=60", wait: true }),
+  cache({ cacheName: "pkg-hono", cacheControl: "max-age=60" }), // stores through ctx.waitUntil
   (c) => {
     rendered++;
     return c.text(`rendered ${rendered} for ${c.req.path}`);
@@ -114,6 +114,18 @@ app.get("/stream/sse", (c) =>
     for (let i = 0; i < 3; i++) {
       await s.writeSSE({ event: "tick", id: String(i), data: JSON.stringify({ n: i }) });
       await s.sleep(150);
+    }
+  }),
+);
+
+// An endless event stream that stops when the client goes away.
+app.get("/stream/forever", (c) =>
+  streamSSE(c, async (s) => {
+    let sent = 0;
+    s.onAbort(() => console.log(`sse client went away after ${sent} events`));
+    while (!s.aborted) {
+      await s.writeSSE({ data: `event ${sent++}` });
+      await s.sleep(50);
     }
   }),
 );

@@ -1,6 +1,5 @@
 interface Env {
   AUTH: { fetch(input: RequestInfo, init?: RequestInit): Promise<Response> };
-  ORIGIN_URL: string;
 }
 
 export default {
