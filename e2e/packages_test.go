@@ -245,8 +245,14 @@ func TestPackageHono(t *testing.T) {
 			resp, again = p.Get("/cached/a")
 			return resp.Header.Get("CF-Cache-Status") == "HIT"
 		})
-		if !ok || again != first || resp.Header.Get("Cache-Control") != "max-age=60" {
-			t.Errorf("GET again = %q %v, want the cached %q", again, resp.Header, first)
+		if !ok || !strings.HasSuffix(again, " for /cached/a") || resp.Header.Get("Cache-Control") != "max-age=60" {
+			t.Fatalf("GET again = %q %v, want a cache hit", again, resp.Header)
+		}
+		// From now on the handler does not run: every answer is the stored one.
+		for i := 0; i < 3; i++ {
+			if resp, body := p.Get("/cached/a"); body != again || resp.Header.Get("CF-Cache-Status") != "HIT" {
+				t.Errorf("hit %d = %q %v, want %q", i, body, resp.Header, again)
+			}
 		}
 		if _, other := p.Get("/cached/b"); other == first || !strings.HasSuffix(other, " for /cached/b") {
 			t.Errorf("another path = %q", other)
@@ -288,6 +294,64 @@ func TestPackageHono(t *testing.T) {
 		third, _ := firstWith(chunks, "id: 2\n\n")
 		if first > 150*time.Millisecond || third-first < 250*time.Millisecond || total < 400*time.Millisecond {
 			t.Errorf("events not streamed: first at %s, third at %s, end at %s", first, third, total)
+		}
+	})
+
+	t.Run("request-id", func(t *testing.T) {
+		uuid := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+		a, _ := p.Get("/")
+		b, _ := p.Get("/")
+		if !uuid.MatchString(a.Header.Get("X-Request-Id")) || a.Header.Get("X-Request-Id") == b.Header.Get("X-Request-Id") {
+			t.Errorf("X-Request-Id %q, then %q", a.Header.Get("X-Request-Id"), b.Header.Get("X-Request-Id"))
+		}
+		resp, body := p.Do("POST", "/upload", strings.NewReader("small"), map[string]string{"X-Request-Id": "from-client"})
+		if resp.StatusCode != 200 || body != `{"bytes":5,"id":"from-client"}` || resp.Header.Get("X-Request-Id") != "from-client" {
+			t.Errorf("a client's request id = %d %q %v", resp.StatusCode, body, resp.Header)
+		}
+	})
+
+	t.Run("body-limit", func(t *testing.T) {
+		big := strings.Repeat("x", 4096)
+		// With a Content-Length the middleware refuses before reading; with
+		// a chunked upload it counts the stream as it reads.
+		resp, body := p.Do("POST", "/upload", strings.NewReader(big), nil)
+		if resp.StatusCode != 413 || body != "too big" {
+			t.Errorf("declared 4 KiB = %d %q", resp.StatusCode, body)
+		}
+		resp, body = p.Do("POST", "/upload", io.MultiReader(strings.NewReader(big)), nil)
+		if resp.StatusCode != 413 || body != "too big" {
+			t.Errorf("chunked 4 KiB = %d %q", resp.StatusCode, body)
+		}
+		resp, body = p.Do("POST", "/upload", io.MultiReader(strings.NewReader(big[:1000])), nil)
+		if resp.StatusCode != 200 || !strings.HasPrefix(body, `{"bytes":1000,`) {
+			t.Errorf("chunked 1000 bytes = %d %q", resp.StatusCode, body)
+		}
+	})
+
+	t.Run("timing", func(t *testing.T) {
+		resp, body := p.Get("/timed")
+		m := regexp.MustCompile(`^db;dur=([0-9.]+),region;desc="local",total;dur=([0-9.]+);desc="Total Response Time"$`).FindStringSubmatch(resp.Header.Get("Server-Timing"))
+		if body != "timed" || m == nil {
+			t.Fatalf("Server-Timing %q", resp.Header.Get("Server-Timing"))
+		}
+		var db, total float64
+		fmt.Sscan(m[1], &db)
+		fmt.Sscan(m[2], &total)
+		if db < 29 || total < db {
+			t.Errorf("db %.1f ms, total %.1f ms: performance.now does not advance across awaits", db, total)
+		}
+	})
+
+	t.Run("jsx streaming", func(t *testing.T) {
+		resp, chunks, total := readChunks(t, p, "/jsx?delay=300", nil)
+		body := joinChunks(chunks)
+		shell, ok1 := firstWith(chunks, `<h1>hono/jsx</h1><template id="H:0"></template><p id="wait">waiting…</p>`)
+		late, ok2 := firstWith(chunks, `<template data-hono-target="H:0"><p id="late">arrived after 300ms</p></template>`)
+		if resp.StatusCode != 200 || !ok1 || !ok2 {
+			t.Fatalf("GET /jsx = %d %q", resp.StatusCode, body)
+		}
+		if shell > 150*time.Millisecond || late < 300*time.Millisecond || total < 300*time.Millisecond {
+			t.Errorf("not streamed: shell at %s, boundary at %s", shell, late)
 		}
 	})
 
@@ -424,6 +488,34 @@ func testReactSSR(t *testing.T, p *outposttest.Proc) {
 			!strings.Contains(body, `<!--$--><ul id="comments"><li>first!</li><li>streams &amp; suspense</li></ul><!--/$-->`) ||
 			strings.Contains(body, "loading comments") {
 			t.Errorf("GET /all-ready = %d after %s: %q", resp.StatusCode, time.Since(start), body)
+		}
+	})
+
+	t.Run("large stream, slow reader", func(t *testing.T) {
+		resp, err := http.Get(p.URL + "/big?rows=20000")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body bytes.Buffer
+		buf := make([]byte, 32<<10)
+		for reads := 0; ; reads++ {
+			if reads < 5 {
+				time.Sleep(50 * time.Millisecond) // the worker must wait for us, not fail
+			}
+			n, err := resp.Body.Read(buf)
+			body.Write(buf[:n])
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("after %d bytes: %v", body.Len(), err)
+			}
+		}
+		s := body.String()
+		if resp.ContentLength != -1 || strings.Count(s, "<tr ") != 20000 || !strings.HasSuffix(s, "</tbody></table></body></html>") ||
+			!strings.Contains(s, `<tr class="odd"><td>19999</td><td>&lt;row 19999&gt;</td></tr>`) {
+			t.Errorf("large page: %d bytes, %d rows, ends %q", len(s), strings.Count(s, "<tr "), s[max(0, len(s)-80):])
 		}
 	})
 

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -201,6 +202,8 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 	if len(cfg.KVNamespaces) > 0 {
 		logger.Info("KV in " + services.kvWhere)
 	}
+	// Bundling leaves garbage on the Go heap; give it back before idling.
+	debug.FreeOSMemory()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 
 	"github.com/outpost-dev/outpost/internal/jsc"
 	"golang.org/x/net/html"
@@ -61,14 +60,15 @@ type htmlRewriter struct {
 	flags []int
 	doc   int
 
-	// The tokenizer goroutine's state.
-	stack []*openElement
-	root  openElement
-	ids   int
-
-	mu     sync.Mutex
-	events []htmlEvent
-	raw    strings.Builder
+	// The tokenizer goroutine's state. events and raw are handed to the
+	// VM's thread by take, which runs only while the tokenizer waits for
+	// input (the feeder's channels order the two).
+	stack     []*openElement
+	ancestors []*htmlElement // stack[i].el, for selector matching
+	root      openElement
+	ids       int
+	events    []htmlEvent
+	raw       strings.Builder
 }
 
 var voidElements = map[string]bool{
@@ -97,8 +97,6 @@ func newHTMLRewriter(cfg htmlConfig) (*htmlRewriter, error) {
 }
 
 func (rw *htmlRewriter) emit(ev htmlEvent) {
-	rw.mu.Lock()
-	defer rw.mu.Unlock()
 	if rw.raw.Len() > 0 {
 		rw.events = append(rw.events, htmlEvent{K: "raw", S: rw.raw.String()})
 		rw.raw.Reset()
@@ -107,15 +105,11 @@ func (rw *htmlRewriter) emit(ev htmlEvent) {
 }
 
 func (rw *htmlRewriter) passThrough(b []byte) {
-	rw.mu.Lock()
 	rw.raw.Write(b)
-	rw.mu.Unlock()
 }
 
 // take returns the events so far as JSON.
 func (rw *htmlRewriter) take() ([]byte, error) {
-	rw.mu.Lock()
-	defer rw.mu.Unlock()
 	if rw.raw.Len() > 0 {
 		rw.events = append(rw.events, htmlEvent{K: "raw", S: rw.raw.String()})
 		rw.raw.Reset()
@@ -198,6 +192,7 @@ func (rw *htmlRewriter) doctype(raw []byte, text string) {
 }
 
 func (rw *htmlRewriter) startTag(z *html.Tokenizer, selfClosing bool) {
+	// Copied first: TagName lower-cases the tokenizer's buffer in place.
 	raw := bytes.Clone(z.Raw())
 	nameb, more := z.TagName()
 	name := string(nameb)
@@ -218,13 +213,9 @@ func (rw *htmlRewriter) startTag(z *html.Tokenizer, selfClosing bool) {
 		textSel: parent.textSel,
 		commSel: parent.commSel,
 	}
-	ancestors := make([]*htmlElement, len(rw.stack))
-	for i, a := range rw.stack {
-		ancestors[i] = &a.el
-	}
 	var elSel []int
 	for i, sel := range rw.sels {
-		if rw.flags[i] == 0 || !sel.matches(&oe.el, ancestors) {
+		if rw.flags[i] == 0 || !sel.matches(&oe.el, rw.ancestors) {
 			continue
 		}
 		if rw.flags[i]&wantElement != 0 {
@@ -253,6 +244,7 @@ func (rw *htmlRewriter) startTag(z *html.Tokenizer, selfClosing bool) {
 		return
 	}
 	rw.stack = append(rw.stack, oe)
+	rw.ancestors = append(rw.ancestors, &oe.el)
 }
 
 // appendNew appends to a copy, since parents share their slices.
@@ -275,6 +267,7 @@ func (rw *htmlRewriter) endTag(name string, raw []byte) {
 		}
 		oe := rw.stack[i]
 		rw.stack = rw.stack[:i]
+		rw.ancestors = rw.ancestors[:i]
 		if oe.id != 0 {
 			rw.emit(htmlEvent{K: "end", ID: oe.id, S: string(raw)})
 		} else {
@@ -292,6 +285,7 @@ func (rw *htmlRewriter) closeAll() {
 		}
 	}
 	rw.stack = nil
+	rw.ancestors = nil
 }
 
 // parseDoctype splits a doctype's text (`html PUBLIC "…" "…"`) into its

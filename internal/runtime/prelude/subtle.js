@@ -345,9 +345,11 @@ function deriveKey(args) {
 
 const FORMATS = ["raw", "pkcs8", "spki", "jwk"];
 
-function formatArg(format) {
+// workerd takes the format as a plain string, so an unknown one is
+// NotSupportedError rather than WebIDL's TypeError.
+function formatArg(format, what = "import") {
   const f = String(format);
-  if (!FORMATS.includes(f)) throw new TypeError(`"${f}" is not a valid key format; use "raw", "pkcs8", "spki" or "jwk".`);
+  if (!FORMATS.includes(f)) throw err("NotSupportedError", `Unrecognized key ${what} format "${f}".`);
   return f;
 }
 
@@ -429,7 +431,7 @@ function importKey(args) {
 
 function exportKey(args) {
   checkArgs("exportKey", args, 2);
-  const format = formatArg(args[0]);
+  const format = formatArg(args[0], "export");
   const s = slots(args[1]);
   if (!s.extractable) throw err("InvalidAccessError", "Key is not extractable.");
   const name = s.algorithm.name;
@@ -442,7 +444,8 @@ function exportKey(args) {
   if (format !== "jwk") return out;
   const jwk = JSON.parse(out);
   const alg = jwkAlg(s.algorithm);
-  if (alg && name !== "ECDSA") jwk.alg = alg;
+  // workerd sets no "alg" on exported EC and NODE-ED25519 keys.
+  if (alg && name !== "ECDSA" && name !== "NODE-ED25519") jwk.alg = alg;
   jwk.key_ops = [...s.usages];
   jwk.ext = s.extractable;
   return jwk;
@@ -489,7 +492,7 @@ function wrapKey(args) {
   const alg = wrapAlgorithm(algorithm, "wrapKey", "encrypt");
   const s = checkKey(wrappingKey, alg.name, "wrapKey", "wrappingKey");
   const exported = exportKey([format, key]);
-  const bytes = formatArg(format) === "jwk" ? ops.utf8Encode(JSON.stringify(exported)) : new Uint8Array(exported);
+  const bytes = formatArg(format, "export") === "jwk" ? ops.utf8Encode(JSON.stringify(exported)) : new Uint8Array(exported);
   return ops.subtleRun("encrypt", alg.name, s.handle, opParams(alg, s), bytes);
 }
 

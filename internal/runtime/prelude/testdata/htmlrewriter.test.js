@@ -29,7 +29,7 @@ test("setAttribute, getAttribute and attributes on matched elements", async () =
 
 test("unmatched markup passes through byte for byte, across any chunking", async () => {
   const html = `<!DOCTYPE html><html><head><title>T &amp; t</title><script>if (a < b) x = "</div>";</script></head>` +
-    `<body class="x"  data-y='1'><!-- c --><p>Hi <b>there</b>&nbsp;é</p><img src=a.png><br/></body></html>`;
+    `<BODY class="x"  data-y='1'><!-- c --><DIV ID=up>Up</DIV><p>Hi <b>there</b>&nbsp;é</p><img src=a.png><br/></body></html>`;
   const rw = () => new HTMLRewriter().on("nothing-matches", { element() {} });
   assert.equal(await rewrite(rw(), html), html);
   assert.equal(await rewrite(rw(), html, 3), html);

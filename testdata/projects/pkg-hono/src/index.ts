@@ -1,19 +1,24 @@
 // Hono with its bundled middleware, as a Workers project would use it.
 import { Hono } from "hono";
 import { basicAuth } from "hono/basic-auth";
+import { bodyLimit } from "hono/body-limit";
 import { cache } from "hono/cache";
 import { compress } from "hono/compress";
 import { cors } from "hono/cors";
 import { etag } from "hono/etag";
 import { jwt, sign, verify } from "hono/jwt";
 import { logger } from "hono/logger";
+import { requestId } from "hono/request-id";
 import { secureHeaders, NONCE } from "hono/secure-headers";
 import { stream, streamSSE, streamText } from "hono/streaming";
+import { timing, setMetric, startTime, endTime } from "hono/timing";
+import { streamPage } from "./page";
 
 type Env = { Bindings: { JWT_SECRET: string; ADMIN_PASSWORD: string } };
 
 const app = new Hono<Env>();
 app.use(logger());
+app.use(requestId());
 
 app.get("/", (c) => c.text("hono middleware suite"));
 
@@ -115,6 +120,29 @@ app.get("/stream/sse", (c) =>
       await s.writeSSE({ event: "tick", id: String(i), data: JSON.stringify({ n: i }) });
       await s.sleep(150);
     }
+  }),
+);
+
+// body-limit: refuse uploads over 1 KiB while reading the stream.
+app.post(
+  "/upload",
+  bodyLimit({ maxSize: 1024, onError: (c) => c.text("too big", 413) }),
+  async (c) => c.json({ bytes: (await c.req.arrayBuffer()).byteLength, id: c.get("requestId") }),
+);
+
+// timing: Server-Timing from performance.now around awaited work.
+app.get("/timed", timing(), async (c) => {
+  startTime(c, "db");
+  await new Promise((r) => setTimeout(r, 30));
+  endTime(c, "db");
+  setMetric(c, "region", "local");
+  return c.text("timed");
+});
+
+// hono/jsx streaming SSR with Suspense.
+app.get("/jsx", (c) =>
+  c.body(streamPage(Number(c.req.query("delay") ?? "300")), {
+    headers: { "Content-Type": "text/html; charset=UTF-8", "Transfer-Encoding": "chunked" },
   }),
 );
 

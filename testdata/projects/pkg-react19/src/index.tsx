@@ -23,6 +23,11 @@ export default {
         if (url.pathname === "/all-ready") await stream.allReady;
         return new Response(stream, { headers: { "Content-Type": "text/html; charset=utf-8" } });
       }
+      case "/big": {
+        // A large page streams through in many chunks, at the reader's pace.
+        const stream = await renderToReadableStream(<Page rows={Number(url.searchParams.get("rows") ?? "20000")} />);
+        return new Response(stream, { headers: { "Content-Type": "text/html; charset=utf-8" } });
+      }
       case "/error": {
         try {
           await renderToReadableStream(<Broken />);
