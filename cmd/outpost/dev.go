@@ -175,7 +175,15 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 		// Static assets answer before the worker, as on Cloudflare.
 		endpoints := handler.Extra
 		handler.Extra = func(w http.ResponseWriter, r *http.Request) bool {
-			return endpoints(w, r) || site.ServeBeforeWorker(w, r)
+			if endpoints(w, r) {
+				return true
+			}
+			start := time.Now()
+			status := site.ServeBeforeWorker(w, r)
+			if status != 0 {
+				logger.Info(fmt.Sprintf("%s %s %d %s (%s) (asset)", r.Method, r.URL.RequestURI(), status, http.StatusText(status), time.Since(start).Round(time.Microsecond)))
+			}
+			return status != 0
 		}
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 30 * time.Second}

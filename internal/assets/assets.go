@@ -69,24 +69,57 @@ func New(a *config.Assets, hasWorker bool) (*Site, error) {
 func (s *Site) Close() error { return s.root.Close() }
 
 // ServeBeforeWorker answers r from the assets when Cloudflare would do so
-// without invoking the worker, and reports whether it did.
-func (s *Site) ServeBeforeWorker(w http.ResponseWriter, r *http.Request) bool {
+// without invoking the worker, and returns the status it answered with; 0
+// means the worker is to answer.
+func (s *Site) ServeBeforeWorker(w http.ResponseWriter, r *http.Request) int {
+	sw := &statusWriter{ResponseWriter: w}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		return false
+		if s.hasWorker {
+			return 0
+		}
+		s.ServeHTTP(sw, r) // 405: assets answer only GET and HEAD
+		return sw.code()
 	}
 	p := cleanPath(r.URL.Path)
 	if s.hasWorker && s.workerFirst(p) {
-		return false
+		return 0
 	}
 	if res, ok := resolve(p, s.html, s.exists); ok {
-		s.answer(w, r, res, http.StatusOK)
-		return true
+		s.answer(sw, r, res, http.StatusOK)
+		return sw.code()
 	}
 	if s.hasWorker {
-		return false
+		return 0
 	}
-	s.serveNotFound(w, r, p)
-	return true
+	s.serveNotFound(sw, r, p)
+	return sw.code()
+}
+
+// statusWriter remembers the status written through it.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(p []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(p)
+}
+
+func (s *statusWriter) code() int {
+	if s.status == 0 {
+		return http.StatusOK
+	}
+	return s.status
 }
 
 // ServeHTTP answers as env.ASSETS.fetch() does: an asset, a redirect to

@@ -159,8 +159,11 @@ func TestServeBeforeWorker(t *testing.T) {
 	withWorker := site(t, config.Assets{NotFoundHandling: "404-page"}, true, pages)
 	served := func(s *Site, method, path string) (bool, int) {
 		rec := httptest.NewRecorder()
-		ok := s.ServeBeforeWorker(rec, httptest.NewRequest(method, path, nil))
-		return ok, rec.Code
+		status := s.ServeBeforeWorker(rec, httptest.NewRequest(method, path, nil))
+		if status != 0 && status != rec.Code {
+			t.Errorf("%s %s: reported %d, wrote %d", method, path, status, rec.Code)
+		}
+		return status != 0, rec.Code
 	}
 	if ok, code := served(withWorker, "GET", "/app.js"); !ok || code != 200 {
 		t.Errorf("asset = %v %d", ok, code)
@@ -176,6 +179,12 @@ func TestServeBeforeWorker(t *testing.T) {
 	alone := site(t, config.Assets{NotFoundHandling: "404-page"}, false, pages)
 	if ok, code := served(alone, "GET", "/api/x"); !ok || code != 404 {
 		t.Errorf("assets-only miss = %v %d", ok, code)
+	}
+	if ok, code := served(alone, "POST", "/app.js"); !ok || code != 405 {
+		t.Errorf("assets-only POST = %v %d", ok, code)
+	}
+	if ok, code := served(withWorker, "GET", "/folder"); !ok || code != 307 {
+		t.Errorf("redirect before the worker = %v %d", ok, code)
 	}
 	// run_worker_first: everything, or matching routes minus negations.
 	first := site(t, config.Assets{RunWorkerFirst: true}, true, pages)

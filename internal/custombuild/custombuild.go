@@ -6,6 +6,7 @@
 package custombuild
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -132,14 +133,32 @@ func runESBuild(cwd string, args []string) error {
 		return errors.New("esbuild needs --outfile or --outdir here: its output would go nowhere")
 	}
 	opts.AbsWorkingDir = cwd
-	opts.Write = true
+	opts.Write = false
 	opts.LogLevel = api.LogLevelSilent
 	res := api.Build(opts)
 	if len(res.Errors) > 0 {
 		msgs := api.FormatMessages(res.Errors, api.FormatMessagesOptions{Kind: api.ErrorMessage})
 		return errors.New(strings.TrimSpace(strings.Join(msgs, "")))
 	}
+	for _, f := range res.OutputFiles {
+		if err := writeIfChanged(f.Path, f.Contents); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// writeIfChanged leaves an output with the same contents alone, so that a
+// rebuild that changes nothing does not wake file watchers (an output
+// inside watch_dir would otherwise rebuild forever).
+func writeIfChanged(path string, data []byte) error {
+	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
 }
 
 // runShell runs a non-esbuild command like wrangler does, through the

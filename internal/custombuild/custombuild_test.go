@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/outpost-dev/outpost/internal/config"
 )
@@ -112,5 +113,29 @@ func TestRunShellCommand(t *testing.T) {
 	}
 	if err := Run(&config.Config{}); err != nil {
 		t.Errorf("no [build]: %v", err)
+	}
+}
+
+// A rebuild with the same result leaves the output file untouched.
+func TestRebuildKeepsUnchangedOutput(t *testing.T) {
+	cfg := project(t, "esbuild src/a.ts --outfile=out/a.js", map[string]string{"src/a.ts": "export const a: number = 1;\n"})
+	if err := Run(cfg); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(cfg.Dir, "out", "a.js")
+	old := time.Now().Add(-time.Hour)
+	os.Chtimes(out, old, old)
+	if err := Run(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := os.Stat(out); !st.ModTime().Equal(old) {
+		t.Error("an unchanged output was rewritten")
+	}
+	os.WriteFile(filepath.Join(cfg.Dir, "src", "a.ts"), []byte("export const a: number = 2;\n"), 0o644)
+	if err := Run(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(out); !strings.Contains(string(b), "a = 2") {
+		t.Errorf("changed output not written: %s", b)
 	}
 }

@@ -49,8 +49,12 @@ func Load(o Options) (*Build, error) {
 	if err := custombuild.Run(cfg); err != nil {
 		return nil, err
 	}
-	res, err := bundle.Build(bundle.FromConfig(cfg))
-	if err != nil {
+	var res *bundle.Result
+	if cfg.Main == "" && cfg.Assets != nil {
+		// An assets-only worker: the assets answer every request, the
+		// script only has to exist.
+		res = &bundle.Result{Code: []byte(assetsOnlyScript), HasDefaultExport: true}
+	} else if res, err = bundle.Build(bundle.FromConfig(cfg)); err != nil {
 		return nil, err
 	}
 	vars := map[string]any{}
@@ -106,6 +110,10 @@ func Load(o Options) (*Build, error) {
 	warnings := append(append([]string(nil), cfg.Warnings...), res.Warnings...)
 	return &Build{Config: cfg, Runtime: rc, SourceMap: res.SourceMap, Inputs: dedupe(inputs), Warnings: warnings, Took: time.Since(start)}, nil
 }
+
+// assetsOnlyScript stands in for the worker of a project with [assets] and
+// no main; it is reached only when the assets cannot answer.
+var assetsOnlyScript = "var " + bundle.GlobalName + ` = { default: { fetch() { return new Response("Not Found", { status: 404 }); } } };`
 
 // watchedFiles lists the files under a [build] watch_dir (a change to any
 // of them reruns the build, even one the worker's bundle does not import).

@@ -38,6 +38,9 @@ type Response struct {
 	// origin instead (passThroughOnException, or a service-worker listener
 	// that never called respondWith).
 	PassThrough bool
+	// WebSocket is set for a 101 response with a webSocket: the caller
+	// connects it to the client (Serve) or rejects it.
+	WebSocket *WebSocket
 }
 
 // WaitUntilLimit is how long waitUntil work may run after the response.
@@ -106,6 +109,16 @@ func (in *Instance) Fetch(ctx context.Context, req *Request) (*Response, error) 
 	case <-in.vm.Done():
 		res = result{nil, ErrBroken}
 	}
+	if res.err == nil && res.resp.WebSocket != nil {
+		// The invocation lasts as long as the WebSocket, as on Cloudflare.
+		ws := res.resp.WebSocket
+		go func() {
+			<-ws.Done()
+			in.inflight.Add(-1)
+			in.enqueueFinish(reqID, finish)
+		}()
+		return res.resp, nil
+	}
 	in.inflight.Add(-1)
 	if res.err == errNotStarted {
 		in.streams.detach(sid)
@@ -128,6 +141,7 @@ func (in *Instance) Fetch(ctx context.Context, req *Request) (*Response, error) 
 		return res.resp, nil
 	}
 	body := res.resp.Body.(*jsBody)
+	body.ctx = ctx
 	body.onDone = func() { in.enqueueFinish(reqID, finish) }
 	return res.resp, nil
 }
@@ -251,6 +265,13 @@ func (in *Instance) responseFromJS(c *jsc.Context, v jsc.Value, reqID int64) (*R
 		Header:        h,
 		ContentLength: -1,
 	}
+	if id := v.Get("webSocket"); id.IsNumber() {
+		s := in.sockets.get(id.Int())
+		if s == nil {
+			return nil, &ScriptError{Name: "TypeError", Message: "the response's WebSocket is already closed"}
+		}
+		resp.WebSocket = &WebSocket{s: s}
+	}
 	body := v.Get("body")
 	switch {
 	case body.IsNullish():
@@ -282,7 +303,8 @@ type jsBody struct {
 	buf    []byte
 	eof    bool
 	err    error
-	reader *jsc.Handle // { read(), cancel() }, released on the VM's thread
+	reader *jsc.Handle     // { read(), cancel() }, released on the VM's thread
+	ctx    context.Context // the request's; when it ends (the client left) the stream is canceled
 	onDone func()
 	once   sync.Once
 }
@@ -341,7 +363,17 @@ func (b *jsBody) pull() {
 		b.finish(false)
 		return
 	}
+	var gone <-chan struct{}
+	if b.ctx != nil {
+		gone = b.ctx.Done()
+	}
 	select {
+	case <-gone:
+		// Nobody will read what the worker still produces (a pending
+		// Suspense boundary, an idle event stream): cancel it now rather
+		// than at the next write.
+		b.err = b.ctx.Err()
+		b.finish(true)
 	case ck := <-ch:
 		switch {
 		case ck.err != nil:

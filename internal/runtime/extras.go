@@ -17,6 +17,7 @@ import (
 func (in *Instance) installExtras(c *jsc.Context, def func(string, jsc.Func)) {
 	in.installCompressOps(def)
 	in.installHTMLOps(def)
+	in.installWebSocketOps(def)
 	def("hmac", opHMAC)
 	def("nodeConfig", func(call *jsc.Call) (jsc.Value, error) {
 		return in.nodeConfig(call.Ctx)

@@ -79,6 +79,7 @@ type Instance struct {
 	reqSeq   int64
 
 	streams streamTable
+	sockets socketTable
 	fetchMu sync.Mutex
 	fetches map[int64]func()
 
@@ -146,6 +147,10 @@ func NewInstance(cfg *Config) (*Instance, error) {
 		if err := c.Global().Set("__outpost_ops", ops); err != nil {
 			return err
 		}
+		// As on Cloudflare, code is fixed at deploy time: eval and
+		// new Function throw (libraries probe this and take their
+		// non-generating path, as they would on workerd).
+		c.DisableEval("Code generation from strings disallowed for this context")
 		if _, err := c.Eval(prelude, "outpost:prelude.js"); err != nil {
 			return fmt.Errorf("the Outpost prelude failed to start: %w", err)
 		}
@@ -268,6 +273,7 @@ func (in *Instance) Close() {
 		})
 		in.vm.Close()
 		in.streams.closeAll()
+		in.sockets.closeAll()
 		in.fetchMu.Lock()
 		for _, cancel := range in.fetches {
 			cancel()

@@ -115,6 +115,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (int, string) {
 	if resp.PassThrough {
 		return h.passThrough(w, r, replay), "(passed through to origin)"
 	}
+	if resp.WebSocket != nil {
+		return h.serveWebSocket(w, r, resp)
+	}
 	return h.writeResponse(w, r, resp), ""
 }
 

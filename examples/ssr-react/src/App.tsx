@@ -9,8 +9,8 @@ export function App({ initialFood }: { initialFood: Food | null }) {
 
   const onClick = (name: string) => {
     fetch(`/api/${name}`)
-      .then((res) => (res.ok ? res.json() : Promise.reject(new Error(`/api/${name}: ${res.status}`))))
-      .then((data: Food) => {
+      .then((res) => (res.ok ? (res.json() as Promise<Food>) : Promise.reject(new Error(`/api/${name}: ${res.status}`))))
+      .then((data) => {
         setFood(data);
         setError(null);
       })

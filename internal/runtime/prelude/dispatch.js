@@ -9,6 +9,7 @@ import { fireTimer } from "./timers.js";
 import { DOMException } from "./domexception.js";
 import { illegalConstructor } from "./util.js";
 import { headerString } from "./headers.js";
+import { coupleWebSocket } from "./websocket.js";
 
 // The global scope's event target in service-worker format.
 export const globalEvents = new EventTarget();
@@ -125,7 +126,9 @@ function toHostResult(response) {
   if (!(response instanceof Response)) throw new TypeError(notResponse);
   const r = response[kRes];
   if (r.type === "error") throw new TypeError("Return value from serve handler must not be an error response (like Response.error())");
-  return { status: r.status, statusText: r.statusText, headers: headerString(r.headers), body: bodyForHost(response[kBody]) };
+  const out = { status: r.status, statusText: r.statusText, headers: headerString(r.headers), body: bodyForHost(response[kBody]) };
+  if (r.webSocket !== null) out.webSocket = coupleWebSocket(r.webSocket);
+  return out;
 }
 
 const passThroughResult = { passThrough: true };

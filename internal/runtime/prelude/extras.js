@@ -1,11 +1,12 @@
 // Platform APIs beyond the core Web APIs: compression streams,
-// HTMLRewriter, URLPattern and, with nodejs_compat, the Node.js modules.
+// HTMLRewriter, URLPattern, WebSockets and, with nodejs_compat, the Node.js modules.
 import { CompressionStream, DecompressionStream } from "./compression.js";
 import { HTMLRewriter } from "./htmlrewriter.js";
 import { URLPattern } from "./urlpattern.js";
+import { WebSocket, WebSocketPair, MessageEvent, CloseEvent, ErrorEvent } from "./websocket.js";
 import { installNodeCompat } from "./node/index.js";
 
-const globals = { CompressionStream, DecompressionStream, HTMLRewriter, URLPattern };
+const globals = { CompressionStream, DecompressionStream, HTMLRewriter, URLPattern, WebSocket, WebSocketPair, MessageEvent, CloseEvent, ErrorEvent };
 
 // Like index.js: writable, configurable, not enumerable.
 for (const name of Object.keys(globals)) {

@@ -4,6 +4,7 @@ import { Headers, kList, fillHeaders, setGuard, getGuard, headersFromPairs } fro
 import { kBody, emptyBody, extractBody, sidBody, cloneBody, bodyUsed, mixinBody } from "./body.js";
 import { URL } from "./url.js";
 import { inspectSymbol } from "./util.js";
+import { WebSocket } from "./websocket.js";
 
 export const kRes = Symbol("#response");
 
@@ -20,6 +21,10 @@ function initResponse(res, body, init, contentType) {
       status = Number(init.status);
       const ok = (status >= 200 && status <= 599 && Number.isInteger(status)) || (status === 101 && init.webSocket != null);
       if (!ok) throw new RangeError(`Responses may only be constructed with status codes in the range 200 to 599, inclusive. Got ${init.status}.`);
+    }
+    if (init.webSocket != null) {
+      if (!(init.webSocket instanceof WebSocket)) throw new TypeError("Failed to construct 'Response': member webSocket is not of type WebSocket.");
+      if (status !== 101) throw new RangeError("Responses with a WebSocket must have status code 101.");
     }
     if (init.statusText !== undefined) {
       statusText = String(init.statusText);

@@ -4,6 +4,7 @@ import { basicAuth } from "hono/basic-auth";
 import { bodyLimit } from "hono/body-limit";
 import { cache } from "hono/cache";
 import { compress } from "hono/compress";
+import { deleteCookie, getCookie, getSignedCookie, setCookie, setSignedCookie } from "hono/cookie";
 import { cors } from "hono/cors";
 import { etag } from "hono/etag";
 import { jwt, sign, verify } from "hono/jwt";
@@ -145,6 +146,29 @@ app.get("/jsx", (c) =>
     headers: { "Content-Type": "text/html; charset=UTF-8", "Transfer-Encoding": "chunked" },
   }),
 );
+
+// cookies: plain and HMAC-signed, several Set-Cookie headers on one response.
+app.post("/session", async (c) => {
+  setCookie(c, "theme", "dark", { path: "/", httpOnly: true, sameSite: "Lax" });
+  await setSignedCookie(c, "session", "user-42", c.env.JWT_SECRET, { path: "/", secure: true, maxAge: 3600 });
+  deleteCookie(c, "legacy", { path: "/" });
+  return c.text("session started");
+});
+app.get("/session", async (c) => {
+  const session = await getSignedCookie(c, c.env.JWT_SECRET, "session");
+  return c.json({ theme: getCookie(c, "theme") ?? null, session: session === false ? "tampered" : session ?? null });
+});
+
+// multipart and urlencoded forms through c.req.parseBody().
+app.post("/form", async (c) => {
+  const describe = async (v: string | File) =>
+    v instanceof File ? { file: v.name, type: v.type, size: v.size, text: await v.text() } : v;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(await c.req.parseBody({ all: true }))) {
+    out[k] = Array.isArray(v) ? await Promise.all(v.map(describe)) : await describe(v as string | File);
+  }
+  return c.json(out);
+});
 
 // An endless event stream that stops when the client goes away.
 app.get("/stream/forever", (c) =>

@@ -1,5 +1,6 @@
 // zod validating request bodies and query strings in a worker.
 import { z } from "zod";
+import * as z4 from "zod/v4";
 
 const Signup = z
   .object({
@@ -25,6 +26,15 @@ const Event = z.discriminatedUnion("type", [
   z.object({ type: z.literal("click"), x: z.number(), y: z.number() }),
   z.object({ type: z.literal("key"), key: z.string().length(1) }),
 ]);
+
+// zod 4 (shipped as zod/v4): top-level formats, treeifyError, prettifyError.
+const Signup4 = z4.object({
+  email: z4.email(),
+  name: z4.string().min(2),
+  age: z4.coerce.number().int().gte(18),
+  id: z4.uuid().optional(),
+  plan: z4.enum(["free", "pro"]).default("free"),
+});
 
 const Output = z.object({ id: z.string().uuid(), createdAt: z.string().datetime() }).passthrough();
 
@@ -53,6 +63,20 @@ export default {
       } catch (e) {
         if (e instanceof z.ZodError) return Response.json({ error: e.issues[0].message, path: e.issues[0].path }, { status: 422 });
         throw e;
+      }
+    }
+    if (url.pathname === "/v4/signup" && request.method === "POST") {
+      const result = Signup4.safeParse(await request.json());
+      if (!result.success) return Response.json({ tree: z4.treeifyError(result.error), pretty: z4.prettifyError(result.error) }, { status: 400 });
+      return Response.json(result.data, { status: 201 });
+    }
+    if (url.pathname === "/eval") {
+      // Workers refuse code generation; zod 4 then validates without its JIT.
+      try {
+        new Function("return 1");
+        return new Response("code generation allowed");
+      } catch (e) {
+        return new Response(`${(e as Error).name}: ${(e as Error).message}`);
       }
     }
     return new Response("not found", { status: 404 });
