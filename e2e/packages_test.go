@@ -105,7 +105,7 @@ func firstWith(cs []chunk, s string) (time.Duration, bool) {
 }
 
 func TestPackageHono(t *testing.T) {
-	p := outposttest.Dev(t, pkgProject(t, "pkg-hono", "hono"))
+	p := outposttest.Dev(t, pkgProject(t, "pkg-hono", "hono", "@hono/zod-validator", "zod"))
 
 	t.Run("logger", func(t *testing.T) {
 		if _, body := p.Get("/"); body != "hono middleware suite" {
@@ -403,6 +403,22 @@ func TestPackageHono(t *testing.T) {
 		_, body = p.Do("POST", "/form", strings.NewReader("x=1&y=%C3%A9+%26"), map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
 		if body != `{"x":"1","y":"é &"}` {
 			t.Errorf("urlencoded = %s", body)
+		}
+	})
+
+	t.Run("zod-validator", func(t *testing.T) {
+		resp, body := p.Do("POST", "/books?dryRun=1", strings.NewReader(`{"title":"Dune","year":1965}`), map[string]string{"Content-Type": "application/json"})
+		if resp.StatusCode != 201 || body != `{"saved":false,"book":{"title":"Dune","year":1965,"tags":[]}}` {
+			t.Errorf("a valid book = %d %s", resp.StatusCode, body)
+		}
+		resp, body = p.Do("POST", "/books", strings.NewReader(`{"title":"","year":19.5,"tags":[1]}`), map[string]string{"Content-Type": "application/json"})
+		if resp.StatusCode != 422 || body != `{"invalid":["title","year","tags.0"]}` {
+			t.Errorf("an invalid book = %d %s", resp.StatusCode, body)
+		}
+		// Without the hook's answer the validator's own 400 carries zod's error.
+		resp, body = p.Do("POST", "/books?dryRun=maybe", strings.NewReader(`{"title":"x","year":1}`), map[string]string{"Content-Type": "application/json"})
+		if resp.StatusCode != 400 || !strings.Contains(body, `"success":false`) || !strings.Contains(body, "dryRun") {
+			t.Errorf("an invalid query = %d %s", resp.StatusCode, body)
 		}
 	})
 

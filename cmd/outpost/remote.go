@@ -64,6 +64,27 @@ func (d *devClient) call(method, path string, body []byte) (string, error) {
 	return strings.TrimSpace(string(out)), nil
 }
 
+// parseDevCommand parses the flags of a command that talks to the dev
+// server of the project in [DIR], checks them with check (optional), and
+// finds the server.
+func parseDevCommand(fs *flag.FlagSet, args []string, check func() error) (*devClient, error) {
+	persist := fs.String("persist-to", "", "the dev server's --persist-to directory, if it used one")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if check != nil {
+		if err := check(); err != nil {
+			return nil, err
+		}
+	}
+	dir := "."
+	if len(pos) > 0 {
+		dir = pos[0]
+	}
+	return findDevServer(dir, *persist)
+}
+
 const cronUsage = `Usage: outpost cron trigger [--cron EXPR] [--time MILLIS] [DIR]
 
 Fires one scheduled event on the outpost dev server running for the project
@@ -82,16 +103,7 @@ func runCron(args []string, stdout, stderr io.Writer) error {
 	fs.Usage = func() { fmt.Fprint(stderr, cronUsage); fs.PrintDefaults() }
 	cron := fs.String("cron", "", "the cron expression to report in controller.cron")
 	at := fs.String("time", "", "scheduledTime in milliseconds since the epoch (default: now)")
-	persist := fs.String("persist-to", "", "the dev server's --persist-to directory, if it used one")
-	pos, err := parseInterspersed(fs, args[1:])
-	if err != nil {
-		return err
-	}
-	dir := "."
-	if len(pos) > 0 {
-		dir = pos[0]
-	}
-	d, err := findDevServer(dir, *persist)
+	d, err := parseDevCommand(fs, args[1:], nil)
 	if err != nil {
 		return err
 	}
@@ -130,20 +142,13 @@ func runCache(args []string, stdout, stderr io.Writer) error {
 	fs.Var(&prefixes, "prefix", "purge URLs starting with this host/path prefix (repeatable)")
 	fs.Var(&tags, "tag", "purge responses with this Cache-Tag (repeatable)")
 	all := fs.Bool("everything", false, "purge everything")
-	persist := fs.String("persist-to", "", "the dev server's --persist-to directory, if it used one")
-	pos, err := parseInterspersed(fs, args[1:])
-	if err != nil {
-		return err
-	}
-	if len(urls)+len(prefixes)+len(tags) == 0 && !*all {
-		fs.Usage()
-		return errUsage
-	}
-	dir := "."
-	if len(pos) > 0 {
-		dir = pos[0]
-	}
-	d, err := findDevServer(dir, *persist)
+	d, err := parseDevCommand(fs, args[1:], func() error {
+		if len(urls)+len(prefixes)+len(tags) == 0 && !*all {
+			fs.Usage()
+			return errUsage
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -197,5 +198,52 @@ func TestWebSocketOutbound(t *testing.T) {
 	// readyState 1 (OPEN); no subprotocol was offered, so none was chosen.
 	if resp.StatusCode != 200 || body != "upstream: ping 1 null" {
 		t.Errorf("outbound = %d %q", resp.StatusCode, body)
+	}
+}
+
+// Many sockets at once on one instance, each with its own conversation.
+func TestWebSocketConcurrent(t *testing.T) {
+	srv, w := newWSServer(t)
+	const n = 20
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func(i int) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			c, _, err := websocket.Dial(ctx, strings.Replace(srv.URL, "http", "ws", 1)+"/echo", nil)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer c.CloseNow()
+			if _, b, err := c.Read(ctx); err != nil || string(b) != "hello" {
+				errs <- fmt.Errorf("socket %d: first message %q %v", i, b, err)
+				return
+			}
+			for j := 0; j < 10; j++ {
+				msg := fmt.Sprintf("%d-%d", i, j)
+				if err := c.Write(ctx, websocket.MessageText, []byte(msg)); err != nil {
+					errs <- err
+					return
+				}
+				if _, b, err := c.Read(ctx); err != nil || string(b) != "echo: "+msg {
+					errs <- fmt.Errorf("socket %d: got %q %v, want echo of %s", i, b, err, msg)
+					return
+				}
+			}
+			errs <- c.Close(websocket.StatusNormalClosure, "")
+		}(i)
+	}
+	for i := 0; i < n; i++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for w.Instances()[0].Inflight() != 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := w.Instances()[0].Inflight(); n != 0 {
+		t.Errorf("Inflight after all sockets closed = %d", n)
 	}
 }

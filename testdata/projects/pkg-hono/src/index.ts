@@ -1,4 +1,5 @@
 // Hono with its bundled middleware, as a Workers project would use it.
+import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono";
 import { basicAuth } from "hono/basic-auth";
 import { bodyLimit } from "hono/body-limit";
@@ -13,6 +14,7 @@ import { requestId } from "hono/request-id";
 import { secureHeaders, NONCE } from "hono/secure-headers";
 import { stream, streamSSE, streamText } from "hono/streaming";
 import { timing, setMetric, startTime, endTime } from "hono/timing";
+import { z } from "zod";
 import { streamPage } from "./page";
 
 type Env = { Bindings: { JWT_SECRET: string; ADMIN_PASSWORD: string } };
@@ -169,6 +171,19 @@ app.post("/form", async (c) => {
   }
   return c.json(out);
 });
+
+// @hono/zod-validator: typed, validated JSON bodies and queries.
+app.post(
+  "/books",
+  zValidator("query", z.object({ dryRun: z.enum(["0", "1"]).default("0") })),
+  zValidator("json", z.object({ title: z.string().min(1), year: z.number().int().max(2100), tags: z.array(z.string()).default([]) }), (result, c) => {
+    if (!result.success) return c.json({ invalid: result.error.issues.map((i) => i.path.join(".")) }, 422);
+  }),
+  (c) => {
+    const book = c.req.valid("json");
+    return c.json({ saved: c.req.valid("query").dryRun === "0", book }, 201);
+  },
+);
 
 // An endless event stream that stops when the client goes away.
 app.get("/stream/forever", (c) =>
