@@ -455,24 +455,46 @@ func isASCIINoNUL(s string) bool {
 
 // goString converts a JSStringRef to Go UTF-8; lone surrogates become U+FFFD.
 func goString(js C.JSStringRef) string {
-	n := int(C.JSStringGetLength(js))
-	if n == 0 {
+	b := goBytes(js)
+	if len(b) == 0 {
 		return ""
 	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// goBytes converts a JSStringRef to UTF-8 bytes in one pass.
+func goBytes(js C.JSStringRef) []byte {
+	n := int(C.JSStringGetLength(js))
+	if n == 0 {
+		return nil
+	}
 	chars := unsafe.Slice((*uint16)(unsafe.Pointer(C.JSStringGetCharactersPtr(js))), n)
-	ascii := true
-	for _, ch := range chars {
-		if ch >= utf8.RuneSelf {
-			ascii = false
-			break
+	b := make([]byte, 0, n)
+	for i := 0; i < n; i++ {
+		ch := chars[i]
+		switch {
+		case ch < utf8.RuneSelf:
+			b = append(b, byte(ch))
+		case utf16.IsSurrogate(rune(ch)) && ch < 0xDC00 && i+1 < n && chars[i+1] >= 0xDC00 && chars[i+1] < 0xE000:
+			b = utf8.AppendRune(b, utf16.DecodeRune(rune(ch), rune(chars[i+1])))
+			i++
+		case utf16.IsSurrogate(rune(ch)):
+			b = utf8.AppendRune(b, utf8.RuneError)
+		default:
+			b = utf8.AppendRune(b, rune(ch))
 		}
 	}
-	if ascii {
-		b := make([]byte, n)
-		for i, ch := range chars {
-			b[i] = byte(ch)
-		}
-		return unsafe.String(&b[0], n)
+	return b
+}
+
+// StringBytes converts the value with ToString and returns its UTF-8 bytes
+// (a conversion that throws gives nil).
+func (v Value) StringBytes() []byte {
+	var exc C.JSValueRef
+	js := C.JSValueToStringCopy(v.c.ref, v.ref, &exc)
+	if exc != nil {
+		return nil
 	}
-	return string(utf16.Decode(chars))
+	defer C.JSStringRelease(js)
+	return goBytes(js)
 }

@@ -277,7 +277,7 @@ func (in *Instance) responseFromJS(c *jsc.Context, v jsc.Value, reqID int64) (*R
 	case body.IsNullish():
 		resp.ContentLength = 0
 	case body.IsString():
-		buf := []byte(body.String())
+		buf := body.StringBytes()
 		resp.Body = &jsBody{in: in, buf: buf, eof: true}
 		resp.ContentLength = int64(len(buf))
 	default:
@@ -323,6 +323,30 @@ func (b *jsBody) Read(p []byte) (int, error) {
 	n := copy(p, b.buf)
 	b.buf = b.buf[n:]
 	return n, nil
+}
+
+// WriteTo writes the body chunk by chunk as JavaScript produces it, with no
+// intermediate buffer (io.Copy uses it).
+func (b *jsBody) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	for {
+		for len(b.buf) == 0 {
+			if b.err != nil {
+				return total, b.err
+			}
+			if b.eof || b.reader == nil {
+				b.finish(false)
+				return total, nil
+			}
+			b.pull()
+		}
+		n, err := w.Write(b.buf)
+		total += int64(n)
+		b.buf = b.buf[n:]
+		if err != nil {
+			return total, err
+		}
+	}
 }
 
 // pull asks JavaScript for the next chunk and waits for it.

@@ -63,6 +63,10 @@ func (t *streamTable) closeAll() {
 // streamChunk is how much one streamRead asks of the underlying reader.
 const streamChunk = 64 << 10
 
+// chunkBuffers are reused across reads: the bytes are copied into
+// JavaScript memory before a buffer goes back.
+var chunkBuffers = sync.Pool{New: func() any { b := make([]byte, streamChunk); return &b }}
+
 // streamRead reads the next chunk of a stream off the VM's thread and
 // resolves with a Uint8Array, or null at the end.
 func (in *Instance) streamRead(c *jsc.Context, id int64) (jsc.Value, error) {
@@ -76,15 +80,20 @@ func (in *Instance) streamRead(c *jsc.Context, id int64) (jsc.Value, error) {
 		return p, err
 	}
 	return in.async(c, func() (func(c *jsc.Context) (jsc.Value, error), error) {
-		buf := make([]byte, streamChunk)
+		bufp := chunkBuffers.Get().(*[]byte)
+		buf := *bufp
 		n, err := r.Read(buf)
 		for n == 0 && err == nil {
 			n, err = r.Read(buf)
 		}
 		if n > 0 {
-			chunk := buf[:n]
-			return func(c *jsc.Context) (jsc.Value, error) { return c.Bytes(chunk) }, nil
+			return func(c *jsc.Context) (jsc.Value, error) {
+				v, err := c.Bytes(buf[:n])
+				chunkBuffers.Put(bufp)
+				return v, err
+			}, nil
 		}
+		chunkBuffers.Put(bufp)
 		in.streams.close(id)
 		if errors.Is(err, io.EOF) {
 			return func(c *jsc.Context) (jsc.Value, error) { return c.Null(), nil }, nil

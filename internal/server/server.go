@@ -142,21 +142,24 @@ func (h *Handler) writeResponse(w http.ResponseWriter, r *http.Request, resp *ru
 	if r.Method == http.MethodHead {
 		return status
 	}
-	rc := http.NewResponseController(w)
-	buf := make([]byte, 64<<10)
-	for {
-		n, err := resp.Body.Read(buf)
-		if n > 0 {
-			if _, werr := w.Write(buf[:n]); werr != nil {
-				return status // the client went away; Close cancels the stream
-			}
-			rc.Flush()
-		}
-		if err != nil {
-			return status
-		}
+	// Each chunk is flushed as it comes, so streamed responses reach the
+	// client as the worker produces them. A write error means the client
+	// went away; Close (deferred) cancels the stream.
+	if resp.ContentLength >= 0 {
+		// The whole body is known: write it without flushing per chunk.
+		bufp := copyBuffers.Get().(*[]byte)
+		io.CopyBuffer(w, resp.Body, *bufp)
+		copyBuffers.Put(bufp)
+		return status
 	}
+	bufp := copyBuffers.Get().(*[]byte)
+	io.CopyBuffer(flushWriter{w}, resp.Body, *bufp)
+	copyBuffers.Put(bufp)
+	return status
 }
+
+// copyBuffers are for bodies that cannot write themselves (io.WriterTo).
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
 // passThrough sends the original request to the origin and relays its answer.
 func (h *Handler) passThrough(w http.ResponseWriter, r *http.Request, replay *replayBody) int {

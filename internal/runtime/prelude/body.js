@@ -215,7 +215,7 @@ export function takeBody(b) {
 export function bodyForHost(b) {
   if (b.kind === "none") return null;
   if (b.stream === null) {
-    if (b.kind === "string") return ops.utf8Encode(b.source);
+    if (b.kind === "string") return b.source; // Go encodes it to UTF-8 in one pass
     if (b.kind === "bytes") return b.source;
     if (b.kind === "sid") {
       const sid = b.source;

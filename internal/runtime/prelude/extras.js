@@ -4,9 +4,10 @@ import { CompressionStream, DecompressionStream } from "./compression.js";
 import { HTMLRewriter } from "./htmlrewriter.js";
 import { URLPattern } from "./urlpattern.js";
 import { WebSocket, WebSocketPair, MessageEvent, CloseEvent, ErrorEvent } from "./websocket.js";
+import { MessageChannel, MessagePort } from "./messagechannel.js";
 import { installNodeCompat } from "./node/index.js";
 
-const globals = { CompressionStream, DecompressionStream, HTMLRewriter, URLPattern, WebSocket, WebSocketPair, MessageEvent, CloseEvent, ErrorEvent };
+const globals = { CompressionStream, DecompressionStream, HTMLRewriter, URLPattern, WebSocket, WebSocketPair, MessageEvent, CloseEvent, ErrorEvent, MessageChannel, MessagePort };
 
 // Like index.js: writable, configurable, not enumerable.
 for (const name of Object.keys(globals)) {
