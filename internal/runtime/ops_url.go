@@ -1,6 +1,8 @@
 package runtime
 
 import (
+	"strings"
+
 	"github.com/outpost-dev/outpost/internal/jsc"
 	"github.com/outpost-dev/outpost/internal/weburl"
 )
@@ -13,13 +15,13 @@ func (in *Instance) installURLOps(c *jsc.Context, def func(string, jsc.Func)) {
 		if !ok {
 			return call.Ctx.Null(), nil
 		}
-		return stringArray(call.Ctx, parts)
+		return call.Ctx.String(strings.Join(parts, "\n")), nil
 	})
 	def("urlSet", func(call *jsc.Call) (jsc.Value, error) {
 		parts, ok := weburl.SetComponent(call.Arg(0).String(), call.Arg(1).String(), call.Arg(2).String())
 		if !ok {
 			return call.Ctx.Null(), nil
 		}
-		return stringArray(call.Ctx, parts)
+		return call.Ctx.String(strings.Join(parts, "\n")), nil
 	})
 }

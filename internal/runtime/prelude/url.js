@@ -6,6 +6,17 @@ import ops from "./ops.js";
 import { enumerableMembers, inspectSymbol, setToStringTag, toUSVString } from "./util.js";
 import { formDecode, formEncode, parseForm } from "./urlencoded.js";
 
+// The ops answer with the nine components joined by newlines (a parsed URL
+// cannot contain one): one string crosses instead of nine.
+function urlParse(input, base) {
+  const s = ops.urlParse(input, base);
+  return s === null ? null : s.split("\n");
+}
+function urlSet(href, component, value) {
+  const s = ops.urlSet(href, component, value);
+  return s === null ? null : s.split("\n");
+}
+
 const HREF = 0, PROTOCOL = 1, USERNAME = 2, PASSWORD = 3, HOSTNAME = 4, PORT = 5, PATHNAME = 6, SEARCH = 7, HASH = 8;
 
 // Lets URL.parse build an instance from components it already has.
@@ -20,9 +31,9 @@ function requireArgs(n, got, what) {
 function parseOrThrow(url, base) {
   const input = toUSVString(url);
   const b = base === undefined ? undefined : toUSVString(base);
-  const c = ops.urlParse(input, b);
+  const c = urlParse(input, b);
   if (c === null) {
-    if (b !== undefined && ops.urlParse(b, undefined) === null) throw new TypeError("Invalid base URL string.");
+    if (b !== undefined && urlParse(b, undefined) === null) throw new TypeError("Invalid base URL string.");
     throw new TypeError("Invalid URL string.");
   }
   return c;
@@ -34,7 +45,7 @@ function originOf(c) {
       return c[PROTOCOL] + "//" + c[HOSTNAME] + (c[PORT] === "" ? "" : ":" + c[PORT]);
     case "blob:": {
       // blob:https://example.com/uuid has the origin of its inner http(s) URL.
-      const inner = ops.urlParse(c[PATHNAME], undefined);
+      const inner = urlParse(c[PATHNAME], undefined);
       if (inner !== null && (inner[PROTOCOL] === "http:" || inner[PROTOCOL] === "https:")) return originOf(inner);
       return "null";
     }
@@ -63,19 +74,19 @@ export class URL {
 
   static canParse(url, base = undefined) {
     requireArgs(1, arguments.length, "execute 'canParse' on 'URL'");
-    return ops.urlParse(toUSVString(url), base === undefined ? undefined : toUSVString(base)) !== null;
+    return urlParse(toUSVString(url), base === undefined ? undefined : toUSVString(base)) !== null;
   }
 
   static parse(url, base = undefined) {
     requireArgs(1, arguments.length, "execute 'parse' on 'URL'");
-    const c = ops.urlParse(toUSVString(url), base === undefined ? undefined : toUSVString(base));
+    const c = urlParse(toUSVString(url), base === undefined ? undefined : toUSVString(base));
     return c === null ? null : new URL(kNoParse, c);
   }
 
   // Applies one setter in Go and refreshes the cached components.
   #set(component, value) {
     const v = toUSVString(value);
-    const c = ops.urlSet(this.#c[HREF], component, v);
+    const c = urlSet(this.#c[HREF], component, v);
     if (c === null) {
       if (component === "href") throw new TypeError("Invalid URL string.");
       return;
@@ -138,7 +149,7 @@ export class URL {
   static {
     urlSetQuery = (url, serialized) => {
       // The URLSearchParams update steps: an empty list removes the query.
-      const c = ops.urlSet(url.#c[HREF], "search", serialized);
+      const c = urlSet(url.#c[HREF], "search", serialized);
       if (c !== null) url.#c = c;
     };
   }

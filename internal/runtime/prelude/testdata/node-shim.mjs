@@ -100,15 +100,19 @@ const ops = {
   urlParse(input, base) {
     try {
       const u = base === undefined ? new N.URL(input) : new N.URL(input, base);
-      return [u.href, u.protocol, u.username, u.password, u.hostname, u.port, u.pathname, u.search, u.hash];
+      return [u.href, u.protocol, u.username, u.password, u.hostname, u.port, u.pathname, u.search, u.hash].join("\n");
     } catch {
       return null;
     }
   },
   urlSet(href, component, value) {
-    const u = new N.URL(href);
-    u[component] = value;
-    return [u.href, u.protocol, u.username, u.password, u.hostname, u.port, u.pathname, u.search, u.hash];
+    try {
+      const u = new N.URL(href);
+      u[component] = value;
+      return [u.href, u.protocol, u.username, u.password, u.hostname, u.port, u.pathname, u.search, u.hash].join("\n");
+    } catch {
+      return null;
+    }
   },
   timerStart(id, delay) {
     timers.set(id, N.setTimeout(() => {
