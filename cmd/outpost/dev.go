@@ -88,8 +88,12 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 	}
 	opts := project.Options{Dir: dir, ConfigPath: f.configPath, Env: f.env, Vars: vars}
 
-	logger := slog.New(logging.NewDev(stdout, slog.LevelInfo))
-	console := logging.NewConsole(stdout)
+	// One batched writer for log lines and console output: order is kept,
+	// and a busy server writes once per batch rather than once per request.
+	out := logging.NewBatchWriter(stdout, 20*time.Millisecond)
+	defer out.Flush()
+	logger := slog.New(logging.NewDev(out, slog.LevelInfo))
+	console := logging.NewConsole(out)
 
 	b, err := project.Load(opts)
 	if err != nil {
