@@ -2,31 +2,11 @@
 // answers from the project's assets directory (ops.assetsFetch, installed
 // by the host that serves the assets).
 import ops from "./ops.js";
-import { Request, kReq } from "./request.js";
-import { responseFromHost } from "./response.js";
-import { headerPairs } from "./headers.js";
+import { Fetcher } from "./fetcher.js";
 import { registerBindingFactory } from "./bindings.js";
 
-class AssetsFetcher {
-  #binding;
-  constructor(binding) {
-    this.#binding = binding;
-  }
-  fetch(input, init = undefined) {
-    let request;
-    try {
-      request = input instanceof Request && init === undefined ? input : new Request(input, init);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    if (typeof ops.assetsFetch !== "function") {
-      return Promise.reject(new Error(`env.${this.#binding}: static assets are not served by this host`));
-    }
-    const r = request[kReq];
-    const headers = headerPairs(r.headers).map((p) => [p[0], p[1]]);
-    return ops.assetsFetch({ method: r.method, url: r.url, headers }).then(responseFromHost);
-  }
-}
-Object.defineProperty(AssetsFetcher.prototype, Symbol.toStringTag, { value: "Fetcher", configurable: true });
-
-registerBindingFactory("assets", (name) => new AssetsFetcher(name));
+registerBindingFactory("assets", (name) => new Fetcher(
+  name,
+  (req) => ops.assetsFetch({ method: req.method, url: req.url, headers: req.headers }),
+  () => (typeof ops.assetsFetch === "function" ? null : new Error(`env.${name}: static assets are not served by this host`)),
+));

@@ -1,0 +1,41 @@
+// Fetcher is the object behind bindings that answer fetch() in process
+// (service bindings, static assets): it normalises the request and hands a
+// plain description of it to a host op.
+import { Request, kReq } from "./request.js";
+import { responseFromHost } from "./response.js";
+import { kBody, bodyBytesForFetch } from "./body.js";
+import { headerPairs } from "./headers.js";
+
+export class Fetcher {
+  #send;
+  #unavailable;
+  #name;
+  // send(init) returns a promise of the host's response; unavailable() is
+  // the error to reject with when the host has no such op.
+  constructor(name, send, unavailable) {
+    this.#name = name;
+    this.#send = send;
+    this.#unavailable = unavailable;
+  }
+
+  fetch(input, init = undefined) {
+    let request;
+    try {
+      request = input instanceof Request && init === undefined ? input : new Request(input, init);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const err = this.#unavailable();
+    if (err) return Promise.reject(err);
+    const r = request[kReq];
+    return bodyBytesForFetch(request[kBody]).then((body) => {
+      const headers = headerPairs(r.headers).map((p) => [p[0], p[1]]);
+      return this.#send({ method: r.method, url: r.url, headers, body, cf: r.cf ?? null });
+    }).then(responseFromHost);
+  }
+
+  connect() {
+    throw new Error(`Binding "${this.#name}": connect() is not supported by Outpost`);
+  }
+}
+Object.defineProperty(Fetcher.prototype, Symbol.toStringTag, { value: "Fetcher", configurable: true });
