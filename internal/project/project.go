@@ -81,6 +81,7 @@ func Load(o Options) (*Build, error) {
 			Extra:   map[string]map[string]any{},
 		},
 		CPULimit:           time.Duration(cfg.Limits.CPUMs) * time.Millisecond,
+		SubrequestLimit:    cfg.Limits.Subrequests,
 		NodeCompat:         cfg.NodeCompat(),
 		PopulateProcessEnv: populateProcessEnv(cfg),
 	}

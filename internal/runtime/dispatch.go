@@ -88,11 +88,18 @@ func (in *Instance) Fetch(ctx context.Context, req *Request) (*Response, error) 
 			return
 		}
 		hooks := in.hooks.Value()
-		err = hooks.Get("fetch").CallThen(hooks, []jsc.Value{r, c.Number(float64(reqID))}, func(v jsc.Value) {
-			resp, err := in.responseFromJS(c, v, reqID)
-			done <- result{resp, err}
-		}, func(v jsc.Value) {
-			done <- result{nil, in.errorFromValue(context, v)}
+		in.within(reqID, func() {
+			err = hooks.Get("fetch").CallThen(hooks, []jsc.Value{r, c.Number(float64(reqID))}, func(v jsc.Value) {
+				resp, err := in.responseFromJS(c, v, reqID)
+				if resp != nil {
+					if b, ok := resp.Body.(*jsBody); ok {
+						b.req = reqID
+					}
+				}
+				done <- result{resp, err}
+			}, func(v jsc.Value) {
+				done <- result{nil, in.errorFromValue(context, v)}
+			})
 		})
 		if err != nil {
 			done <- result{nil, in.scriptError(context, err)}
@@ -305,6 +312,7 @@ type jsBody struct {
 	err    error
 	reader *jsc.Handle     // { read(), cancel() }, released on the VM's thread
 	ctx    context.Context // the request's; when it ends (the client left) the stream is canceled
+	req    int64           // the invocation that produced it
 	onDone func()
 	once   sync.Once
 }
@@ -360,23 +368,26 @@ func (b *jsBody) pull() {
 	in := b.in
 	err := in.vm.Enqueue(func(c *jsc.Context) {
 		reader := b.reader.Value()
-		err := reader.Get("read").CallThen(reader, nil, func(v jsc.Value) {
-			if v.IsNullish() {
-				ch <- chunk{end: true}
-				return
-			}
-			if v.IsString() {
-				ch <- chunk{data: []byte(v.String())}
-				return
-			}
-			data, ok := v.CopyBytes()
-			if !ok {
-				ch <- chunk{err: &ScriptError{Name: "TypeError", Message: "This TransformStream is being used as a byte stream, but received an object of non-ArrayBuffer/ArrayBufferView type on its writable side."}}
-				return
-			}
-			ch <- chunk{data: data}
-		}, func(v jsc.Value) {
-			ch <- chunk{err: in.errorFromValue("streaming the response body", v)}
+		var err error
+		in.within(b.req, func() {
+			err = reader.Get("read").CallThen(reader, nil, func(v jsc.Value) {
+				if v.IsNullish() {
+					ch <- chunk{end: true}
+					return
+				}
+				if v.IsString() {
+					ch <- chunk{data: []byte(v.String())}
+					return
+				}
+				data, ok := v.CopyBytes()
+				if !ok {
+					ch <- chunk{err: &ScriptError{Name: "TypeError", Message: "This TransformStream is being used as a byte stream, but received an object of non-ArrayBuffer/ArrayBufferView type on its writable side."}}
+					return
+				}
+				ch <- chunk{data: data}
+			}, func(v jsc.Value) {
+				ch <- chunk{err: in.errorFromValue("streaming the response body", v)}
+			})
 		})
 		if err != nil {
 			ch <- chunk{err: err}
@@ -465,10 +476,13 @@ func (in *Instance) Scheduled(ctx context.Context, cron string, scheduledTime ti
 		ev.Set("cron", c.String(cron))
 		ev.Set("scheduledTime", c.Number(float64(scheduledTime.UnixMilli())))
 		hooks := in.hooks.Value()
-		err := hooks.Get("scheduled").CallThen(hooks, []jsc.Value{ev, c.Number(float64(reqID))}, func(v jsc.Value) {
-			done <- result{res: ScheduledResult{NoRetry: v.Get("noRetry").Bool()}, st: st}
-		}, func(v jsc.Value) {
-			done <- result{err: in.errorFromValue("running the scheduled handler", v), st: st}
+		var err error
+		in.within(reqID, func() {
+			err = hooks.Get("scheduled").CallThen(hooks, []jsc.Value{ev, c.Number(float64(reqID))}, func(v jsc.Value) {
+				done <- result{res: ScheduledResult{NoRetry: v.Get("noRetry").Bool()}, st: st}
+			}, func(v jsc.Value) {
+				done <- result{err: in.errorFromValue("running the scheduled handler", v), st: st}
+			})
 		})
 		if err != nil {
 			done <- result{err: in.scriptError("running the scheduled handler", err), st: st}

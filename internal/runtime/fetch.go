@@ -143,6 +143,9 @@ func (f *Fetcher) send(req *http.Request, redirect string) (*http.Response, erro
 
 // opFetch implements ops.fetch(init).
 func (in *Instance) opFetch(c *jsc.Context, init jsc.Value) (jsc.Value, error) {
+	if err := in.countSubrequest(); err != nil {
+		return jsc.Value{}, err
+	}
 	id := init.Get("id").Int()
 	method := init.Get("method").String()
 	rawURL := init.Get("url").String()
@@ -303,4 +306,22 @@ func headersToJS(c *jsc.Context, h http.Header) (jsc.Value, error) {
 		}
 	}
 	return c.String(sb.String()), nil
+}
+
+// countSubrequest counts a subrequest against the running invocation and
+// refuses it past the limit, with workerd's message.
+func (in *Instance) countSubrequest() error {
+	st := in.reqs[in.cur]
+	if st == nil {
+		return nil
+	}
+	limit := in.cfg.SubrequestLimit
+	if limit <= 0 {
+		limit = DefaultSubrequestLimit
+	}
+	st.subrequests++
+	if st.subrequests > limit {
+		return &jsc.Error{Name: "Error", Message: "Too many subrequests."}
+	}
+	return nil
 }

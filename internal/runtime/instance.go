@@ -42,7 +42,11 @@ type Config struct {
 	// call, a timer callback, a promise continuation) that runs longer.
 	// Zero means the default of 30 s.
 	CPULimit time.Duration
-	Host     *Host
+	// SubrequestLimit caps the fetch() calls of one invocation (a request
+	// with its waitUntil work, or a scheduled event). Zero means
+	// Cloudflare's default of 10,000.
+	SubrequestLimit int
+	Host            *Host
 	// NodeCompat turns on the nodejs_compat modules (node:buffer, …)
 	// and the Buffer and process globals.
 	NodeCompat bool
@@ -75,8 +79,12 @@ type Instance struct {
 	hooks    *jsc.Handle
 	timers   map[int64]*timer
 	timerSeq int64
-	reqs     map[int64]*requestState
-	reqSeq   int64
+	// cur is the invocation the running task works for: set when a handler
+	// is called and carried through async ops and timers, so that a
+	// subrequest is counted against the invocation that made it.
+	cur    int64
+	reqs   map[int64]*requestState
+	reqSeq int64
 
 	streams streamTable
 	sockets socketTable
@@ -93,15 +101,28 @@ type Instance struct {
 type timer struct {
 	deadline time.Time
 	seq      int64
+	owner    int64 // the invocation that armed it
 	t        *time.Timer
 }
+
+// within runs f as work of invocation id (VM thread only).
+func (in *Instance) within(id int64, f func()) {
+	prev := in.cur
+	in.cur = id
+	defer func() { in.cur = prev }()
+	f()
+}
+
+// DefaultSubrequestLimit is Cloudflare's default per invocation (paid plan).
+const DefaultSubrequestLimit = 10000
 
 // requestState follows one invocation (a request or a scheduled event) and
 // the waitUntil promises it started.
 type requestState struct {
-	waitUntil int
-	done      chan struct{} // closed when every waitUntil promise settled
-	noRetry   bool
+	waitUntil   int
+	subrequests int
+	done        chan struct{} // closed when every waitUntil promise settled
+	noRetry     bool
 }
 
 // NewInstance starts a VM, evaluates the prelude and the worker's script

@@ -167,6 +167,7 @@ func (in *Instance) startTimer(id int64, d time.Duration) {
 	in.timers[id] = &timer{
 		deadline: time.Now().Add(d),
 		seq:      in.timerSeq,
+		owner:    in.cur,
 		t:        time.AfterFunc(d, func() { in.vm.Enqueue(func(c *jsc.Context) { in.runDueTimers(c) }) }),
 	}
 }
@@ -199,7 +200,9 @@ func (in *Instance) runDueTimers(c *jsc.Context) {
 		if in.hooks == nil {
 			return
 		}
-		if _, err := in.hooks.Value().CallMethod("timer", c.Number(float64(d.id))); err != nil {
+		var err error
+		in.within(d.tm.owner, func() { _, err = in.hooks.Value().CallMethod("timer", c.Number(float64(d.id))) })
+		if err != nil {
 			in.reportUncaught(err)
 			if in.vm.Terminated() {
 				return

@@ -110,19 +110,23 @@ func (in *Instance) async(c *jsc.Context, work func() (func(c *jsc.Context) (jsc
 		return p, err
 	}
 	enqueue := in.vm.RegisterCallback()
+	owner := in.cur
 	go func() {
 		finish, err := work()
 		enqueue(func(c *jsc.Context) {
-			if err != nil {
-				d.RejectError(err)
-				return
-			}
-			v, err := finish(c)
-			if err != nil {
-				d.RejectError(err)
-				return
-			}
-			d.Resolve(v)
+			// What the settled promise runs is work of the same invocation.
+			in.within(owner, func() {
+				if err != nil {
+					d.RejectError(err)
+					return
+				}
+				v, err := finish(c)
+				if err != nil {
+					d.RejectError(err)
+					return
+				}
+				d.Resolve(v)
+			})
 		})
 	}()
 	return p, nil

@@ -30,6 +30,7 @@ type Bundle struct {
 	Services          []ServiceBinding `json:"services,omitempty"`
 	Crons             []string         `json:"crons,omitempty"`
 	CPUMs             int              `json:"cpu_ms,omitempty"`
+	Subrequests       int              `json:"subrequests,omitempty"`
 }
 
 // KVBinding binds a KV namespace id to a name on env.
@@ -60,6 +61,7 @@ func BundleFromProject(b *project.Build) *Bundle {
 		Vars:              cfg.Vars,
 		Crons:             cfg.Crons,
 		CPUMs:             cfg.Limits.CPUMs,
+		Subrequests:       cfg.Limits.Subrequests,
 	}
 	if b.SourceMap != nil {
 		out.SourceMap = b.SourceMap.JSON
@@ -120,9 +122,10 @@ func (b *Bundle) runtimeConfig(w *WorkerConfig, host *runtime.Host) (*runtime.Co
 			Secrets: map[string]string{},
 			Extra:   map[string]map[string]any{},
 		},
-		CPULimit:   w.Limits.CPU,
-		Host:       host,
-		NodeCompat: (&config.Config{CompatibilityFlags: b.CompatibilityFlag}).NodeCompat(),
+		CPULimit:        w.Limits.CPU,
+		SubrequestLimit: b.Subrequests,
+		Host:            host,
+		NodeCompat:      (&config.Config{CompatibilityFlags: b.CompatibilityFlag}).NodeCompat(),
 	}
 	for _, f := range b.CompatibilityFlag {
 		if f == "nodejs_compat_populate_process_env" {
