@@ -22,6 +22,9 @@ type Request struct {
 	Header http.Header
 	Body   io.ReadCloser // nil when there is none
 	CF     map[string]any
+	// Depth counts the workers this request already passed through
+	// (service bindings); 0 for a request from a client.
+	Depth int
 }
 
 // Response is what the worker answered.
@@ -82,6 +85,7 @@ func (in *Instance) Fetch(ctx context.Context, req *Request) (*Response, error) 
 			return
 		}
 		reqID = in.newRequest()
+		in.reqs[reqID].depth = req.Depth
 		r, err := in.requestToJS(c, req, sid)
 		if err != nil {
 			done <- result{nil, err}

@@ -325,3 +325,26 @@ func (in *Instance) countSubrequest() error {
 	}
 	return nil
 }
+
+// MaxSubrequestDepth is how many workers one request may pass through, as
+// on Cloudflare.
+const MaxSubrequestDepth = 16
+
+// ServiceSubrequest accounts for a call through a service binding made by
+// the running invocation (on the VM's thread): it counts as a subrequest
+// and returns the depth the called worker's request has, refusing
+// recursion past MaxSubrequestDepth with workerd's message.
+func (in *Instance) ServiceSubrequest() (int, error) {
+	if err := in.countSubrequest(); err != nil {
+		return 0, err
+	}
+	depth := 1
+	if st := in.reqs[in.cur]; st != nil {
+		depth = st.depth + 1
+	}
+	if depth > MaxSubrequestDepth {
+		return 0, &jsc.Error{Name: "Error", Message: "Subrequest depth limit exceeded. This request recursed through Workers too many times. " +
+			"This can happen e.g. if you have a Worker or Durable Object that calls other Workers or objects recursively."}
+	}
+	return depth, nil
+}

@@ -121,6 +121,7 @@ const DefaultSubrequestLimit = 10000
 type requestState struct {
 	waitUntil   int
 	subrequests int
+	depth       int
 	done        chan struct{} // closed when every waitUntil promise settled
 	noRetry     bool
 }

@@ -331,3 +331,26 @@ token = "`+testToken+`"`, nil)
 		t.Fatal("the cron trigger did not fire")
 	}
 }
+
+// A worker that calls itself through a service binding is stopped at
+// Cloudflare's depth limit instead of recursing forever.
+func TestServiceBindingRecursionIsBounded(t *testing.T) {
+	s := newTestServer(t)
+	loop := moduleBundle(`{ async fetch(req, env) {
+		const n = Number(new URL(req.url).searchParams.get("n") ?? "0");
+		try {
+			const r = await env.SELF.fetch("http://back.test/?n=" + (n + 1));
+			return new Response(await r.text());
+		} catch (e) {
+			return new Response("stopped at " + n + ": " + e.message);
+		}
+	} }`)
+	loop.Services = []ServiceBinding{{Binding: "SELF", Service: "back"}}
+	if code, body := call(t, s.AdminHandler(), "POST", "/admin/workers/back/deployments", testToken, DeployRequest{Bundle: loop}); code != 201 {
+		t.Fatalf("deploy: %d %s", code, body)
+	}
+	code, body := call(t, s.Handler(), "GET", "http://back.test/?n=0", "", nil)
+	if code != 200 || !strings.HasPrefix(body, "stopped at 16: Subrequest depth limit exceeded.") {
+		t.Errorf("recursion: %d %q", code, body)
+	}
+}

@@ -22,10 +22,15 @@ func (s *Server) serviceExtension(in *runtime.Instance, c *jsc.Context, ops jsc.
 	return ops.Set("serviceFetch", c.Function("serviceFetch", func(call *jsc.Call) (jsc.Value, error) {
 		service := call.Arg(0).String()
 		init := call.Arg(1)
+		depth, err := in.ServiceSubrequest()
+		if err != nil {
+			return jsc.Value{}, err
+		}
 		req, err := serviceRequest(init)
 		if err != nil {
 			return jsc.Value{}, err
 		}
+		req.Depth = depth
 		ws := s.worker(service)
 		var target *runtime.Worker
 		if ws != nil {
