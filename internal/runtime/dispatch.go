@@ -86,14 +86,14 @@ func (in *Instance) Fetch(ctx context.Context, req *Request) (*Response, error) 
 		}
 		reqID = in.newRequest()
 		in.reqs[reqID].depth = req.Depth
-		r, err := in.requestToJS(c, req, sid)
+		args, err := in.requestArgs(c, req, sid, reqID)
 		if err != nil {
 			done <- result{nil, err}
 			return
 		}
 		hooks := in.hooks.Value()
 		in.within(reqID, func() {
-			err = hooks.Get("fetch").CallThen(hooks, []jsc.Value{r, c.Number(float64(reqID))}, func(v jsc.Value) {
+			err = hooks.Get("fetchArgs").CallThen(hooks, args, func(v jsc.Value) {
 				resp, err := in.responseFromJS(c, v, reqID)
 				if resp != nil {
 					if b, ok := resp.Body.(*jsBody); ok {
@@ -234,27 +234,23 @@ func (in *Instance) waitUntil(c *jsc.Context, id int64, p jsc.Value) {
 	}
 }
 
-func (in *Instance) requestToJS(c *jsc.Context, req *Request, sid int64) (jsc.Value, error) {
-	r := c.Object()
-	r.Set("method", c.String(req.Method))
-	r.Set("url", c.String(req.URL))
+// requestArgs are the arguments of hooks.fetchArgs: method, url, headers,
+// body stream id (or null), request.cf as JSON text, invocation id.
+func (in *Instance) requestArgs(c *jsc.Context, req *Request, sid, reqID int64) ([]jsc.Value, error) {
 	hs, err := headersToJS(c, req.Header)
 	if err != nil {
-		return r, err
+		return nil, err
 	}
-	r.Set("headers", hs)
+	body := c.Null()
 	if sid != 0 {
-		r.Set("body", c.Number(float64(sid)))
-	} else {
-		r.Set("body", c.Null())
+		body = c.Number(float64(sid))
 	}
 	// request.cf travels as JSON text; the prelude parses it when read.
 	cf, err := json.Marshal(req.CF)
 	if err != nil {
-		return r, err
+		return nil, err
 	}
-	r.Set("cf", c.String(string(cf)))
-	return r, nil
+	return []jsc.Value{c.String(req.Method), c.String(req.URL), hs, body, c.String(string(cf)), c.Number(float64(reqID))}, nil
 }
 
 // responseFromJS reads the prelude's { status, statusText, headers, body,

@@ -184,6 +184,12 @@ function fetchHook(req, ctxId) {
   return format === "modules" ? fetchModules(request, ctx) : fetchServiceWorker(request, ctx);
 }
 
+// fetchArgs is fetchHook with the request's parts as arguments: building
+// the object here is cheaper than setting its properties one by one from Go.
+function fetchArgs(method, url, headers, body, cf, ctxId) {
+  return fetchHook({ method, url, headers, body, cf }, ctxId);
+}
+
 function scheduledHook(ev, ctxId) {
   const ctx = makeContext(ctxId);
   const cron = String(ev?.cron ?? "");
@@ -232,6 +238,7 @@ export const hooks = {
   setup,
   init,
   fetch: fetchHook,
+  fetchArgs,
   scheduled: scheduledHook,
   timer: fireTimer,
 };
