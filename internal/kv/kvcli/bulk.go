@@ -106,21 +106,31 @@ func field(fields map[string]json.RawMessage, name, where string, required bool,
 	return nil
 }
 
-func (c *cli) bulkPut(args []string) error {
-	const cmd = "bulk put"
+// bulkInput parses a bulk command's flags and FILE.json argument and reads
+// the file's entries.
+func (c *cli) bulkInput(cmd string, args []string) (*kv.Namespace, string, []json.RawMessage, error) {
 	p, err := parseArgs(args, "binding", "namespace-id")
 	if err != nil {
-		return err
+		return nil, "", nil, err
 	}
 	path, err := oneArg(cmd, "FILE.json", p)
 	if err != nil {
-		return err
+		return nil, "", nil, err
 	}
 	ns, err := c.namespace(cmd, p)
 	if err != nil {
-		return err
+		return nil, "", nil, err
 	}
 	raw, err := readBulkFile(cmd, path)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return ns, path, raw, nil
+}
+
+func (c *cli) bulkPut(args []string) error {
+	const cmd = "bulk put"
+	ns, path, raw, err := c.bulkInput(cmd, args)
 	if err != nil {
 		return err
 	}
@@ -139,19 +149,7 @@ func (c *cli) bulkPut(args []string) error {
 
 func (c *cli) bulkDelete(args []string) error {
 	const cmd = "bulk delete"
-	p, err := parseArgs(args, "binding", "namespace-id")
-	if err != nil {
-		return err
-	}
-	path, err := oneArg(cmd, "FILE.json", p)
-	if err != nil {
-		return err
-	}
-	ns, err := c.namespace(cmd, p)
-	if err != nil {
-		return err
-	}
-	raw, err := readBulkFile(cmd, path)
+	ns, path, raw, err := c.bulkInput(cmd, args)
 	if err != nil {
 		return err
 	}
