@@ -291,6 +291,12 @@ func (in *Instance) responseFromJS(c *jsc.Context, v jsc.Value, reqID int64) (*R
 		if b, ok := body.BytesView(); ok {
 			resp.Body = &jsBody{in: in, buf: bytes.Clone(b), eof: true}
 			resp.ContentLength = int64(len(b))
+		} else if sid := body.Get("sid"); sid.IsNumber() && in.streams.get(sid.Int()) != nil {
+			// A host stream handed back untouched (a fetch() or cache body
+			// passed to new Response): Go reads it directly.
+			src := in.streams.get(sid.Int())
+			in.streams.detach(sid.Int())
+			resp.Body = &jsBody{in: in, src: src}
 		} else if body.Get("read").IsFunction() {
 			resp.Body = &jsBody{in: in, reader: body.Keep()}
 			if n := body.Get("length"); n.IsNumber() && n.Float() >= 0 {
@@ -311,6 +317,7 @@ type jsBody struct {
 	eof    bool
 	err    error
 	reader *jsc.Handle     // { read(), cancel() }, released on the VM's thread
+	src    io.ReadCloser   // a host stream the body is, read without JavaScript
 	ctx    context.Context // the request's; when it ends (the client left) the stream is canceled
 	req    int64           // the invocation that produced it
 	onDone func()
@@ -318,6 +325,13 @@ type jsBody struct {
 }
 
 func (b *jsBody) Read(p []byte) (int, error) {
+	if b.src != nil {
+		n, err := b.src.Read(p)
+		if err != nil {
+			b.finish(false)
+		}
+		return n, err
+	}
 	for len(b.buf) == 0 {
 		if b.err != nil {
 			return 0, b.err
@@ -336,6 +350,13 @@ func (b *jsBody) Read(p []byte) (int, error) {
 // WriteTo writes the body chunk by chunk as JavaScript produces it, with no
 // intermediate buffer (io.Copy uses it).
 func (b *jsBody) WriteTo(w io.Writer) (int64, error) {
+	if b.src != nil {
+		bufp := chunkBuffers.Get().(*[]byte)
+		defer chunkBuffers.Put(bufp)
+		n, err := io.CopyBuffer(w, struct{ io.Reader }{b.src}, *bufp)
+		b.finish(false)
+		return n, err
+	}
 	var total int64
 	for {
 		for len(b.buf) == 0 {
@@ -433,6 +454,9 @@ func (b *jsBody) Close() error {
 
 func (b *jsBody) finish(cancel bool) {
 	b.once.Do(func() {
+		if b.src != nil {
+			b.src.Close()
+		}
 		if b.reader != nil {
 			h := b.reader
 			b.in.vm.Enqueue(func(c *jsc.Context) {

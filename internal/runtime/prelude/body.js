@@ -220,7 +220,8 @@ export function bodyForHost(b) {
     if (b.kind === "sid") {
       const sid = b.source;
       b.used = true;
-      return { read: () => ops.streamRead(sid), cancel: () => ops.streamCancel(sid) };
+      // The host takes the stream back by its id: no chunk passes through JS.
+      return { sid, read: () => ops.streamRead(sid), cancel: () => ops.streamCancel(sid) };
     }
   }
   // An unread stream of known size (FixedLengthStream, a body's own stream)
