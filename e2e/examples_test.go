@@ -247,7 +247,7 @@ func TestExampleKVPageCache(t *testing.T) {
 		t.Errorf("expired foo.js CF-Cache-Status = %q, want HIT", got)
 	}
 	// The fix: bar.js is Cache-Control: private, so the origin is asked.
-	resp, body = p.Get("/js/bar.js")
+	_, body = p.Get("/js/bar.js")
 	if body != "/js/bar.js #2" || o.hitsFor("/js/bar.js") != 2 {
 		t.Errorf("expired bar.js = %q, origin hits %d; want a fresh answer", body, o.hitsFor("/js/bar.js"))
 	}

@@ -126,7 +126,7 @@ func TestCompressionStreamsAndURLPattern(t *testing.T) {
 	}
 
 	// A gzipped stream produced while it is sent.
-	resp, body = p.Get("/generate/512")
+	_, body = p.Get("/generate/512")
 	zr, err = gzip.NewReader(strings.NewReader(body))
 	if err != nil {
 		t.Fatalf("/generate: %v", err)

@@ -91,9 +91,7 @@ Flags:
 `
 
 func runDeploy(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("outpost deploy", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, deployUsage); fs.PrintDefaults() }
+	fs := newFlagSet("outpost deploy", deployUsage, stderr)
 	var a adminFlags
 	a.register(fs)
 	name := fs.String("name", "", "worker name (default: the config's name)")
@@ -147,9 +145,7 @@ Flags:
 `
 
 func runRollback(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("outpost rollback", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, rollbackUsage); fs.PrintDefaults() }
+	fs := newFlagSet("outpost rollback", rollbackUsage, stderr)
 	var a adminFlags
 	a.register(fs)
 	version := fs.Int("version", 0, "the version to restore (default: the one before the active version)")

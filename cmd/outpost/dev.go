@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -53,9 +52,7 @@ type devFlags struct {
 
 func runDev(args []string, stdout, stderr io.Writer) error {
 	var f devFlags
-	fs := flag.NewFlagSet("outpost dev", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, devUsage); fs.PrintDefaults() }
+	fs := newFlagSet("outpost dev", devUsage, stderr)
 	fs.IntVar(&f.port, "port", 0, "port to listen on (default: [dev] port, else 8787)")
 	fs.StringVar(&f.ip, "ip", "", "address to listen on (default: [dev] ip, else localhost)")
 	fs.StringVar(&f.env, "env", "", "environment from the config's [env.NAME] to use")
@@ -254,14 +251,13 @@ func routeHost(pattern string) string {
 
 // devServer holds the running version of the project and swaps in new ones.
 type devServer struct {
-	mu       sync.Mutex
-	worker   *runtime.Worker
-	buildErr error
-	opts     project.Options
-	host     *runtime.Host
-	logger   *slog.Logger
-	watcher  *fsnotify.Watcher
-	watched  map[string]bool
+	mu      sync.Mutex
+	worker  *runtime.Worker
+	opts    project.Options
+	host    *runtime.Host
+	logger  *slog.Logger
+	watcher *fsnotify.Watcher
+	watched map[string]bool
 }
 
 func (d *devServer) current() *runtime.Worker {

@@ -98,9 +98,7 @@ func runCron(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stderr, cronUsage)
 		return errUsage
 	}
-	fs := flag.NewFlagSet("outpost cron trigger", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, cronUsage); fs.PrintDefaults() }
+	fs := newFlagSet("outpost cron trigger", cronUsage, stderr)
 	cron := fs.String("cron", "", "the cron expression to report in controller.cron")
 	at := fs.String("time", "", "scheduledTime in milliseconds since the epoch (default: now)")
 	d, err := parseDevCommand(fs, args[1:], nil)
@@ -134,9 +132,7 @@ func runCache(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stderr, cacheUsage)
 		return errUsage
 	}
-	fs := flag.NewFlagSet("outpost cache purge", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, cacheUsage); fs.PrintDefaults() }
+	fs := newFlagSet("outpost cache purge", cacheUsage, stderr)
 	var urls, prefixes, tags multiFlag
 	fs.Var(&urls, "url", "purge this URL (repeatable)")
 	fs.Var(&prefixes, "prefix", "purge URLs starting with this host/path prefix (repeatable)")

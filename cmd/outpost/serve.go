@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -25,9 +24,7 @@ Flags:
 `
 
 func runServe(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("outpost serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, serveUsage); fs.PrintDefaults() }
+	fs := newFlagSet("outpost serve", serveUsage, stderr)
 	configPath := fs.String("config", "outpost.toml", "server config file")
 	listen := fs.String("listen", "", "address for worker traffic (default: the config's listen)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -25,9 +24,7 @@ Flags:
 `
 
 func runTail(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("outpost tail", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, tailUsage); fs.PrintDefaults() }
+	fs := newFlagSet("outpost tail", tailUsage, stderr)
 	var a adminFlags
 	a.register(fs)
 	format := fs.String("format", "pretty", "pretty or json (one JSON object per line)")

@@ -110,13 +110,13 @@ func (f *Fetcher) Do(req *http.Request, o FetchOptions) (*http.Response, error) 
 		}
 		return f.send(r, o.Redirect)
 	}
-	if f.Cache != nil && r2Cacheable(req) {
+	if f.Cache != nil && cacheableMethod(req) {
 		return f.Cache.Fetch(req, o.CF, send)
 	}
 	return send(req)
 }
 
-func r2Cacheable(req *http.Request) bool {
+func cacheableMethod(req *http.Request) bool {
 	return req.Method == http.MethodGet || req.Method == http.MethodHead
 }
 

@@ -123,7 +123,6 @@ type requestState struct {
 	subrequests int
 	depth       int
 	done        chan struct{} // closed when every waitUntil promise settled
-	noRetry     bool
 }
 
 // NewInstance starts a VM, evaluates the prelude and the worker's script

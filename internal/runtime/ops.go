@@ -134,14 +134,6 @@ func newHash(alg string) hash.Hash {
 	return nil
 }
 
-func stringArray(c *jsc.Context, parts []string) (jsc.Value, error) {
-	vals := make([]jsc.Value, len(parts))
-	for i, p := range parts {
-		vals[i] = c.String(p)
-	}
-	return c.Array(vals...)
-}
-
 // domException makes a DOMException if the prelude defined one, else an Error.
 func domException(c *jsc.Context, message, name string) jsc.Value {
 	ctor := c.Global().Get("DOMException")

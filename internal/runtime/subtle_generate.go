@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"math/big"
-	"strings"
 )
 
 // subtleParams is a normalized algorithm dictionary as the prelude hands
@@ -106,6 +105,3 @@ func detailsOf(k *cryptoKey) keyDetails {
 	}
 	return keyDetails{}
 }
-
-// isAES reports whether alg is one of the AES modes.
-func isAES(alg string) bool { return strings.HasPrefix(alg, "AES-") }

@@ -17,7 +17,6 @@ type Worker struct {
 	mu      sync.Mutex
 	cfg     *Config
 	pool    []*Instance
-	next    int
 	closed  bool
 	retired sync.WaitGroup
 }

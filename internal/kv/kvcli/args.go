@@ -50,5 +50,3 @@ func parseArgs(args []string, allowed ...string) (parsed, error) {
 	}
 	return p, nil
 }
-
-func (p parsed) has(name string) bool { _, ok := p.flags[name]; return ok }

@@ -181,17 +181,26 @@ func intFlag(cmd string, p parsed, name string) (*int64, error) {
 	return &v, nil
 }
 
-func (c *cli) keyGet(args []string) error {
-	const cmd = "key get"
+// keyInput parses the flags and the key argument of `key get|delete`.
+func (c *cli) keyInput(cmd string, args []string) (*kv.Namespace, string, error) {
 	p, err := parseArgs(args, "binding", "namespace-id")
 	if err != nil {
-		return err
+		return nil, "", err
 	}
 	key, err := oneArg(cmd, "key", p)
 	if err != nil {
-		return err
+		return nil, "", err
 	}
 	ns, err := c.namespace(cmd, p)
+	if err != nil {
+		return nil, "", err
+	}
+	return ns, key, nil
+}
+
+func (c *cli) keyGet(args []string) error {
+	const cmd = "key get"
+	ns, key, err := c.keyInput(cmd, args)
 	if err != nil {
 		return err
 	}
@@ -208,15 +217,7 @@ func (c *cli) keyGet(args []string) error {
 
 func (c *cli) keyDelete(args []string) error {
 	const cmd = "key delete"
-	p, err := parseArgs(args, "binding", "namespace-id")
-	if err != nil {
-		return err
-	}
-	key, err := oneArg(cmd, "key", p)
-	if err != nil {
-		return err
-	}
-	ns, err := c.namespace(cmd, p)
+	ns, key, err := c.keyInput(cmd, args)
 	if err != nil {
 		return err
 	}
