@@ -121,7 +121,7 @@ func runDeploy(args []string, stdout, stderr io.Writer) error {
 	for _, w := range b.Warnings {
 		fmt.Fprintf(stderr, "▲ [WARNING] %s\n", w)
 	}
-	bundle := serve.BundleFromProject(b)
+	bundle := b.Bundle
 	if *name != "" {
 		bundle.Name = *name
 	}
@@ -198,5 +198,5 @@ func workerName(pos []string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("no worker named and no project here to take the name from: %w", err)
 	}
-	return b.Runtime.Name, nil
+	return b.Name(), nil
 }

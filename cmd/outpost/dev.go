@@ -23,6 +23,7 @@ import (
 
 	"github.com/outpost-dev/outpost/internal/assets"
 	"github.com/outpost-dev/outpost/internal/logging"
+	"github.com/outpost-dev/outpost/internal/platform"
 	"github.com/outpost-dev/outpost/internal/project"
 	"github.com/outpost-dev/outpost/internal/runtime"
 	"github.com/outpost-dev/outpost/internal/server"
@@ -32,7 +33,9 @@ const devUsage = `Usage: outpost dev [DIR] [flags]
 
 Runs the Workers project in DIR (default: the current directory) on a local
 HTTP server, with state kept in DIR/.outpost/state, and reloads it when a
-source file changes.
+source file changes. With several -c/--config files, every worker runs in
+this one process: the first serves HTTP, the others are reached through
+service bindings (as wrangler dev -c a -c b does).
 
 Flags:
 `
@@ -44,7 +47,7 @@ type devFlags struct {
 	vars          multiFlag
 	persistTo     string
 	origin        string
-	configPath    string
+	configs       multiFlag
 	testScheduled bool
 	crons         bool
 	cache         bool
@@ -59,7 +62,8 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 	fs.Var(&f.vars, "var", "a var to add or override, as KEY:VALUE (repeatable)")
 	fs.StringVar(&f.persistTo, "persist-to", "", "directory for KV and cache state (default DIR/.outpost/state)")
 	fs.StringVar(&f.origin, "origin", "", "origin URL for pass-through and same-host fetch() (default: config `origin`)")
-	fs.StringVar(&f.configPath, "config", "", "config file (default: wrangler.json, wrangler.jsonc or wrangler.toml in DIR)")
+	fs.Var(&f.configs, "config", "config file (default: wrangler.json, wrangler.jsonc or wrangler.toml in DIR); repeat for more workers")
+	fs.Var(&f.configs, "c", "short for --config")
 	fs.BoolVar(&f.testScheduled, "test-scheduled", false, "expose /__scheduled and /cdn-cgi/handler/scheduled to fire scheduled events")
 	fs.BoolVar(&f.crons, "crons", true, "fire [triggers] crons on schedule")
 	fs.BoolVar(&f.cache, "cache", true, "Cache API and fetch() caching; false makes caches no-ops that always miss")
@@ -83,7 +87,14 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 		}
 		vars[k] = val
 	}
-	opts := project.Options{Dir: dir, ConfigPath: f.configPath, Env: f.env, Vars: vars}
+	configs := []string(f.configs)
+	if len(configs) == 0 {
+		configs = []string{""}
+	}
+	var projects []project.Options
+	for _, c := range configs {
+		projects = append(projects, project.Options{Dir: dir, ConfigPath: c, Env: f.env, Vars: vars})
+	}
 
 	// One batched writer for log lines and console output: order is kept,
 	// and a busy server writes once per batch rather than once per request.
@@ -92,14 +103,23 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 	logger := slog.New(logging.NewDev(out, slog.LevelInfo))
 	console := logging.NewConsole(out)
 
-	b, err := project.Load(opts)
-	if err != nil {
-		return err
+	builds := make([]*project.Build, len(projects))
+	for i, o := range projects {
+		b, err := project.Load(o)
+		if err != nil {
+			return err
+		}
+		for _, w := range b.Warnings {
+			logger.Warn(w)
+		}
+		for _, prev := range builds[:i] {
+			if prev.Name() == b.Name() {
+				return fmt.Errorf("%s and %s both name a worker %q: each worker needs its own name", prev.Config.Path, b.Config.Path, b.Name())
+			}
+		}
+		builds[i] = b
 	}
-	for _, w := range b.Warnings {
-		logger.Warn(w)
-	}
-	cfg := b.Config
+	cfg := builds[0].Config
 	ip := firstNonEmpty(f.ip, cfg.Dev.IP, "localhost")
 	port := f.port
 	if port == 0 {
@@ -137,42 +157,37 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 			selfHosts = append(selfHosts, h)
 		}
 	}
-	host := &runtime.Host{
-		Logger:  logger,
-		Console: console.Print,
-		Fetch:   &runtime.Fetcher{Origin: origin, SelfHosts: selfHosts},
-	}
-	services, err := openServices(stateDir, host, logger)
-	if err != nil {
-		return err
-	}
-	defer services.Close()
-	services.useCache(host, f.cache)
-	var site *assets.Site
-	if cfg.Assets != nil && cfg.Assets.Directory != "" {
-		if site, err = assets.New(cfg.Assets, cfg.Main != ""); err != nil {
-			return err
-		}
-		defer site.Close()
-		host.Extensions = append(host.Extensions, site.Extension())
-	}
-
-	b.Runtime.Host = host
-	worker, err := runtime.NewWorker(b.Runtime, 1)
+	services, err := openServices(stateDir, f.cache, logger, console.Print)
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	dev := &devServer{worker: worker, opts: opts, host: host, logger: logger}
+	defer services.Close()
+
+	dev := &devServer{node: services.node, logger: logger}
+	defer dev.closeSites()
+	for i, b := range builds {
+		s := &platform.Settings{Name: b.Name(), Secrets: b.Secrets, Vars: b.Vars}
+		if i == 0 {
+			s.Origin, s.SelfHosts = origin, selfHosts
+		}
+		dw, err := dev.start(projects[i], b, s)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		dev.workers = append(dev.workers, dw)
+	}
+	primary := dev.workers[0]
 
 	handler := &server.Handler{
-		Target: dev.target,
+		Target: func() (server.Target, error) { return primary.current(), nil },
 		Origin: origin,
 		Dev:    true,
 		Logger: logger,
 	}
-	handler.Extra = services.devEndpoints(dev, f.testScheduled)
-	if site != nil {
+	handler.Extra = services.devEndpoints(primary, f.testScheduled)
+	if primary.site != nil {
 		// Static assets answer before the worker, as on Cloudflare.
 		endpoints := handler.Extra
 		handler.Extra = func(w http.ResponseWriter, r *http.Request) bool {
@@ -180,7 +195,7 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 				return true
 			}
 			start := time.Now()
-			status := site.ServeBeforeWorker(w, r)
+			status := primary.currentSite().ServeBeforeWorker(w, r)
 			if status != 0 {
 				logger.Info(fmt.Sprintf("%s %s %d %s (%s) (asset)", r.Method, r.URL.RequestURI(), status, http.StatusText(status), time.Since(start).Round(time.Microsecond)))
 			}
@@ -191,13 +206,14 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := dev.watch(ctx, b.Inputs, cfg.Dir); err != nil {
+	if err := dev.watch(ctx); err != nil {
 		logger.Warn("file watching is off: " + err.Error())
 	}
-	go services.kv.StartSweeper(ctx, time.Minute, logger)
 	if f.crons {
-		if err := services.startCrons(ctx, dev, cfg.Name, cfg.Crons); err != nil {
-			return err
+		for _, dw := range dev.workers {
+			if err := services.node.StartCrons(ctx, dw.name, dw.build().Config.Crons, dw.current); err != nil {
+				return err
+			}
 		}
 	}
 	if err := services.writeDevState(fmt.Sprintf("http://%s", net.JoinHostPort(ip, strconv.Itoa(addr.Port)))); err != nil {
@@ -207,9 +223,15 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 	if strings.Contains(shownHost, ":") {
 		shownHost = "[" + shownHost + "]"
 	}
-	logger.Info(fmt.Sprintf("⎔ Ready on http://%s:%d (%s, built in %s)", shownHost, addr.Port, cfg.Name, b.Took.Round(time.Millisecond)))
-	if len(cfg.KVNamespaces) > 0 {
-		logger.Info("KV in " + services.kvWhere)
+	logger.Info(fmt.Sprintf("⎔ Ready on http://%s:%d (%s, built in %s)", shownHost, addr.Port, primary.name, builds[0].Took.Round(time.Millisecond)))
+	for _, dw := range dev.workers[1:] {
+		logger.Info(fmt.Sprintf("⎔ Also running %s (service bindings reach it)", dw.name))
+	}
+	for _, b := range builds {
+		if len(b.Bundle.KVNamespaces) > 0 {
+			logger.Info("KV in " + services.node.KVWhere())
+			break
+		}
 	}
 	// Bundling leaves garbage on the Go heap; give it back before idling.
 	debug.FreeOSMemory()
@@ -224,7 +246,9 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	srv.Shutdown(shutCtx)
-	dev.current().Close(5 * time.Second)
+	for _, dw := range dev.workers {
+		dw.current().Close(5 * time.Second)
+	}
 	return nil
 }
 
@@ -249,60 +273,140 @@ func routeHost(pattern string) string {
 	return p
 }
 
-// devServer holds the running version of the project and swaps in new ones.
+// devServer holds the workers of one `outpost dev`: each is rebuilt and
+// swapped when one of its inputs changes.
 type devServer struct {
-	mu      sync.Mutex
-	worker  *runtime.Worker
-	opts    project.Options
-	host    *runtime.Host
+	node    *platform.Node
 	logger  *slog.Logger
+	workers []*devWorker
 	watcher *fsnotify.Watcher
 	watched map[string]bool
 }
 
-func (d *devServer) current() *runtime.Worker {
+// devWorker is one project of the dev server.
+type devWorker struct {
+	name     string
+	opts     project.Options
+	settings *platform.Settings
+	host     *runtime.Host
+
+	mu     sync.Mutex
+	b      *project.Build
+	worker *runtime.Worker
+	site   *assets.Site
+}
+
+func (d *devWorker) current() *runtime.Worker {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.worker
 }
 
-func (d *devServer) target() (server.Target, error) {
-	return d.current(), nil
+func (d *devWorker) currentSite() *assets.Site {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.site
 }
 
-// reload rebuilds the project and swaps the new version in; on failure the
-// last good version keeps serving and the error is printed.
-func (d *devServer) reload() {
-	start := time.Now()
-	b, err := project.Load(d.opts)
+func (d *devWorker) build() *project.Build {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.b
+}
+
+// start runs the first build of a project and registers it with the node.
+func (d *devServer) start(o project.Options, b *project.Build, s *platform.Settings) (*devWorker, error) {
+	site, err := b.Site()
+	if err != nil {
+		return nil, err
+	}
+	s.Site = site
+	dw := &devWorker{name: b.Name(), opts: o, settings: s, host: d.node.Host(s), b: b, site: site}
+	rc, err := d.node.Config(b.Bundle, s, dw.host)
 	if err == nil {
-		b.Runtime.Host = d.host
-		err = d.current().Swap(b.Runtime)
+		dw.worker, err = runtime.NewWorker(rc, 1)
 	}
 	if err != nil {
+		if site != nil {
+			site.Close()
+		}
+		return nil, err
+	}
+	d.node.Register(dw.name, dw.current)
+	return dw, nil
+}
+
+func (d *devServer) closeSites() {
+	for _, dw := range d.workers {
+		if s := dw.currentSite(); s != nil {
+			s.Close()
+		}
+	}
+}
+
+// reload rebuilds a project and swaps the new version in; on failure the
+// last good version keeps serving and the error is printed.
+func (d *devServer) reload(dw *devWorker) {
+	start := time.Now()
+	b, err := project.Load(dw.opts)
+	var site *assets.Site
+	if err == nil && b.Name() != dw.name {
+		err = fmt.Errorf("the worker's name changed from %q to %q: restart outpost dev to rename it", dw.name, b.Name())
+	}
+	if err == nil {
+		site, err = b.Site()
+	}
+	if err == nil {
+		s := *dw.settings
+		s.Secrets, s.Site = b.Secrets, site
+		var rc *runtime.Config
+		if rc, err = d.node.Config(b.Bundle, &s, dw.host); err == nil {
+			err = dw.current().Swap(rc)
+		}
+	}
+	if err != nil {
+		if site != nil {
+			site.Close()
+		}
 		d.logger.Error("reload failed, still serving the last good version:\n" + err.Error())
 		return
+	}
+	dw.mu.Lock()
+	old := dw.site
+	dw.b, dw.site = b, site
+	dw.mu.Unlock()
+	if old != nil {
+		old.Close()
 	}
 	for _, w := range b.Warnings {
 		d.logger.Warn(w)
 	}
 	d.addWatches(b.Inputs)
-	d.logger.Info(fmt.Sprintf("⎔ Reloaded in %s", time.Since(start).Round(time.Millisecond)))
+	what := ""
+	if len(d.workers) > 1 {
+		what = " " + dw.name
+	}
+	d.logger.Info(fmt.Sprintf("⎔ Reloaded%s in %s", what, time.Since(start).Round(time.Millisecond)))
 }
 
-// watch reloads when an input file changes (debounced).
-func (d *devServer) watch(ctx context.Context, inputs []string, projectDir string) error {
+// watch reloads a worker when one of its inputs changes (debounced).
+func (d *devServer) watch(ctx context.Context) error {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
 		return err
 	}
 	d.watcher = w
 	d.watched = map[string]bool{}
-	d.addWatches(append(inputs, filepath.Join(projectDir, "x")))
+	for _, dw := range d.workers {
+		b := dw.build()
+		d.addWatches(append(b.Inputs, filepath.Join(b.Config.Dir, "x")))
+	}
 	go func() {
 		defer w.Close()
 		var timer *time.Timer
 		fire := make(chan struct{}, 1)
+		var mu sync.Mutex
+		changed := map[string]bool{}
 		for {
 			select {
 			case <-ctx.Done():
@@ -314,6 +418,9 @@ func (d *devServer) watch(ctx context.Context, inputs []string, projectDir strin
 				if ev.Op == fsnotify.Chmod || ignoredPath(ev.Name) {
 					continue
 				}
+				mu.Lock()
+				changed[filepath.Dir(ev.Name)] = true
+				mu.Unlock()
 				if timer != nil {
 					timer.Stop()
 				}
@@ -324,7 +431,15 @@ func (d *devServer) watch(ctx context.Context, inputs []string, projectDir strin
 					}
 				})
 			case <-fire:
-				d.reload()
+				mu.Lock()
+				dirs := changed
+				changed = map[string]bool{}
+				mu.Unlock()
+				for _, dw := range d.workers {
+					if dw.touchedBy(dirs) {
+						d.reload(dw)
+					}
+				}
 			case err, ok := <-w.Errors:
 				if !ok {
 					return
@@ -334,6 +449,21 @@ func (d *devServer) watch(ctx context.Context, inputs []string, projectDir strin
 		}
 	}()
 	return nil
+}
+
+// touchedBy reports whether a change in one of dirs concerns the worker:
+// one of its inputs, or its project directory, is there.
+func (d *devWorker) touchedBy(dirs map[string]bool) bool {
+	b := d.build()
+	if dirs[b.Config.Dir] {
+		return true
+	}
+	for _, in := range b.Inputs {
+		if dirs[filepath.Dir(in)] {
+			return true
+		}
+	}
+	return false
 }
 
 func ignoredPath(p string) bool {

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
+	"time"
 
 	"github.com/outpost-dev/outpost/internal/config"
 	"github.com/outpost-dev/outpost/internal/kv/kvcli"
+	"github.com/outpost-dev/outpost/internal/platform"
 	"github.com/outpost-dev/outpost/internal/project"
 )
 
@@ -38,14 +42,19 @@ func runKV(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	store, _, err := openKVStore(stateDir)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	store, _, err := platform.OpenKVStore(ctx, stateDir, os.Getenv("OUTPOST_KV_URL"))
 	if err != nil {
+		if os.Getenv("OUTPOST_KV_URL") != "" {
+			err = fmt.Errorf("OUTPOST_KV_URL: %w", err)
+		}
 		return err
 	}
 	defer store.Close()
 	var namespaces []kvcli.NamespaceInfo
 	for _, ns := range cfg.KVNamespaces {
-		namespaces = append(namespaces, kvcli.NamespaceInfo{Binding: ns.Binding, ID: project.KVNamespaceID(ns)})
+		namespaces = append(namespaces, kvcli.NamespaceInfo{Binding: ns.Binding, ID: platform.KVNamespaceID(ns)})
 	}
 	err = kvcli.Run(rest, kvcli.CLIEnv{
 		Stdin:      stdin,

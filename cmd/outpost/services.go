@@ -16,47 +16,78 @@ import (
 
 	"github.com/outpost-dev/outpost/internal/cache"
 	"github.com/outpost-dev/outpost/internal/cron"
-	"github.com/outpost-dev/outpost/internal/kv"
+	"github.com/outpost-dev/outpost/internal/platform"
 	"github.com/outpost-dev/outpost/internal/runtime"
 )
 
-// services are the stateful parts around a dev server's worker: KV, the
-// Cache API, cron, and the local endpoints the CLI talks to.
+// services are the node a dev server's workers run on (KV, the Cache API,
+// cron) and the local endpoints the CLI talks to.
 type services struct {
 	stateDir string
 	token    string // guards the CLI's endpoints on the dev server
 	logger   *slog.Logger
-	closers  []func()
-	cache    *cache.Store
-	kv       *kv.KV
-	kvWhere  string
+	node     *platform.Node
 	// clock is the time KV expiry, the cache and cron see: the system
 	// clock, or with OUTPOST_TEST_CLOCK=manual one that only moves when
 	// told to (end-to-end tests of TTLs and schedules without waiting).
 	clock cron.Clock
 }
 
-func openServices(stateDir string, host *runtime.Host, logger *slog.Logger) (*services, error) {
+func openServices(stateDir string, cacheOn bool, logger *slog.Logger, console func(worker, level, text string)) (*services, error) {
 	s := &services{stateDir: stateDir, logger: logger, clock: cron.SystemClock()}
 	if os.Getenv("OUTPOST_TEST_CLOCK") == "manual" {
 		s.clock = cron.NewManualClock(time.Now())
 		logger.Warn("OUTPOST_TEST_CLOCK=manual: time for KV, cache and cron moves only through /cdn-cgi/outpost/clock")
 	}
+	if !cacheOn {
+		logger.Info("Cache API off (--cache=false): cache.match always misses, fetch() is not cached")
+	}
 	b := make([]byte, 16)
 	rand.Read(b)
 	s.token = hex.EncodeToString(b)
-	if err := s.openStores(host); err != nil {
-		s.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	node, err := platform.Open(ctx, platform.Options{
+		StateDir: stateDir,
+		// OUTPOST_KV_URL=postgres://… keeps KV in PostgreSQL, shared by
+		// every process that points at it.
+		KVURL:    os.Getenv("OUTPOST_KV_URL"),
+		CacheOff: !cacheOn,
+		Clock:    s.clock,
+		Logger:   logger,
+		Console:  console,
+		Events:   devEvents{logger},
+	})
+	if err != nil {
+		if os.Getenv("OUTPOST_KV_URL") != "" {
+			err = fmt.Errorf("OUTPOST_KV_URL: %w", err)
+		}
 		return nil, err
 	}
+	s.node = node
 	return s, nil
 }
 
 func (s *services) Close() {
-	for i := len(s.closers) - 1; i >= 0; i-- {
-		s.closers[i]()
-	}
+	s.node.Close()
 	os.Remove(filepath.Join(s.stateDir, devStateFile))
+}
+
+// devEvents logs cron runs as one line each, with outcome and duration.
+type devEvents struct{ logger *slog.Logger }
+
+func (e devEvents) Scheduled(worker, expr string, at time.Time, took time.Duration, res runtime.ScheduledResult, err error) {
+	took = took.Round(time.Millisecond)
+	when := at.UTC().Format(time.RFC3339)
+	if err != nil {
+		e.logger.Error(fmt.Sprintf("cron %q at %s: %s (%s)\n%s", expr, when, runtime.OutcomeOf(err, false), took, err))
+		return
+	}
+	outcome := "ok"
+	if res.NoRetry {
+		outcome = "ok (noRetry)"
+	}
+	e.logger.Info(fmt.Sprintf("cron %q at %s: %s (%s)", expr, when, outcome, took))
 }
 
 // devStateFile tells the CLI where the running dev server is.
@@ -74,7 +105,7 @@ func (s *services) writeDevState(url string) error {
 }
 
 // devEndpoints serves the endpoints Outpost adds in front of the worker.
-func (s *services) devEndpoints(dev *devServer, testScheduled bool) func(w http.ResponseWriter, r *http.Request) bool {
+func (s *services) devEndpoints(dev *devWorker, testScheduled bool) func(w http.ResponseWriter, r *http.Request) bool {
 	return func(w http.ResponseWriter, r *http.Request) bool {
 		p := r.URL.Path
 		switch {
@@ -104,7 +135,7 @@ func (s *services) devEndpoints(dev *devServer, testScheduled bool) func(w http.
 
 // serveScheduled fires a scheduled event: ?cron=EXPR&time=MILLIS, as
 // wrangler's /__scheduled and Miniflare's /cdn-cgi/handler/scheduled do.
-func (s *services) serveScheduled(w http.ResponseWriter, r *http.Request, dev *devServer) {
+func (s *services) serveScheduled(w http.ResponseWriter, r *http.Request, dev *devWorker) {
 	q := r.URL.Query()
 	cron := q.Get("cron")
 	when := time.Now()
@@ -116,55 +147,17 @@ func (s *services) serveScheduled(w http.ResponseWriter, r *http.Request, dev *d
 		}
 		when = time.UnixMilli(ms)
 	}
-	start := time.Now()
-	res, err := dev.current().Scheduled(r.Context(), cron, when)
-	took := time.Since(start).Round(time.Millisecond)
+	res, err := s.node.RunScheduled(r.Context(), dev.name, dev.current(), cron, when)
 	if err != nil {
-		s.logger.Error(fmt.Sprintf("scheduled %q: exception (%s)\n%s", cron, took, err))
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	s.logger.Info(fmt.Sprintf("scheduled %q: ok (%s)", cron, took))
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	if res.NoRetry {
 		fmt.Fprintln(w, "ok (noRetry)")
 		return
 	}
 	fmt.Fprintln(w, "ok")
-}
-
-// startCrons fires the worker's cron triggers on schedule, which wrangler
-// dev never does. One log line per run with its outcome and duration.
-func (s *services) startCrons(ctx context.Context, dev *devServer, name string, crons []string) error {
-	if len(crons) == 0 {
-		return nil
-	}
-	sched, err := cron.New(cron.Options{
-		Worker: name,
-		Crons:  crons,
-		Clock:  s.clock,
-		Logger: s.logger,
-		Fire: func(ctx context.Context, expr string, at time.Time) error {
-			start := time.Now()
-			res, err := dev.current().Scheduled(ctx, expr, at)
-			took := time.Since(start).Round(time.Millisecond)
-			if err != nil {
-				s.logger.Error(fmt.Sprintf("cron %q at %s: exception (%s)\n%s", expr, at.UTC().Format(time.RFC3339), took, err))
-				return nil
-			}
-			outcome := "ok"
-			if res.NoRetry {
-				outcome = "ok (noRetry)"
-			}
-			s.logger.Info(fmt.Sprintf("cron %q at %s: %s (%s)", expr, at.UTC().Format(time.RFC3339), outcome, took))
-			return nil
-		},
-	})
-	if err != nil {
-		return err
-	}
-	go sched.Run(ctx)
-	return nil
 }
 
 // serveClock advances the manual clock (OUTPOST_TEST_CLOCK=manual):
@@ -184,4 +177,19 @@ func (s *services) serveClock(w http.ResponseWriter, r *http.Request) {
 		mc.Advance(d)
 	}
 	fmt.Fprintln(w, mc.Now().UTC().Format(time.RFC3339Nano))
+}
+
+func (s *services) servePurge(w http.ResponseWriter, r *http.Request) {
+	var p purgeRequest
+	if err := json.NewDecoder(r.Body).Decode(&p); err != nil {
+		http.Error(w, "bad purge request: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	n, err := s.node.Cache().Purge(cache.Purge{URLs: p.URLs, Prefixes: p.Prefixes, Tags: p.Tags, All: p.All})
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	s.logger.Info(fmt.Sprintf("cache purge: %d entries removed", n))
+	fmt.Fprintf(w, "purged %d cache entries\n", n)
 }

@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"runtime/debug"
 	"sync"
 )
 
@@ -98,7 +97,10 @@ func goHostCall(ctx C.JSContextRef, fn C.JSObjectRef, this C.JSObjectRef, argc C
 	mark := len(vm.scope)
 	defer func() {
 		if r := recover(); r != nil {
-			errV := c.newError("Error", fmt.Sprintf("internal error in host function: %v\n%s", r, debug.Stack()))
+			// The stack goes to the host's log; JavaScript learns only
+			// that the call failed.
+			vm.panicked(r)
+			errV := c.newError("Error", "internal error in a host function")
 			*exception = errV.ref
 			result = nil
 		}

@@ -14,7 +14,9 @@ import "C"
 import (
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,6 +40,11 @@ type Options struct {
 	// QueueSize is the capacity of the task queue (default 1024); Enqueue
 	// blocks while it is full.
 	QueueSize int
+	// OnPanic is told of a Go panic in a task or a host function, with its
+	// stack, on the VM's thread. The panic ends only that task (a host
+	// function's caller gets a plain "internal error" exception, never the
+	// Go stack). Default: the stack is printed to stderr.
+	OnPanic func(value any, stack []byte)
 }
 
 // VM is one JavaScriptCore context group with one global context, owned by
@@ -172,9 +179,24 @@ func (vm *VM) loop(started chan<- error) {
 
 func (vm *VM) runTask(f func()) {
 	mark := len(vm.scope)
+	defer func() {
+		if r := recover(); r != nil {
+			vm.panicked(r)
+		}
+		vm.releaseScope(mark)
+		vm.drainReleases()
+	}()
 	f()
-	vm.releaseScope(mark)
-	vm.drainReleases()
+}
+
+// panicked reports a recovered Go panic with its stack.
+func (vm *VM) panicked(r any) {
+	stack := debug.Stack()
+	if vm.opts.OnPanic != nil {
+		vm.opts.OnPanic(r, stack)
+		return
+	}
+	fmt.Fprintf(os.Stderr, "outpost: panic in a JavaScript VM task (the task was abandoned): %v\n%s", r, stack)
 }
 
 func (vm *VM) teardown() {

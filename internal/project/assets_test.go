@@ -32,11 +32,11 @@ func TestAssetsOnlyProject(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !b.Runtime.Script.Modules || !strings.Contains(b.Runtime.Script.Code, bundle.GlobalName) {
-		t.Errorf("script = %+v", b.Runtime.Script)
+	if !b.Bundle.Modules || !strings.Contains(b.Bundle.Code, bundle.GlobalName) {
+		t.Errorf("bundle = %+v", b.Bundle)
 	}
-	if spec := b.Runtime.Bindings.Extra["ASSETS"]; spec["__kind"] != "assets" {
-		t.Errorf("ASSETS binding = %v", spec)
+	if b.Bundle.AssetsBinding != "ASSETS" {
+		t.Errorf("assets binding = %q", b.Bundle.AssetsBinding)
 	}
 }
 
@@ -54,7 +54,7 @@ func TestBuildRunsBeforeBundling(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(b.Runtime.Script.Code, "42") {
+	if !strings.Contains(b.Bundle.Code, "42") {
 		t.Error("the bundle does not contain what [build] generated")
 	}
 	joined := strings.Join(b.Inputs, "\n")

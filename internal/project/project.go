@@ -14,7 +14,8 @@ import (
 	"github.com/outpost-dev/outpost/internal/bundle"
 	"github.com/outpost-dev/outpost/internal/config"
 	"github.com/outpost-dev/outpost/internal/custombuild"
-	"github.com/outpost-dev/outpost/internal/runtime"
+	"github.com/outpost-dev/outpost/internal/assets"
+	"github.com/outpost-dev/outpost/internal/platform"
 )
 
 // Options select the project and the overrides given on the command line.
@@ -27,15 +28,20 @@ type Options struct {
 
 // Build is one build of a project.
 type Build struct {
-	Config  *config.Config
-	Runtime *runtime.Config
-	// SourceMap maps Runtime.Script.Code back to the sources (nil when the
-	// bundler made none); `outpost deploy` uploads it with the code.
-	SourceMap *bundle.SourceMap
-	Inputs    []string // files whose change calls for a rebuild
-	Warnings  []string
-	Took      time.Duration
+	Config *config.Config
+	// Bundle is the worker as the node runs it (and `outpost deploy`
+	// uploads it).
+	Bundle *platform.Bundle
+	// Vars are the --var overrides; Secrets come from .dev.vars or .env.
+	Vars     map[string]any
+	Secrets  map[string]string
+	Inputs   []string // files whose change calls for a rebuild
+	Warnings []string
+	Took     time.Duration
 }
+
+// Name is the worker's name: the config's, else the directory's.
+func (b *Build) Name() string { return b.Bundle.Name }
 
 // Load reads the config and bundles the worker.
 func Load(o Options) (*Build, error) {
@@ -58,47 +64,12 @@ func Load(o Options) (*Build, error) {
 		return nil, err
 	}
 	vars := map[string]any{}
-	for k, v := range cfg.Vars {
-		vars[k] = v
-	}
 	for k, v := range o.Vars {
 		vars[k] = v
 	}
 	name := cfg.Name
 	if name == "" {
 		name = filepath.Base(cfg.Dir)
-	}
-	rc := &runtime.Config{
-		Name: name,
-		Script: runtime.Script{
-			Code:    string(res.Code),
-			URL:     "worker.js",
-			Modules: res.HasDefaultExport,
-		},
-		Bindings: runtime.Bindings{
-			Vars:    vars,
-			Secrets: cfg.Secrets,
-			Extra:   map[string]map[string]any{},
-		},
-		CPULimit:           time.Duration(cfg.Limits.CPUMs) * time.Millisecond,
-		SubrequestLimit:    cfg.Limits.Subrequests,
-		NodeCompat:         cfg.NodeCompat(),
-		PopulateProcessEnv: populateProcessEnv(cfg),
-	}
-	if res.SourceMap != nil {
-		rc.Script.Stack = stackMapper{res.SourceMap, rc.Script.URL}
-	}
-	for _, ns := range cfg.KVNamespaces {
-		id := KVNamespaceID(ns)
-		rc.Bindings.Extra[ns.Binding] = map[string]any{"__kind": "kv", "id": id}
-	}
-	// Service bindings work under `outpost serve`; elsewhere the binding
-	// exists and its fetch() says so.
-	for _, sb := range cfg.Services {
-		rc.Bindings.Extra[sb.Binding] = map[string]any{"__kind": "service", "service": sb.Service}
-	}
-	if cfg.Assets != nil && cfg.Assets.Binding != "" {
-		rc.Bindings.Extra[cfg.Assets.Binding] = map[string]any{"__kind": "assets"}
 	}
 	inputs := append([]string{cfg.Path}, res.Inputs...)
 	inputs = append(inputs, watchedFiles(custombuild.WatchDirs(cfg))...)
@@ -109,7 +80,24 @@ func Load(o Options) (*Build, error) {
 		inputs = append(inputs, filepath.Join(cfg.Dir, f))
 	}
 	warnings := append(append([]string(nil), cfg.Warnings...), res.Warnings...)
-	return &Build{Config: cfg, Runtime: rc, SourceMap: res.SourceMap, Inputs: dedupe(inputs), Warnings: warnings, Took: time.Since(start)}, nil
+	return &Build{
+		Config:   cfg,
+		Bundle:   platform.NewBundle(name, cfg, res),
+		Vars:     vars,
+		Secrets:  cfg.Secrets,
+		Inputs:   dedupe(inputs),
+		Warnings: warnings,
+		Took:     time.Since(start),
+	}, nil
+}
+
+// Site opens the project's static assets, or returns nil when it has none.
+func (b *Build) Site() (*assets.Site, error) {
+	cfg := b.Config
+	if cfg.Assets == nil || cfg.Assets.Directory == "" {
+		return nil, nil
+	}
+	return assets.New(cfg.Assets, cfg.Main != "")
 }
 
 // assetsOnlyScript stands in for the worker of a project with [assets] and
@@ -171,40 +159,4 @@ func StateDir(projectDir, persistTo string) (string, error) {
 		return "", err
 	}
 	return abs, os.MkdirAll(abs, 0o755)
-}
-
-// stackMapper maps stacks of the bundle evaluated under url.
-type stackMapper struct {
-	m   *bundle.SourceMap
-	url string
-}
-
-func (s stackMapper) RewriteStack(stack string) string { return s.m.RewriteStack(stack, s.url) }
-
-// KVNamespaceID is the id a kv_namespaces entry is stored under locally:
-// its id, like wrangler dev, or the binding name when it has none.
-func KVNamespaceID(ns config.KVNamespace) string {
-	if ns.ID != "" {
-		return ns.ID
-	}
-	return ns.Binding
-}
-
-// populateProcessEnv applies nodejs_compat_populate_process_env: on by
-// default from compatibility date 2025-04-01 with nodejs_compat, or by
-// flag; nodejs_compat_do_not_populate_process_env turns it off.
-func populateProcessEnv(cfg *config.Config) bool {
-	if !cfg.NodeCompat() {
-		return false
-	}
-	on := cfg.CompatibilityDate >= "2025-04-01"
-	for _, f := range cfg.CompatibilityFlags {
-		switch f {
-		case "nodejs_compat_populate_process_env":
-			on = true
-		case "nodejs_compat_do_not_populate_process_env":
-			return false
-		}
-	}
-	return on
 }

@@ -76,7 +76,7 @@ func (in *Instance) Fetch(ctx context.Context, req *Request) (*Response, error) 
 	if req.Body != nil {
 		sid = in.streams.add(req.Body)
 	}
-	context := req.Method + " " + pathOf(req.URL)
+	what := req.Method + " " + pathOf(req.URL)
 	err := in.vm.Enqueue(func(c *jsc.Context) {
 		if in.vm.Terminated() || in.hooks == nil {
 			// Stopped while this request waited: it never started, so the
@@ -84,8 +84,17 @@ func (in *Instance) Fetch(ctx context.Context, req *Request) (*Response, error) 
 			done <- result{nil, errNotStarted}
 			return
 		}
-		reqID = in.newRequest()
-		in.reqs[reqID].depth = req.Depth
+		inv := in.newInvocation("fetch", req.Depth)
+		reqID = inv.ID
+		// A client that leaves cancels the invocation's work (its
+		// subrequests, storage calls), unless waitUntil work must go on.
+		context.AfterFunc(ctx, func() {
+			in.vm.Enqueue(func(*jsc.Context) {
+				if inv.waitUntil == 0 && in.reqs[inv.ID] == inv && !inv.responded {
+					inv.cancel()
+				}
+			})
+		})
 		args, err := in.requestArgs(c, req, sid, reqID)
 		if err != nil {
 			done <- result{nil, err}
@@ -94,6 +103,7 @@ func (in *Instance) Fetch(ctx context.Context, req *Request) (*Response, error) 
 		hooks := in.hooks.Value()
 		in.within(reqID, func() {
 			err = hooks.Get("fetchArgs").CallThen(hooks, args, func(v jsc.Value) {
+				inv.responded = true
 				resp, err := in.responseFromJS(c, v, reqID)
 				if resp != nil {
 					if b, ok := resp.Body.(*jsBody); ok {
@@ -102,11 +112,11 @@ func (in *Instance) Fetch(ctx context.Context, req *Request) (*Response, error) 
 				}
 				done <- result{resp, err}
 			}, func(v jsc.Value) {
-				done <- result{nil, in.errorFromValue(context, v)}
+				done <- result{nil, in.errorFromValue(what, v)}
 			})
 		})
 		if err != nil {
-			done <- result{nil, in.scriptError(context, err)}
+			done <- result{nil, in.scriptError(what, err)}
 		}
 	})
 	if err != nil {
@@ -174,13 +184,6 @@ func pathOf(u string) string {
 	return u
 }
 
-// newRequest registers an invocation; runs on the VM's thread.
-func (in *Instance) newRequest() int64 {
-	in.reqSeq++
-	in.reqs[in.reqSeq] = &requestState{done: make(chan struct{})}
-	return in.reqSeq
-}
-
 // finishRequest is called on the VM's thread once the response has been
 // sent: the invocation ends when its waitUntil promises settle, or after
 // WaitUntilLimit.
@@ -191,7 +194,7 @@ func (in *Instance) finishRequest(id int64) {
 		return
 	}
 	if st.waitUntil == 0 {
-		delete(in.reqs, id)
+		in.endInvocation(id)
 		in.background.Done()
 		return
 	}
@@ -202,7 +205,9 @@ func (in *Instance) finishRequest(id int64) {
 			in.host.Log(in.cfg.Name, "warn", "waitUntil() tasks did not complete within the allowed time ("+
 				WaitUntilLimit.String()+") after the response was sent and were abandoned")
 		}
-		in.vm.Enqueue(func(c *jsc.Context) { delete(in.reqs, id) })
+		if in.vm.Enqueue(func(c *jsc.Context) { in.endInvocation(id) }) != nil {
+			st.cancel()
+		}
 		in.background.Done()
 	}()
 }
@@ -489,13 +494,17 @@ func (in *Instance) Scheduled(ctx context.Context, cron string, scheduledTime ti
 	type result struct {
 		res ScheduledResult
 		err error
-		st  *requestState
+		st  *Invocation
 	}
 	done := make(chan result, 1)
 	var reqID int64
 	err := in.vm.Enqueue(func(c *jsc.Context) {
-		reqID = in.newRequest()
-		st := in.reqs[reqID]
+		if in.vm.Terminated() || in.hooks == nil {
+			done <- result{err: ErrBroken}
+			return
+		}
+		st := in.newInvocation("scheduled", 0)
+		reqID = st.ID
 		ev := c.Object()
 		ev.Set("cron", c.String(cron))
 		ev.Set("scheduledTime", c.Number(float64(scheduledTime.UnixMilli())))
@@ -523,6 +532,11 @@ func (in *Instance) Scheduled(ctx context.Context, cron string, scheduledTime ti
 		in.background.Done()
 		return ScheduledResult{}, ErrBroken
 	}
+	if res.st == nil {
+		in.background.Done()
+		in.broken.Store(true)
+		return ScheduledResult{}, res.err
+	}
 	// A scheduled invocation lasts until its waitUntil work is done.
 	waitCh := make(chan struct{})
 	in.vm.Enqueue(func(c *jsc.Context) {
@@ -543,7 +557,9 @@ func (in *Instance) Scheduled(ctx context.Context, cron string, scheduledTime ti
 	case <-ctx.Done():
 	case <-in.vm.Done():
 	}
-	in.vm.Enqueue(func(c *jsc.Context) { delete(in.reqs, reqID) })
+	if in.vm.Enqueue(func(c *jsc.Context) { in.endInvocation(reqID) }) != nil {
+		res.st.cancel()
+	}
 	in.background.Done()
 	if in.vm.Terminated() {
 		in.broken.Store(true)

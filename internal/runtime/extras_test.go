@@ -20,13 +20,14 @@ func TestNodeCompatJS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	nodeCompat := func(in *Instance, c *jsc.Context, ops jsc.Value) error {
+	nodeCompat := Extension{Name: "test-node-compat", Install: func(h BindingHost, c *jsc.Context, ops jsc.Value) error {
+		in := h.(*Instance)
 		in.cfg.NodeCompat = true
 		in.cfg.PopulateProcessEnv = true
 		in.cfg.Bindings.Vars = map[string]any{"GREETING": "hello", "LIMITS": map[string]any{"n": 1.0}}
 		in.cfg.Bindings.Secrets = map[string]string{"API_KEY": "s3cret"}
 		return nil
-	}
+	}}
 	for _, file := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(file), ".test.js"), func(t *testing.T) {
 			src, err := os.ReadFile(file)

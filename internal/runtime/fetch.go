@@ -143,7 +143,7 @@ func (f *Fetcher) send(req *http.Request, redirect string) (*http.Response, erro
 
 // opFetch implements ops.fetch(init).
 func (in *Instance) opFetch(c *jsc.Context, init jsc.Value) (jsc.Value, error) {
-	if err := in.countSubrequest(); err != nil {
+	if _, err := in.Subrequest("fetch"); err != nil {
 		return jsc.Value{}, err
 	}
 	id := init.Get("id").Int()
@@ -172,7 +172,7 @@ func (in *Instance) opFetch(c *jsc.Context, init jsc.Value) (jsc.Value, error) {
 			cf, _ = decodeJSONObject(js)
 		}
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(in.opContext())
 	in.fetchMu.Lock()
 	in.fetches[id] = cancel
 	in.fetchMu.Unlock()
@@ -306,45 +306,4 @@ func headersToJS(c *jsc.Context, h http.Header) (jsc.Value, error) {
 		}
 	}
 	return c.String(sb.String()), nil
-}
-
-// countSubrequest counts a subrequest against the running invocation and
-// refuses it past the limit, with workerd's message.
-func (in *Instance) countSubrequest() error {
-	st := in.reqs[in.cur]
-	if st == nil {
-		return nil
-	}
-	limit := in.cfg.SubrequestLimit
-	if limit <= 0 {
-		limit = DefaultSubrequestLimit
-	}
-	st.subrequests++
-	if st.subrequests > limit {
-		return &jsc.Error{Name: "Error", Message: "Too many subrequests."}
-	}
-	return nil
-}
-
-// MaxSubrequestDepth is how many workers one request may pass through, as
-// on Cloudflare.
-const MaxSubrequestDepth = 16
-
-// ServiceSubrequest accounts for a call through a service binding made by
-// the running invocation (on the VM's thread): it counts as a subrequest
-// and returns the depth the called worker's request has, refusing
-// recursion past MaxSubrequestDepth with workerd's message.
-func (in *Instance) ServiceSubrequest() (int, error) {
-	if err := in.countSubrequest(); err != nil {
-		return 0, err
-	}
-	depth := 1
-	if st := in.reqs[in.cur]; st != nil {
-		depth = st.depth + 1
-	}
-	if depth > MaxSubrequestDepth {
-		return 0, &jsc.Error{Name: "Error", Message: "Subrequest depth limit exceeded. This request recursed through Workers too many times. " +
-			"This can happen e.g. if you have a Worker or Durable Object that calls other Workers or objects recursively."}
-	}
-	return depth, nil
 }

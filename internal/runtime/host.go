@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-
-	"github.com/outpost-dev/outpost/internal/jsc"
 )
 
 // Host is what the process around the workers provides them: logging,
@@ -19,13 +17,14 @@ type Host struct {
 	// Fetch performs workers' subrequests. Default: a Fetcher with no
 	// origin.
 	Fetch *Fetcher
-	// Extensions install more ops on each new instance.
+	// Extensions add API families (KV, Cache, services, assets …) to
+	// every instance: their modules join the prelude.
 	Extensions []Extension
+	// ObserveOp, when set, is told of every extension operation (for
+	// metrics): worker, family ("kv"), op ("get"), result ("hit", "miss",
+	// "ok", "error").
+	ObserveOp func(worker, family, op, result string)
 }
-
-// Extension adds ops to the ops object of a new instance, before the
-// prelude runs. Binding kinds (KV, Cache) are installed this way.
-type Extension func(in *Instance, c *jsc.Context, ops jsc.Value) error
 
 func (h *Host) init() {
 	if h.Logger == nil {

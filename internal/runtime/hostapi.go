@@ -1,24 +1,61 @@
 package runtime
 
 import (
+	"context"
+	"fmt"
 	"io"
 	"net/http"
 
 	"github.com/outpost-dev/outpost/internal/jsc"
 )
 
-// This file exposes a few instance internals to packages that add ops
-// through Host.Extensions (service bindings, KV), so they need not copy them.
+// The instance as its extensions see it (BindingHost), and a few internals
+// `outpost serve` uses to watch instances.
 
-// Async runs work off the VM's thread and returns a promise settled with the
-// value work's finisher builds on the VM's thread, or rejected with its error.
-func (in *Instance) Async(c *jsc.Context, work func() (func(c *jsc.Context) (jsc.Value, error), error)) (jsc.Value, error) {
-	return in.async(c, work)
+// Worker is the worker's name.
+func (in *Instance) Worker() string { return in.cfg.Name }
+
+// Async runs work off the VM's thread for the running invocation (see
+// BindingHost).
+func (in *Instance) Async(c *jsc.Context, work func(ctx context.Context) (Settle, error)) (jsc.Value, error) {
+	ctx := in.opContext()
+	return in.async(c, func() (func(c *jsc.Context) (jsc.Value, error), error) {
+		settle, err := work(ctx)
+		return settle, err
+	})
+}
+
+// opContext is the context of the running invocation, or the instance's
+// own when no invocation runs (VM thread only).
+func (in *Instance) opContext() context.Context {
+	if inv := in.current(); inv != nil {
+		return inv.ctx
+	}
+	return in.life
 }
 
 // AddStream registers a Go byte stream that the prelude reads by the
 // returned number (ops.streamRead), e.g. as a Response body.
 func (in *Instance) AddStream(r io.ReadCloser) int64 { return in.streams.add(r) }
+
+// TakeStream detaches a registered stream and returns it.
+func (in *Instance) TakeStream(id int64) io.ReadCloser {
+	r := in.streams.get(id)
+	if r != nil {
+		in.streams.detach(id)
+	}
+	return r
+}
+
+// Observe reports an extension's operation to the host's metrics hook.
+func (in *Instance) Observe(family, op, result string) {
+	if in.host.ObserveOp != nil {
+		in.host.ObserveOp(in.cfg.Name, family, op, result)
+	}
+}
+
+// Log writes a console line for the worker.
+func (in *Instance) Log(level, text string) { in.host.Log(in.cfg.Name, level, text) }
 
 // Config is the configuration the instance was made from.
 func (in *Instance) Config() *Config { return in.cfg }
@@ -29,11 +66,10 @@ func (in *Instance) Config() *Config { return in.cfg }
 // a memory limit).
 func (in *Instance) Retire() { in.broken.Store(true) }
 
-// HeadersToJS makes the prelude's header form: an array of [name, value]
-// pairs with lower-case names.
+// HeadersToJS makes the prelude's header form.
 func HeadersToJS(c *jsc.Context, h http.Header) (jsc.Value, error) { return headersToJS(c, h) }
 
-// HeadersFromJS reads an array of [name, value] pairs.
+// HeadersFromJS reads the prelude's header form.
 func HeadersFromJS(v jsc.Value) (http.Header, error) { return headersFromJS(v) }
 
 // CollectGarbage runs a full collection on the instance's VM and returns
@@ -48,4 +84,40 @@ func (in *Instance) CollectGarbage() (jsc.HeapStats, error) {
 // (e.g. to learn the OS thread's id for per-thread CPU accounting).
 func (in *Instance) OnThread(f func()) error {
 	return in.vm.Run(func(*jsc.Context) error { f(); return nil })
+}
+
+// errInternal is what JavaScript sees of a Go panic in an op's work: the
+// details go to the log, never to the script.
+var errInternal = fmt.Errorf("internal error in Outpost while running this operation")
+
+// ResponseToJS makes the prelude's host response form ({ status,
+// statusText, url, redirected, headers, body }) on the VM's thread, for
+// extensions that answer like fetch() (service bindings, assets): the body
+// is read through the stream table.
+func ResponseToJS(h BindingHost, c *jsc.Context, url string, status int, statusText string, header http.Header, body io.ReadCloser) (jsc.Value, error) {
+	out := c.Object()
+	if status == 0 {
+		status = http.StatusOK
+	}
+	if statusText == "" {
+		statusText = http.StatusText(status)
+	}
+	out.Set("status", c.Number(float64(status)))
+	out.Set("statusText", c.String(statusText))
+	out.Set("url", c.String(url))
+	out.Set("redirected", c.Bool(false))
+	hs, err := headersToJS(c, header)
+	if err != nil {
+		if body != nil {
+			body.Close()
+		}
+		return out, err
+	}
+	out.Set("headers", hs)
+	if body == nil {
+		out.Set("body", c.Null())
+	} else {
+		out.Set("body", c.Number(float64(h.AddStream(body))))
+	}
+	return out, nil
 }

@@ -4,6 +4,7 @@
 package runtime
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -59,9 +60,9 @@ type Config struct {
 type Bindings struct {
 	Vars    map[string]any    // strings or JSON values
 	Secrets map[string]string // strings
-	// Extra holds bindings of other kinds, each a JSON-able spec with a
-	// "__kind" field that a prelude binding factory turns into an object.
-	Extra map[string]map[string]any
+	// Objects are the bindings Go resolves (KV namespaces, services,
+	// assets …), each turned into its object by its extension.
+	Objects map[string]Binding
 }
 
 // DefaultCPULimit is Cloudflare's default CPU time per invocation.
@@ -83,8 +84,12 @@ type Instance struct {
 	// is called and carried through async ops and timers, so that a
 	// subrequest is counted against the invocation that made it.
 	cur    int64
-	reqs   map[int64]*requestState
+	reqs   map[int64]*Invocation
 	reqSeq int64
+	// life ends when the instance is closed: ops not made for an
+	// invocation (while the script is evaluated) carry it.
+	life context.Context
+	stop context.CancelFunc
 
 	streams streamTable
 	sockets socketTable
@@ -113,18 +118,6 @@ func (in *Instance) within(id int64, f func()) {
 	f()
 }
 
-// DefaultSubrequestLimit is Cloudflare's default per invocation (paid plan).
-const DefaultSubrequestLimit = 10000
-
-// requestState follows one invocation (a request or a scheduled event) and
-// the waitUntil promises it started.
-type requestState struct {
-	waitUntil   int
-	subrequests int
-	depth       int
-	done        chan struct{} // closed when every waitUntil promise settled
-}
-
 // NewInstance starts a VM, evaluates the prelude and the worker's script
 // and initialises its bindings.
 func NewInstance(cfg *Config) (*Instance, error) {
@@ -137,7 +130,7 @@ func NewInstance(cfg *Config) (*Instance, error) {
 	if limit <= 0 {
 		limit = DefaultCPULimit
 	}
-	prelude, err := PreludeSource()
+	prelude, err := preludeFor(host.Extensions)
 	if err != nil {
 		return nil, err
 	}
@@ -147,22 +140,30 @@ func NewInstance(cfg *Config) (*Instance, error) {
 		start:   time.Now(),
 		log:     host.Logger.With("worker", cfg.Name),
 		timers:  map[int64]*timer{},
-		reqs:    map[int64]*requestState{},
+		reqs:    map[int64]*Invocation{},
 		fetches: map[int64]func(){},
 	}
+	in.life, in.stop = context.WithCancel(context.Background())
 	in.vm, err = jsc.New(jsc.Options{
 		TimeLimit:            limit,
 		OnUnhandledRejection: in.onUnhandledRejection,
+		OnPanic: func(v any, stack []byte) {
+			in.log.Error(fmt.Sprintf("internal error (a Go panic) while running the worker; the operation failed: %v\n%s", v, stack))
+		},
 	})
 	if err != nil {
+		in.stop()
 		return nil, err
 	}
 	err = in.vm.Run(func(c *jsc.Context) error {
 		ops := c.Object()
 		in.installOps(c, ops)
 		for _, ext := range host.Extensions {
-			if err := ext(in, c, ops); err != nil {
-				return err
+			if ext.Install == nil {
+				continue
+			}
+			if err := ext.Install(in, c, ops); err != nil {
+				return fmt.Errorf("extension %s: %w", ext.Name, err)
 			}
 		}
 		if err := c.Global().Set("__outpost_ops", ops); err != nil {
@@ -199,6 +200,7 @@ func NewInstance(cfg *Config) (*Instance, error) {
 	})
 	if err != nil {
 		in.vm.Close()
+		in.stop()
 		return nil, err
 	}
 	return in, nil
@@ -222,14 +224,25 @@ func (in *Instance) initInfo(c *jsc.Context) (jsc.Value, error) {
 	for name, s := range in.cfg.Bindings.Secrets {
 		b.Set(name, c.String(s))
 	}
-	for name, spec := range in.cfg.Bindings.Extra {
-		val, err := toJS(c, spec)
+	info.Set("vars", b)
+	// [name, kind, host object] for each resolved binding.
+	var objects []jsc.Value
+	for name, binding := range in.cfg.Bindings.Objects {
+		host, err := binding.Install(in, c)
 		if err != nil {
 			return info, fmt.Errorf("binding %s: %w", name, err)
 		}
-		b.Set(name, val)
+		entry, err := c.Array(c.String(name), c.String(binding.Kind()), host)
+		if err != nil {
+			return info, err
+		}
+		objects = append(objects, entry)
 	}
-	info.Set("bindings", b)
+	list, err := c.Array(objects...)
+	if err != nil {
+		return info, err
+	}
+	info.Set("bindings", list)
 	return info, nil
 }
 
@@ -282,6 +295,7 @@ func (in *Instance) Wait(timeout time.Duration) bool {
 // Close stops the VM. In-flight work is abandoned; callers drain first.
 func (in *Instance) Close() {
 	in.closeOnce.Do(func() {
+		in.stop()
 		in.vm.Enqueue(func(c *jsc.Context) {
 			for id, t := range in.timers {
 				t.t.Stop()
@@ -317,8 +331,12 @@ type ScriptError struct {
 	Name    string
 	Message string
 	Stack   string
-	// Limit is set when the CPU limit stopped the script.
-	Limit bool
+	// Limit is set when a limit stopped the script: the CPU limit, or with
+	// Memory the memory limit, or with Resources another invocation's
+	// limit that stopped the instance this one ran on.
+	Limit     bool
+	Memory    bool
+	Resources bool
 }
 
 func (e *ScriptError) Error() string {

@@ -2,7 +2,9 @@ package runtime
 
 import (
 	"errors"
+	"fmt"
 	"io"
+	"runtime/debug"
 	"sync"
 
 	"github.com/outpost-dev/outpost/internal/jsc"
@@ -112,7 +114,7 @@ func (in *Instance) async(c *jsc.Context, work func() (func(c *jsc.Context) (jsc
 	enqueue := in.vm.RegisterCallback()
 	owner := in.cur
 	go func() {
-		finish, err := work()
+		finish, err := in.runWork(work)
 		enqueue(func(c *jsc.Context) {
 			// What the settled promise runs is work of the same invocation.
 			in.within(owner, func() {
@@ -130,4 +132,16 @@ func (in *Instance) async(c *jsc.Context, work func() (func(c *jsc.Context) (jsc
 		})
 	}()
 	return p, nil
+}
+
+// runWork runs an op's work, turning a panic into an error for that op
+// alone (the stack goes to the log).
+func (in *Instance) runWork(work func() (func(c *jsc.Context) (jsc.Value, error), error)) (finish func(c *jsc.Context) (jsc.Value, error), err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			in.log.Error(fmt.Sprintf("internal error (a Go panic) in an operation of the worker: %v\n%s", r, debug.Stack()))
+			finish, err = nil, errInternal
+		}
+	}()
+	return work()
 }

@@ -8,17 +8,22 @@ import (
 )
 
 // Worker is a named pool of instances of one script. Requests go to the
-// least busy instance; an instance stopped by a limit is replaced; Swap
-// deploys a new version without dropping requests in flight.
+// least busy instance; an instance stopped by a limit is replaced (the
+// replacement starts outside the pool's lock, so requests keep flowing to
+// the healthy instances meanwhile); Swap deploys a new version without
+// dropping requests in flight.
 type Worker struct {
 	name string
 	size int
 
-	mu      sync.Mutex
-	cfg     *Config
-	pool    []*Instance
-	closed  bool
-	retired sync.WaitGroup
+	mu        sync.Mutex
+	cfg       *Config
+	pool      []*Instance
+	starting  int           // replacements being started
+	refreshed chan struct{} // closed and renewed whenever a replacement is done
+	startErr  error         // the last replacement's failure
+	closed    bool
+	retired   sync.WaitGroup
 }
 
 // NewWorker starts size instances of cfg (at least one).
@@ -26,7 +31,7 @@ func NewWorker(cfg *Config, size int) (*Worker, error) {
 	if size < 1 {
 		size = 1
 	}
-	w := &Worker{name: cfg.Name, size: size}
+	w := &Worker{name: cfg.Name, size: size, refreshed: make(chan struct{})}
 	pool, err := startPool(cfg, size)
 	if err != nil {
 		return nil, err
@@ -56,29 +61,77 @@ func (w *Worker) Name() string { return w.name }
 // ErrClosed is returned by a worker that was closed.
 var ErrClosed = errors.New("the worker is shut down")
 
-// pick returns the least busy healthy instance, replacing broken ones.
-func (w *Worker) pick() (*Instance, error) {
+// pick returns the least busy healthy instance. Broken instances leave
+// the pool and a replacement for each starts in the background; only when
+// no healthy instance is left does pick wait for one.
+func (w *Worker) pick(ctx context.Context) (*Instance, error) {
+	for {
+		w.mu.Lock()
+		if w.closed {
+			w.mu.Unlock()
+			return nil, ErrClosed
+		}
+		healthy := w.pool[:0]
+		for _, in := range w.pool {
+			if in.Broken() {
+				w.retire(in)
+				w.starting++
+				go w.replace(w.cfg)
+				continue
+			}
+			healthy = append(healthy, in)
+		}
+		clear(w.pool[len(healthy):])
+		w.pool = healthy
+		var best *Instance
+		for _, in := range w.pool {
+			if best == nil || in.Inflight() < best.Inflight() {
+				best = in
+			}
+		}
+		if best != nil {
+			w.mu.Unlock()
+			return best, nil
+		}
+		if w.starting == 0 {
+			// Every replacement failed: try once more, in the open.
+			err := w.startErr
+			if err == nil {
+				err = ErrBroken
+			}
+			w.starting++
+			go w.replace(w.cfg)
+			w.mu.Unlock()
+			return nil, err
+		}
+		wait := w.refreshed
+		w.mu.Unlock()
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// replace starts an instance of cfg and adds it to the pool, unless the
+// worker was closed or swapped to another version meanwhile.
+func (w *Worker) replace(cfg *Config) {
+	in, err := NewInstance(cfg)
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.closed {
-		return nil, ErrClosed
+	w.starting--
+	w.startErr = err
+	close(w.refreshed)
+	w.refreshed = make(chan struct{})
+	if err != nil {
+		return
 	}
-	var best *Instance
-	for i, in := range w.pool {
-		if in.Broken() {
-			fresh, err := NewInstance(w.cfg)
-			if err != nil {
-				return nil, err
-			}
-			w.retire(in)
-			w.pool[i] = fresh
-			in = fresh
-		}
-		if best == nil || in.Inflight() < best.Inflight() {
-			best = in
-		}
+	if w.closed || w.cfg != cfg || len(w.pool) >= w.size {
+		go in.Close()
+		return
 	}
-	return best, nil
+	w.pool = append(w.pool, in)
 }
 
 // retire closes an instance once its work is done (caller holds mu).
@@ -98,7 +151,7 @@ func (w *Worker) retire(in *Instance) {
 // Fetch runs a request on one of the worker's instances.
 func (w *Worker) Fetch(ctx context.Context, req *Request) (*Response, error) {
 	for attempt := 0; ; attempt++ {
-		in, err := w.pick()
+		in, err := w.pick(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -106,17 +159,31 @@ func (w *Worker) Fetch(ctx context.Context, req *Request) (*Response, error) {
 		if errors.Is(err, errNotStarted) && attempt < 3 {
 			continue
 		}
-		return resp, err
+		return resp, resourcesError(err)
 	}
+}
+
+// resourcesError tells a request that failed because its instance was
+// stopped under it (another invocation on it hit a limit) from other
+// failures: a resource error (503), as Cloudflare reports for requests
+// sharing an isolate that was reset.
+func resourcesError(err error) error {
+	var se *ScriptError
+	if err != nil && errors.Is(err, ErrBroken) && !errors.As(err, &se) {
+		return &ScriptError{Name: "Error", Limit: true, Resources: true,
+			Message: "Worker exceeded resource limits: its instance was stopped by a limit another request hit"}
+	}
+	return err
 }
 
 // Scheduled runs a scheduled event on one instance.
 func (w *Worker) Scheduled(ctx context.Context, cron string, t time.Time) (ScheduledResult, error) {
-	in, err := w.pick()
+	in, err := w.pick(ctx)
 	if err != nil {
 		return ScheduledResult{}, err
 	}
-	return in.Scheduled(ctx, cron, t)
+	res, err := in.Scheduled(ctx, cron, t)
+	return res, resourcesError(err)
 }
 
 // Swap replaces every instance with instances of cfg. If cfg fails to

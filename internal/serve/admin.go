@@ -143,7 +143,7 @@ func (s *Server) forgetIfUnused(ws *workerState) {
 }
 
 func (s *Server) tryStart(ws *workerState, b *Bundle) error {
-	rc, err := b.runtimeConfig(ws.conf, ws.host)
+	rc, err := s.node.Config(b, ws.settings, ws.host)
 	if err != nil {
 		return err
 	}
@@ -290,7 +290,7 @@ func (s *Server) adminPurge(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, errors.New("bad purge request: give urls, prefixes, tags or everything: true"))
 		return
 	}
-	n, err := s.cache.Purge(cache.Purge{URLs: p.URLs, Prefixes: p.Prefixes, Tags: p.Tags, All: p.Everything})
+	n, err := s.node.Cache().Purge(cache.Purge{URLs: p.URLs, Prefixes: p.Prefixes, Tags: p.Tags, All: p.Everything})
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, err)
 		return

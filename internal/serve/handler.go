@@ -82,62 +82,40 @@ func (s *Server) serveWorker(w http.ResponseWriter, r *http.Request, ws *workerS
 	if limit > 0 && r.Body != nil {
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 	}
+	if site := ws.settings.Site; site != nil && site.ServeBeforeWorker(w, r) != 0 {
+		// Static assets answer before the worker, as on Cloudflare.
+		return outcome{name: string(runtime.OutcomeOK)}
+	}
 	t := &observedTarget{w: cur}
 	h := &server.Handler{
 		Target: func() (server.Target, error) { return t, nil },
-		Origin: ws.host.Fetch.Origin,
+		Origin: ws.settings.Origin,
 	}
 	h.ServeHTTP(w, r)
-	switch {
-	case t.err == nil:
-		if r.Context().Err() != nil {
-			return outcome{name: "canceled"}
-		}
-		return outcome{name: "ok"}
-	case t.stopped:
-		return outcome{name: "exceededResources", err: t.err}
-	case isLimit(t.err):
+	o := runtime.OutcomeOf(t.err, r.Context().Err() != nil)
+	switch o {
+	case runtime.OutcomeExceededCPU:
 		s.obs.cpuExceeded.With(ws.name).Inc()
-		return outcome{name: "exceededCpu", err: t.err}
-	case isScript(t.err):
+	case runtime.OutcomeException:
 		s.obs.exceptions.With(ws.name).Inc()
-		return outcome{name: "exception", err: t.err}
-	case errors.Is(t.err, context.Canceled):
-		return outcome{name: "canceled"}
 	}
-	return outcome{name: "error", err: t.err}
+	out := outcome{name: string(o)}
+	if o != runtime.OutcomeOK && o != runtime.OutcomeCanceled {
+		out.err = t.err
+	}
+	return out
 }
 
 // observedTarget remembers how the worker's invocation failed.
 type observedTarget struct {
-	w       *runtime.Worker
-	err     error
-	stopped bool // the instance was stopped by another invocation's limit
+	w   *runtime.Worker
+	err error
 }
 
 func (t *observedTarget) Fetch(ctx context.Context, req *runtime.Request) (*runtime.Response, error) {
 	resp, err := t.w.Fetch(ctx, req)
-	var se *runtime.ScriptError
-	if err != nil && errors.Is(err, runtime.ErrBroken) && !errors.As(err, &se) {
-		// The instance was stopped under this request, because another
-		// invocation on it exceeded a limit: a resource error (503), as
-		// Cloudflare reports for requests sharing an isolate that was reset.
-		t.stopped = true
-		err = &runtime.ScriptError{Name: "Error", Limit: true,
-			Message: "Worker exceeded resource limits: its instance was stopped by a limit another request hit"}
-	}
 	t.err = err
 	return resp, err
-}
-
-func isLimit(err error) bool {
-	var se *runtime.ScriptError
-	return errors.As(err, &se) && se.Limit
-}
-
-func isScript(err error) bool {
-	var se *runtime.ScriptError
-	return errors.As(err, &se)
 }
 
 func exceptionOf(err error) *TailException {

@@ -19,18 +19,17 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/outpost-dev/outpost/internal/cache"
+	"github.com/outpost-dev/outpost/internal/assets"
+	"github.com/outpost-dev/outpost/internal/config"
 	"github.com/outpost-dev/outpost/internal/cron"
+	"github.com/outpost-dev/outpost/internal/platform"
 	"github.com/outpost-dev/outpost/internal/project"
-	"github.com/outpost-dev/outpost/internal/runtime"
 )
 
 // Options are what the process around the server provides.
 type Options struct {
 	// Logger receives structured logs (JSON in production).
 	Logger *slog.Logger
-	// Extensions install more ops on every instance (KV, cache).
-	Extensions []runtime.Extension
 	// Store overrides the deployment store the configuration selects.
 	Store Store
 	// Clock drives cron triggers (default: the system clock).
@@ -49,7 +48,7 @@ type Server struct {
 	obs     *observer
 	tail    *tailHub
 	claimer cron.Claimer
-	cache   *cache.Store
+	node    *platform.Node
 	closers []func()
 
 	mu      sync.RWMutex
@@ -101,22 +100,31 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 		}
 		s.claimer = c
 	}
-	// The Cache API is per node, as on Cloudflare, and shared by the
-	// workers like a zone's cache.
-	cs, err := cache.Open(cache.Options{Dir: cfg.StateDir, Logf: func(format string, args ...any) {
-		s.log.Debug(fmt.Sprintf(format, args...))
-	}})
+	if cfg.KV.URL != "" && !isPostgresURL(cfg.KV.URL) {
+		s.Close()
+		return nil, fmt.Errorf("%s: kv.url: expected a postgres:// URL, got %q", cfg.Path, redactURL(cfg.KV.URL))
+	}
+	// The node's services: KV (PostgreSQL shared by the fleet, else
+	// SQLite), the Cache API (per node, as on Cloudflare, shared by the
+	// workers like a zone's cache), the outbound network, cron.
+	node, err := platform.Open(ctx, platform.Options{
+		StateDir:               cfg.StateDir,
+		KVURL:                  cfg.KV.URL,
+		DenyPrivateSubrequests: cfg.Security.DenyPrivateSubrequests,
+		Clock:                  opts.Clock,
+		Claimer:                s.claimer,
+		Logger:                 s.log,
+		Console:                s.console,
+		ObserveOp:              s.observeOp,
+		CountSubrequest:        func(worker string) { s.obs.subrequests.With(worker, "fetch").Inc() },
+		Events:                 serveEvents{s},
+	})
 	if err != nil {
 		s.Close()
-		return nil, fmt.Errorf("opening the cache in %s: %w", filepath.Join(cfg.StateDir, "cache"), err)
+		return nil, fmt.Errorf("%s: %w", cfg.Path, err)
 	}
-	s.cache = cs
-	kvExt, err := s.openKV(ctx)
-	if err != nil {
-		s.Close()
-		return nil, err
-	}
-	s.opts.Extensions = append([]runtime.Extension{runtime.CacheExtension(cs), kvExt}, s.opts.Extensions...)
+	s.node = node
+	s.closers = append(s.closers, node.Close)
 	var routes []Route
 	for i := range cfg.Workers {
 		ws, err := s.newWorkerState(&cfg.Workers[i])
@@ -190,7 +198,14 @@ func (s *Server) Start(ctx context.Context) error {
 		return fmt.Errorf("reading the deployments: %w", err)
 	}
 	for _, ws := range s.snapshot() {
-		if _, deployed := active[ws.name]; deployed || ws.conf.Dir == "" {
+		if ws.conf.Dir == "" {
+			continue
+		}
+		if _, deployed := active[ws.name]; deployed {
+			// The project directory still supplies the static assets.
+			if err := s.openSite(ws, nil); err != nil {
+				return err
+			}
 			continue
 		}
 		b, err := project.Load(project.Options{Dir: ws.conf.Dir, Env: ws.conf.Env})
@@ -200,7 +215,10 @@ func (s *Server) Start(ctx context.Context) error {
 		for _, w := range b.Warnings {
 			s.log.Warn(w, "worker", ws.name)
 		}
-		if err := s.apply(ws, 0, BundleFromProject(b)); err != nil {
+		if err := s.openSite(ws, b); err != nil {
+			return err
+		}
+		if err := s.apply(ws, 0, b.Bundle); err != nil {
 			return err
 		}
 	}
@@ -215,6 +233,30 @@ func (s *Server) Start(ctx context.Context) error {
 	s.ready.Store(true)
 	go s.pollDeployments(ctx)
 	go s.watchInstances(ctx)
+	return nil
+}
+
+// openSite serves the static assets ([assets]) of a worker's project
+// directory; b is its build when there is one.
+func (s *Server) openSite(ws *workerState, b *project.Build) error {
+	var cfg *config.Config
+	if b != nil {
+		cfg = b.Config
+	} else {
+		var err error
+		if cfg, err = config.Load(config.Options{Dir: ws.conf.Dir, Env: ws.conf.Env}); err != nil {
+			return fmt.Errorf("%s (worker %s): %w", s.cfg.Path, ws.name, err)
+		}
+	}
+	if cfg.Assets == nil || cfg.Assets.Directory == "" {
+		return nil
+	}
+	site, err := assets.New(cfg.Assets, cfg.Main != "")
+	if err != nil {
+		return fmt.Errorf("%s (worker %s): %w", s.cfg.Path, ws.name, err)
+	}
+	s.closers = append(s.closers, func() { site.Close() })
+	ws.settings.Site = site
 	return nil
 }
 

@@ -165,7 +165,7 @@ func TestServiceBindingToMissingWorker(t *testing.T) {
 	if code, body := call(t, s.AdminHandler(), "POST", "/admin/workers/front/deployments", testToken, DeployRequest{Bundle: front}); code != 201 {
 		t.Fatalf("deploy: %d %s", code, body)
 	}
-	if code, body := call(t, s.Handler(), "GET", "http://front.test/", "", nil); code != 502 || !strings.Contains(body, `worker "gone" is not deployed on this server`) {
+	if code, body := call(t, s.Handler(), "GET", "http://front.test/", "", nil); code != 502 || !strings.Contains(body, `worker "gone" is not running here`) {
 		t.Errorf("missing service: %d %q", code, body)
 	}
 }

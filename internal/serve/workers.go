@@ -4,25 +4,23 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/outpost-dev/outpost/internal/cron"
+	"github.com/outpost-dev/outpost/internal/platform"
 	"github.com/outpost-dev/outpost/internal/runtime"
 )
 
 // workerState is one worker of the server: its configuration, the host
 // its instances share, and the version it runs now.
 type workerState struct {
-	name string
-	conf *WorkerConfig
-	host *runtime.Host
+	name     string
+	conf     *WorkerConfig
+	settings *platform.Settings
+	host     *runtime.Host
 
 	applyMu  sync.Mutex // serialises version changes
 	mu       sync.Mutex
@@ -54,75 +52,23 @@ func (ws *workerState) version() int {
 // newWorkerState prepares a worker; it serves nothing until a version is
 // applied.
 func (s *Server) newWorkerState(conf *WorkerConfig) (*workerState, error) {
-	ws := &workerState{name: conf.Name, conf: conf}
-	fetcher := &runtime.Fetcher{}
+	settings := &platform.Settings{Name: conf.Name, Secrets: conf.Vars, CPULimit: conf.Limits.CPU}
 	if conf.Origin != "" {
 		u, err := url.Parse(conf.Origin)
 		if err != nil {
 			return nil, err
 		}
-		fetcher.Origin = u
+		settings.Origin = u
 		for _, r := range conf.Routes {
 			if r.host != "" && !r.hostPrefix {
-				fetcher.SelfHosts = append(fetcher.SelfHosts, r.host)
+				settings.SelfHosts = append(settings.SelfHosts, r.host)
 			}
 		}
 	}
-	fetcher.Client = &http.Client{Transport: &countingTransport{
-		next:  s.subrequestTransport(fetcher.Origin),
-		count: s.obs.subrequests.With(conf.Name, "fetch"),
-	}}
-	ws.host = &runtime.Host{
-		Logger:     s.log.With("worker", conf.Name),
-		Console:    s.console,
-		Fetch:      fetcher,
-		Extensions: append(append([]runtime.Extension{s.serviceExtension}, s.opts.Extensions...), s.metricsExtension),
-	}
+	ws := &workerState{name: conf.Name, conf: conf, settings: settings}
+	ws.host = s.node.Host(settings)
+	s.node.Register(conf.Name, ws.current)
 	return ws, nil
-}
-
-// subrequestTransport sends a worker's fetch() calls. With
-// deny_private_subrequests every connection's resolved address must be
-// public, except to the worker's configured origin, which the operator
-// chose (and which is usually on the private network).
-func (s *Server) subrequestTransport(origin *url.URL) http.RoundTripper {
-	plain := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
-	dial := plain.DialContext
-	proxy := http.ProxyFromEnvironment
-	if s.cfg.Security.DenyPrivateSubrequests {
-		guarded := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: runtime.DenyPrivateControl}
-		originAddr := ""
-		if origin != nil {
-			originAddr = hostPort(origin)
-		}
-		dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
-			if originAddr != "" && strings.EqualFold(addr, originAddr) {
-				return plain.DialContext(ctx, network, addr)
-			}
-			return guarded.DialContext(ctx, network, addr)
-		}
-		proxy = nil // a proxy would reach the private address on our behalf
-	}
-	return &http.Transport{
-		Proxy:                 proxy,
-		DialContext:           dial,
-		MaxIdleConnsPerHost:   256,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ExpectContinueTimeout: time.Second,
-	}
-}
-
-// hostPort is u's host with the scheme's default port when it has none.
-func hostPort(u *url.URL) string {
-	if u.Port() != "" {
-		return u.Host
-	}
-	port := "80"
-	if u.Scheme == "https" {
-		port = "443"
-	}
-	return net.JoinHostPort(u.Hostname(), port)
 }
 
 // console receives the workers' console output: a JSON log line and the
@@ -154,7 +100,7 @@ func (s *Server) apply(ws *workerState, version int, b *Bundle) error {
 	if same {
 		return nil
 	}
-	rc, err := b.runtimeConfig(ws.conf, ws.host)
+	rc, err := s.node.Config(b, ws.settings, ws.host)
 	if err != nil {
 		return err
 	}
@@ -197,36 +143,26 @@ func (s *Server) restartCrons(ws *workerState, crons []string) {
 	if len(crons) == 0 || s.runCtx == nil {
 		return
 	}
-	name := ws.name
-	sched, err := cron.New(cron.Options{
-		Worker: name,
-		Crons:  crons,
-		Claim:  s.claimer,
-		Clock:  s.opts.Clock,
-		Logger: s.log,
-		Fire: func(ctx context.Context, expr string, at time.Time) error {
-			w := ws.current()
-			if w == nil {
-				return nil
-			}
-			start := time.Now()
-			res, err := w.Scheduled(ctx, expr, at)
-			attrs := []any{"worker", name, "cron", expr, "scheduled_time", at.UTC().Format(time.RFC3339), "took_ms", time.Since(start).Milliseconds()}
-			if err != nil {
-				s.log.Error("scheduled event failed", append(attrs, "error", err.Error())...)
-				s.tail.publish(TailEvent{Type: "scheduled", Worker: name, Outcome: "exception", Message: expr, Exception: exceptionOf(err)})
-				return nil
-			}
-			s.log.Info("scheduled event", append(attrs, "no_retry", res.NoRetry)...)
-			s.tail.publish(TailEvent{Type: "scheduled", Worker: name, Outcome: "ok", Message: expr})
-			return nil
-		},
-	})
-	if err != nil {
-		s.log.Error("cron triggers are off", "worker", name, "error", err.Error())
+	ctx, cancel := context.WithCancel(s.runCtx)
+	if err := s.node.StartCrons(ctx, ws.name, crons, ws.current); err != nil {
+		cancel()
+		s.log.Error("cron triggers are off", "worker", ws.name, "error", err.Error())
 		return
 	}
-	ctx, cancel := context.WithCancel(s.runCtx)
 	ws.stopCron = cancel
-	go sched.Run(ctx)
+}
+
+// serveEvents logs scheduled runs as JSON lines and sends them to tail.
+type serveEvents struct{ s *Server }
+
+func (e serveEvents) Scheduled(worker, expr string, at time.Time, took time.Duration, res runtime.ScheduledResult, err error) {
+	outcome := runtime.OutcomeOf(err, false)
+	attrs := []any{"worker", worker, "cron", expr, "scheduled_time", at.UTC().Format(time.RFC3339), "took_ms", took.Milliseconds(), "outcome", string(outcome)}
+	if err != nil {
+		e.s.log.Error("scheduled event failed", append(attrs, "error", err.Error())...)
+		e.s.tail.publish(TailEvent{Type: "scheduled", Worker: worker, Outcome: string(outcome), Message: expr, Exception: exceptionOf(err)})
+		return
+	}
+	e.s.log.Info("scheduled event", append(attrs, "no_retry", res.NoRetry)...)
+	e.s.tail.publish(TailEvent{Type: "scheduled", Worker: worker, Outcome: string(outcome), Message: expr})
 }

@@ -1,5 +1,8 @@
-// Binding factories: other parts of the runtime (KV, Cache...) register how
-// to turn a binding spec from the host into the object the worker sees.
+// Binding factories: extensions (KV, services, assets …) register how to
+// turn the host object Go made for one binding into the object the worker
+// sees. The host object's functions are the capability: they reach only
+// the resource granted to this worker, so the factory keeps it in a
+// private field and nothing a script can name leads anywhere else.
 const factories = new Map();
 
 export function registerBindingFactory(kind, factory) {
@@ -8,20 +11,15 @@ export function registerBindingFactory(kind, factory) {
   factories.set(kind, factory);
 }
 
-// Builds env from the host's bindings: plain values pass through, objects
-// with __kind go to their factory.
-export function buildEnv(bindings) {
+// Builds env: vars pass through as they are; each resolved binding
+// ([name, kind, host]) goes to its kind's factory.
+export function buildEnv(vars, bindings) {
   const env = {};
-  for (const name of Object.keys(bindings ?? {})) {
-    const value = bindings[name];
-    if (value !== null && typeof value === "object" && typeof value.__kind === "string") {
-      const { __kind: kind, ...spec } = value;
-      const factory = factories.get(kind);
-      if (!factory) throw new Error(`Binding "${name}" is of kind "${kind}", which this runtime does not support`);
-      env[name] = factory(name, spec);
-    } else {
-      env[name] = value;
-    }
+  for (const name of Object.keys(vars ?? {})) env[name] = vars[name];
+  for (const [name, kind, host] of bindings ?? []) {
+    const factory = factories.get(kind);
+    if (!factory) throw new Error(`Binding "${name}" is of kind "${kind}", which this runtime does not support`);
+    env[name] = factory(name, host);
   }
   return env;
 }

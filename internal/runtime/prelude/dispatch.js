@@ -94,7 +94,7 @@ function setup(info) {
   if (format !== "modules" && format !== "service-worker") {
     throw new Error(`hooks.setup: unknown script format "${format}" (want "modules" or "service-worker")`);
   }
-  env = buildEnv(info?.bindings);
+  env = buildEnv(info?.vars, info?.bindings);
   if (format === "service-worker") {
     for (const name of Object.keys(env)) {
       Object.defineProperty(globalThis, name, { value: env[name], writable: true, configurable: true, enumerable: true });

@@ -8,14 +8,11 @@ import { headerPairs } from "./headers.js";
 
 export class Fetcher {
   #send;
-  #unavailable;
   #name;
-  // send(init) returns a promise of the host's response; unavailable() is
-  // the error to reject with when the host has no such op.
-  constructor(name, send, unavailable) {
+  // send(init) returns a promise of the host's response.
+  constructor(name, send) {
     this.#name = name;
     this.#send = send;
-    this.#unavailable = unavailable;
   }
 
   fetch(input, init = undefined) {
@@ -25,8 +22,6 @@ export class Fetcher {
     } catch (e) {
       return Promise.reject(e);
     }
-    const err = this.#unavailable();
-    if (err) return Promise.reject(err);
     const r = request[kReq];
     return bodyBytesForFetch(request[kBody]).then((body) => {
       const headers = headerPairs(r.headers).map((p) => [p[0], p[1]]);

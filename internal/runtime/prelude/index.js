@@ -26,13 +26,9 @@ import { Headers } from "./headers.js";
 import { Request } from "./request.js";
 import { Response } from "./response.js";
 import { fetch } from "./fetch.js";
-import { cacheGlobals } from "./cache.js";
-import "./service.js";
-import "./assets.js";
 import { Blob, File } from "./blob.js";
 import { FormData } from "./formdata.js";
 import { URL, URLSearchParams } from "./url.js";
-import "./kv.js";
 import { hooks, globalEvents, FetchEvent, ScheduledEvent } from "./dispatch.js";
 
 function reportException(e) {
@@ -67,7 +63,6 @@ const globals = {
   ByteLengthQueuingStrategy, CountQueuingStrategy,
   IdentityTransformStream, FixedLengthStream,
   Headers, Request, Response, fetch,
-  ...cacheGlobals(),
   Blob, File, FormData,
   URL, URLSearchParams,
   FetchEvent, ScheduledEvent,

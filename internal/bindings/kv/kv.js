@@ -1,13 +1,16 @@
 // KV namespaces: env.MY_KV (and a global in service-worker format) as
 // workerd shapes it. Validation of keys, limits and TTLs happens in Go
 // (internal/kv), which returns workerd's exact messages.
-import ops from "./ops.js";
-import { registerBindingFactory } from "./bindings.js";
-import { isBufferSource, bytesView, concatBytes, setToStringTag } from "./util.js";
-import { ReadableStream } from "./readable.js";
+import ops from "runtime:ops.js";
+import { registerBindingFactory } from "runtime:bindings.js";
+import { isBufferSource, bytesView, concatBytes, setToStringTag } from "runtime:util.js";
+import { ReadableStream } from "runtime:readable.js";
+import { registerUncloneable } from "runtime:structuredclone.js";
 
 const decoder = (bytes) => ops.utf8Decode(bytes, false, false);
-const kId = Symbol("#kvId");
+// The host object Go made for this binding; its functions reach only the
+// namespace the worker was granted.
+const kToken = Symbol("KVNamespace");
 
 function parseGetOptions(options, method) {
   let type = "text";
@@ -72,14 +75,16 @@ function toKey(key) {
 }
 
 export class KVNamespace {
-  constructor(id) {
-    this[kId] = id;
+  #host;
+  constructor(token, host) {
+    if (token !== kToken) throw new TypeError("Illegal constructor");
+    this.#host = host;
   }
 
   async get(key, options) {
     if (Array.isArray(key)) return this.#bulk(key, options, false);
     const { type, cacheTtl } = parseGetOptions(options, "get");
-    const [bytes] = await ops.kvGet(this[kId], toKey(key), cacheTtl);
+    const [bytes] = await this.#host.get(toKey(key), cacheTtl);
     if (bytes === null) return null;
     return decodeValue(bytes, type);
   }
@@ -87,7 +92,7 @@ export class KVNamespace {
   async getWithMetadata(key, options) {
     if (Array.isArray(key)) return this.#bulk(key, options, true);
     const { type, cacheTtl } = parseGetOptions(options, "getWithMetadata");
-    const [bytes, metadata] = await ops.kvGet(this[kId], toKey(key), cacheTtl);
+    const [bytes, metadata] = await this.#host.get(toKey(key), cacheTtl);
     if (bytes === null) return { value: null, metadata: null, cacheStatus: null };
     return { value: decodeValue(bytes, type), metadata: parseMetadata(metadata), cacheStatus: null };
   }
@@ -97,7 +102,7 @@ export class KVNamespace {
     if (type !== "text" && type !== "json") {
       throw new TypeError(`"${type}" is not a valid type. Use "json" or "text"`);
     }
-    const rows = await ops.kvGetBulk(this[kId], keys.map(toKey), type, cacheTtl);
+    const rows = await this.#host.getBulk(keys.map(toKey), type, cacheTtl);
     const out = new Map();
     for (const [key, bytes, metadata] of rows) {
       const value = bytes === null ? null : decodeValue(bytes, type);
@@ -109,6 +114,10 @@ export class KVNamespace {
   async put(key, value, options = {}) {
     key = toKey(key);
     let bytes;
+    if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") {
+      // workerd's string parameter coerces primitives: put(key, 42) stores "42".
+      value = String(value);
+    }
     if (typeof value === "string") {
       bytes = ops.utf8Encode(value);
     } else if (isBufferSource(value)) {
@@ -124,11 +133,11 @@ export class KVNamespace {
     if (options.metadata !== undefined && options.metadata !== null) {
       metadata = JSON.stringify(options.metadata);
     }
-    await ops.kvPut(this[kId], key, bytes, num(options.expiration), num(options.expirationTtl), metadata);
+    await this.#host.put(key, bytes, num(options.expiration), num(options.expirationTtl), metadata);
   }
 
   async delete(key) {
-    await ops.kvDelete(this[kId], toKey(key));
+    await this.#host.delete(toKey(key));
   }
 
   async list(options = {}) {
@@ -136,7 +145,7 @@ export class KVNamespace {
     const prefix = options.prefix === undefined || options.prefix === null ? "" : String(options.prefix);
     const limit = options.limit === undefined || options.limit === null ? 0 : Number(options.limit);
     const cursor = options.cursor === undefined || options.cursor === null ? "" : String(options.cursor);
-    const json = await ops.kvList(this[kId], prefix, limit, cursor);
+    const json = await this.#host.list(prefix, limit, cursor);
     const result = JSON.parse(json);
     result.cacheStatus = null;
     return result;
@@ -144,4 +153,5 @@ export class KVNamespace {
 }
 setToStringTag(KVNamespace, "KvNamespace");
 
-registerBindingFactory("kv", (name, spec) => new KVNamespace(spec.id));
+registerUncloneable(KVNamespace);
+registerBindingFactory("kv", (name, host) => new KVNamespace(kToken, host));

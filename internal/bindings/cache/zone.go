@@ -1,4 +1,4 @@
-package runtime
+package cachebinding
 
 import (
 	"fmt"
@@ -7,12 +7,13 @@ import (
 
 	"github.com/outpost-dev/outpost/internal/cache"
 	"github.com/outpost-dev/outpost/internal/jsc"
+	"github.com/outpost-dev/outpost/internal/runtime"
 )
 
 // ZoneCache puts store in front of workers' fetch() subrequests, as
 // Cloudflare's zone cache is: set it as Fetcher.Cache. Responses carry
 // CF-Cache-Status.
-func ZoneCache(store *cache.Store) SubrequestCache { return zoneCache{store} }
+func ZoneCache(store *cache.Store) runtime.SubrequestCache { return zoneCache{store} }
 
 type zoneCache struct{ store *cache.Store }
 

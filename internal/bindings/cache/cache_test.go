@@ -1,4 +1,4 @@
-package runtime
+package cachebinding
 
 import (
 	"context"
@@ -15,11 +15,13 @@ import (
 
 	"github.com/outpost-dev/outpost/internal/cache"
 	"github.com/outpost-dev/outpost/internal/jsc"
+	"github.com/outpost-dev/outpost/internal/runtime"
+	"github.com/outpost-dev/outpost/internal/runtime/runtimetest"
 )
 
-// TestCacheExtensionJS runs prelude/testdata/cache_store.js with the cache
+// TestCacheAPIJS runs prelude/testdata/cache_store.js with the cache
 // ops installed over a real store.
-func TestCacheExtensionJS(t *testing.T) {
+func TestCacheAPIJS(t *testing.T) {
 	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "max-age=600")
 		w.Header().Set("X-Origin", "1")
@@ -30,16 +32,16 @@ func TestCacheExtensionJS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	harness, err := os.ReadFile("prelude/testdata/harness.js")
+	harness, err := os.ReadFile("../../runtime/prelude/testdata/harness.js")
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := os.ReadFile("prelude/testdata/cache_store.js")
+	src, err := os.ReadFile("testdata/cache_store.js")
 	if err != nil {
 		t.Fatal(err)
 	}
 	prefix := fmt.Sprintf("globalThis.ORIGIN = %q;\n", origin.URL)
-	runJSTest(t, prefix+string(harness)+"\n"+string(src), CacheExtension(store))
+	runtimetest.RunJS(t, prefix+string(harness)+"\n"+string(src), runtimetest.Options{Extensions: []runtime.Extension{Extension(store)}})
 }
 
 // countingOrigin answers every request with body and headers h and counts
@@ -57,13 +59,13 @@ func countingOrigin(t *testing.T, h http.Header, body string) (*httptest.Server,
 	return srv, &hits
 }
 
-func fetchThrough(t *testing.T, f *Fetcher, rawURL string, cf map[string]any) (*http.Response, string) {
+func fetchThrough(t *testing.T, f *runtime.Fetcher, rawURL string, cf map[string]any) (*http.Response, string) {
 	t.Helper()
 	req, err := http.NewRequestWithContext(context.Background(), "GET", rawURL, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := f.Do(req, FetchOptions{Redirect: "follow", CF: cf})
+	resp, err := f.Do(req, runtime.FetchOptions{Redirect: "follow", CF: cf})
 	if err != nil {
 		t.Fatalf("GET %s: %v", rawURL, err)
 	}
@@ -78,7 +80,7 @@ func TestZoneCacheFetch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &Fetcher{Cache: ZoneCache(store)}
+	f := &runtime.Fetcher{Cache: ZoneCache(store)}
 
 	// An HTML URL without cf options is not eligible: DYNAMIC every time.
 	resp, _ := fetchThrough(t, f, origin.URL+"/page", nil)
@@ -124,7 +126,7 @@ func TestZoneCacheKeysSelfRequestsByWorkerURL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &Fetcher{Cache: ZoneCache(store), Origin: ou, SelfHosts: []string{"worker.test"}}
+	f := &runtime.Fetcher{Cache: ZoneCache(store), Origin: ou, SelfHosts: []string{"worker.test"}}
 	resp, body := fetchThrough(t, f, "http://worker.test/app.js", nil)
 	if body != "origin /app.js" || resp.Header.Get("CF-Cache-Status") != "MISS" || hits.Load() != 1 {
 		t.Fatalf("first: %q %q hits=%d", body, resp.Header.Get("CF-Cache-Status"), hits.Load())
@@ -141,7 +143,7 @@ func TestZoneCacheRejectsBadCFOptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &Fetcher{Cache: ZoneCache(store)}
+	f := &runtime.Fetcher{Cache: ZoneCache(store)}
 	for _, tc := range []struct {
 		cf   map[string]any
 		want string
@@ -154,10 +156,24 @@ func TestZoneCacheRejectsBadCFOptions(t *testing.T) {
 		{map[string]any{"cacheTtlByStatus": map[string]any{"2xx": 5.0}}, `"2xx" is not a status code`},
 	} {
 		req, _ := http.NewRequest("GET", "http://127.0.0.1:1/x", nil)
-		_, err := f.Do(req, FetchOptions{CF: tc.cf})
+		_, err := f.Do(req, runtime.FetchOptions{CF: tc.cf})
 		var je *jsc.Error
 		if !errors.As(err, &je) || je.Name != "TypeError" || !strings.Contains(je.Message, tc.want) {
 			t.Errorf("cf %v: err = %v, want a TypeError containing %q", tc.cf, err, tc.want)
 		}
 	}
+}
+
+// TestCacheAPIWithoutStore runs testdata/cache.test.js: the Cache API's
+// validation, and no-op caches when there is no store.
+func TestCacheAPIWithoutStore(t *testing.T) {
+	harness, err := os.ReadFile("../../runtime/prelude/testdata/harness.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile("testdata/cache.test.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtimetest.RunJS(t, string(harness)+"\n"+string(src), runtimetest.Options{Extensions: []runtime.Extension{Extension(nil)}})
 }

@@ -1,10 +1,6 @@
-package project
+package platform
 
-import (
-	"testing"
-
-	"github.com/outpost-dev/outpost/internal/config"
-)
+import "testing"
 
 func TestPopulateProcessEnv(t *testing.T) {
 	cases := []struct {
@@ -20,8 +16,8 @@ func TestPopulateProcessEnv(t *testing.T) {
 		{"2025-06-01", []string{"nodejs_compat", "no_nodejs_compat"}, false},
 	}
 	for _, c := range cases {
-		cfg := &config.Config{CompatibilityDate: c.date, CompatibilityFlags: c.flags}
-		if got := populateProcessEnv(cfg); got != c.want {
+		b := &Bundle{CompatibilityDate: c.date, CompatibilityFlag: c.flags}
+		if got := b.PopulateProcessEnv(); got != c.want {
 			t.Errorf("date %s flags %v: got %v, want %v", c.date, c.flags, got, c.want)
 		}
 	}

@@ -3,13 +3,13 @@
 // cacheDelete ops. Without those ops (outpost dev --cache=false) every cache
 // is a no-op that always misses, as on workers.dev; arguments are still
 // validated so code that would fail in production fails here too.
-import ops from "./ops.js";
-import { Request, kReq } from "./request.js";
-import { Response, kRes, responseFromHost } from "./response.js";
-import { kBody, bodyUsed, consumeBody } from "./body.js";
-import { headerPairs } from "./headers.js";
-import { S } from "./streamutil.js";
-import { illegalConstructor, setToStringTag, enumerableMembers } from "./util.js";
+import ops from "runtime:ops.js";
+import { Request, kReq } from "runtime:request.js";
+import { Response, kRes, responseFromHost } from "runtime:response.js";
+import { kBody, bodyUsed, consumeBody } from "runtime:body.js";
+import { headerPairs } from "runtime:headers.js";
+import { S } from "runtime:streamutil.js";
+import { illegalConstructor, setToStringTag, enumerableMembers } from "runtime:util.js";
 
 const kName = Symbol("#cacheName");
 const kToken = Symbol("#internal");
@@ -143,7 +143,9 @@ export class CacheStorage {
 setToStringTag(CacheStorage, "CacheStorage");
 enumerableMembers(CacheStorage, ["default", "open", "match", "has", "delete", "keys"]);
 
-// The globals the installer adds: caches and its two classes.
-export function cacheGlobals() {
-  return { caches: new CacheStorage(kToken), CacheStorage, Cache };
+// The globals: caches and its two classes, like the core's globals
+// writable, configurable and not enumerable.
+const globals = { caches: new CacheStorage(kToken), CacheStorage, Cache };
+for (const name of Object.keys(globals)) {
+  Object.defineProperty(globalThis, name, { value: globals[name], writable: true, configurable: true, enumerable: false });
 }

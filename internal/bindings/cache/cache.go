@@ -1,17 +1,25 @@
-package runtime
+// Package cachebinding is the Cache API (caches.default, caches.open) and
+// the zone cache in front of fetch(), over the per-node store of
+// internal/cache.
+package cachebinding
 
 import (
 	"bytes"
+	"context"
+	_ "embed"
 	"io"
 	"net/http"
 
 	"github.com/outpost-dev/outpost/internal/cache"
 	"github.com/outpost-dev/outpost/internal/jsc"
+	"github.com/outpost-dev/outpost/internal/runtime"
 )
 
-// CacheExtension installs the ops behind caches.default and caches.open(name)
-// (prelude/cache.js), backed by store. Without it the prelude's caches are
-// no-ops that always miss, as on workers.dev.
+//go:embed cache.js
+var module string
+
+// Extension is the Cache API backed by store: caches.default and
+// caches.open(name) (cache.js) over these ops:
 //
 //	ops.cacheMatch(name, req, ignoreMethod)  → Promise<{status, statusText, headers, body} | null>
 //	ops.cachePut(name, req, res)             → Promise<undefined>
@@ -19,9 +27,15 @@ import (
 //
 // name is "" for caches.default; req is {url, method, headers, cacheKey};
 // res is {status, headers, body} with body a Uint8Array, a host stream id
-// (a fetch() body handed on unread) or null.
-func CacheExtension(store *cache.Store) Extension {
-	return func(in *Instance, c *jsc.Context, ops jsc.Value) error {
+// (a fetch() body handed on unread) or null. With a nil store the ops are
+// absent and every cache is a no-op that always misses, as on
+// workers.dev.
+func Extension(store *cache.Store) runtime.Extension {
+	ext := runtime.Extension{Name: "cache", Module: module}
+	if store == nil {
+		return ext
+	}
+	ext.Install = func(h runtime.BindingHost, c *jsc.Context, ops jsc.Value) error {
 		def := func(name string, fn jsc.Func) error { return ops.Set(name, c.Function(name, fn)) }
 		if err := def("cacheMatch", func(call *jsc.Call) (jsc.Value, error) {
 			name := call.Arg(0).String()
@@ -30,16 +44,18 @@ func CacheExtension(store *cache.Store) Extension {
 				return jsc.Value{}, err
 			}
 			o := cache.MatchOptions{IgnoreMethod: call.Arg(2).Bool()}
-			return in.async(call.Ctx, func() (func(c *jsc.Context) (jsc.Value, error), error) {
+			return h.Async(call.Ctx, func(context.Context) (runtime.Settle, error) {
 				resp, ok, err := store.Match(name, req, o)
 				if err != nil {
+					h.Observe("cache", "match", "error")
 					return nil, cacheError(err)
 				}
+				h.Observe("cache", "match", lookup(ok))
 				return func(c *jsc.Context) (jsc.Value, error) {
 					if !ok {
 						return c.Null(), nil
 					}
-					return in.cacheResponseToJS(c, resp)
+					return cacheResponseToJS(h, c, resp)
 				}, nil
 			})
 		}); err != nil {
@@ -51,12 +67,14 @@ func CacheExtension(store *cache.Store) Extension {
 			if err != nil {
 				return jsc.Value{}, err
 			}
-			resp, err := in.cacheResponseFromJS(call.Arg(2))
+			resp, err := cacheResponseFromJS(h, call.Arg(2))
 			if err != nil {
 				return jsc.Value{}, err
 			}
-			return in.async(call.Ctx, func() (func(c *jsc.Context) (jsc.Value, error), error) {
-				if err := store.Put(name, req, resp); err != nil {
+			return h.Async(call.Ctx, func(context.Context) (runtime.Settle, error) {
+				err := store.Put(name, req, resp)
+				h.Observe("cache", "put", okOrError(err))
+				if err != nil {
 					return nil, cacheError(err)
 				}
 				return func(c *jsc.Context) (jsc.Value, error) { return c.Undefined(), nil }, nil
@@ -71,8 +89,9 @@ func CacheExtension(store *cache.Store) Extension {
 				return jsc.Value{}, err
 			}
 			o := cache.MatchOptions{IgnoreMethod: call.Arg(2).Bool()}
-			return in.async(call.Ctx, func() (func(c *jsc.Context) (jsc.Value, error), error) {
+			return h.Async(call.Ctx, func(context.Context) (runtime.Settle, error) {
 				deleted, err := store.Delete(name, req, o)
+				h.Observe("cache", "delete", okOrError(err))
 				if err != nil {
 					return nil, cacheError(err)
 				}
@@ -80,6 +99,7 @@ func CacheExtension(store *cache.Store) Extension {
 			})
 		})
 	}
+	return ext
 }
 
 // cacheError maps the store's caller errors onto TypeErrors; other errors
@@ -92,7 +112,7 @@ func cacheError(err error) error {
 }
 
 func cacheRequestFromJS(v jsc.Value) (cache.Request, error) {
-	header, err := headersFromJS(v.Get("headers"))
+	header, err := runtime.HeadersFromJS(v.Get("headers"))
 	if err != nil {
 		return cache.Request{}, err
 	}
@@ -106,8 +126,8 @@ func cacheRequestFromJS(v jsc.Value) (cache.Request, error) {
 // cacheResponseFromJS reads the response to store. A host stream id is
 // taken over from the stream table so a fetch() body flows to the store
 // without passing through JavaScript.
-func (in *Instance) cacheResponseFromJS(v jsc.Value) (cache.Response, error) {
-	header, err := headersFromJS(v.Get("headers"))
+func cacheResponseFromJS(h runtime.BindingHost, v jsc.Value) (cache.Response, error) {
+	header, err := runtime.HeadersFromJS(v.Get("headers"))
 	if err != nil {
 		return cache.Response{}, err
 	}
@@ -117,11 +137,10 @@ func (in *Instance) cacheResponseFromJS(v jsc.Value) (cache.Response, error) {
 	case body.IsNullish():
 	case body.IsNumber():
 		id := body.Int()
-		r := in.streams.get(id)
+		r := h.TakeStream(id)
 		if r == nil {
 			return cache.Response{}, jsc.TypeError("Body has already been used. It can only be used once. Use tee() first if you need to read it twice.")
 		}
-		in.streams.detach(id)
 		resp.Body = r
 	default:
 		view, ok := body.BytesView()
@@ -135,11 +154,11 @@ func (in *Instance) cacheResponseFromJS(v jsc.Value) (cache.Response, error) {
 
 // cacheResponseToJS makes the prelude's host response form; the body is
 // read through the stream table like a fetch() body.
-func (in *Instance) cacheResponseToJS(c *jsc.Context, resp *cache.Response) (jsc.Value, error) {
+func cacheResponseToJS(h runtime.BindingHost, c *jsc.Context, resp *cache.Response) (jsc.Value, error) {
 	out := c.Object()
 	out.Set("status", c.Number(float64(resp.Status)))
 	out.Set("statusText", c.String(http.StatusText(resp.Status)))
-	hs, err := headersToJS(c, resp.Header)
+	hs, err := runtime.HeadersToJS(c, resp.Header)
 	if err != nil {
 		if resp.Body != nil {
 			resp.Body.Close()
@@ -150,7 +169,22 @@ func (in *Instance) cacheResponseToJS(c *jsc.Context, resp *cache.Response) (jsc
 	if resp.Body == nil {
 		out.Set("body", c.Null())
 	} else {
-		out.Set("body", c.Number(float64(in.streams.add(resp.Body))))
+		out.Set("body", c.Number(float64(h.AddStream(resp.Body))))
 	}
 	return out, nil
+}
+
+// lookup and okOrError are the results metrics count.
+func lookup(found bool) string {
+	if found {
+		return "hit"
+	}
+	return "miss"
+}
+
+func okOrError(err error) string {
+	if err != nil {
+		return "error"
+	}
+	return "ok"
 }

@@ -1,0 +1,133 @@
+// Package servicebinding is the service binding: env.OTHER.fetch() runs
+// another worker of the same process with no network hop, its response
+// streaming back.
+package servicebinding
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/outpost-dev/outpost/internal/jsc"
+	"github.com/outpost-dev/outpost/internal/runtime"
+)
+
+//go:embed service.js
+var module string
+
+// Extension is the service binding family (service.js).
+func Extension() runtime.Extension { return runtime.Extension{Name: "service", Module: module} }
+
+// Workers finds the running version of a worker by name (nil when none).
+type Workers interface {
+	Lookup(name string) *runtime.Worker
+}
+
+// Binding is a service binding to one worker.
+type Binding struct {
+	Service string
+	Workers Workers
+}
+
+// Kind names the JavaScript factory (service.js).
+func (Binding) Kind() string { return "service" }
+
+// Install makes the host object: fetch(init) calls the bound worker.
+func (b Binding) Install(h runtime.BindingHost, c *jsc.Context) (jsc.Value, error) {
+	obj := c.Object()
+	err := obj.Set("fetch", c.Function("fetch", func(call *jsc.Call) (jsc.Value, error) {
+		depth, err := h.Subrequest("service")
+		if err != nil {
+			return jsc.Value{}, err
+		}
+		req, err := serviceRequest(call.Arg(0))
+		if err != nil {
+			return jsc.Value{}, err
+		}
+		req.Depth = depth
+		target := b.Workers.Lookup(b.Service)
+		if target == nil {
+			h.Observe("service", "fetch", "error")
+			return jsc.Value{}, fmt.Errorf("service binding: worker %q is not running here "+
+				"(outpost dev: add its config with another -c; outpost serve: deploy it)", b.Service)
+		}
+		h.Observe("service", "fetch", "ok")
+		return h.Async(call.Ctx, func(ctx context.Context) (runtime.Settle, error) {
+			resp, err := target.Fetch(ctx, req)
+			if err != nil {
+				var se *runtime.ScriptError
+				if errors.As(err, &se) {
+					return nil, &jsc.Error{Name: orDefault(se.Name, "Error"), Message: se.Message}
+				}
+				return nil, fmt.Errorf("service binding to %q: %w", b.Service, err)
+			}
+			if resp.PassThrough {
+				return nil, fmt.Errorf("service binding to %q: the worker passed the request through to an origin, which a service binding has not got", b.Service)
+			}
+			return func(c *jsc.Context) (jsc.Value, error) {
+				var body io.ReadCloser
+				if resp.Body != nil {
+					body = resp.Body
+				}
+				return runtime.ResponseToJS(h, c, req.URL, resp.Status, resp.StatusText, resp.Header, body)
+			}, nil
+		})
+	}))
+	return obj, err
+}
+
+// serviceRequest reads the prelude's { method, url, headers, body, cf }.
+func serviceRequest(init jsc.Value) (*runtime.Request, error) {
+	header, err := runtime.HeadersFromJS(init.Get("headers"))
+	if err != nil {
+		return nil, err
+	}
+	u := init.Get("url").String()
+	if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+		return nil, jsc.TypeError("Fetch API cannot load: %s", u)
+	}
+	req := &runtime.Request{Method: init.Get("method").String(), URL: u, Header: header}
+	if h := header.Get("Host"); h == "" {
+		if host := hostOf(u); host != "" {
+			header.Set("Host", host)
+		}
+	}
+	if b := init.Get("body"); !b.IsNullish() {
+		var data []byte
+		if view, ok := b.BytesView(); ok {
+			data = bytes.Clone(view)
+		} else {
+			data = []byte(b.String())
+		}
+		req.Body = io.NopCloser(bytes.NewReader(data))
+	}
+	if cf := init.Get("cf"); cf.IsObject() {
+		if js, err := cf.JSON(0); err == nil && js != "" {
+			req.CF = map[string]any{}
+			if err := json.Unmarshal([]byte(js), &req.CF); err != nil {
+				req.CF = nil
+			}
+		}
+	}
+	return req, nil
+}
+
+func hostOf(u string) string {
+	rest := u[strings.Index(u, "://")+3:]
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	return rest
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

@@ -1,0 +1,403 @@
+// Package platform assembles workers: it opens the services of one node
+// once (KV, the Cache API store, the outbound network, cron) and turns a
+// worker's bundle and settings into a runnable worker, handing it only
+// the resources it is bound to. `outpost dev` and `outpost serve` both
+// build their workers here, so neither has a feature the other lacks by
+// accident.
+package platform
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/outpost-dev/outpost/internal/assets"
+	assetsbinding "github.com/outpost-dev/outpost/internal/bindings/assets"
+	cachebinding "github.com/outpost-dev/outpost/internal/bindings/cache"
+	kvbinding "github.com/outpost-dev/outpost/internal/bindings/kv"
+	servicebinding "github.com/outpost-dev/outpost/internal/bindings/service"
+	"github.com/outpost-dev/outpost/internal/cache"
+	"github.com/outpost-dev/outpost/internal/cron"
+	"github.com/outpost-dev/outpost/internal/kv"
+	kvpostgres "github.com/outpost-dev/outpost/internal/kv/postgres"
+	kvsqlite "github.com/outpost-dev/outpost/internal/kv/sqlite"
+	"github.com/outpost-dev/outpost/internal/runtime"
+)
+
+// Options select the node's services.
+type Options struct {
+	// StateDir holds the embedded stores: .outpost/state under dev,
+	// state_dir under serve.
+	StateDir string
+	// KVURL is a postgres:// URL for KV shared by a fleet; empty keeps KV
+	// in SQLite under StateDir.
+	KVURL string
+	// CacheOff turns the Cache API into no-ops that always miss and sends
+	// fetch() past the zone cache (outpost dev --cache=false).
+	CacheOff bool
+	// DenyPrivateSubrequests refuses fetch() to addresses that are not
+	// public (checked on the resolved address), except to a worker's own
+	// origin.
+	DenyPrivateSubrequests bool
+	// Clock is the time KV expiry, the cache and cron see (default: the
+	// system clock).
+	Clock cron.Clock
+	// Claimer makes each cron time fire once across a fleet (nil: every
+	// node fires).
+	Claimer cron.Claimer
+	// Logger receives Outpost's logs; Console the workers' console output.
+	Logger  *slog.Logger
+	Console func(worker, level, text string)
+	// ObserveOp is told of every storage and service operation (metrics).
+	ObserveOp func(worker, family, op, result string)
+	// CountSubrequest is told of every fetch() that reaches the network.
+	CountSubrequest func(worker string)
+	// Events receives invocations that are not requests (cron runs).
+	Events Events
+	// KVSweepEvery and CacheSweepEvery are how often expired entries are
+	// removed (defaults: one minute each).
+	KVSweepEvery, CacheSweepEvery time.Duration
+}
+
+// Events is told how scheduled invocations ended, for logs and tail.
+type Events interface {
+	Scheduled(worker, cron string, at time.Time, took time.Duration, res runtime.ScheduledResult, err error)
+}
+
+// Node is the services one Outpost process gives its workers.
+type Node struct {
+	opts    Options
+	log     *slog.Logger
+	kv      *kv.KV
+	kvWhere string
+	cache   *cache.Store
+
+	mu      sync.RWMutex
+	workers map[string]func() *runtime.Worker
+
+	stop    context.CancelFunc
+	closers []func()
+}
+
+// Open opens the node's stores and starts their sweepers.
+func Open(ctx context.Context, o Options) (*Node, error) {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Clock == nil {
+		o.Clock = cron.SystemClock()
+	}
+	if o.KVSweepEvery <= 0 {
+		o.KVSweepEvery = time.Minute
+	}
+	if o.CacheSweepEvery <= 0 {
+		o.CacheSweepEvery = time.Minute
+	}
+	n := &Node{opts: o, log: o.Logger, workers: map[string]func() *runtime.Worker{}}
+	sweepCtx, stop := context.WithCancel(context.Background())
+	n.stop = stop
+	n.closers = append(n.closers, stop)
+
+	store, where, err := OpenKVStore(ctx, o.StateDir, o.KVURL)
+	if err != nil {
+		n.Close()
+		return nil, err
+	}
+	n.kvWhere = where
+	n.closers = append(n.closers, func() { store.Close() })
+	n.kv = kv.New(store, kv.Options{Now: o.Clock.Now})
+	go n.kv.StartSweeper(sweepCtx, o.KVSweepEvery, n.log)
+
+	cs, err := cache.Open(cache.Options{Dir: o.StateDir, Now: o.Clock.Now, Logf: func(format string, args ...any) {
+		n.log.Debug(fmt.Sprintf(format, args...))
+	}})
+	if err != nil {
+		n.Close()
+		return nil, fmt.Errorf("opening the cache in %s: %w", filepath.Join(o.StateDir, "cache"), err)
+	}
+	n.cache = cs
+	if !o.CacheOff {
+		go n.sweepCache(sweepCtx)
+	}
+	return n, nil
+}
+
+// OpenKVStore opens KV storage: PostgreSQL when url is set (shared by
+// every process that points at it), else SQLite under stateDir. It also
+// says where the data lives, for the log.
+func OpenKVStore(ctx context.Context, stateDir, url string) (kv.Store, string, error) {
+	if url != "" {
+		pg, err := kvpostgres.Open(ctx, url)
+		if err != nil {
+			return nil, "", fmt.Errorf("KV in PostgreSQL (%s): %w", RedactURL(url), err)
+		}
+		return pg, "PostgreSQL " + RedactURL(url), nil
+	}
+	lite, err := kvsqlite.OpenStateDir(stateDir)
+	if err != nil {
+		return nil, "", fmt.Errorf("opening KV in %s: %w", filepath.Join(stateDir, "kv"), err)
+	}
+	return lite, lite.Path(), nil
+}
+
+// sweepCache removes expired Cache API entries from memory and disk; until
+// then an expired entry only misses.
+func (n *Node) sweepCache(ctx context.Context) {
+	t := time.NewTicker(n.opts.CacheSweepEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if c := n.cache.Sweep(); c > 0 {
+				n.log.Debug(fmt.Sprintf("cache: swept %d expired entries", c))
+			}
+		}
+	}
+}
+
+// Close stops the sweepers and closes the stores.
+func (n *Node) Close() {
+	for i := len(n.closers) - 1; i >= 0; i-- {
+		n.closers[i]()
+	}
+	n.closers = nil
+}
+
+// KV is the node's KV service (for the CLI and tests).
+func (n *Node) KV() *kv.KV { return n.kv }
+
+// KVWhere says where KV data lives, for the log.
+func (n *Node) KVWhere() string { return n.kvWhere }
+
+// Cache is the node's Cache API store (purges go to it).
+func (n *Node) Cache() *cache.Store { return n.cache }
+
+// Clock is the node's clock.
+func (n *Node) Clock() cron.Clock { return n.opts.Clock }
+
+// Register makes a worker reachable by name through service bindings:
+// current returns its running version (nil while it has none).
+func (n *Node) Register(name string, current func() *runtime.Worker) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.workers[name] = current
+}
+
+// Lookup is the running version of a registered worker, or nil.
+func (n *Node) Lookup(name string) *runtime.Worker {
+	n.mu.RLock()
+	current := n.workers[name]
+	n.mu.RUnlock()
+	if current == nil {
+		return nil
+	}
+	return current()
+}
+
+// Settings are what runs a worker besides its bundle: what the operator or
+// the command line says about it.
+type Settings struct {
+	Name string
+	// Origin is where pass-through requests and fetch() to the worker's
+	// own hosts (SelfHosts) go.
+	Origin    *url.URL
+	SelfHosts []string
+	// Vars override the bundle's vars (outpost dev --var).
+	Vars map[string]any
+	// Secrets are set on env as strings and win over vars of the same
+	// name (.dev.vars under dev, [workers.vars] under serve).
+	Secrets map[string]string
+	// CPULimit caps the bundle's own cpu_ms (zero: the bundle's, else 30 s).
+	CPULimit time.Duration
+	// Site serves the worker's static assets, when it has any.
+	Site *assets.Site
+}
+
+// Host makes the host a worker's instances share: logging, fetch() with
+// the zone cache and the address guard, and the extensions.
+func (n *Node) Host(s *Settings) *runtime.Host {
+	var zone runtime.SubrequestCache
+	store := n.cache
+	if n.opts.CacheOff {
+		store = nil
+	} else {
+		zone = cachebinding.ZoneCache(n.cache)
+	}
+	fetcher := &runtime.Fetcher{Origin: s.Origin, SelfHosts: s.SelfHosts, Cache: zone}
+	fetcher.Client = &http.Client{Transport: &countingTransport{
+		next:  n.transport(s.Origin),
+		count: n.opts.CountSubrequest,
+		name:  s.Name,
+	}}
+	return &runtime.Host{
+		Logger:  n.log,
+		Console: n.opts.Console,
+		Fetch:   fetcher,
+		Extensions: []runtime.Extension{
+			cachebinding.Extension(store),
+			kvbinding.Extension(),
+			servicebinding.Extension(),
+			assetsbinding.Extension(),
+		},
+		ObserveOp: n.opts.ObserveOp,
+	}
+}
+
+// Config is the runtime configuration of bundle b run with settings s on
+// host: its bindings resolved to this node's resources.
+func (n *Node) Config(b *Bundle, s *Settings, host *runtime.Host) (*runtime.Config, error) {
+	rc := &runtime.Config{
+		Name: s.Name,
+		Script: runtime.Script{
+			Code:    b.Code,
+			URL:     "worker.js",
+			Modules: b.Modules,
+		},
+		Bindings: runtime.Bindings{
+			Vars:    map[string]any{},
+			Secrets: map[string]string{},
+			Objects: map[string]runtime.Binding{},
+		},
+		CPULimit:           s.CPULimit,
+		SubrequestLimit:    b.Subrequests,
+		Host:               host,
+		NodeCompat:         b.NodeCompat(),
+		PopulateProcessEnv: b.PopulateProcessEnv(),
+	}
+	// The wrangler config's cpu_ms may lower the operator's limit, never
+	// raise it.
+	if b.CPUMs > 0 {
+		if d := time.Duration(b.CPUMs) * time.Millisecond; rc.CPULimit == 0 || d < rc.CPULimit {
+			rc.CPULimit = d
+		}
+	}
+	sm, err := b.stack()
+	if err != nil {
+		return nil, err
+	}
+	if sm != nil {
+		rc.Script.Stack = stackMapper{sm, rc.Script.URL}
+	}
+	for k, v := range b.Vars {
+		rc.Bindings.Vars[k] = v
+	}
+	for k, v := range s.Vars {
+		rc.Bindings.Vars[k] = v
+	}
+	for k, v := range s.Secrets {
+		rc.Bindings.Secrets[k] = v
+		delete(rc.Bindings.Vars, k)
+	}
+	bind := func(name string, binding runtime.Binding) error {
+		if _, dup := rc.Bindings.Objects[name]; dup {
+			return fmt.Errorf("worker %s: two bindings are named %q", s.Name, name)
+		}
+		rc.Bindings.Objects[name] = binding
+		return nil
+	}
+	for _, ns := range b.KVNamespaces {
+		if err := bind(ns.Binding, kvbinding.Binding{Namespace: n.kv.Namespace(ns.ID)}); err != nil {
+			return nil, err
+		}
+	}
+	for _, sb := range b.Services {
+		if err := bind(sb.Binding, servicebinding.Binding{Service: sb.Service, Workers: n}); err != nil {
+			return nil, err
+		}
+	}
+	if b.AssetsBinding != "" {
+		if s.Site == nil {
+			return nil, fmt.Errorf("worker %s: the assets binding %q has no assets on this node (a deployed version carries no files; run the worker from its project directory)", s.Name, b.AssetsBinding)
+		}
+		if err := bind(b.AssetsBinding, assetsbinding.Binding{Site: s.Site}); err != nil {
+			return nil, err
+		}
+	}
+	return rc, nil
+}
+
+// transport sends a worker's fetch() calls. With DenyPrivateSubrequests
+// every connection's resolved address must be public, except to the
+// worker's configured origin, which the operator chose (and which is
+// usually on the private network).
+func (n *Node) transport(origin *url.URL) http.RoundTripper {
+	plain := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
+	dial := plain.DialContext
+	proxy := http.ProxyFromEnvironment
+	if n.opts.DenyPrivateSubrequests {
+		guarded := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: runtime.DenyPrivateControl}
+		originAddr := ""
+		if origin != nil {
+			originAddr = hostPort(origin)
+		}
+		dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if originAddr != "" && strings.EqualFold(addr, originAddr) {
+				return plain.DialContext(ctx, network, addr)
+			}
+			return guarded.DialContext(ctx, network, addr)
+		}
+		proxy = nil // a proxy would reach the private address on our behalf
+	}
+	return &http.Transport{
+		Proxy:                 proxy,
+		DialContext:           dial,
+		MaxIdleConnsPerHost:   256,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
+}
+
+// hostPort is u's host with the scheme's default port when it has none.
+func hostPort(u *url.URL) string {
+	if u.Port() != "" {
+		return u.Host
+	}
+	port := "80"
+	if u.Scheme == "https" {
+		port = "443"
+	}
+	return net.JoinHostPort(u.Hostname(), port)
+}
+
+// countingTransport tells the node's hook of each subrequest that reaches
+// the network.
+type countingTransport struct {
+	next  http.RoundTripper
+	count func(worker string)
+	name  string
+}
+
+func (t *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if t.count != nil {
+		t.count(t.name)
+	}
+	return t.next.RoundTrip(r)
+}
+
+// RedactURL hides the password of a database URL in messages.
+func RedactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(an unparsable URL)"
+	}
+	return u.Redacted()
+}
+
+type stackMapper struct {
+	m interface {
+		RewriteStack(stack, url string) string
+	}
+	url string
+}
+
+func (s stackMapper) RewriteStack(stack string) string { return s.m.RewriteStack(stack, s.url) }

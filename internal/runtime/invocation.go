@@ -1,0 +1,120 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+
+	"github.com/outpost-dev/outpost/internal/jsc"
+)
+
+// Invocation is one run of a worker's code for an event: a request with
+// its waitUntil work, or a scheduled event. Limits are counted per
+// invocation, and its context, which ends with the invocation, is carried
+// by every subrequest and storage call made for it.
+type Invocation struct {
+	ID   int64
+	Kind string // "fetch", "scheduled"
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	// Only touched on the VM's thread.
+	depth       int // workers the triggering request already passed through
+	subrequests int
+	waitUntil   int
+	responded   bool          // the handler has given its response
+	done        chan struct{} // closed when every waitUntil promise settled
+}
+
+// Context ends when the invocation does.
+func (inv *Invocation) Context() context.Context { return inv.ctx }
+
+// newInvocation registers an invocation; runs on the VM's thread.
+func (in *Instance) newInvocation(kind string, depth int) *Invocation {
+	in.reqSeq++
+	ctx, cancel := context.WithCancel(in.life)
+	inv := &Invocation{ID: in.reqSeq, Kind: kind, ctx: ctx, cancel: cancel, depth: depth, done: make(chan struct{})}
+	in.reqs[inv.ID] = inv
+	return inv
+}
+
+// endInvocation forgets an invocation and ends its context; runs on the
+// VM's thread.
+func (in *Instance) endInvocation(id int64) {
+	if inv := in.reqs[id]; inv != nil {
+		inv.cancel()
+		delete(in.reqs, id)
+	}
+}
+
+// current is the invocation the running task works for (nil for work of
+// the instance itself, such as evaluating the script).
+func (in *Instance) current() *Invocation { return in.reqs[in.cur] }
+
+// Outcome is how an invocation ended, in the words of Cloudflare's tail
+// events: the one classification logs, tail and metrics share.
+type Outcome string
+
+const (
+	OutcomeOK                Outcome = "ok"
+	OutcomeException         Outcome = "exception"
+	OutcomeExceededCPU       Outcome = "exceededCpu"
+	OutcomeExceededMemory    Outcome = "exceededMemory"
+	OutcomeExceededResources Outcome = "exceededResources"
+	OutcomeCanceled          Outcome = "canceled"
+	OutcomeError             Outcome = "error" // Outpost could not run it (no instance could start, …)
+)
+
+// OutcomeOf decides the outcome of an invocation that returned err;
+// clientGone tells that the client left before the response ended.
+func OutcomeOf(err error, clientGone bool) Outcome {
+	var se *ScriptError
+	switch {
+	case err == nil && clientGone, errors.Is(err, context.Canceled):
+		return OutcomeCanceled
+	case err == nil:
+		return OutcomeOK
+	case errors.As(err, &se):
+		switch {
+		case se.Memory:
+			return OutcomeExceededMemory
+		case se.Resources:
+			return OutcomeExceededResources
+		case se.Limit:
+			return OutcomeExceededCPU
+		}
+		return OutcomeException
+	}
+	return OutcomeError
+}
+
+// Subrequest counts a subrequest against the running invocation and
+// returns the depth a request it sends to another worker has. It refuses
+// past the subrequest limit and, for service bindings, past
+// MaxSubrequestDepth, with workerd's messages.
+func (in *Instance) Subrequest(kind string) (int, error) {
+	inv := in.current()
+	if inv == nil {
+		return 1, nil
+	}
+	limit := in.cfg.SubrequestLimit
+	if limit <= 0 {
+		limit = DefaultSubrequestLimit
+	}
+	inv.subrequests++
+	if inv.subrequests > limit {
+		return 0, &jsc.Error{Name: "Error", Message: "Too many subrequests."}
+	}
+	depth := inv.depth + 1
+	if kind == "service" && depth > MaxSubrequestDepth {
+		return 0, &jsc.Error{Name: "Error", Message: "Subrequest depth limit exceeded. This request recursed through Workers too many times. " +
+			"This can happen e.g. if you have a Worker or Durable Object that calls other Workers or objects recursively."}
+	}
+	return depth, nil
+}
+
+// DefaultSubrequestLimit is Cloudflare's default per invocation (paid plan).
+const DefaultSubrequestLimit = 10000
+
+// MaxSubrequestDepth is how many workers one request may pass through, as
+// on Cloudflare.
+const MaxSubrequestDepth = 16
