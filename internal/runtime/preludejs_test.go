@@ -111,6 +111,33 @@ type consoleLine struct {
 // The script can read the console output so far with __test.logs().
 func runJSTest(t *testing.T, src string, exts ...Extension) {
 	t.Helper()
+	r := runJSReport(t, src, exts...)
+	if len(r.Results) == 0 {
+		// A hand-written report without per-case results.
+		for _, f := range r.Failures {
+			t.Errorf("%s: %s", f.Name, f.Error)
+		}
+		if r.Passed == 0 && r.Failed == 0 {
+			t.Error("the file ran no test case")
+		}
+		return
+	}
+	for _, c := range r.Results {
+		t.Run(c.Name, func(t *testing.T) {
+			if c.Skip != nil {
+				t.Skip(*c.Skip)
+			}
+			if !c.OK {
+				t.Error(c.Error)
+			}
+		})
+	}
+	t.Logf("%d passed, %d failed, %d skipped", r.Passed, r.Failed, r.Skipped)
+}
+
+// runJSReport runs src as runJSTest does and returns its report.
+func runJSReport(t *testing.T, src string, exts ...Extension) jsReport {
+	t.Helper()
 	var mu sync.Mutex
 	var logs []consoleLine
 	reported := make(chan jsReport, 1)
@@ -161,25 +188,39 @@ func runJSTest(t *testing.T, src string, exts ...Extension) {
 		}
 		t.Fatalf("no report within 60s; console:\n%s", b.String())
 	}
-	if len(r.Results) == 0 {
-		// A hand-written report without per-case results.
-		for _, f := range r.Failures {
-			t.Errorf("%s: %s", f.Name, f.Error)
-		}
-		if r.Passed == 0 && r.Failed == 0 {
-			t.Error("the file ran no test case")
-		}
-		return
+	return r
+}
+
+// The harness itself: failures, rejections, timeouts and skips are
+// reported per case, and the console is readable.
+func TestJSHarness(t *testing.T) {
+	harness, err := os.ReadFile("prelude/testdata/harness.js")
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, c := range r.Results {
-		t.Run(c.Name, func(t *testing.T) {
-			if c.Skip != nil {
-				t.Skip(*c.Skip)
-			}
-			if !c.OK {
-				t.Error(c.Error)
-			}
-		})
+	r := runJSReport(t, string(harness)+`
+test("passes", async () => { await null; assert.deepEqual({ a: [1] }, { a: [1] }); });
+test("fails", () => assert.equal(1, 2, "numbers"));
+test("rejects", async () => { throw new TypeError("late"); });
+test("never settles", () => new Promise(() => {}));
+test.skip("skipped", "not yet", () => { throw new Error("ran"); });
+test("reads the console", () => { console.warn("w1"); assert.deepEqual(__test.logs().at(-1), { level: "warn", text: "w1" }); });
+test("asserts reject", async () => {
+  await assert.rejects(Promise.reject(new RangeError("r")), RangeError);
+  assert.throws(() => assert.ok(false), { name: "AssertionError" });
+  assert.throws(() => assert.match("abc", /x/), /matching/);
+});
+`)
+	if r.Passed != 3 || r.Failed != 3 || r.Skipped != 1 || len(r.Results) != 7 {
+		t.Fatalf("report %+v", r)
 	}
-	t.Logf("%d passed, %d failed, %d skipped", r.Passed, r.Failed, r.Skipped)
+	want := map[string]string{"fails": "numbers: expected 2, got 1", "rejects": "TypeError", "never settles": "timed out"}
+	for _, f := range r.Failures {
+		if w, ok := want[f.Name]; !ok || !strings.Contains(f.Error, w) {
+			t.Errorf("failure %q: %s", f.Name, f.Error)
+		}
+	}
+	if c := r.Results[4]; c.Name != "skipped" || c.Skip == nil || *c.Skip != "not yet" {
+		t.Errorf("skipped case: %+v", c)
+	}
 }
