@@ -12,7 +12,7 @@ import (
 )
 
 // JWK holds the key-material members of a JSON Web Key (RFC 7517/7518,
-// RFC 8037). alg, use, key_ops and ext are checked by the prelude.
+// RFC 8037). alg, use, key_ops and ext are the caller's to check.
 type JWK struct {
 	Kty string `json:"kty"`
 	Crv string `json:"crv,omitempty"`
