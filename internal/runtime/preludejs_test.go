@@ -202,7 +202,7 @@ func TestJSHarness(t *testing.T) {
 test("passes", async () => { await null; assert.deepEqual({ a: [1] }, { a: [1] }); });
 test("fails", () => assert.equal(1, 2, "numbers"));
 test("rejects", async () => { throw new TypeError("late"); });
-test("never settles", () => new Promise(() => {}));
+test("never settles", () => new Promise(() => {}), { timeout: 50 });
 test.skip("skipped", "not yet", () => { throw new Error("ran"); });
 test("reads the console", () => { console.warn("w1"); assert.deepEqual(__test.logs().at(-1), { level: "warn", text: "w1" }); });
 test("asserts reject", async () => {

@@ -1,7 +1,7 @@
 // A tiny test harness for the prelude tests, which run inside a real
 // Outpost instance (prelude_js_test.go). Evaluated before each *.test.js:
 //
-//   test(name, fn)               fn may be async; 5 s each
+//   test(name, fn[, { timeout }]) fn may be async; 5000 ms unless timeout says
 //   test.skip(name, reason, fn)  kept in the file, reported as skipped
 //   assert.ok/equal/notEqual/deepEqual/match/throws/rejects
 //
@@ -114,7 +114,7 @@
         await Promise.race([
           Promise.resolve().then(() => t.fn()),
           new Promise((_, reject) => {
-            timer = setTimeout(() => reject(new Error("test timed out after 5 s")), 5000);
+            timer = setTimeout(() => reject(new Error(`test timed out after ${t.timeout} ms`)), t.timeout);
           }),
         ]);
         results.push({ name: t.name, ok: true });
@@ -137,7 +137,7 @@
       setTimeout(runAll, 0);
     }
   }
-  globalThis.test = (name, fn) => add({ name, fn });
+  globalThis.test = (name, fn, { timeout = 5000 } = {}) => add({ name, fn, timeout });
   globalThis.test.skip = (name, reason, fn) => {
     if (typeof reason !== "string" || reason === "") throw new Error(`test.skip(${JSON.stringify(name)}) needs a reason`);
     add({ name, fn, skip: reason });
