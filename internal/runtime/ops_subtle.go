@@ -3,8 +3,10 @@ package runtime
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 
 	"github.com/outpost-dev/outpost/internal/jsc"
+	"github.com/outpost-dev/outpost/internal/webcrypto"
 )
 
 // keyTable holds the key material of one instance's CryptoKeys; JS holds
@@ -12,35 +14,35 @@ import (
 // is touched only on the VM thread.
 type keyTable struct {
 	next int64
-	keys map[int64]*cryptoKey
+	keys map[int64]*webcrypto.Key
 }
 
-func (t *keyTable) add(k *cryptoKey) int64 {
+func (t *keyTable) add(k *webcrypto.Key) int64 {
 	t.next++
 	t.keys[t.next] = k
 	return t.next
 }
 
-func (t *keyTable) get(v jsc.Value) (*cryptoKey, error) {
+func (t *keyTable) get(v jsc.Value) (*webcrypto.Key, error) {
 	k, ok := t.keys[v.Int()]
 	if !ok {
-		return nil, &subtleError{"InvalidAccessError", "The CryptoKey's key material is gone."}
+		return nil, &webcrypto.Error{Name: "InvalidAccessError", Message: "The CryptoKey's key material is gone."}
 	}
 	return k, nil
 }
 
-// subtleThrow turns a subtleError into the DOMException the spec names.
+// subtleThrow turns a webcrypto.Error into the DOMException it names.
 func subtleThrow(c *jsc.Context, err error) error {
-	var se *subtleError
+	var se *webcrypto.Error
 	if errors.As(err, &se) {
-		return jsc.Throw(domException(c, se.msg, se.name))
+		return jsc.Throw(domException(c, se.Message, se.Name))
 	}
 	return err
 }
 
 // installSubtleOps adds the crypto.subtle ops (prelude/subtle.js).
 func (in *Instance) installSubtleOps(c *jsc.Context, def func(string, jsc.Func)) {
-	keys := &keyTable{keys: map[int64]*cryptoKey{}}
+	keys := &keyTable{keys: map[int64]*webcrypto.Key{}}
 
 	def("subtleImport", func(call *jsc.Call) (jsc.Value, error) {
 		format, alg, curve := call.Arg(0).String(), call.Arg(1).String(), call.Arg(2).String()
@@ -52,7 +54,7 @@ func (in *Instance) installSubtleOps(c *jsc.Context, def func(string, jsc.Func))
 		} else {
 			return jsc.Value{}, jsc.TypeError("importKey: key data must be an ArrayBuffer or ArrayBufferView")
 		}
-		k, err := importKey(format, alg, curve, data)
+		k, err := webcrypto.ImportKey(format, alg, curve, data)
 		if err != nil {
 			return jsc.Value{}, subtleThrow(call.Ctx, err)
 		}
@@ -62,15 +64,15 @@ func (in *Instance) installSubtleOps(c *jsc.Context, def func(string, jsc.Func))
 		format := call.Arg(0).String()
 		k, err := keys.get(call.Arg(1))
 		if err == nil && format == "jwk" {
-			var j *jwk
-			if j, err = exportJWK(k); err == nil {
+			var j *webcrypto.JWK
+			if j, err = webcrypto.ExportJWK(k); err == nil {
 				b, _ := json.Marshal(j)
 				return call.Ctx.String(string(b)), nil
 			}
 		}
 		var out []byte
 		if err == nil {
-			out, err = exportKey(format, k)
+			out, err = webcrypto.ExportKey(format, k)
 		}
 		if err != nil {
 			return jsc.Value{}, subtleThrow(call.Ctx, err)
@@ -85,7 +87,7 @@ func (in *Instance) installSubtleOps(c *jsc.Context, def func(string, jsc.Func))
 		}
 		// Key generation (RSA above all) runs off the VM thread.
 		return in.async(call.Ctx, func() (func(c *jsc.Context) (jsc.Value, error), error) {
-			pub, priv, err := generateKey(alg, p)
+			pub, priv, err := webcrypto.GenerateKey(alg, p)
 			return func(c *jsc.Context) (jsc.Value, error) {
 				if err != nil {
 					return jsc.Value{}, subtleThrow(c, err)
@@ -120,19 +122,21 @@ func (in *Instance) installSubtleOps(c *jsc.Context, def func(string, jsc.Func))
 		data, _ := call.Arg(4).BytesView()
 		var out []byte
 		switch op {
-		case "encrypt", "decrypt":
-			out, err = subtleCipher(alg, op == "decrypt", k, p, data)
+		case "encrypt":
+			out, err = webcrypto.Encrypt(alg, k, p, data)
+		case "decrypt":
+			out, err = webcrypto.Decrypt(alg, k, p, data)
 		case "sign":
-			out, err = subtleSign(alg, k, p, data)
+			out, err = webcrypto.Sign(alg, k, p, data)
 		case "verify":
 			var ok bool
-			if ok, err = subtleVerify(alg, k, p, data); err == nil {
+			if ok, err = webcrypto.Verify(alg, k, p, data); err == nil {
 				return call.Ctx.Bool(ok), nil
 			}
 		case "deriveBits":
-			out, err = subtleDeriveBits(alg, k, p)
+			out, err = webcrypto.DeriveBits(alg, k, p)
 		default:
-			err = notSupportedErr("Unrecognized operation %q.", op)
+			err = &webcrypto.Error{Name: "NotSupportedError", Message: fmt.Sprintf("Unrecognized operation %q.", op)}
 		}
 		if err != nil {
 			return jsc.Value{}, subtleThrow(call.Ctx, err)
@@ -152,20 +156,20 @@ func arrayBuffer(c *jsc.Context, b []byte) (jsc.Value, error) {
 }
 
 // keyInfo describes key material to the prelude's CryptoKey.
-func keyInfo(c *jsc.Context, handle int64, k *cryptoKey) (jsc.Value, error) {
+func keyInfo(c *jsc.Context, handle int64, k *webcrypto.Key) (jsc.Value, error) {
 	o := c.Object()
 	o.Set("handle", c.Number(float64(handle)))
-	o.Set("type", c.String(k.typ))
-	d := detailsOf(k)
-	if d.length != 0 {
-		o.Set("length", c.Number(float64(d.length)))
+	o.Set("type", c.String(k.Type()))
+	d := k.Details()
+	if d.Length != 0 {
+		o.Set("length", c.Number(float64(d.Length)))
 	}
-	if d.curve != "" {
-		o.Set("namedCurve", c.String(d.curve))
+	if d.NamedCurve != "" {
+		o.Set("namedCurve", c.String(d.NamedCurve))
 	}
-	if d.modulusLength != 0 {
-		o.Set("modulusLength", c.Number(float64(d.modulusLength)))
-		e, err := c.Bytes(d.publicExponent)
+	if d.ModulusLength != 0 {
+		o.Set("modulusLength", c.Number(float64(d.ModulusLength)))
+		e, err := c.Bytes(d.PublicExponent)
 		if err != nil {
 			return jsc.Value{}, err
 		}
@@ -175,8 +179,8 @@ func keyInfo(c *jsc.Context, handle int64, k *cryptoKey) (jsc.Value, error) {
 }
 
 // readParams copies a normalized algorithm dictionary out of JS.
-func readParams(v jsc.Value, keys *keyTable) (*subtleParams, error) {
-	p := &subtleParams{}
+func readParams(v jsc.Value, keys *keyTable) (*webcrypto.Params, error) {
+	p := &webcrypto.Params{}
 	if !v.IsObject() {
 		return p, nil
 	}

@@ -236,3 +236,11 @@ test("text() decodes as UTF-8 with replacement and strips a BOM", async () => {
   assert.equal(await new Response(new Uint8Array([0xef, 0xbb, 0xbf, 0x68, 0xff, 0xfe])).text(), "h\ufffd\ufffd");
   assert.equal(await new Blob([new Uint8Array([0xc3, 0xa9])]).text(), "é");
 });
+
+test("Web API classes keep their own names", () => {
+  // The bundler renames classes that refer to themselves (class _Blob).
+  for (const C of [Blob, File, Request, Response, Headers, URL, Event, AbortSignal, MessagePort, ReadableStream, TextEncoder]) {
+    assert.equal(globalThis[C.name], C, `${C.name} is the global of its name`);
+  }
+  assert.equal(new Response("").constructor.name, "Response");
+});

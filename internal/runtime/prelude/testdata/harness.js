@@ -1,6 +1,13 @@
-// A tiny test harness for the prelude tests. Evaluated before each
-// *.test.js; the host provides __report(report) to collect the results
-// ({ passed, failed, failures: [{ name, error }], results }).
+// A tiny test harness for the prelude tests, which run inside a real
+// Outpost instance (prelude_js_test.go). Evaluated before each *.test.js:
+//
+//   test(name, fn[, { timeout }]) fn may be async; 5000 ms unless timeout says
+//   test.skip(name, reason, fn)  kept in the file, reported as skipped
+//   assert.ok/equal/notEqual/deepEqual/match/throws/rejects
+//
+// The host provides __report(report) to collect the results
+// ({ passed, failed, skipped, failures: [{ name, error }], results }); each
+// result becomes a Go subtest.
 (() => {
   const tests = [];
   let scheduled = false;
@@ -69,6 +76,9 @@
     notEqual(actual, expected, msg) {
       if (Object.is(actual, expected)) throw new AssertionError(`${msg ? msg + ": " : ""}expected a value other than ${show(expected)}`);
     },
+    match(actual, re, msg) {
+      if (typeof actual !== "string" || !re.test(actual)) throw new AssertionError(`${msg ? msg + ": " : ""}expected a string matching ${re}, got ${show(actual)}`);
+    },
     deepEqual(actual, expected, msg) {
       if (!deepEqual(actual, expected)) throw new AssertionError(`${msg ? msg + ": " : ""}expected ${show(expected)}, got ${show(actual)}`);
     },
@@ -95,12 +105,16 @@
   async function runAll() {
     const results = [];
     for (const t of tests) {
+      if (t.skip !== undefined) {
+        results.push({ name: t.name, ok: true, skip: t.skip });
+        continue;
+      }
       let timer;
       try {
         await Promise.race([
           Promise.resolve().then(() => t.fn()),
           new Promise((_, reject) => {
-            timer = setTimeout(() => reject(new Error("test timed out after 5 s")), 5000);
+            timer = setTimeout(() => reject(new Error(`test timed out after ${t.timeout} ms`)), t.timeout);
           }),
         ]);
         results.push({ name: t.name, ok: true });
@@ -111,15 +125,22 @@
       }
     }
     const failures = results.filter((r) => !r.ok).map((r) => ({ name: r.name, error: r.error }));
-    __report({ passed: results.length - failures.length, failed: failures.length, failures, results });
+    const skipped = results.filter((r) => r.skip !== undefined).length;
+    __report({ passed: results.length - failures.length - skipped, failed: failures.length, skipped, failures, results });
   }
 
-  globalThis.test = (name, fn) => {
-    tests.push({ name, fn });
+  function add(t) {
+    if (tests.some((o) => o.name === t.name)) throw new Error(`two tests are named ${JSON.stringify(t.name)}`);
+    tests.push(t);
     if (!scheduled) {
       scheduled = true;
       setTimeout(runAll, 0);
     }
+  }
+  globalThis.test = (name, fn, { timeout = 5000 } = {}) => add({ name, fn, timeout });
+  globalThis.test.skip = (name, reason, fn) => {
+    if (typeof reason !== "string" || reason === "") throw new Error(`test.skip(${JSON.stringify(name)}) needs a reason`);
+    add({ name, fn, skip: reason });
   };
   globalThis.assert = assert;
 })();

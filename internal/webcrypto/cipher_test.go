@@ -1,4 +1,4 @@
-package runtime
+package webcrypto
 
 import (
 	"bytes"
@@ -47,7 +47,7 @@ func TestAESKeyWrapRFC3394(t *testing.T) {
 func TestAESCTRCounterWraps(t *testing.T) {
 	block, _ := aes.NewCipher(make([]byte, 16))
 	counter := unhex(t, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaff")
-	out, err := aesCTR(block, &subtleParams{Counter: counter, Length: 8}, make([]byte, 32))
+	out, err := aesCTR(block, &Params{Counter: counter, Length: 8}, make([]byte, 32))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func TestAESCTRCounterWraps(t *testing.T) {
 	if !bytes.Equal(out[16:], ks) {
 		t.Error("second block did not wrap the low 8 bits to 00")
 	}
-	if _, err := aesCTR(block, &subtleParams{Counter: counter, Length: 1}, make([]byte, 48)); err == nil {
+	if _, err := aesCTR(block, &Params{Counter: counter, Length: 1}, make([]byte, 48)); err == nil {
 		t.Error("a 1-bit counter accepted 3 blocks")
 	}
 }

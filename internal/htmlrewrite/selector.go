@@ -1,4 +1,4 @@
-package runtime
+package htmlrewrite
 
 import (
 	"fmt"
@@ -11,8 +11,9 @@ import (
 // the i flag), descendant and child combinators, selector lists, and
 // :first-child, :nth-child(), :first-of-type, :nth-of-type(), :not().
 
-// selectorList matches when any of its selectors does.
-type selectorList []complexSelector
+// Selector is a parsed selector list; it matches when any of its
+// selectors does.
+type Selector []complexSelector
 
 // complexSelector is compounds joined by combinators, stored left to right;
 // combs[i] joins parts[i] and parts[i+1]: ' ' descendant, '>' child.
@@ -36,16 +37,16 @@ type cond struct {
 	not   []compound
 }
 
-// htmlElement is what a selector sees of an element.
-type htmlElement struct {
-	tag       string
-	attrs     [][2]string
-	index     int // 1-based position among its parent's elements
-	typeIndex int // 1-based position among siblings with the same tag
+// Element is what a selector sees of an element.
+type Element struct {
+	Tag       string      // lower case
+	Attrs     [][2]string // name, value, in source order
+	Index     int         // 1-based position among its parent's elements
+	TypeIndex int         // 1-based position among siblings with the same tag
 }
 
-func (e *htmlElement) attr(name string) (string, bool) {
-	for _, a := range e.attrs {
+func (e *Element) attr(name string) (string, bool) {
+	for _, a := range e.Attrs {
 		if a[0] == name {
 			return a[1], true
 		}
@@ -59,12 +60,14 @@ type selParser struct {
 	src string
 }
 
-func parseSelector(s string) (selectorList, error) {
+// ParseSelector parses a selector list; an error says what is wrong
+// and where.
+func ParseSelector(s string) (Selector, error) {
 	p := &selParser{s: strings.TrimSpace(s), src: s}
 	if p.s == "" {
 		return nil, fmt.Errorf("the selector is empty")
 	}
-	var list selectorList
+	var list Selector
 	for {
 		cs, err := p.complex()
 		if err != nil {
@@ -367,9 +370,9 @@ func nthMatches(a, b, index int) bool {
 	return n%a == 0 && n/a >= 0
 }
 
-// matches reports whether el, whose ancestors are given innermost last,
+// Matches reports whether el, whose ancestors are given innermost last,
 // matches the list.
-func (l selectorList) matches(el *htmlElement, ancestors []*htmlElement) bool {
+func (l Selector) Matches(el *Element, ancestors []*Element) bool {
 	for _, cs := range l {
 		if cs.matchAt(len(cs.parts)-1, el, ancestors) {
 			return true
@@ -378,7 +381,7 @@ func (l selectorList) matches(el *htmlElement, ancestors []*htmlElement) bool {
 	return false
 }
 
-func (cs complexSelector) matchAt(i int, el *htmlElement, ancestors []*htmlElement) bool {
+func (cs complexSelector) matchAt(i int, el *Element, ancestors []*Element) bool {
 	if !cs.parts[i].matches(el) {
 		return false
 	}
@@ -399,8 +402,8 @@ func (cs complexSelector) matchAt(i int, el *htmlElement, ancestors []*htmlEleme
 	}
 }
 
-func (c compound) matches(el *htmlElement) bool {
-	if c.tag != "" && c.tag != "*" && c.tag != el.tag {
+func (c compound) matches(el *Element) bool {
+	if c.tag != "" && c.tag != "*" && c.tag != el.Tag {
 		return false
 	}
 	for _, cd := range c.conds {
@@ -411,7 +414,7 @@ func (c compound) matches(el *htmlElement) bool {
 	return true
 }
 
-func (cd cond) matches(el *htmlElement) bool {
+func (cd cond) matches(el *Element) bool {
 	switch cd.kind {
 	case '#':
 		v, ok := el.attr("id")
@@ -421,9 +424,9 @@ func (cd cond) matches(el *htmlElement) bool {
 		return ok && containsWord(v, cd.name)
 	case ':':
 		if cd.name == "nth-of-type" {
-			return nthMatches(cd.a, cd.b, el.typeIndex)
+			return nthMatches(cd.a, cd.b, el.TypeIndex)
 		}
-		return nthMatches(cd.a, cd.b, el.index)
+		return nthMatches(cd.a, cd.b, el.Index)
 	case '!':
 		for _, c := range cd.not {
 			if c.matches(el) {

@@ -1,4 +1,4 @@
-package runtime
+package webcrypto
 
 import (
 	"crypto/ecdh"
@@ -11,9 +11,9 @@ import (
 // maxPBKDF2Iterations is Cloudflare's limit: more is NotSupportedError there.
 const maxPBKDF2Iterations = 100000
 
-// subtleDeriveBits runs deriveBits for alg. length is in bits; hasLength
-// is false when the caller passed null.
-func subtleDeriveBits(alg string, k *cryptoKey, p *subtleParams) ([]byte, error) {
+// DeriveBits runs deriveBits for alg (HKDF, PBKDF2, ECDH, X25519).
+// p.Length is in bits; p.HasLength is false when the caller passed null.
+func DeriveBits(alg string, k *Key, p *Params) ([]byte, error) {
 	switch alg {
 	case "HKDF", "PBKDF2":
 		if !p.HasLength {
@@ -25,7 +25,7 @@ func subtleDeriveBits(alg string, k *cryptoKey, p *subtleParams) ([]byte, error)
 		if p.Length == 0 {
 			return []byte{}, nil
 		}
-		newHash, _, err := subtleHash(p.Hash)
+		newHash, _, err := hashFor(p.Hash)
 		if err != nil {
 			return nil, err
 		}
@@ -53,10 +53,13 @@ func subtleDeriveBits(alg string, k *cryptoKey, p *subtleParams) ([]byte, error)
 	return nil, notSupportedErr("Unrecognized algorithm %q for deriveBits.", alg)
 }
 
-func ecdhBits(alg string, k *cryptoKey, p *subtleParams) ([]byte, error) {
+func ecdhBits(alg string, k *Key, p *Params) ([]byte, error) {
 	var priv *ecdh.PrivateKey
 	var pub *ecdh.PublicKey
 	var err error
+	if p.Public == nil {
+		return nil, &Error{Name: "InvalidAccessError", Message: alg + " needs a public key."}
+	}
 	switch sk := k.priv.(type) {
 	case *ecdh.PrivateKey:
 		priv = sk
@@ -69,7 +72,7 @@ func ecdhBits(alg string, k *cryptoKey, p *subtleParams) ([]byte, error) {
 		}
 	}
 	if err != nil || priv == nil || pub == nil {
-		return nil, &subtleError{"InvalidAccessError", "The public key does not fit the base key of " + alg + "."}
+		return nil, &Error{Name: "InvalidAccessError", Message: "The public key does not fit the base key of " + alg + "."}
 	}
 	secret, err := priv.ECDH(pub)
 	if err != nil {

@@ -1,4 +1,4 @@
-package runtime
+package webcrypto
 
 import (
 	"crypto/aes"
@@ -10,8 +10,18 @@ import (
 	"math/big"
 )
 
-// subtleCipher runs encrypt (decrypt false) or decrypt for alg.
-func subtleCipher(alg string, decrypt bool, k *cryptoKey, p *subtleParams, data []byte) ([]byte, error) {
+// Encrypt runs encrypt for alg: AES-GCM, AES-CBC, AES-CTR, AES-KW (wrap)
+// or RSA-OAEP.
+func Encrypt(alg string, k *Key, p *Params, data []byte) ([]byte, error) {
+	return cipherOp(alg, false, k, p, data)
+}
+
+// Decrypt runs decrypt for alg (for AES-KW: unwrap).
+func Decrypt(alg string, k *Key, p *Params, data []byte) ([]byte, error) {
+	return cipherOp(alg, true, k, p, data)
+}
+
+func cipherOp(alg string, decrypt bool, k *Key, p *Params, data []byte) ([]byte, error) {
 	if alg == "RSA-OAEP" {
 		return rsaOAEP(decrypt, k, p, data)
 	}
@@ -35,7 +45,7 @@ func subtleCipher(alg string, decrypt bool, k *cryptoKey, p *subtleParams, data 
 	return nil, notSupportedErr("Unrecognized algorithm %q for encrypt/decrypt.", alg)
 }
 
-func aesGCM(decrypt bool, block cipher.Block, p *subtleParams, data []byte) ([]byte, error) {
+func aesGCM(decrypt bool, block cipher.Block, p *Params, data []byte) ([]byte, error) {
 	tag := 128
 	if p.TagLength != 0 {
 		tag = p.TagLength
@@ -77,7 +87,7 @@ func aesGCM(decrypt bool, block cipher.Block, p *subtleParams, data []byte) ([]b
 	return out, nil
 }
 
-func aesCBC(decrypt bool, block cipher.Block, p *subtleParams, data []byte) ([]byte, error) {
+func aesCBC(decrypt bool, block cipher.Block, p *Params, data []byte) ([]byte, error) {
 	if len(p.IV) != aes.BlockSize {
 		return nil, operationErr("AES-CBC IV must be 16 bytes long (provided %d).", len(p.IV))
 	}
@@ -114,7 +124,7 @@ func aesCBC(decrypt bool, block cipher.Block, p *subtleParams, data []byte) ([]b
 // aesCTR increments only the rightmost p.Length bits of the counter block,
 // wrapping within them, as Web Crypto requires (Go's CTR counts over all
 // 128 bits).
-func aesCTR(block cipher.Block, p *subtleParams, data []byte) ([]byte, error) {
+func aesCTR(block cipher.Block, p *Params, data []byte) ([]byte, error) {
 	if len(p.Counter) != aes.BlockSize {
 		return nil, operationErr("AES-CTR counter must be 16 bytes long (provided %d).", len(p.Counter))
 	}
@@ -194,8 +204,8 @@ func aesKWUnwrap(block cipher.Block, data []byte) ([]byte, error) {
 	return out[8:], nil
 }
 
-func rsaOAEP(decrypt bool, k *cryptoKey, p *subtleParams, data []byte) ([]byte, error) {
-	newHash, _, err := subtleHash(p.Hash)
+func rsaOAEP(decrypt bool, k *Key, p *Params, data []byte) ([]byte, error) {
+	newHash, _, err := hashFor(p.Hash)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package runtime
+package webcrypto
 
 import (
 	"bytes"
@@ -11,9 +11,9 @@ import (
 	"math/big"
 )
 
-// jwk holds the key-material members of a JSON Web Key (RFC 7517/7518,
-// RFC 8037). alg, use, key_ops and ext are checked by the prelude.
-type jwk struct {
+// JWK holds the key-material members of a JSON Web Key (RFC 7517/7518,
+// RFC 8037). alg, use, key_ops and ext are the caller's to check.
+type JWK struct {
 	Kty string `json:"kty"`
 	Crv string `json:"crv,omitempty"`
 	K   string `json:"k,omitempty"`
@@ -32,7 +32,7 @@ type jwk struct {
 var b64url = base64.RawURLEncoding
 
 // field decodes a required base64url member.
-func (j *jwk) field(name, v string) ([]byte, error) {
+func (j *JWK) field(name, v string) ([]byte, error) {
 	if v == "" {
 		return nil, dataErr("Invalid %s JWK: missing field %q.", j.Kty, name)
 	}
@@ -43,7 +43,7 @@ func (j *jwk) field(name, v string) ([]byte, error) {
 	return b, nil
 }
 
-func (j *jwk) bigField(name, v string) (*big.Int, error) {
+func (j *JWK) bigField(name, v string) (*big.Int, error) {
 	b, err := j.field(name, v)
 	if err != nil {
 		return nil, err
@@ -51,8 +51,8 @@ func (j *jwk) bigField(name, v string) (*big.Int, error) {
 	return new(big.Int).SetBytes(b), nil
 }
 
-func importJWK(alg, curve string, data []byte) (*cryptoKey, error) {
-	var j jwk
+func importJWK(alg, curve string, data []byte) (*Key, error) {
+	var j JWK
 	if err := json.Unmarshal(data, &j); err != nil {
 		return nil, dataErr("Invalid JWK: %v", err)
 	}
@@ -75,7 +75,7 @@ func importJWK(alg, curve string, data []byte) (*cryptoKey, error) {
 	return importOKPJWK(&j, alg)
 }
 
-func importRSAJWK(j *jwk) (*cryptoKey, error) {
+func importRSAJWK(j *JWK) (*Key, error) {
 	n, err := j.bigField("n", j.N)
 	if err != nil {
 		return nil, err
@@ -89,7 +89,7 @@ func importRSAJWK(j *jwk) (*cryptoKey, error) {
 	}
 	pub := rsa.PublicKey{N: n, E: int(e.Int64())}
 	if j.D == "" {
-		return &cryptoKey{typ: "public", pub: &pub}, nil
+		return &Key{typ: "public", pub: &pub}, nil
 	}
 	vals := make([]*big.Int, 6)
 	for i, f := range [][2]string{{"d", j.D}, {"p", j.P}, {"q", j.Q}, {"dp", j.DP}, {"dq", j.DQ}, {"qi", j.QI}} {
@@ -107,10 +107,10 @@ func importRSAJWK(j *jwk) (*cryptoKey, error) {
 	if priv.Precomputed.Dp.Cmp(vals[3]) != 0 || priv.Precomputed.Dq.Cmp(vals[4]) != 0 || priv.Precomputed.Qinv.Cmp(vals[5]) != 0 {
 		return nil, dataErr("Invalid RSA JWK: dp, dq or qi do not match the key.")
 	}
-	return &cryptoKey{typ: "private", priv: priv, pub: &priv.PublicKey}, nil
+	return &Key{typ: "private", priv: priv, pub: &priv.PublicKey}, nil
 }
 
-func importECJWK(j *jwk, alg, curve string) (*cryptoKey, error) {
+func importECJWK(j *JWK, alg, curve string) (*Key, error) {
 	if j.Crv != curve {
 		return nil, dataErr("EC JWK \"crv\" %q does not match namedCurve %q.", j.Crv, curve)
 	}
@@ -136,7 +136,7 @@ func importECJWK(j *jwk, alg, curve string) (*cryptoKey, error) {
 		return nil, dataErr("Invalid EC JWK: %v", err)
 	}
 	if j.D == "" {
-		return &cryptoKey{typ: "public", pub: pub}, nil
+		return &Key{typ: "public", pub: pub}, nil
 	}
 	d, err := j.field("d", j.D)
 	if err != nil {
@@ -149,10 +149,10 @@ func importECJWK(j *jwk, alg, curve string) (*cryptoKey, error) {
 	if !priv.PublicKey.Equal(pub) {
 		return nil, dataErr("Invalid EC JWK: \"d\" does not match \"x\" and \"y\".")
 	}
-	return &cryptoKey{typ: "private", priv: priv, pub: &priv.PublicKey}, nil
+	return &Key{typ: "private", priv: priv, pub: &priv.PublicKey}, nil
 }
 
-func importOKPJWK(j *jwk, alg string) (*cryptoKey, error) {
+func importOKPJWK(j *JWK, alg string) (*Key, error) {
 	wantCrv := "Ed25519"
 	if alg == "X25519" {
 		wantCrv = "X25519"
@@ -178,31 +178,31 @@ func importOKPJWK(j *jwk, alg string) (*cryptoKey, error) {
 	if len(d) != 32 {
 		return nil, dataErr("Invalid %s JWK: \"d\" must be 32 bytes.", wantCrv)
 	}
-	var k *cryptoKey
+	var k *Key
 	if alg == "X25519" {
 		priv, err := ecdh.X25519().NewPrivateKey(d)
 		if err != nil {
 			return nil, dataErr("Invalid X25519 JWK: %v", err)
 		}
-		k = &cryptoKey{typ: "private", priv: priv, pub: priv.PublicKey()}
+		k = &Key{typ: "private", priv: priv, pub: priv.PublicKey()}
 	} else {
 		priv := ed25519.NewKeyFromSeed(d)
-		k = &cryptoKey{typ: "private", priv: priv, pub: priv.Public()}
+		k = &Key{typ: "private", priv: priv, pub: priv.Public()}
 	}
-	if got, _ := exportKey("raw", &cryptoKey{pub: k.pub}); !bytes.Equal(got, x) {
+	if got, _ := ExportKey("raw", &Key{pub: k.pub}); !bytes.Equal(got, x) {
 		return nil, dataErr("Invalid %s JWK: \"d\" does not match \"x\".", wantCrv)
 	}
 	return k, nil
 }
 
-// exportJWK gives the key-material members of k as a JWK.
-func exportJWK(k *cryptoKey) (*jwk, error) {
+// ExportJWK gives the key-material members of k as a JWK.
+func ExportJWK(k *Key) (*JWK, error) {
 	enc := b64url.EncodeToString
 	switch key := k.pub.(type) {
 	case nil:
-		return &jwk{Kty: "oct", K: enc(k.secret)}, nil
+		return &JWK{Kty: "oct", K: enc(k.secret)}, nil
 	case *rsa.PublicKey:
-		j := &jwk{Kty: "RSA", N: enc(key.N.Bytes()), E: enc(big.NewInt(int64(key.E)).Bytes())}
+		j := &JWK{Kty: "RSA", N: enc(key.N.Bytes()), E: enc(big.NewInt(int64(key.E)).Bytes())}
 		if priv, ok := k.priv.(*rsa.PrivateKey); ok {
 			if len(priv.Primes) != 2 {
 				return nil, notSupportedErr("RSA keys with more than two primes cannot be exported as JWK.")
@@ -217,7 +217,7 @@ func exportJWK(k *cryptoKey) (*jwk, error) {
 			return nil, operationErr("Failed to export the EC key: %v", err)
 		}
 		size := (len(point) - 1) / 2
-		j := &jwk{Kty: "EC", Crv: curveName(key.Curve), X: enc(point[1 : 1+size]), Y: enc(point[1+size:])}
+		j := &JWK{Kty: "EC", Crv: curveName(key.Curve), X: enc(point[1 : 1+size]), Y: enc(point[1+size:])}
 		if priv, ok := k.priv.(*ecdsa.PrivateKey); ok {
 			d, err := priv.Bytes()
 			if err != nil {
@@ -227,13 +227,13 @@ func exportJWK(k *cryptoKey) (*jwk, error) {
 		}
 		return j, nil
 	case ed25519.PublicKey:
-		j := &jwk{Kty: "OKP", Crv: "Ed25519", X: enc(key)}
+		j := &JWK{Kty: "OKP", Crv: "Ed25519", X: enc(key)}
 		if priv, ok := k.priv.(ed25519.PrivateKey); ok {
 			j.D = enc(priv.Seed())
 		}
 		return j, nil
 	case *ecdh.PublicKey:
-		j := &jwk{Kty: "OKP", Crv: "X25519", X: enc(key.Bytes())}
+		j := &JWK{Kty: "OKP", Crv: "X25519", X: enc(key.Bytes())}
 		if priv, ok := k.priv.(*ecdh.PrivateKey); ok {
 			j.D = enc(priv.Bytes())
 		}

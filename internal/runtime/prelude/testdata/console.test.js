@@ -1,5 +1,5 @@
-// Node-only (needs the shim's captured log lines): console formatting.
-const lastLog = () => __node.logs[__node.logs.length - 1];
+// Console formatting, read back from the host through __test.logs().
+const lastLog = () => __test.logs().at(-1);
 
 test("console.log formats like Node", () => {
   console.log("plain", 1, "two");
@@ -59,9 +59,9 @@ test("count, time and assert", () => {
   assert.ok(/^t: \d+\.\d{3}ms$/.test(lastLog().text), lastLog().text);
   console.assert(false, "bad %s", "thing");
   assert.deepEqual(lastLog(), { level: "error", text: "Assertion failed: bad thing" });
-  const n = __node.logs.length;
+  const n = __test.logs().length;
   console.assert(true, "never");
-  assert.equal(__node.logs.length, n);
+  assert.equal(__test.logs().length, n);
 });
 
 test("platform objects do not show their internal slots", () => {
@@ -74,7 +74,7 @@ test("platform objects do not show their internal slots", () => {
 test("an exception in queueMicrotask is reported as uncaught", async () => {
   queueMicrotask(() => { throw new Error("in microtask"); });
   await new Promise((r) => setTimeout(r, 0));
-  const hit = __node.logs.find((l) => l.level === "error" && l.text.startsWith("Uncaught Error: in microtask"));
+  const hit = __test.logs().find((l) => l.level === "error" && l.text.startsWith("Uncaught Error: in microtask"));
   assert.ok(hit, "logged");
 });
 

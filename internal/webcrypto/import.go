@@ -1,4 +1,4 @@
-package runtime
+package webcrypto
 
 import (
 	"bytes"
@@ -9,10 +9,10 @@ import (
 	"crypto/x509"
 )
 
-// importKey turns key data in one of the Web Crypto formats into key
+// ImportKey turns key data in one of the Web Crypto formats into key
 // material for alg (a normalized algorithm name). curve is the namedCurve
 // of EC algorithms; JWK data arrives as its JSON text.
-func importKey(format, alg, curve string, data []byte) (*cryptoKey, error) {
+func ImportKey(format, alg, curve string, data []byte) (*Key, error) {
 	switch format {
 	case "raw":
 		return importRaw(alg, curve, data)
@@ -30,7 +30,7 @@ func importKey(format, alg, curve string, data []byte) (*cryptoKey, error) {
 		if err := checkCurve(key, curve); err != nil {
 			return nil, err
 		}
-		return &cryptoKey{typ: "private", priv: key, pub: publicOf(key)}, nil
+		return &Key{typ: "private", priv: key, pub: publicOf(key)}, nil
 	case "spki":
 		if keyFamily(alg) == "secret" {
 			return nil, notSupportedErr("Unsupported import key format %q for %s.", format, alg)
@@ -45,14 +45,14 @@ func importKey(format, alg, curve string, data []byte) (*cryptoKey, error) {
 		if err := checkCurve(key, curve); err != nil {
 			return nil, err
 		}
-		return &cryptoKey{typ: "public", pub: key}, nil
+		return &Key{typ: "public", pub: key}, nil
 	case "jwk":
 		return importJWK(alg, curve, data)
 	}
 	return nil, notSupportedErr("Unrecognized key import format %q.", format)
 }
 
-func importRaw(alg, curve string, data []byte) (*cryptoKey, error) {
+func importRaw(alg, curve string, data []byte) (*Key, error) {
 	switch keyFamily(alg) {
 	case "secret":
 		if len(alg) > 4 && alg[:4] == "AES-" && len(data) != 16 && len(data) != 24 && len(data) != 32 {
@@ -61,7 +61,7 @@ func importRaw(alg, curve string, data []byte) (*cryptoKey, error) {
 		if alg == "HMAC" && len(data) == 0 {
 			return nil, dataErr("HMAC key length must be a non-zero unsigned long integer.")
 		}
-		return &cryptoKey{typ: "secret", secret: bytes.Clone(data)}, nil
+		return &Key{typ: "secret", secret: bytes.Clone(data)}, nil
 	case "EC":
 		c, err := namedCurve(curve)
 		if err != nil {
@@ -71,25 +71,25 @@ func importRaw(alg, curve string, data []byte) (*cryptoKey, error) {
 		if err != nil {
 			return nil, dataErr("Invalid raw %s public key for %s: %v", alg, curve, err)
 		}
-		return &cryptoKey{typ: "public", pub: pub}, nil
+		return &Key{typ: "public", pub: pub}, nil
 	case "Ed25519":
 		if len(data) != ed25519.PublicKeySize {
 			return nil, dataErr("Ed25519 raw keys must be exactly 32 bytes but provided %d.", len(data))
 		}
-		return &cryptoKey{typ: "public", pub: ed25519.PublicKey(bytes.Clone(data))}, nil
+		return &Key{typ: "public", pub: ed25519.PublicKey(bytes.Clone(data))}, nil
 	case "X25519":
 		pub, err := ecdh.X25519().NewPublicKey(data)
 		if err != nil {
 			return nil, dataErr("X25519 raw keys must be exactly 32 bytes but provided %d.", len(data))
 		}
-		return &cryptoKey{typ: "public", pub: pub}, nil
+		return &Key{typ: "public", pub: pub}, nil
 	}
 	return nil, notSupportedErr("Unsupported import key format \"raw\" for %s.", alg)
 }
 
-// exportKey writes key material in a binary format; the prelude has
-// already checked that the format fits the key's type.
-func exportKey(format string, k *cryptoKey) ([]byte, error) {
+// ExportKey writes key material in a binary format ("raw", "pkcs8",
+// "spki"); a format the key has no form in is an InvalidAccessError.
+func ExportKey(format string, k *Key) ([]byte, error) {
 	switch format {
 	case "raw":
 		switch pub := k.pub.(type) {
@@ -119,11 +119,11 @@ func exportKey(format string, k *cryptoKey) ([]byte, error) {
 			return b, nil
 		}
 	}
-	return nil, &subtleError{"InvalidAccessError", "The key cannot be exported in " + format + " format."}
+	return nil, &Error{Name: "InvalidAccessError", Message: "The key cannot be exported in " + format + " format."}
 }
 
 // rsaPublic gives the RSA public key of k, if it is an RSA key.
-func rsaPublic(k *cryptoKey) *rsa.PublicKey {
+func rsaPublic(k *Key) *rsa.PublicKey {
 	pub, _ := k.pub.(*rsa.PublicKey)
 	return pub
 }

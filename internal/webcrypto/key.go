@@ -1,4 +1,4 @@
-package runtime
+package webcrypto
 
 import (
 	"crypto"
@@ -14,29 +14,31 @@ import (
 	"hash"
 )
 
-// subtleError is a Web Crypto failure: name is the DOMException name
-// (DataError, OperationError…) the prelude's promise rejects with.
-type subtleError struct {
-	name, msg string
+// Error is a Web Crypto failure. Name is the DOMException name the
+// operation rejects with: "NotSupportedError", "DataError",
+// "OperationError", "InvalidAccessError"…
+type Error struct {
+	Name, Message string
 }
 
-func (e *subtleError) Error() string { return e.name + ": " + e.msg }
+func (e *Error) Error() string { return e.Name + ": " + e.Message }
 
 func dataErr(format string, args ...any) error {
-	return &subtleError{"DataError", fmt.Sprintf(format, args...)}
+	return &Error{"DataError", fmt.Sprintf(format, args...)}
 }
 
 func operationErr(format string, args ...any) error {
-	return &subtleError{"OperationError", fmt.Sprintf(format, args...)}
+	return &Error{"OperationError", fmt.Sprintf(format, args...)}
 }
 
 func notSupportedErr(format string, args ...any) error {
-	return &subtleError{"NotSupportedError", fmt.Sprintf(format, args...)}
+	return &Error{"NotSupportedError", fmt.Sprintf(format, args...)}
 }
 
-// cryptoKey is the material behind a JS CryptoKey. It never changes after
-// it is made, so goroutines may read it while the VM thread goes on.
-type cryptoKey struct {
+// Key is the material behind a CryptoKey: a secret, or one half (or both
+// halves) of a key pair. It never changes after it is made, so any
+// goroutine may use it.
+type Key struct {
 	typ    string // "secret", "public" or "private"
 	secret []byte
 	// *rsa.PrivateKey, *ecdsa.PrivateKey, ed25519.PrivateKey, *ecdh.PrivateKey (X25519)
@@ -45,8 +47,11 @@ type cryptoKey struct {
 	pub crypto.PublicKey
 }
 
-// subtleHash maps a normalized Web Crypto hash name to its constructor.
-func subtleHash(name string) (func() hash.Hash, crypto.Hash, error) {
+// Type is the CryptoKey's type: "secret", "public" or "private".
+func (k *Key) Type() string { return k.typ }
+
+// hashFor maps a normalized Web Crypto hash name to its constructor.
+func hashFor(name string) (func() hash.Hash, crypto.Hash, error) {
 	switch name {
 	case "SHA-1":
 		return sha1.New, crypto.SHA1, nil

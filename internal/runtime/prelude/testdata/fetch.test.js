@@ -1,4 +1,4 @@
-// Node-only: fetch() through the shim's ops.fetch against a local echo origin.
+// fetch() through the host against a local echo origin (__testOrigin).
 test("fetch sends method, headers and body and returns an immutable response", async () => {
   const res = await fetch(`${__testOrigin}/echo?x=1`, { method: "POST", headers: { "X-Test": "yes" }, body: "payload" });
   assert.equal(res.status, 200);

@@ -1,4 +1,4 @@
-package runtime
+package webcrypto
 
 import (
 	"crypto"
@@ -13,7 +13,7 @@ import (
 // digestFor hashes data with the named hash for the signature schemes
 // that sign a digest.
 func digestFor(name string, data []byte) ([]byte, crypto.Hash, error) {
-	newHash, id, err := subtleHash(name)
+	newHash, id, err := hashFor(name)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -22,10 +22,11 @@ func digestFor(name string, data []byte) ([]byte, crypto.Hash, error) {
 	return h.Sum(nil), id, nil
 }
 
-func subtleSign(alg string, k *cryptoKey, p *subtleParams, data []byte) ([]byte, error) {
+// Sign runs sign for alg: HMAC, Ed25519, RSASSA-PKCS1-v1_5, RSA-PSS, ECDSA.
+func Sign(alg string, k *Key, p *Params, data []byte) ([]byte, error) {
 	switch alg {
 	case "HMAC":
-		newHash, _, err := subtleHash(p.Hash)
+		newHash, _, err := hashFor(p.Hash)
 		if err != nil {
 			return nil, err
 		}
@@ -73,11 +74,13 @@ func subtleSign(alg string, k *cryptoKey, p *subtleParams, data []byte) ([]byte,
 	return nil, notSupportedErr("Unrecognized algorithm %q for sign.", alg)
 }
 
-func subtleVerify(alg string, k *cryptoKey, p *subtleParams, data []byte) (bool, error) {
+// Verify checks p.Signature over data; a signature that does not fit
+// is false, not an error.
+func Verify(alg string, k *Key, p *Params, data []byte) (bool, error) {
 	sig := p.Signature
 	switch alg {
 	case "HMAC":
-		want, err := subtleSign(alg, k, p, data)
+		want, err := Sign(alg, k, p, data)
 		if err != nil {
 			return false, err
 		}
