@@ -154,7 +154,7 @@ func runJSReport(t *testing.T, src string, exts ...Extension) jsReport {
 		defer mu.Unlock()
 		logs = append(logs, consoleLine{level, text})
 	}}
-	testOps := func(in *Instance, c *jsc.Context, ops jsc.Value) error {
+	testOps := Extension{Name: "test", Install: func(_ BindingHost, c *jsc.Context, ops jsc.Value) error {
 		o := c.Object()
 		o.Set("logs", c.Function("logs", func(call *jsc.Call) (jsc.Value, error) {
 			mu.Lock()
@@ -166,7 +166,7 @@ func runJSReport(t *testing.T, src string, exts ...Extension) jsReport {
 			return call.Ctx.ParseJSON(string(b))
 		}))
 		return c.Global().Set("__test", o)
-	}
+	}}
 	host.Extensions = append([]Extension{testOps}, exts...)
 	// __report prints a line the host above catches.
 	script := "globalThis.__report = (r) => console.log('__report ' + JSON.stringify(r));\n" + src +
