@@ -47,8 +47,9 @@ type KVBinding struct {
 
 // ServiceBinding binds another worker of the node to a name on env.
 type ServiceBinding struct {
-	Binding string `json:"binding"`
-	Service string `json:"service"`
+	Binding    string `json:"binding"`
+	Service    string `json:"service"`
+	Entrypoint string `json:"entrypoint,omitempty"` // a named export of the service; "" is its default export
 }
 
 // MaxBundleSize caps an uploaded bundle, as Cloudflare caps a worker's
@@ -77,7 +78,7 @@ func NewBundle(name string, cfg *config.Config, res *bundle.Result) *Bundle {
 		b.KVNamespaces = append(b.KVNamespaces, KVBinding{Binding: ns.Binding, ID: KVNamespaceID(ns)})
 	}
 	for _, s := range cfg.Services {
-		b.Services = append(b.Services, ServiceBinding{Binding: s.Binding, Service: s.Service})
+		b.Services = append(b.Services, ServiceBinding{Binding: s.Binding, Service: s.Service, Entrypoint: s.Entrypoint})
 	}
 	if cfg.Assets != nil {
 		b.AssetsBinding = cfg.Assets.Binding

@@ -310,7 +310,7 @@ func (n *Node) Config(b *Bundle, s *Settings, host *runtime.Host) (*runtime.Conf
 		}
 	}
 	for _, sb := range b.Services {
-		if err := bind(sb.Binding, servicebinding.Binding{Service: sb.Service, Workers: n}); err != nil {
+		if err := bind(sb.Binding, servicebinding.Binding{Service: sb.Service, Entrypoint: sb.Entrypoint, Workers: n}); err != nil {
 			return nil, err
 		}
 	}

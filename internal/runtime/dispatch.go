@@ -25,6 +25,9 @@ type Request struct {
 	// Depth counts the workers this request already passed through
 	// (service bindings); 0 for a request from a client.
 	Depth int
+	// Entrypoint names the exported class that handles the request (a
+	// service binding's entrypoint); "" is the default export.
+	Entrypoint string
 }
 
 // Response is what the worker answered.
@@ -255,7 +258,7 @@ func (in *Instance) requestArgs(c *jsc.Context, req *Request, sid, reqID int64) 
 	if err != nil {
 		return nil, err
 	}
-	return []jsc.Value{c.String(req.Method), c.String(req.URL), hs, body, c.String(string(cf)), c.Number(float64(reqID))}, nil
+	return []jsc.Value{c.String(req.Method), c.String(req.URL), hs, body, c.String(string(cf)), c.Number(float64(reqID)), c.String(req.Entrypoint)}, nil
 }
 
 // responseFromJS reads the prelude's { status, statusText, headers, body,

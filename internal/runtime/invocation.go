@@ -43,6 +43,7 @@ func (in *Instance) endInvocation(id int64) {
 	if inv := in.reqs[id]; inv != nil {
 		inv.cancel()
 		delete(in.reqs, id)
+		in.releaseExports(id)
 	}
 }
 

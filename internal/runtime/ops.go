@@ -116,6 +116,7 @@ func (in *Instance) installOps(c *jsc.Context, ops jsc.Value) {
 		in.waitUntil(call.Ctx, call.Arg(0).Int(), call.Arg(1))
 		return call.Ctx.Undefined(), nil
 	})
+	in.installRPCOps(c, def)
 }
 
 func newHash(alg string) hash.Hash {

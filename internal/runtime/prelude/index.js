@@ -1,5 +1,6 @@
 // The Web API prelude: evaluated in every instance before the worker's
 // script. Installs the platform globals and registers the host hooks.
+import "./symbols.js";
 import ops from "./ops.js";
 import { DOMException } from "./domexception.js";
 import { Event, EventTarget, CustomEvent, setErrorReporter } from "./events.js";
@@ -30,6 +31,7 @@ import { Blob, File } from "./blob.js";
 import { FormData } from "./formdata.js";
 import { URL, URLSearchParams } from "./url.js";
 import { hooks, globalEvents, FetchEvent, ScheduledEvent } from "./dispatch.js";
+import { workersModule } from "./workers.js";
 
 function reportException(e) {
   ops.log("error", "Uncaught " + (e instanceof Error ? formatError(e) : inspectValue(e)));
@@ -88,6 +90,17 @@ for (const name of Object.keys(globals)) {
 for (const name of Object.keys(globals)) {
   Object.defineProperty(globalThis, name, { value: globals[name], writable: true, configurable: true, enumerable: false });
 }
+
+// The runtime's own modules (cloudflare:workers …): the bundler turns an
+// import of one into a call of this global.
+const builtins = { "cloudflare:workers": workersModule };
+Object.defineProperty(globalThis, "__outpost_builtin", {
+  value: function __outpost_builtin(name) {
+    if (!Object.hasOwn(builtins, name)) throw new Error(`The module "${name}" is not provided by Outpost.`);
+    return builtins[name];
+  },
+  writable: false, configurable: false, enumerable: false,
+});
 
 ops.registerHooks(hooks);
 import "./extras.js";
