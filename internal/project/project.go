@@ -22,8 +22,11 @@ import (
 type Options struct {
 	Dir        string
 	ConfigPath string
-	Env        string
-	Vars       map[string]string // --var KEY:VALUE
+	// Script is an entry script given on the command line (outpost dev
+	// SCRIPT): it replaces main, and the project needs no config file.
+	Script string
+	Env    string
+	Vars   map[string]string // --var KEY:VALUE
 }
 
 // Build is one build of a project.
@@ -46,7 +49,7 @@ func (b *Build) Name() string { return b.Bundle.Name }
 // Load reads the config and bundles the worker.
 func Load(o Options) (*Build, error) {
 	start := time.Now()
-	cfg, err := config.Load(config.Options{Dir: o.Dir, ConfigPath: o.ConfigPath, Env: o.Env})
+	cfg, err := config.Load(config.Options{Dir: o.Dir, ConfigPath: o.ConfigPath, Env: o.Env, Script: o.Script})
 	if err != nil {
 		return nil, err
 	}
