@@ -14,10 +14,15 @@ import stringDecoder from "./string_decoder.js";
 import assert from "./assert.js";
 import { createProcess } from "./process.js";
 import { installAsyncContext } from "./async_context.js";
+import stream, { webStreams, consumers as streamConsumers } from "./stream.js";
+import zlib from "./zlib.js";
+import os from "./os.js";
 
 function defineGlobal(name, value) {
   Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
 }
+
+let streamWeb;
 
 export function installNodeCompat() {
   const cfg = ops.nodeConfig();
@@ -38,6 +43,17 @@ export function installNodeCompat() {
     "string_decoder": () => stringDecoder,
     "assert": () => assert,
     "assert/strict": () => assert,
+    "stream": () => stream,
+    "stream/promises": () => stream.promises,
+    "stream/web": () => (streamWeb ??= webStreams()),
+    "stream/consumers": () => streamConsumers,
+    "_stream_readable": () => stream.Readable,
+    "_stream_writable": () => stream.Writable,
+    "_stream_duplex": () => stream.Duplex,
+    "_stream_transform": () => stream.Transform,
+    "_stream_passthrough": () => stream.PassThrough,
+    "zlib": () => zlib,
+    "os": () => os,
     // Context propagation costs a wrapper per promise reaction: only
     // workers that load async_hooks pay it.
     "async_hooks": () => {
