@@ -169,6 +169,19 @@ func zlibDecode(mode string, in io.Reader, d *zlibDecompressor) error {
 			mode = "gunzip"
 		}
 	}
+	if mode == "gunzip" {
+		// zlib checks the magic bytes as they arrive, before the rest of
+		// the header.
+		for i, want := range []byte{0x1f, 0x8b} {
+			head, _ := br.Peek(i + 1)
+			if len(head) <= i {
+				break
+			}
+			if head[i] != want {
+				return &zlibError{"Z_DATA_ERROR", "incorrect header check"}
+			}
+		}
+	}
 	var r io.Reader
 	switch mode {
 	case "gunzip":
