@@ -107,4 +107,3 @@ func gunzipString(t *testing.T, s string) string {
 	}
 	return string(b)
 }
-

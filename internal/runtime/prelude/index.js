@@ -33,6 +33,7 @@ import { Blob, File } from "./blob.js";
 import { FormData } from "./formdata.js";
 import { URL, URLSearchParams } from "./url.js";
 import "./kv.js";
+import "./sockets.js";
 import { hooks, globalEvents, FetchEvent, ScheduledEvent } from "./dispatch.js";
 
 function reportException(e) {

@@ -17,6 +17,7 @@ import { installAsyncContext } from "./async_context.js";
 import stream, { webStreams, consumers as streamConsumers } from "./stream.js";
 import zlib from "./zlib.js";
 import os from "./os.js";
+import dns from "./dns.js";
 
 function defineGlobal(name, value) {
   Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
@@ -54,6 +55,8 @@ export function installNodeCompat() {
     "_stream_passthrough": () => stream.PassThrough,
     "zlib": () => zlib,
     "os": () => os,
+    "dns": () => dns,
+    "dns/promises": () => dns.promises,
     // Context propagation costs a wrapper per promise reaction: only
     // workers that load async_hooks pay it.
     "async_hooks": () => {
