@@ -139,7 +139,7 @@ func Build(opts Options) (*Result, error) {
 		Tsconfig:          opts.TSConfig,
 		// wrangler lets .js files contain JSX.
 		Loader:  map[string]api.Loader{".js": api.LoaderJSX, ".mjs": api.LoaderJSX, ".cjs": api.LoaderJSX},
-		Plugins: []api.Plugin{cloudflarePlugin(), nodePlugin(opts, &usesAsyncHooks), rulesPlugin(compiled)},
+		Plugins: []api.Plugin{cloudflarePlugin(opts), nodePlugin(opts, &usesAsyncHooks), rulesPlugin(compiled)},
 	}
 	br := api.Build(bo)
 	if usesAsyncHooks && len(br.Errors) == 0 {

@@ -18,6 +18,7 @@ import stream, { webStreams, consumers as streamConsumers } from "./stream.js";
 import zlib from "./zlib.js";
 import os from "./os.js";
 import dns from "./dns.js";
+import { loadHTTP, loadHTTPS, cloudflareNode } from "./http.js";
 
 function defineGlobal(name, value) {
   Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
@@ -56,6 +57,12 @@ export function installNodeCompat() {
     "zlib": () => zlib,
     "os": () => os,
     "dns": () => dns,
+    "http": (opts) => loadHTTP(opts),
+    "https": (opts) => loadHTTPS(opts),
+    "cloudflare:node": (opts) => {
+      loadHTTP(opts);
+      return cloudflareNode;
+    },
     "dns/promises": () => dns.promises,
     // Context propagation costs a wrapper per promise reaction: only
     // workers that load async_hooks pay it.
@@ -64,12 +71,12 @@ export function installNodeCompat() {
       return asyncHooks;
     },
   };
-  defineGlobal("__outpost_require", function __outpost_require(specifier) {
+  defineGlobal("__outpost_require", function __outpost_require(specifier, options) {
     const spec = String(specifier);
     const name = spec.startsWith("node:") ? spec.slice(5) : spec;
     const load = Object.hasOwn(modules, name) ? modules[name] : undefined;
-    if (!load) throw new Error(`No such module "node:${name}".`);
-    return load();
+    if (!load) throw new Error(name.includes(":") ? `No such module "${name}".` : `No such module "node:${name}".`);
+    return load(options);
   });
   defineGlobal("Buffer", Buffer);
   defineGlobal("process", process);
