@@ -13,10 +13,11 @@ import (
 )
 
 // TestPackageNodeStreams runs npm packages written for Node.js streams,
-// zlib and os under nodejs_compat: split2, node-gzip and json2csv's Node
-// build, plus a zlib gzip stream between a request and a response body.
+// zlib, os and fs under nodejs_compat: split2, node-gzip, json2csv's Node
+// build and @fast-csv/format, plus a zlib gzip stream between a request and
+// a response body.
 func TestPackageNodeStreams(t *testing.T) {
-	p := outposttest.Dev(t, pkgProject(t, "pkg-node-streams", "split2", "node-gzip", "json2csv"))
+	p := outposttest.Dev(t, pkgProject(t, "pkg-node-streams", "split2", "node-gzip", "json2csv", "@fast-csv/format"))
 
 	// split2 over a 2,000-line NDJSON body that arrives in many chunks.
 	var ndjson strings.Builder
@@ -88,6 +89,18 @@ func TestPackageNodeStreams(t *testing.T) {
 	rows.WriteString("]")
 	if resp, body = p.Do("POST", "/csv-stream", strings.NewReader(rows.String()), nil); resp.StatusCode != 200 || body != wantRows.String() {
 		t.Errorf("POST /csv-stream = %d %q…", resp.StatusCode, body[:min(len(body), 80)])
+	}
+
+	// @fast-csv/format: its formatter stream, and writeToPath() into the
+	// request's own /tmp through node:fs, which the next request does not see.
+	if resp, body = p.Do("POST", "/fast-csv", strings.NewReader(`[{"a":1,"b":"x,y"},{"a":2,"b":"z"}]`), nil); body != "a,b\n1,\"x,y\"\n2,z" {
+		t.Errorf("POST /fast-csv = %d %q", resp.StatusCode, body)
+	}
+	if resp, body = p.Do("POST", "/fast-csv-file", strings.NewReader(`[{"a":1,"b":"x"}]`), nil); body != "a,b\n1,x|out.csv" {
+		t.Errorf("POST /fast-csv-file = %d %q", resp.StatusCode, body)
+	}
+	if _, body = p.Get("/tmp-leftover"); body != `{"exists":false,"tmp":[]}` {
+		t.Errorf("GET /tmp-leftover = %s", body)
 	}
 
 	if _, body = p.Get("/os"); body != `{"eol":"\n","platform":"linux","tmpdir":"/tmp/","cpus":0}` {

@@ -21,6 +21,7 @@ func (in *Instance) installExtras(c *jsc.Context, def func(string, jsc.Func)) {
 	in.installZlibOps(def)
 	in.installSocketOps(def)
 	in.installDNSOps(def)
+	in.installFSOps(def)
 	def("hmac", opHMAC)
 	def("nodeConfig", func(call *jsc.Call) (jsc.Value, error) {
 		return in.nodeConfig(call.Ctx)

@@ -18,6 +18,7 @@ import stream, { webStreams, consumers as streamConsumers } from "./stream.js";
 import zlib from "./zlib.js";
 import os from "./os.js";
 import dns from "./dns.js";
+import fs from "./fs.js";
 import { loadHTTP, loadHTTPS, cloudflareNode } from "./http.js";
 
 function defineGlobal(name, value) {
@@ -57,6 +58,8 @@ export function installNodeCompat() {
     "zlib": () => zlib,
     "os": () => os,
     "dns": () => dns,
+    "fs": () => fs,
+    "fs/promises": () => fs.promises,
     "http": (opts) => loadHTTP(opts),
     "https": (opts) => loadHTTPS(opts),
     "cloudflare:node": (opts) => {

@@ -1,7 +1,8 @@
 // Node.js streams, zlib and os from npm packages, in a worker with
 // nodejs_compat: split2 (a Transform with a StringDecoder), node-gzip
 // (zlib.gzip/gunzip), json2csv's Node build (a Transform over jsonparse,
-// rows ended with os.EOL) and a zlib gzip stream between web streams.
+// rows ended with os.EOL), @fast-csv/format (a Transform, and node:fs
+// streams into /tmp) and a zlib gzip stream between web streams.
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import zlib from "node:zlib";
@@ -9,6 +10,8 @@ import os from "node:os";
 import split2 from "split2";
 import { gzip, ungzip } from "node-gzip";
 import { Parser, Transform as CsvTransform } from "json2csv/lib/json2csv.js";
+import { format, writeToPath } from "@fast-csv/format";
+import fs from "node:fs";
 
 export default {
   async fetch(request) {
@@ -55,6 +58,24 @@ export default {
         Readable.fromWeb(request.body).pipe(csv);
         return new Response(Readable.toWeb(csv), { headers: { "content-type": "text/csv" } });
       }
+      case "/fast-csv": {
+        // @fast-csv/format's CsvFormatterStream (a Transform) to the response.
+        const rows = await request.json();
+        const csv = format({ headers: true });
+        rows.forEach((r) => csv.write(r));
+        csv.end();
+        return new Response(Readable.toWeb(csv), { headers: { "content-type": "text/csv" } });
+      }
+      case "/fast-csv-file": {
+        // writeToPath() writes into this request's /tmp through node:fs.
+        const rows = await request.json();
+        await new Promise((resolve, reject) =>
+          writeToPath("/tmp/out.csv", rows, { headers: true }).on("error", reject).on("finish", resolve));
+        return new Response(fs.readFileSync("/tmp/out.csv", "utf8") + "|" + fs.readdirSync("/tmp").join(","));
+      }
+      case "/tmp-leftover":
+        // Another request's /tmp is not visible.
+        return Response.json({ exists: fs.existsSync("/tmp/out.csv"), tmp: fs.readdirSync("/tmp") });
       case "/os":
         return Response.json({ eol: os.EOL, platform: os.platform(), tmpdir: os.tmpdir(), cpus: os.cpus().length });
     }
