@@ -52,6 +52,9 @@ func TestPackagePg(t *testing.T) {
 	if _, body = p.Get("/big?n=20000"); body != `{"count":20000,"sum":200010000}` {
 		t.Errorf("GET /big = %s", body)
 	}
+	if _, body = p.Get("/net"); body != `{"v":"pg over node:net","tcp":true}` {
+		t.Errorf("GET /net = %s", body)
+	}
 	if _, body = p.Get("/pool"); body != `{"values":[0,10,20,30,40,50],"backends":3}` {
 		t.Errorf("GET /pool = %s", body)
 	}

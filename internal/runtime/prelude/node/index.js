@@ -19,6 +19,7 @@ import zlib from "./zlib.js";
 import os from "./os.js";
 import dns from "./dns.js";
 import fs from "./fs.js";
+import net, { tls } from "./net.js";
 import { loadHTTP, loadHTTPS, cloudflareNode } from "./http.js";
 
 function defineGlobal(name, value) {
@@ -59,6 +60,8 @@ export function installNodeCompat() {
     "os": () => os,
     "dns": () => dns,
     "fs": () => fs,
+    "net": () => net,
+    "tls": () => tls,
     "fs/promises": () => fs.promises,
     "http": (opts) => loadHTTP(opts),
     "https": (opts) => loadHTTPS(opts),

@@ -1,6 +1,7 @@
 // node-postgres (pg), unchanged, over cloudflare:sockets: pg detects the
 // Workers runtime and reaches PostgreSQL through connect() (pg-cloudflare).
 import pg from "pg";
+import net from "node:net";
 
 async function withClient(env, fn) {
   const client = new pg.Client({ connectionString: env.DATABASE_URL });
@@ -59,6 +60,17 @@ export default {
             const { rows } = await c.query("select g as n, repeat('x', 100) as pad from generate_series(1, $1::int) g", [Number(url.searchParams.get("n") ?? 1000)]);
             return { count: rows.length, sum: rows.reduce((s, r) => s + r.n, 0) };
           }));
+        case "/net": {
+          // pg's documented stream option, here a node:net socket.
+          const client = new pg.Client({ connectionString: env.DATABASE_URL, stream: () => new net.Socket() });
+          await client.connect();
+          try {
+            const { rows } = await client.query("select $1::text || ' over node:net' as v, inet_client_addr() is not null as tcp", ["pg"]);
+            return Response.json(rows[0]);
+          } finally {
+            await client.end();
+          }
+        }
         case "/pool": {
           const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 3 });
           const results = await Promise.all(Array.from({ length: 6 }, (_, i) => pool.query("select $1::int * 10 as v, pg_backend_pid() as pid", [i])));
