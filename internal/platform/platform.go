@@ -232,7 +232,9 @@ func (n *Node) Host(s *Settings) *runtime.Host {
 	} else {
 		zone = cachebinding.ZoneCache(n.cache)
 	}
-	fetcher := &runtime.Fetcher{Origin: s.Origin, SelfHosts: s.SelfHosts, Cache: zone}
+	// DenyPrivate guards connect() sockets too (fetch() is guarded by the
+	// transport below).
+	fetcher := &runtime.Fetcher{Origin: s.Origin, SelfHosts: s.SelfHosts, Cache: zone, DenyPrivate: n.opts.DenyPrivateSubrequests}
 	fetcher.Client = &http.Client{Transport: &countingTransport{
 		next:  n.transport(s.Origin),
 		count: n.opts.CountSubrequest,

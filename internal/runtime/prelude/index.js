@@ -30,6 +30,7 @@ import { fetch } from "./fetch.js";
 import { Blob, File } from "./blob.js";
 import { FormData } from "./formdata.js";
 import { URL, URLSearchParams } from "./url.js";
+import "./sockets.js";
 import { hooks, globalEvents, FetchEvent, ScheduledEvent } from "./dispatch.js";
 import { workersModule } from "./workers.js";
 
