@@ -9,6 +9,7 @@ import (
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/htmlindex"
+	"golang.org/x/text/encoding/traditionalchinese"
 	"golang.org/x/text/transform"
 
 	"github.com/outpost-dev/outpost/internal/jsc"
@@ -132,6 +133,9 @@ func legacyEncoding(name string) (encoding.Encoding, error) {
 	if name == "iso-8859-8-i" {
 		enc = charmap.ISO8859_8 // the same index; only the direction differs
 	}
+	if name == "big5" {
+		return big5{}, nil
+	}
 	if cm, ok := enc.(*charmap.Charmap); ok {
 		return singleByte(name, cm), nil
 	}
@@ -231,4 +235,58 @@ func legitimateReplacements(name string, b []byte) int {
 		return 0
 	}
 	return strings.Count(string(b), "\x84\x31\xa4\x37")
+}
+
+// big5 is x/text's Big5 with the Encoding Standard's error handling: when a
+// lead byte and an ASCII byte make no character, the ASCII byte is read
+// again on its own.
+type big5 struct{}
+
+func (big5) NewDecoder() *encoding.Decoder { return &encoding.Decoder{Transformer: big5Decoder{}} }
+func (big5) NewEncoder() *encoding.Encoder { return traditionalchinese.Big5.NewEncoder() }
+
+type big5Decoder struct{}
+
+func (big5Decoder) Reset() {}
+
+func (big5Decoder) Transform(dst, src []byte, atEOF bool) (nDst, nSrc int, err error) {
+	var pair [8]byte
+	for nSrc < len(src) {
+		c0 := src[nSrc]
+		if c0 < 0x81 || c0 == 0xff {
+			// ASCII, or a byte that never starts a pair.
+			r := rune(c0)
+			if c0 >= 0x80 {
+				r = utf8.RuneError
+			}
+			if nDst+utf8.RuneLen(r) > len(dst) {
+				return nDst, nSrc, transform.ErrShortDst
+			}
+			nDst += utf8.EncodeRune(dst[nDst:], r)
+			nSrc++
+			continue
+		}
+		if nSrc+1 >= len(src) {
+			if !atEOF {
+				return nDst, nSrc, transform.ErrShortSrc
+			}
+			if nDst+3 > len(dst) {
+				return nDst, nSrc, transform.ErrShortDst
+			}
+			nDst += utf8.EncodeRune(dst[nDst:], utf8.RuneError)
+			nSrc++
+			continue
+		}
+		n, used, _ := traditionalchinese.Big5.NewDecoder().Transform(pair[:], src[nSrc:nSrc+2], true)
+		out := pair[:n]
+		if string(out) == "\uFFFD" && src[nSrc+1] < 0x80 {
+			used = 1
+		}
+		if nDst+len(out) > len(dst) {
+			return nDst, nSrc, transform.ErrShortDst
+		}
+		nDst += copy(dst[nDst:], out)
+		nSrc += used
+	}
+	return nDst, nSrc, nil
 }

@@ -349,6 +349,17 @@
     const { e } = thrown("assert_throws_dom", func, description);
     check_dom_error("assert_throws_dom", type, constructor, e, func, description);
   };
+  // The legacy form: code is a DOMException name or code, or an object
+  // whose name the thrown value's must match.
+  A.assert_throws = (code, func, description) => {
+    const { e } = thrown("assert_throws", func, description);
+    if (code !== null && typeof code === "object") {
+      assert(typeof e === "object" && e !== null && e.name === code.name, "assert_throws", description,
+        func + " threw " + format_value(e) + ", expected " + format_value(code.name));
+      return;
+    }
+    check_dom_error("assert_throws", code, G.DOMException, e, func, description);
+  };
   A.assert_throws_exactly = (exception, func, description) => {
     const { e } = thrown("assert_throws_exactly", func, description);
     assert(same_value(e, exception), "assert_throws_exactly", description,

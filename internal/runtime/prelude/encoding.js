@@ -78,7 +78,7 @@ function incompleteTail(b) {
   for (let back = 1; back <= 3 && back <= n; back++) {
     const c = b[n - back];
     if ((c & 0xc0) === 0x80) continue; // continuation byte
-    const need = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 1;
+    const need = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 && c < 0xf0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 1;
     if (need > back) {
       // E0/ED/F0/F4 restrict the second byte; an impossible pair is not "incomplete".
       if (back >= 2) {
