@@ -60,7 +60,10 @@ func bundlePrelude(fsys fs.FS) (string, error) {
 		Plugins:     []api.Plugin{plugin},
 		Write:       false,
 		Charset:     api.CharsetUTF8,
-		LogLevel:    api.LogLevelSilent,
+		// Built-in classes keep their own names (Request.name is
+		// "Request") where bundling renames them to avoid clashes.
+		KeepNames: true,
+		LogLevel:  api.LogLevelSilent,
 	})
 	if len(res.Errors) > 0 {
 		var sb strings.Builder
