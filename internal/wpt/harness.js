@@ -720,6 +720,8 @@
     AssertionError, OptionalFeatureUnsupportedError, format_value,
     test, async_test, promise_test, promise_rejects_js, promise_rejects_dom, promise_rejects_exactly,
     setup, promise_setup, done, generate_tests, step_timeout, EventWatcher,
+    // testharness.js's helper for loading a JSON resource.
+    fetch_json: (resource) => G.fetch(resource).then((r) => r.json()),
     add_completion_callback: (f) => completionCallbacks.push(f),
     add_result_callback: (f) => resultCallbacks.push(f),
     add_start_callback: (f) => startCallbacks.push(f),
