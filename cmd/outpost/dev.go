@@ -83,7 +83,12 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 		}
 		vars[k] = val
 	}
-	opts := project.Options{Dir: dir, ConfigPath: f.configPath, Env: f.env, Vars: vars}
+	// As wrangler dev: NODE_ENV is "development" unless the shell sets it.
+	nodeEnv := os.Getenv("NODE_ENV")
+	if nodeEnv == "" {
+		nodeEnv = "development"
+	}
+	opts := project.Options{Dir: dir, ConfigPath: f.configPath, Env: f.env, Vars: vars, NodeEnv: nodeEnv}
 
 	// One batched writer for log lines and console output: order is kept,
 	// and a busy server writes once per batch rather than once per request.
