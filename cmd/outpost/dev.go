@@ -98,13 +98,18 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 		}
 		vars[k] = val
 	}
+	// As wrangler dev: NODE_ENV is "development" unless the shell sets it.
+	nodeEnv := os.Getenv("NODE_ENV")
+	if nodeEnv == "" {
+		nodeEnv = "development"
+	}
 	configs := []string(f.configs)
 	if len(configs) == 0 {
 		configs = []string{""}
 	}
 	var projects []project.Options
 	for i, c := range configs {
-		o := project.Options{Dir: dir, ConfigPath: c, Env: f.env, Vars: vars}
+		o := project.Options{Dir: dir, ConfigPath: c, Env: f.env, Vars: vars, NodeEnv: nodeEnv}
 		if i == 0 {
 			o.Script = script
 		}

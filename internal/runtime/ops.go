@@ -84,6 +84,7 @@ func (in *Instance) installOps(c *jsc.Context, ops jsc.Value) {
 	in.installExtras(c, def)
 	in.installSubtleOps(c, def)
 	in.installDigestOps(c, def)
+	in.installEncodingOps(c, def)
 	def("timerStart", func(call *jsc.Call) (jsc.Value, error) {
 		id := call.Arg(0).Int()
 		d := time.Duration(call.Arg(1).Float() * float64(time.Millisecond))

@@ -3,7 +3,8 @@
 import "./symbols.js";
 import ops from "./ops.js";
 import { DOMException } from "./domexception.js";
-import { Event, EventTarget, CustomEvent, setErrorReporter } from "./events.js";
+import { Event, EventTarget, CustomEvent, setErrorReporter, hasListeners, dispatch, setTrusted } from "./events.js";
+import { ErrorEvent } from "./websocket.js";
 import { AbortController, AbortSignal } from "./abort.js";
 import { setTimeout, setInterval, clearTimeout, clearInterval, queueMicrotask, Scheduler } from "./timers.js";
 import { console } from "./console.js";
@@ -34,7 +35,21 @@ import "./sockets.js";
 import { hooks, globalEvents, FetchEvent, ScheduledEvent } from "./dispatch.js";
 import { workersModule } from "./workers.js";
 
+// An exception nobody caught (reportError, a queueMicrotask callback, an
+// event listener): as in a worker, an "error" ErrorEvent goes to the global
+// scope first, and the exception is logged unless a listener cancels it.
+let reporting = false;
 function reportException(e) {
+  if (!reporting && hasListeners(globalEvents, "error")) {
+    reporting = true;
+    try {
+      const message = e instanceof Error ? `Uncaught ${e.name}: ${e.message}` : "Uncaught " + inspectValue(e);
+      const ev = setTrusted(new ErrorEvent("error", { message, error: e, cancelable: true }));
+      if (!dispatch(globalEvents, ev, false)) return;
+    } finally {
+      reporting = false;
+    }
+  }
   ops.log("error", "Uncaught " + (e instanceof Error ? formatError(e) : inspectValue(e)));
 }
 setErrorReporter(reportException);
