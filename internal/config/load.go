@@ -302,6 +302,14 @@ func checkBindings(r *reader, c *Config, raw map[string]any, env string) {
 	for i, s := range c.Services {
 		add(s.Binding, fmt.Sprintf("%s[%d].binding", fieldPath(raw, env, "services"), i))
 	}
+	classes, _ := c.ObjectClasses()
+	for i, d := range c.DurableObjects {
+		field := fmt.Sprintf("%s.bindings[%d]", fieldPath(raw, env, "durable_objects"), i)
+		add(d.Name, field+".name")
+		if _, ok := classes[d.ClassName]; !ok && d.ScriptName == "" {
+			r.warnf("%s: class %q has no [[migrations]] entry; Outpost runs it with key-value storage (add it to new_sqlite_classes for ctx.storage.sql, as Cloudflare requires on deploy)", field, d.ClassName)
+		}
+	}
 	if c.Assets != nil && c.Assets.Binding != "" {
 		add(c.Assets.Binding, fieldPath(raw, env, "assets")+".binding")
 	}

@@ -29,6 +29,10 @@ type Config struct {
 
 	KVNamespaces []KVNamespace
 	Services     []ServiceBinding
+	// DurableObjects are the [[durable_objects.bindings]]; Migrations say
+	// which classes are Durable Objects and how they store.
+	DurableObjects []DurableObjectBinding
+	Migrations     []Migration
 	// Crons is [triggers] crons, as written.
 	Crons  []string
 	Routes []Route
@@ -77,6 +81,58 @@ type ServiceBinding struct {
 	Service     string
 	Entrypoint  string
 	Environment string
+}
+
+// DurableObjectBinding is one [[durable_objects.bindings]] entry.
+type DurableObjectBinding struct {
+	Name        string
+	ClassName   string
+	ScriptName  string // the worker that defines the class; "" is this one
+	Environment string
+}
+
+// Migration is one [[migrations]] entry.
+type Migration struct {
+	Tag              string
+	NewClasses       []string
+	NewSQLiteClasses []string
+	DeletedClasses   []string
+	Renamed          []RenamedClass
+	Transferred      []TransferredClass
+}
+
+// RenamedClass moves a Durable Object class's objects to a new name.
+type RenamedClass struct{ From, To string }
+
+// TransferredClass moves objects from a class of another worker.
+type TransferredClass struct{ From, FromScript, To string }
+
+// ObjectClasses applies the migrations in order: the Durable Object
+// classes of this worker, each true when its storage is SQLite-backed
+// (new_sqlite_classes), and the renames (old name → new name) to apply to
+// stored objects.
+func (c *Config) ObjectClasses() (classes map[string]bool, renamed map[string]string) {
+	classes, renamed = map[string]bool{}, map[string]string{}
+	for _, m := range c.Migrations {
+		for _, n := range m.NewClasses {
+			classes[n] = false
+		}
+		for _, n := range m.NewSQLiteClasses {
+			classes[n] = true
+		}
+		for _, rc := range m.Renamed {
+			classes[rc.To] = classes[rc.From]
+			delete(classes, rc.From)
+			renamed[rc.From] = rc.To
+		}
+		for _, t := range m.Transferred {
+			classes[t.To] = false
+		}
+		for _, n := range m.DeletedClasses {
+			delete(classes, n)
+		}
+	}
+	return classes, renamed
 }
 
 // Route is a `route` or `routes` entry. A plain string becomes a Route with

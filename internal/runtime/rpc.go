@@ -268,7 +268,35 @@ func (w *Worker) CallEntrypoint(ctx context.Context, depth int, entrypoint strin
 	}
 }
 
+// CallObject calls path on a Durable Object of the worker (a method of
+// its class, or "alarm" with kind "alarm"), as a new invocation at the
+// given depth that lasts until ctx ends.
+func (w *Worker) CallObject(ctx context.Context, depth int, obj ObjectAddress, path []string, args *Message) (*Message, error) {
+	for attempt := 0; ; attempt++ {
+		in, err := w.objectInstance(ctx)
+		if err != nil {
+			return nil, err
+		}
+		m, err := in.call(ctx, "rpc", depth, args, func(c *jsc.Context, hooks jsc.Value, jsPath, a jsc.Value, inv int64) (jsc.Value, error) {
+			return hooks.Get("rpcObject").Call(hooks, c.String(obj.Class), c.String(obj.ID), c.String(obj.Name), jsPath, a, c.Number(float64(inv)))
+		}, path)
+		if errors.Is(err, errNotStarted) && attempt < 3 {
+			continue
+		}
+		return m, resourcesError(err)
+	}
+}
+
 func (in *Instance) callEntrypoint(ctx context.Context, depth int, entrypoint string, path []string, args *Message) (*Message, error) {
+	return in.call(ctx, "rpc", depth, args, func(c *jsc.Context, hooks jsc.Value, jsPath, a jsc.Value, inv int64) (jsc.Value, error) {
+		return hooks.Get("rpcEntrypoint").Call(hooks, c.String(entrypoint), jsPath, a, c.Number(float64(inv)))
+	}, path)
+}
+
+// call runs one RPC-style invocation: start calls the prelude's hook with
+// the path and the decoded-ready arguments.
+func (in *Instance) call(ctx context.Context, kind string, depth int, args *Message,
+	start func(c *jsc.Context, hooks, jsPath, a jsc.Value, inv int64) (jsc.Value, error), path []string) (*Message, error) {
 	if in.Broken() {
 		return nil, errNotStarted
 	}
@@ -277,7 +305,7 @@ func (in *Instance) callEntrypoint(ctx context.Context, depth int, entrypoint st
 	in.background.Add(1)
 	var inv *Invocation
 	m, err := in.runRPC(ctx, func(c *jsc.Context, hooks jsc.Value) (jsc.Value, error) {
-		inv = in.newInvocation("rpc", depth)
+		inv = in.newInvocation(kind, depth)
 		jsPath, err := stringsToJS(c, path)
 		if err != nil {
 			return jsc.Value{}, err
@@ -290,7 +318,7 @@ func (in *Instance) callEntrypoint(ctx context.Context, depth int, entrypoint st
 		}
 		var p jsc.Value
 		in.within(inv.ID, func() {
-			p, err = hooks.Get("rpcEntrypoint").Call(hooks, c.String(entrypoint), jsPath, a, c.Number(float64(inv.ID)))
+			p, err = start(c, hooks, jsPath, a, inv.ID)
 		})
 		return p, err
 	})

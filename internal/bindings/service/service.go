@@ -4,14 +4,11 @@
 package servicebinding
 
 import (
-	"bytes"
 	"context"
 	_ "embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/outpost-dev/outpost/internal/jsc"
 	"github.com/outpost-dev/outpost/internal/runtime"
@@ -74,7 +71,7 @@ func (b Binding) Install(h runtime.BindingHost, c *jsc.Context) (jsc.Value, erro
 		if err != nil {
 			return jsc.Value{}, err
 		}
-		req, err := serviceRequest(call.Arg(0))
+		req, err := runtime.RequestFromJS(call.Arg(0))
 		if err != nil {
 			return jsc.Value{}, err
 		}
@@ -125,50 +122,6 @@ func (b Binding) failure(err error) error {
 		return &jsc.Error{Name: orDefault(se.Name, "Error"), Message: se.Message}
 	}
 	return fmt.Errorf("service binding to %q: %w", b.Service, err)
-}
-
-// serviceRequest reads the prelude's { method, url, headers, body, cf }.
-func serviceRequest(init jsc.Value) (*runtime.Request, error) {
-	header, err := runtime.HeadersFromJS(init.Get("headers"))
-	if err != nil {
-		return nil, err
-	}
-	u := init.Get("url").String()
-	if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
-		return nil, jsc.TypeError("Fetch API cannot load: %s", u)
-	}
-	req := &runtime.Request{Method: init.Get("method").String(), URL: u, Header: header}
-	if h := header.Get("Host"); h == "" {
-		if host := hostOf(u); host != "" {
-			header.Set("Host", host)
-		}
-	}
-	if b := init.Get("body"); !b.IsNullish() {
-		var data []byte
-		if view, ok := b.BytesView(); ok {
-			data = bytes.Clone(view)
-		} else {
-			data = []byte(b.String())
-		}
-		req.Body = io.NopCloser(bytes.NewReader(data))
-	}
-	if cf := init.Get("cf"); cf.IsObject() {
-		if js, err := cf.JSON(0); err == nil && js != "" {
-			req.CF = map[string]any{}
-			if err := json.Unmarshal([]byte(js), &req.CF); err != nil {
-				req.CF = nil
-			}
-		}
-	}
-	return req, nil
-}
-
-func hostOf(u string) string {
-	rest := u[strings.Index(u, "://")+3:]
-	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
-		rest = rest[:i]
-	}
-	return rest
 }
 
 func orDefault(s, def string) string {

@@ -27,6 +27,23 @@ export function currentEnv() {
   return env;
 }
 
+// A class the worker's module exports (Durable Object classes).
+export function exportedClass(name) {
+  const v = moduleExports[name];
+  return typeof v === "function" ? v : undefined;
+}
+
+// The Durable Objects extension runs objects through this host:
+// { fetch(request, address, ctxId), call(address, path, args, ctxId) }.
+let objectHost = null;
+export function registerObjectHost(host) {
+  objectHost = host;
+}
+
+function noObjects() {
+  return new Error("This worker cannot run Durable Objects here.");
+}
+
 const kCtx = Symbol("#ctx");
 let constructingCtx = false;
 
@@ -44,7 +61,7 @@ export class ExecutionContext {
 }
 Object.defineProperty(ExecutionContext.prototype, Symbol.toStringTag, { value: "ExecutionContext", configurable: true });
 
-function makeContext(id) {
+export function makeContext(id) {
   constructingCtx = true;
   const ctx = new ExecutionContext();
   constructingCtx = false;
@@ -132,7 +149,7 @@ function init() {
 
 const notResponse = "Incorrect type for Promise: the Promise did not resolve to 'Response'.";
 
-function toHostResult(response) {
+export function toHostResult(response) {
   if (!(response instanceof Response)) throw new TypeError(notResponse);
   const r = response[kRes];
   if (r.type === "error") throw new TypeError("Return value from serve handler must not be an error response (like Response.error())");
@@ -208,16 +225,31 @@ function fetchServiceWorker(request, ctx) {
   });
 }
 
-function fetchHook(req, ctxId, entrypointName) {
+function fetchHook(req, ctxId, entrypointName, object) {
   const request = incomingRequest(req);
+  if (object) {
+    if (!objectHost) return Promise.reject(noObjects());
+    return Promise.resolve().then(() => objectHost.fetch(request, object, ctxId)).then(toHostResult);
+  }
   const ctx = makeContext(ctxId);
   return format === "modules" ? fetchModules(request, ctx, entrypointName) : fetchServiceWorker(request, ctx);
 }
 
 // fetchArgs is fetchHook with the request's parts as arguments: building
 // the object here is cheaper than setting its properties one by one from Go.
-function fetchArgs(method, url, headers, body, cf, ctxId, entrypointName) {
-  return fetchHook({ method, url, headers, body, cf }, ctxId, entrypointName);
+function fetchArgs(method, url, headers, body, cf, ctxId, entrypointName, object) {
+  return fetchHook({ method, url, headers, body, cf }, ctxId, entrypointName, object);
+}
+
+// rpcObject runs a method of a Durable Object (or its alarm handler).
+async function rpcObject(className, id, name, path, argsMsg, ctxId) {
+  try {
+    if (!objectHost) throw noObjects();
+    const args = argsMsg === null ? null : decode(argsMsg);
+    return encodeResult(await objectHost.call({ class: className, id, name }, path, args, ctxId));
+  } catch (e) {
+    return encodeThrow(e);
+  }
 }
 
 // rpcEntrypoint runs a call that came over RPC (a service binding's
@@ -309,4 +341,5 @@ export const hooks = {
   timer: fireTimer,
   rpcEntrypoint,
   rpcInvoke,
+  rpcObject,
 };

@@ -38,12 +38,18 @@ function notSerializable(v) {
 }
 
 // encode serializes value into { json, buffers, refs }: refs are the ids
-// of the exports (ops.rpcExport) the receiver gets stubs to.
-export function encode(value) {
+// of the exports (ops.rpcExport) the receiver gets stubs to. For storage
+// (forStorage) nothing crosses by reference: functions, stubs, RpcTargets
+// and streams are a DataCloneError, as for structuredClone.
+export function encode(value, forStorage = false) {
   const buffers = [];
   const refs = [];
   const memo = new Map();
   const exportRef = (v) => {
+    if (forStorage) {
+      const what = typeof v === "function" ? "function" : Object.prototype.toString.call(v);
+      throw new DOMException(`${what} could not be cloned.`, "DataCloneError");
+    }
     refs.push(ops.rpcExport(v));
     return refs.length - 1;
   };
@@ -122,7 +128,7 @@ export function encode(value) {
 export function decode(msg) {
   const memo = [];
   const buffers = msg.buffers;
-  const imports = msg.imports;
+  const imports = msg.imports ?? [];
   const dec = (t) => {
     if (t === null || typeof t !== "object") return t;
     const tag = t[0];
@@ -458,4 +464,41 @@ export function entrypointStub(call, base) {
       return property([prop]);
     },
   });
+}
+
+// pack and unpack turn a value into bytes and back (Durable Object
+// storage): the serialization above, without references, in one buffer.
+const textEncoder = { encode: (s) => ops.utf8Encode(s) };
+export function pack(value) {
+  const { json, buffers } = encode(value, true);
+  const head = textEncoder.encode(json);
+  let size = 8 + head.byteLength;
+  for (const b of buffers) size += 4 + b.byteLength;
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, head.byteLength);
+  view.setUint32(4, buffers.length);
+  out.set(head, 8);
+  let at = 8 + head.byteLength;
+  for (const b of buffers) {
+    view.setUint32(at, b.byteLength);
+    out.set(b, at + 4);
+    at += 4 + b.byteLength;
+  }
+  return out;
+}
+
+export function unpack(bytes) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = view.getUint32(0);
+  const count = view.getUint32(4);
+  const json = ops.utf8Decode(bytes.subarray(8, 8 + n), false, true);
+  const buffers = [];
+  let at = 8 + n;
+  for (let i = 0; i < count; i++) {
+    const len = view.getUint32(at);
+    buffers.push(bytes.slice(at + 4, at + 4 + len));
+    at += 4 + len;
+  }
+  return decode({ json, buffers, imports: [] });
 }
