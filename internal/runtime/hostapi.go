@@ -125,6 +125,23 @@ func ResponseToJS(h BindingHost, c *jsc.Context, url string, status int, statusT
 	return out, nil
 }
 
+// WebSocketResponseToJS is ResponseToJS for a 101 response carrying
+// another worker's WebSocket: response.webSocket, to be returned as it is.
+func WebSocketResponseToJS(h BindingHost, c *jsc.Context, url string, resp *Response) (jsc.Value, error) {
+	out, err := ResponseToJS(h, c, url, resp.Status, resp.StatusText, resp.Header, resp.Body)
+	if err != nil {
+		return out, err
+	}
+	in, ok := h.(*Instance)
+	if !ok {
+		resp.WebSocket.Reject()
+		return out, nil
+	}
+	s := in.sockets.addForeign(resp.WebSocket)
+	out.Set("webSocket", c.Number(float64(s.id)))
+	return out, nil
+}
+
 // RequestFromJS reads the request a Fetcher-like binding hands its host
 // object: the prelude's { method, url, headers, body, cf } (service
 // bindings, Durable Object stubs).

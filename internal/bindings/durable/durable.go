@@ -110,6 +110,9 @@ func (n Namespace) Install(h runtime.BindingHost, c *jsc.Context) (jsc.Value, er
 				return nil, remoteError(err)
 			}
 			return func(c *jsc.Context) (jsc.Value, error) {
+				if resp.WebSocket != nil {
+					return runtime.WebSocketResponseToJS(h, c, req.URL, resp)
+				}
 				return runtime.ResponseToJS(h, c, req.URL, resp.Status, resp.StatusText, resp.Header, resp.Body)
 			}, nil
 		})

@@ -11,6 +11,8 @@ import { Fetcher } from "runtime:fetcher.js";
 import { entrypointStub, invokePath, reservedOnEntrypoints, pack, unpack } from "runtime:rpc.js";
 import { currentEnv, exportedClass, registerObjectHost } from "runtime:dispatch.js";
 import { DurableObject } from "runtime:entrypoints.js";
+import { WebSocket } from "runtime:websocket.js";
+import { structuredClone } from "runtime:structuredclone.js";
 
 const kToken = Symbol("durable");
 
@@ -313,29 +315,113 @@ class DurableObjectState {
     objects.delete(this.#entry.key);
     throw new Error(`Application called abort() to reset Durable Object.${reason === undefined ? "" : ` Reason: ${reason}`}`);
   }
-  acceptWebSocket() {
-    throw notSupported("WebSocket hibernation (ctx.acceptWebSocket)");
+  // The WebSocket Hibernation API: the object's webSocketMessage,
+  // webSocketClose and webSocketError handle the socket's events.
+  acceptWebSocket(ws, tags = []) {
+    if (!(ws instanceof WebSocket)) throw new TypeError("acceptWebSocket() expects a WebSocket");
+    tags = Array.from(tags ?? [], String);
+    if (tags.length > 10) throw new Error("A WebSocket can have at most 10 tags.");
+    for (const t of tags) {
+      if (t.length > 256) throw new Error(`"${t}" is longer than the max tag length (256 characters).`);
+    }
+    const entry = this.#entry;
+    if (entry.sockets.size >= 32768) throw new Error("Too many hibernatable WebSockets: the limit is 32,768 per object.");
+    entry.sockets.set(ws, tags);
+    ws.accept();
+    const handler = (name, ...args) => run(entry.address, (e) => {
+      const fn = e.instance[name];
+      return typeof fn === "function" ? fn.call(e.instance, ws, ...args) : undefined;
+    }).catch((err) => reportError(err));
+    ws.addEventListener("message", (ev) => {
+      const auto = entry.autoResponse;
+      if (auto && typeof ev.data === "string" && ev.data === auto.request) {
+        autoTimestamps.set(ws, new Date());
+        ws.send(auto.response);
+        return;
+      }
+      handler("webSocketMessage", ev.data);
+    });
+    ws.addEventListener("close", (ev) => {
+      entry.sockets.delete(ws);
+      handler("webSocketClose", ev.code, ev.reason, ev.wasClean);
+    });
+    ws.addEventListener("error", (ev) => handler("webSocketError", ev.error));
   }
-  getWebSockets() {
-    return [];
+  getWebSockets(tag = undefined) {
+    const out = [];
+    for (const [ws, tags] of this.#entry.sockets) {
+      if (tag === undefined || tags.includes(String(tag))) out.push(ws);
+    }
+    return out;
   }
-  getTags() {
-    throw notSupported("WebSocket hibernation (ctx.getTags)");
+  getTags(ws) {
+    const tags = this.#entry.sockets.get(ws);
+    if (tags === undefined) throw new TypeError("getTags() was called on a WebSocket that was not accepted with acceptWebSocket().");
+    return tags.slice();
   }
-  setWebSocketAutoResponse() {
-    throw notSupported("WebSocket hibernation (ctx.setWebSocketAutoResponse)");
+  setWebSocketAutoResponse(pair = undefined) {
+    if (pair !== undefined && !(pair instanceof WebSocketRequestResponsePair)) {
+      throw new TypeError("setWebSocketAutoResponse() expects a WebSocketRequestResponsePair");
+    }
+    this.#entry.autoResponse = pair === undefined ? null : { request: pair.request, response: pair.response };
   }
   getWebSocketAutoResponse() {
-    return null;
+    const a = this.#entry.autoResponse;
+    return a ? new WebSocketRequestResponsePair(a.request, a.response) : null;
   }
-  setHibernatableWebSocketEventTimeout() {
-    throw notSupported("WebSocket hibernation (ctx.setHibernatableWebSocketEventTimeout)");
+  getWebSocketAutoResponseTimestamp(ws) {
+    return autoTimestamps.get(ws) ?? null;
+  }
+  setHibernatableWebSocketEventTimeout(ms = undefined) {
+    if (ms !== undefined && Number(ms) > 604800000) throw new Error("Event timeout should not exceed 604800000 ms.");
+    this.#entry.eventTimeout = ms === undefined ? null : Number(ms);
   }
   getHibernatableWebSocketEventTimeout() {
-    return null;
+    return this.#entry.eventTimeout ?? null;
   }
 }
 Object.defineProperty(DurableObjectState.prototype, Symbol.toStringTag, { value: "DurableObjectState", configurable: true });
+
+function reportError(err) {
+  console.error("Uncaught (in a WebSocket handler of a Durable Object)", err);
+}
+
+const autoTimestamps = new WeakMap();
+
+export class WebSocketRequestResponsePair {
+  #request;
+  #response;
+  constructor(request, response) {
+    if (arguments.length < 2) throw new TypeError("WebSocketRequestResponsePair: 2 arguments required");
+    this.#request = String(request);
+    this.#response = String(response);
+  }
+  get request() {
+    return this.#request;
+  }
+  get response() {
+    return this.#response;
+  }
+}
+Object.defineProperty(globalThis, "WebSocketRequestResponsePair", { value: WebSocketRequestResponsePair, writable: true, configurable: true, enumerable: false });
+
+// Attachments: a small value kept with a WebSocket (at most 2,048 bytes
+// serialized, as on Cloudflare).
+const attachments = new WeakMap();
+Object.defineProperty(WebSocket.prototype, "serializeAttachment", {
+  value: function serializeAttachment(value) {
+    const size = pack(value).byteLength;
+    if (size > 2048) throw new Error(`A WebSocket attachment cannot be larger than 2048 bytes; this one is ${size} bytes serialized.`);
+    attachments.set(this, structuredClone(value));
+  },
+  writable: true, configurable: true,
+});
+Object.defineProperty(WebSocket.prototype, "deserializeAttachment", {
+  value: function deserializeAttachment() {
+    return attachments.has(this) ? structuredClone(attachments.get(this)) : null;
+  },
+  writable: true, configurable: true,
+});
 
 // entryFor finds or makes the live instance of an object.
 function entryFor(address) {
@@ -347,7 +433,7 @@ function entryFor(address) {
     throw new Error(`Durable Object class "${address.class}" is not exported by this worker: export it from the worker's main module.`);
   }
   const storageHost = ops.doStorage(address.class, address.id, address.name ?? "");
-  entry = { key, gate: Promise.resolve(), instance: null };
+  entry = { key, address, gate: Promise.resolve(), instance: null, sockets: new Map(), autoResponse: null, eventTimeout: null };
   entry.id = new DurableObjectId(kToken, address.id, address.name || undefined);
   entry.storage = new DurableObjectStorage(kToken, storageHost, storageHost.sqlite === true);
   entry.state = new DurableObjectState(kToken, entry);

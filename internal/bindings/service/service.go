@@ -86,6 +86,9 @@ func (b Binding) Install(h runtime.BindingHost, c *jsc.Context) (jsc.Value, erro
 				return nil, fmt.Errorf("service binding to %q: the worker passed the request through to an origin, which a service binding has not got", b.Service)
 			}
 			return func(c *jsc.Context) (jsc.Value, error) {
+				if resp.WebSocket != nil {
+					return runtime.WebSocketResponseToJS(h, c, req.URL, resp)
+				}
 				var body io.ReadCloser
 				if resp.Body != nil {
 					body = resp.Body
