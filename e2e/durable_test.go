@@ -109,6 +109,21 @@ func TestDurableObjects(t *testing.T) {
 				_, b := n.get("/alarm-state/late")
 				t.Errorf("an alarm set before the restart: %s", b)
 			}
+			n.stop()
+
+			// outpost do reads the same state.
+			if out, code := runWithEnv(t, dir, nil, "do", "get", "COUNTER", "--name", "a", "count", "--persist-to", state); code != 0 || strings.TrimSpace(out) != "5" {
+				t.Errorf("outpost do get = %d %q", code, out)
+			}
+			if out, code := runWithEnv(t, dir, nil, "do", "get", "COUNTER", "--name", "t", "a:3", "--persist-to", state); code != 0 || !strings.Contains(out, `"$date": "1970-01-01T00:00:00Z"`) {
+				t.Errorf("outpost do get of a Date = %d %q", code, out)
+			}
+			if out, code := runWithEnv(t, dir, nil, "do", "list", "COUNTER", "--persist-to", state); code != 0 || !strings.Contains(out, info.ID) {
+				t.Errorf("outpost do list = %d %q", code, out)
+			}
+			if out, code := runWithEnv(t, dir, nil, "do", "keys", "NOPE", "--persist-to", state); code == 0 || !strings.Contains(out, `no Durable Object binding "NOPE"`) {
+				t.Errorf("outpost do with an unknown binding = %d %q", code, out)
+			}
 		})
 	}
 }
