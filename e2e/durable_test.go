@@ -80,6 +80,7 @@ func TestDurableObjects(t *testing.T) {
 			expect("/ids", `{"len":64,"equal":true,"stable":true,"name":"x","unique":true,"errors":["Invalid Durable Object ID: must be 64 hex digits","Invalid Durable Object ID: the ID is not for this Durable Object namespace"]}`)
 			expect("/legacy", `"1 SQL is not enabled for this Durable Object class: declare it in new_sqlite_classes in your wrangler config's migrations."`)
 			expect("/fail/a", `"RangeError: inside the object"`)
+			expect("/self", "1")
 
 			// An alarm fires alarm() once.
 			expect("/alarm/z?ms=100", "true")

@@ -76,6 +76,9 @@ func TestRPC(t *testing.T) {
 		"/entrypoints": `{"api":"Api fetch /p","def":"default fetch, hello","ping":"pong"}`,
 		// waitUntil from cloudflare:workers.
 		"/waituntil": `"ok"`,
+		// ctx.exports and exports from cloudflare:workers reach the
+		// worker's own entrypoints.
+		"/loopback": `{"viaCtx":42,"viaModule":8,"names":["Helper","default"]}`,
 	}
 	for _, s := range starts {
 		t.Run(s.name, func(t *testing.T) {

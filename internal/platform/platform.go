@@ -273,9 +273,9 @@ func (n *Node) Host(s *Settings) *runtime.Host {
 		Extensions: []runtime.Extension{
 			cachebinding.Extension(store),
 			kvbinding.Extension(),
-			servicebinding.Extension(),
+			servicebinding.Extension(n),
 			assetsbinding.Extension(),
-			durablebinding.Extension(n.objects, n.alarms, n.objectClasses),
+			durablebinding.Extension(n.objects, n.alarms, n.objectClasses, n),
 		},
 		ObserveOp: n.opts.ObserveOp,
 	}

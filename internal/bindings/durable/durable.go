@@ -34,11 +34,22 @@ type Classes func(worker string) map[string]bool
 
 // Extension gives every instance the Durable Objects API: namespaces
 // (durable.js), and the storage of the objects of its own worker.
-func Extension(store *durable.Store, alarms *Alarms, classes Classes) runtime.Extension {
+func Extension(store *durable.Store, alarms *Alarms, classes Classes, workers Workers) runtime.Extension {
 	return runtime.Extension{
 		Name:   "durable",
 		Module: module,
 		Install: func(h runtime.BindingHost, c *jsc.Context, ops jsc.Value) error {
+			// durableSelf(class): ctx.exports' namespace of one of the
+			// worker's own Durable Object classes.
+			if err := ops.Set("durableSelf", c.Function("durableSelf", func(call *jsc.Call) (jsc.Value, error) {
+				class := call.Arg(0).String()
+				if _, ok := classes(h.Worker())[class]; !ok {
+					return jsc.Value{}, &jsc.Error{Name: "Error", Message: fmt.Sprintf("%q is not a Durable Object class of worker %s: add it to new_sqlite_classes (or new_classes) in a [[migrations]] entry", class, h.Worker())}
+				}
+				return Namespace{Script: h.Worker(), Class: class, Workers: workers}.Install(h, call.Ctx)
+			})); err != nil {
+				return err
+			}
 			// doStorage(class, id, sqlite) → the host object of one
 			// object's storage; an instance reaches only the objects of
 			// its own worker.
@@ -483,8 +494,12 @@ func (s *Alarms) fire(worker string, addr runtime.ObjectAddress, at time.Time, r
 	}
 	w := s.workers.Lookup(worker)
 	if w == nil {
-		// Not running (yet): try again shortly.
-		s.Schedule(worker, addr, s.now().Add(time.Second), retries)
+		// Not running (yet, at start): try the same alarm again shortly.
+		s.mu.Lock()
+		if !s.closed {
+			s.timers[alarmKey(worker, addr)] = time.AfterFunc(time.Second, func() { s.fire(worker, addr, at, retries) })
+		}
+		s.mu.Unlock()
 		return
 	}
 	// The alarm is taken off before it runs: alarm() may set a new one.

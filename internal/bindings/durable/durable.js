@@ -9,7 +9,7 @@ import { registerBindingFactory } from "runtime:bindings.js";
 import { registerUncloneable } from "runtime:structuredclone.js";
 import { Fetcher } from "runtime:fetcher.js";
 import { entrypointStub, invokePath, reservedOnEntrypoints, pack, unpack } from "runtime:rpc.js";
-import { currentEnv, exportedClass, registerObjectHost } from "runtime:dispatch.js";
+import { currentEnv, exportedClass, registerObjectHost, registerLoopback, loopbackExports } from "runtime:dispatch.js";
 import { DurableObject } from "runtime:entrypoints.js";
 import { WebSocket } from "runtime:websocket.js";
 import { structuredClone } from "runtime:structuredclone.js";
@@ -91,6 +91,12 @@ function makeStub(host, id) {
 }
 
 registerBindingFactory("durable_object_namespace", (name, host) => new DurableObjectNamespace(kToken, host));
+
+// ctx.exports.Class for the worker's own Durable Object classes.
+registerLoopback((name, value) => {
+  if (typeof value !== "function" || !(value.prototype instanceof DurableObject) || typeof ops.durableSelf !== "function") return undefined;
+  return new DurableObjectNamespace(kToken, ops.durableSelf(name));
+});
 
 // --- The host side: this worker's objects. ---
 
@@ -301,6 +307,9 @@ class DurableObjectState {
   }
   get storage() {
     return this.#entry.storage;
+  }
+  get exports() {
+    return loopbackExports();
   }
   waitUntil(promise) {
     ops.waitUntilCurrent(Promise.resolve(promise));

@@ -17,8 +17,19 @@ import (
 //go:embed service.js
 var module string
 
-// Extension is the service binding family (service.js).
-func Extension() runtime.Extension { return runtime.Extension{Name: "service", Module: module} }
+// Extension is the service binding family (service.js), and ctx.exports:
+// ops.serviceSelf(entrypoint) binds the worker to its own entrypoint.
+func Extension(workers Workers) runtime.Extension {
+	return runtime.Extension{
+		Name:   "service",
+		Module: module,
+		Install: func(h runtime.BindingHost, c *jsc.Context, ops jsc.Value) error {
+			return ops.Set("serviceSelf", c.Function("serviceSelf", func(call *jsc.Call) (jsc.Value, error) {
+				return Binding{Service: h.Worker(), Entrypoint: call.Arg(0).String(), Workers: workers}.Install(h, call.Ctx)
+			}))
+		},
+	}
+}
 
 // Workers finds the running version of a worker by name (nil when none).
 type Workers interface {

@@ -33,6 +33,38 @@ export function exportedClass(name) {
   return typeof v === "function" ? v : undefined;
 }
 
+// ctx.exports (and exports from cloudflare:workers): for each of the
+// worker's own entrypoints a stub that calls it as a service binding would,
+// and for each Durable Object class a namespace. Extensions say how to make
+// them (registerLoopback); the object is made once.
+const loopbackMakers = [];
+export function registerLoopback(maker) {
+  loopbackMakers.push(maker);
+}
+let loopback = null;
+export function loopbackExports() {
+  if (loopback !== null) return loopback;
+  loopback = {};
+  if (format !== "modules") return loopback;
+  for (const name of Object.keys(moduleExports)) {
+    for (const make of loopbackMakers) {
+      let v;
+      try {
+        v = make(name === "default" ? "" : name, moduleExports[name]);
+      } catch (e) {
+        // Unusable (an undeclared Durable Object class): say why on use.
+        Object.defineProperty(loopback, name, { get() { throw e; }, enumerable: true });
+        break;
+      }
+      if (v !== undefined) {
+        loopback[name] = v;
+        break;
+      }
+    }
+  }
+  return Object.freeze(loopback);
+}
+
 // The Durable Objects extension runs objects through this host:
 // { fetch(request, address, ctxId), call(address, path, args, ctxId) }.
 let objectHost = null;
@@ -58,6 +90,7 @@ export class ExecutionContext {
     this[kCtx].passThrough = true;
   }
   get props() { return this[kCtx].props; }
+  get exports() { return loopbackExports(); }
 }
 Object.defineProperty(ExecutionContext.prototype, Symbol.toStringTag, { value: "ExecutionContext", configurable: true });
 

@@ -3,7 +3,7 @@
 import ops from "./ops.js";
 import { RpcTarget, RpcStub } from "./rpc.js";
 import { WorkerEntrypoint, DurableObject, WorkflowEntrypoint } from "./entrypoints.js";
-import { currentEnv } from "./dispatch.js";
+import { currentEnv, loopbackExports } from "./dispatch.js";
 
 let envOverride = null;
 
@@ -58,7 +58,16 @@ export const workersModule = Object.freeze({
   withEnv,
   withExports: unsupported("withExports() from cloudflare:workers"),
   withEnvAndExports: unsupported("withEnvAndExports() from cloudflare:workers"),
-  exports: new Proxy({}, { get: (_, prop) => (typeof prop === "symbol" ? undefined : unsupported(`exports.${String(prop)} from cloudflare:workers (loopback entrypoints)`)()) }),
+  // The worker's own entrypoints and Durable Object namespaces (ctx.exports).
+  exports: new Proxy({}, {
+    get: (_, prop) => loopbackExports()[prop],
+    has: (_, prop) => prop in loopbackExports(),
+    ownKeys: () => Reflect.ownKeys(loopbackExports()),
+    getOwnPropertyDescriptor: (_, prop) => {
+      const d = Reflect.getOwnPropertyDescriptor(loopbackExports(), prop);
+      return d === undefined ? undefined : { ...d, configurable: true };
+    },
+  }),
   restore: unsupported("restore() from cloudflare:workers"),
   abortIsolate(reason) {
     throw new Error(`abortIsolate() is not supported by Outpost${reason === undefined ? "" : ` (reason: ${reason})`}.`);

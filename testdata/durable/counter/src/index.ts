@@ -106,7 +106,7 @@ export class Legacy extends DurableObject<Env> {
 }
 
 export default {
-  async fetch(request: Request, env: Env) {
+  async fetch(request: Request, env: Env, ctx: ExecutionContext) {
     const url = new URL(request.url);
     const [, action, name] = url.pathname.split("/");
     const stub = env.COUNTER.getByName(name ?? "default");
@@ -148,6 +148,9 @@ export default {
         }
         return json({ len: a.toString().length, equal: a.equals(b), stable: a.toString() === env.COUNTER.idFromName("x").toString(), name: a.name, unique: u.toString() !== a.toString(), errors });
       }
+      case "self":
+        // ctx.exports has a namespace for each of the worker's classes.
+        return json(await (ctx.exports as any).Counter.getByName("self").increment());
       case "legacy":
         return json(await env.LEGACY.getByName("l").tryTour());
     }

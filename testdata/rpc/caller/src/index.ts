@@ -1,5 +1,12 @@
 // Calls ../callee over RPC; each route answers what one feature gave.
-import { waitUntil } from "cloudflare:workers";
+import { waitUntil, WorkerEntrypoint, exports as moduleExports } from "cloudflare:workers";
+
+// An entrypoint of this worker itself, reached through ctx.exports.
+export class Helper extends WorkerEntrypoint {
+  double(n: number) {
+    return n * 2;
+  }
+}
 
 interface Counter {
   increment(by?: number): Promise<number>;
@@ -36,7 +43,7 @@ async function errorOf(p: Promise<unknown>) {
   }
 }
 
-const routes: Record<string, (env: Env) => Promise<unknown>> = {
+const routes: Record<string, (env: Env, ctx: ExecutionContext) => Promise<unknown>> = {
   async add(env) {
     return await env.API.add(2, 3);
   },
@@ -122,6 +129,12 @@ const routes: Record<string, (env: Env) => Promise<unknown>> = {
     const def = await (await env.DEFAULT.fetch("https://rpc.test/")).text();
     return { api, def, ping: await env.DEFAULT.ping() };
   },
+  async loopback(env, ctx) {
+    const viaCtx = await (ctx.exports as any).Helper.double(21);
+    const viaModule = await (moduleExports as any).Helper.double(4);
+    const names = Object.keys(ctx.exports as object).sort();
+    return { viaCtx, viaModule, names };
+  },
   async waituntil() {
     waitUntil(new Promise((resolve) => setTimeout(resolve, 5)));
     return "ok";
@@ -129,10 +142,10 @@ const routes: Record<string, (env: Env) => Promise<unknown>> = {
 };
 
 export default {
-  async fetch(request: Request, env: Env) {
+  async fetch(request: Request, env: Env, ctx: ExecutionContext) {
     const name = new URL(request.url).pathname.slice(1);
     const route = routes[name];
     if (!route) return new Response("not found", { status: 404 });
-    return Response.json(await route(env));
+    return Response.json(await route(env, ctx));
   },
 };
