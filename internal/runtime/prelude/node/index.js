@@ -19,6 +19,7 @@ import zlib from "./zlib.js";
 import os from "./os.js";
 import dns from "./dns.js";
 import fs from "./fs.js";
+import querystring from "./querystring.js";
 import net, { tls } from "./net.js";
 import { loadHTTP, loadHTTPS, cloudflareNode } from "./http.js";
 
@@ -60,6 +61,7 @@ export function installNodeCompat() {
     "os": () => os,
     "dns": () => dns,
     "fs": () => fs,
+    "querystring": () => querystring,
     "net": () => net,
     "tls": () => tls,
     "fs/promises": () => fs.promises,
