@@ -20,6 +20,7 @@ import os from "./os.js";
 import dns from "./dns.js";
 import fs from "./fs.js";
 import querystring from "./querystring.js";
+import diagnosticsChannel from "./diagnostics_channel.js";
 import net, { tls } from "./net.js";
 import { loadHTTP, loadHTTPS, cloudflareNode } from "./http.js";
 
@@ -62,6 +63,7 @@ export function installNodeCompat() {
     "dns": () => dns,
     "fs": () => fs,
     "querystring": () => querystring,
+    "diagnostics_channel": () => diagnosticsChannel,
     "net": () => net,
     "tls": () => tls,
     "fs/promises": () => fs.promises,
