@@ -22,7 +22,8 @@ func TestPackagePg(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := outposttest.Dev(t, pkgProject(t, "pkg-pg", "pg", "pg-cloudflare"), "--var", "DATABASE_URL:"+dsn)
+	p := outposttest.DevEnv(t, []string{"CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE=" + dsn},
+		pkgProject(t, "pkg-pg", "pg", "pg-cloudflare"), "--var", "DATABASE_URL:"+dsn)
 
 	resp, body := p.Get("/version")
 	var v struct {
@@ -54,6 +55,9 @@ func TestPackagePg(t *testing.T) {
 	}
 	if _, body = p.Get("/net"); body != `{"v":"pg over node:net","tcp":true}` {
 		t.Errorf("GET /net = %s", body)
+	}
+	if _, body = p.Get("/hyperdrive"); body != `{"db":"pkg_pg","usr":"postgres","sameDb":true,"user":"postgres","port":"number"}` {
+		t.Errorf("GET /hyperdrive = %s", body)
 	}
 	if _, body = p.Get("/pool"); body != `{"values":[0,10,20,30,40,50],"backends":3}` {
 		t.Errorf("GET /pool = %s", body)

@@ -274,6 +274,9 @@ func checkBindings(r *reader, c *Config, raw map[string]any, env string) {
 	for i, s := range c.Services {
 		add(s.Binding, fmt.Sprintf("%s[%d].binding", fieldPath(raw, env, "services"), i))
 	}
+	for i, h := range c.Hyperdrive {
+		add(h.Binding, fmt.Sprintf("%s[%d].binding", fieldPath(raw, env, "hyperdrive"), i))
+	}
 	if c.Assets != nil && c.Assets.Binding != "" {
 		add(c.Assets.Binding, fieldPath(raw, env, "assets")+".binding")
 	}

@@ -28,6 +28,8 @@ type Config struct {
 	SecretsFile  string
 
 	KVNamespaces []KVNamespace
+	// Hyperdrive is [[hyperdrive]]: PostgreSQL reached through a binding.
+	Hyperdrive []HyperdriveBinding
 	Services     []ServiceBinding
 	// Crons is [triggers] crons, as written.
 	Crons  []string

@@ -5,6 +5,7 @@ package project
 import (
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -100,6 +101,7 @@ func Load(o Options) (*Build, error) {
 	if cfg.Assets != nil && cfg.Assets.Binding != "" {
 		rc.Bindings.Extra[cfg.Assets.Binding] = map[string]any{"__kind": "assets"}
 	}
+	maps.Copy(rc.Bindings.Extra, cfg.HyperdriveBindings())
 	inputs := append([]string{cfg.Path}, res.Inputs...)
 	inputs = append(inputs, watchedFiles(custombuild.WatchDirs(cfg))...)
 	if cfg.SecretsFile != "" {

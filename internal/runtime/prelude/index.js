@@ -34,6 +34,7 @@ import { FormData } from "./formdata.js";
 import { URL, URLSearchParams } from "./url.js";
 import "./kv.js";
 import "./sockets.js";
+import "./hyperdrive.js";
 import { hooks, globalEvents, FetchEvent, ScheduledEvent } from "./dispatch.js";
 
 function reportException(e) {
