@@ -30,7 +30,7 @@ type Config struct {
 	KVNamespaces []KVNamespace
 	// Hyperdrive is [[hyperdrive]]: PostgreSQL reached through a binding.
 	Hyperdrive []HyperdriveBinding
-	Services     []ServiceBinding
+	Services   []ServiceBinding
 	// Crons is [triggers] crons, as written.
 	Crons  []string
 	Routes []Route
