@@ -28,9 +28,11 @@ type Config struct {
 	SecretsFile  string
 
 	KVNamespaces []KVNamespace
+	Services     []ServiceBinding
+
 	// Hyperdrive is [[hyperdrive]]: PostgreSQL reached through a binding.
 	Hyperdrive []HyperdriveBinding
-	Services   []ServiceBinding
+
 	// Crons is [triggers] crons, as written.
 	Crons  []string
 	Routes []Route
