@@ -814,7 +814,6 @@ Readable.fromWeb = function (readableStream, options) {
 
 Readable.toWeb = function (readable, options) {
   const objectMode = readable.readableObjectMode;
-  let pulling = null;
   return new ReadableStream({
     start(controller) {
       readable.pause();
@@ -825,11 +824,9 @@ Readable.toWeb = function (readable, options) {
         if (controller.desiredSize <= 0) readable.pause();
       });
       finished(readable, (err) => {
-        if (err && err.code !== "ERR_STREAM_PREMATURE_CLOSE") controller.error(err);
-        else if (err) controller.error(err);
+        if (err) controller.error(err);
         else controller.close();
       });
-      void pulling;
     },
     pull() { readable.resume(); },
     cancel(reason) { readable.destroy(reason); },
@@ -1641,5 +1638,4 @@ Object.assign(Stream, {
 Object.defineProperty(pipeline, Symbol.for("nodejs.util.promisify.custom"), { value: promises.pipeline });
 Object.defineProperty(finished, Symbol.for("nodejs.util.promisify.custom"), { value: promises.finished });
 
-export { errorOrDestroy, codeError };
 export default Stream;
