@@ -200,3 +200,25 @@ test("stream/consumers and stream/web", async () => {
   assert.equal(web.ReadableStream, ReadableStream);
   assert.equal(web.TransformStream, TransformStream);
 });
+
+test("EventEmitter works the old way and the new", () => {
+  const EventEmitter = __outpost_require("node:events");
+  function Old() { EventEmitter.call(this); }
+  util.inherits(Old, EventEmitter);
+  const o = new Old();
+  let got = null;
+  o.on("x", (v) => (got = v));
+  o.emit("x", 1);
+  assert.equal(got, 1);
+  assert.ok(o instanceof EventEmitter);
+  class New extends EventEmitter {}
+  const n = new New();
+  n.once("y", (v) => (got = v));
+  n.emit("y", 2);
+  assert.equal(got, 2);
+  assert.equal(n.listenerCount("y"), 0);
+  assert.equal(new EventEmitter().constructor, EventEmitter);
+  assert.equal(EventEmitter.EventEmitter, EventEmitter);
+  assert.equal(typeof EventEmitter.once, "function");
+  assert.equal(EventEmitter.defaultMaxListeners, 10);
+});
