@@ -702,6 +702,50 @@ Readable.prototype.reduce = async function (fn, initial, options) {
   return acc;
 };
 
+Readable.prototype.flatMap = function (fn, options) {
+  const src = this;
+  return Readable.from((async function* () {
+    for await (const c of src) yield* await fn(c, { signal: options?.signal });
+  })(), { objectMode: true });
+};
+Readable.prototype.take = function (limit) {
+  const src = this;
+  return Readable.from((async function* () {
+    if (limit <= 0) return;
+    let n = 0;
+    for await (const c of src) {
+      yield c;
+      if (++n >= limit) return;
+    }
+  })(), { objectMode: true });
+};
+Readable.prototype.drop = function (limit) {
+  const src = this;
+  return Readable.from((async function* () {
+    let n = 0;
+    for await (const c of src) if (n++ >= limit) yield c;
+  })(), { objectMode: true });
+};
+Readable.prototype.some = async function (fn, options) {
+  for await (const c of this) if (await fn(c, { signal: options?.signal })) return true;
+  return false;
+};
+Readable.prototype.every = async function (fn, options) {
+  for await (const c of this) if (!(await fn(c, { signal: options?.signal }))) return false;
+  return true;
+};
+Readable.prototype.find = async function (fn, options) {
+  for await (const c of this) if (await fn(c, { signal: options?.signal })) return c;
+  return undefined;
+};
+Readable.prototype.asIndexedPairs = function () {
+  const src = this;
+  return Readable.from((async function* () {
+    let i = 0;
+    for await (const c of src) yield [i++, c];
+  })(), { objectMode: true });
+};
+
 const readableProps = {
   readable: {
     get() {
