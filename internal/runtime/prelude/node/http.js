@@ -281,7 +281,8 @@ ServerResponse.prototype._sendHeaders = function () {
         this._pendingWrite = null;
         if (w) w();
       },
-      cancel: (reason) => { this.destroy(reason instanceof Error ? reason : undefined); },
+      // The client went away: the response closes, as when a socket closes in Node.
+      cancel: () => { this.destroy(); },
     });
   }
   const headers = this._headersList();
@@ -327,6 +328,9 @@ ServerResponse.prototype._final = function (cb) {
   queueMicrotask(() => this.emit("close"));
 };
 ServerResponse.prototype._destroy = function (err, cb) {
+  const pending = this._pendingWrite;
+  this._pendingWrite = null;
+  if (pending) queueMicrotask(pending);
   if (!this._headerSent) this._rejectResponse(err ?? new Error("The response was destroyed before it was sent"));
   else if (this._controller) { try { this._controller.error(err ?? new Error("aborted")); } catch {} }
   cb(err);

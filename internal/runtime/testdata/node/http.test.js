@@ -45,3 +45,24 @@ test("a server answers a Request through cloudflare:node", async () => {
   await new Promise((r) => server.close(r));
   await assert.rejects(handler.fetch(new Request("http://example.com/")), { code: "ERR_INVALID_ARG_VALUE" });
 });
+
+test("a client that goes away closes the response", async () => {
+  const cfNode = __outpost_require("cloudflare:node", { server: true });
+  let closed, sawClose = new Promise((r) => (closed = r));
+  let writes = 0;
+  const server = http.createServer((req, res) => {
+    res.on("close", () => closed(res.destroyed));
+    res.writeHead(200);
+    const more = () => {
+      while (res.write(Buffer.alloc(1024, 120))) writes++;
+      if (!res.destroyed) res.once("drain", more);
+    };
+    more();
+  });
+  const resp = await cfNode.httpServerHandler(server).fetch(new Request("http://example.com/"));
+  const reader = resp.body.getReader();
+  await reader.read();
+  await reader.cancel();
+  assert.equal(await sawClose, true);
+  server.close();
+});
