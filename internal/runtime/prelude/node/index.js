@@ -19,6 +19,8 @@ import zlib from "./zlib.js";
 import os from "./os.js";
 import dns from "./dns.js";
 import fs from "./fs.js";
+import querystring from "./querystring.js";
+import diagnosticsChannel from "./diagnostics_channel.js";
 import net, { tls } from "./net.js";
 import { loadHTTP, loadHTTPS, cloudflareNode } from "./http.js";
 
@@ -60,6 +62,8 @@ export function installNodeCompat() {
     "os": () => os,
     "dns": () => dns,
     "fs": () => fs,
+    "querystring": () => querystring,
+    "diagnostics_channel": () => diagnosticsChannel,
     "net": () => net,
     "tls": () => tls,
     "fs/promises": () => fs.promises,
