@@ -60,10 +60,7 @@ func bundlePrelude(fsys fs.FS) (string, error) {
 		Plugins:     []api.Plugin{plugin},
 		Write:       false,
 		Charset:     api.CharsetUTF8,
-		// Built-in classes keep their own names (Request.name is
-		// "Request") where bundling renames them to avoid clashes.
-		KeepNames: true,
-		LogLevel:  api.LogLevelSilent,
+		LogLevel:    api.LogLevelSilent,
 	})
 	if len(res.Errors) > 0 {
 		var sb strings.Builder

@@ -35,6 +35,7 @@ import { FormData } from "./formdata.js";
 import { URL, URLSearchParams } from "./url.js";
 import "./kv.js";
 import { hooks, globalEvents, FetchEvent, ScheduledEvent } from "./dispatch.js";
+import { nameGlobals } from "./util.js";
 
 // An exception nobody caught (reportError, a queueMicrotask callback, an
 // event listener): as in a worker, an "error" ErrorEvent goes to the global
@@ -103,6 +104,8 @@ for (const name of Object.keys(globals)) {
     if (d.configurable && !d.enumerable) Object.defineProperty(v.prototype, key, { ...d, enumerable: true });
   }
 }
+
+nameGlobals(globals);
 
 // Like real globals: writable, configurable, not enumerable.
 for (const name of Object.keys(globals)) {
