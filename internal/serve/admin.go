@@ -143,7 +143,7 @@ func (s *Server) forgetIfUnused(ws *workerState) {
 }
 
 func (s *Server) tryStart(ws *workerState, b *Bundle) error {
-	rc, err := s.node.Config(b, ws.settings, ws.host)
+	rc, err := s.runtimeConfig(ws, b)
 	if err != nil {
 		return err
 	}

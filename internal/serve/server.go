@@ -335,7 +335,11 @@ func (s *Server) Run(ctx context.Context, onReady func(addrs map[string]string))
 		if err != nil {
 			return fmt.Errorf("%s: cannot listen on %s for %s: %w", s.cfg.Path, addr, name, err)
 		}
-		lns = append(lns, listener{name, ln, &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second}})
+		srv := &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: DefaultIdleTimeout}
+		if name == "workers" {
+			ln, srv = s.trafficServer(ln, h)
+		}
+		lns = append(lns, listener{name, ln, srv})
 		return nil
 	}
 	err := listen("workers", s.cfg.Listen, s.Handler())

@@ -100,7 +100,7 @@ func (s *Server) apply(ws *workerState, version int, b *Bundle) error {
 	if same {
 		return nil
 	}
-	rc, err := s.node.Config(b, ws.settings, ws.host)
+	rc, err := s.runtimeConfig(ws, b)
 	if err != nil {
 		return err
 	}
