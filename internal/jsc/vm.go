@@ -47,6 +47,8 @@ type Options struct {
 	// Interrupt decides.
 	Interrupt      func(c *Context) bool
 	InterruptEvery time.Duration
+	// AfterTask, when set, runs on the VM's thread after every task.
+	AfterTask func(c *Context)
 	// OnPanic is told of a Go panic in a task or a host function, with its
 	// stack, on the VM's thread. The panic ends only that task (a host
 	// function's caller gets a plain "internal error" exception, never the
@@ -199,6 +201,9 @@ func (vm *VM) runTask(f func()) {
 		vm.drainReleases()
 	}()
 	f()
+	if vm.opts.AfterTask != nil {
+		vm.opts.AfterTask(vm.ctx)
+	}
 }
 
 // panicked reports a recovered Go panic with its stack.

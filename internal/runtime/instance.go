@@ -136,7 +136,6 @@ func (in *Instance) within(id int64, f func()) {
 		in.cur = prev
 		if outer {
 			in.charge(id, in.leave())
-			in.checkHung()
 		}
 	}()
 	f()
@@ -171,6 +170,7 @@ func NewInstance(cfg *Config) (*Instance, error) {
 	in.vm, err = jsc.New(jsc.Options{
 		TimeLimit:            limit,
 		Interrupt:            in.interrupt,
+		AfterTask:            func(*jsc.Context) { in.checkHung() },
 		OnUnhandledRejection: in.onUnhandledRejection,
 		OnPanic: func(v any, stack []byte) {
 			in.log.Error(fmt.Sprintf("internal error (a Go panic) while running the worker; the operation failed: %v\n%s", v, stack))

@@ -212,13 +212,13 @@ func (inv *Invocation) wait(onFail func(error)) func() {
 // checkHung ends the invocations that can no longer make progress: with
 // no timer, no pending op, no open socket and no queued task left in the
 // instance, nothing can ever settle the promises they wait on. workerd
-// detects the same per request. Runs on the VM's thread after each entry.
+// detects the same per request. Runs on the VM's thread after each task.
 func (in *Instance) checkHung() {
-	if len(in.reqs) == 0 || len(in.timers) > 0 || in.vm.Pending() > 0 || in.vm.Queued() > 0 || in.sockets.count() > 0 {
+	if len(in.reqs) == 0 || len(in.timers) > 0 || in.vm.Pending() > 0 || in.vm.Queued() > 0 || in.sockets.count() > 0 || in.vm.Terminated() {
 		return
 	}
 	for _, inv := range in.reqs {
-		if !inv.responded || len(inv.waiters) > 0 {
+		if inv.failed == nil && (!inv.responded || len(inv.waiters) > 0) {
 			in.host.Log(in.cfg.Name, "error", "Uncaught Error: "+hangMessage)
 			inv.fail(errHung())
 		}
