@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 )
 
 // Issue 19: `outpost serve` under attack. Each test runs the hostile
@@ -372,4 +374,33 @@ func TestServeAttackChunkedBodyOverLimit(t *testing.T) {
 	if resp.StatusCode != 200 || string(b) != "1000" {
 		t.Errorf("chunked body under the limit = %d %q", resp.StatusCode, b)
 	}
+}
+
+func TestServeAttackWebSocketClientThatNeverReads(t *testing.T) {
+	n := startAttack(t, "")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, strings.Replace(n.URL, "http", "ws", 1)+"/ws-flood", &websocket.DialOptions{Host: "attacker.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	// Ask for the flood, then never read.
+	if err := c.Write(ctx, websocket.MessageText, []byte("go")); err != nil {
+		t.Fatal(err)
+	}
+	if !n.WaitOutput("flood stopped after ", 20*time.Second) {
+		t.Fatalf("the worker's sends never failed; output:\n%s", n.Output())
+	}
+	if !strings.Contains(n.Output(), "WebSocket send buffer is full: the peer is not reading (more than 32 MiB queued)") {
+		t.Error("no send-buffer error")
+	}
+	var sent int
+	out := n.Output()
+	fmt.Sscanf(out[strings.Index(out, "flood stopped after "):], "flood stopped after %d MiB", &sent)
+	if sent > 40 {
+		t.Errorf("the worker queued %d MiB for a client that never reads", sent)
+	}
+	n.checkRSS("a WebSocket flood")
+	n.victimAnswers("during a WebSocket flood")
 }

@@ -95,6 +95,23 @@ export default {
         return new Response(`made ${made} keys`);
       }
 
+      // A WebSocket client that never reads: the worker sends 1 GiB.
+      case "/ws-flood": {
+        const [client, server] = Object.values(new WebSocketPair());
+        server.accept();
+        server.addEventListener("message", () => {
+          const chunk = new Uint8Array(1 << 20);
+          let sent = 0;
+          try {
+            for (let i = 0; i < 1024; i++) { server.send(chunk); sent++; }
+            console.log(`flood sent all ${sent} MiB`);
+          } catch (e) {
+            console.log(`flood stopped after ${sent} MiB: ${e.message}`);
+          }
+        });
+        return new Response(null, { status: 101, webSocket: client });
+      }
+
       // What the worker is told about its client.
       case "/ip":
         return new Response(request.headers.get("CF-Connecting-IP") ?? "");
