@@ -404,3 +404,39 @@ func TestServeAttackWebSocketClientThatNeverReads(t *testing.T) {
 	n.checkRSS("a WebSocket flood")
 	n.victimAnswers("during a WebSocket flood")
 }
+
+func TestServeAttackCachePoisoning(t *testing.T) {
+	dir := t.TempDir()
+	cfg := strings.ReplaceAll(attackConfig, "%DIR%", serveProject(""))
+	cfg = strings.ReplaceAll(cfg, "%HTTP%", "")
+	// The same code as two more workers: a neighbour with its own cache,
+	// and one that shares the attacker's zone on purpose.
+	cfg += strings.ReplaceAll(`
+[[workers]]
+name = "neighbour"
+dir = "%DIR%/attacker"
+routes = ["neighbour.test/*"]
+
+[[workers]]
+name = "sibling"
+dir = "%DIR%/attacker"
+routes = ["sibling.test/*"]
+cache_zone = "shared"
+`, "%DIR%", serveProject(""))
+	cfg = strings.Replace(cfg, `routes = ["attacker.test/*"]`, `routes = ["attacker.test/*"]
+cache_zone = "shared"`, 1)
+	n := startServe(t, dir, cfg)
+	const target = "/lookup?url=https://neighbour.test/page"
+	if code, body := n.hostGet("attacker.test", "/plant?url=https://neighbour.test/page"); code != 200 || body != "planted" {
+		t.Fatalf("/plant = %d %q", code, body)
+	}
+	if _, body := n.hostGet("attacker.test", target); body != "hit: planted" {
+		t.Errorf("the attacker's own cache: %q", body)
+	}
+	if _, body := n.hostGet("neighbour.test", target); body != "miss" {
+		t.Errorf("another worker's caches.default returned the planted entry: %q", body)
+	}
+	if _, body := n.hostGet("sibling.test", target); body != "hit: planted" {
+		t.Errorf("a worker configured to share the zone does not see its cache: %q", body)
+	}
+}

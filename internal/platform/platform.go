@@ -220,6 +220,10 @@ type Settings struct {
 	CPULimit time.Duration
 	// Site serves the worker's static assets, when it has any.
 	Site *assets.Site
+	// CacheZone names the worker's partition of the node's Cache API
+	// store (caches.default, named caches, fetch()'s zone cache); workers
+	// with the same zone share it. "" is the whole store (outpost dev).
+	CacheZone string
 }
 
 // Host makes the host a worker's instances share: logging, fetch() with
@@ -230,7 +234,7 @@ func (n *Node) Host(s *Settings) *runtime.Host {
 	if n.opts.CacheOff {
 		store = nil
 	} else {
-		zone = cachebinding.ZoneCache(n.cache)
+		zone = cachebinding.PartitionZoneCache(n.cache, s.CacheZone)
 	}
 	fetcher := &runtime.Fetcher{Origin: s.Origin, SelfHosts: s.SelfHosts, Cache: zone}
 	fetcher.Client = &http.Client{Transport: &countingTransport{
@@ -243,7 +247,7 @@ func (n *Node) Host(s *Settings) *runtime.Host {
 		Console: n.opts.Console,
 		Fetch:   fetcher,
 		Extensions: []runtime.Extension{
-			cachebinding.Extension(store),
+			cachebinding.PartitionExtension(store, s.CacheZone),
 			kvbinding.Extension(),
 			servicebinding.Extension(),
 			assetsbinding.Extension(),

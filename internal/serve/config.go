@@ -119,6 +119,10 @@ type WorkerConfig struct {
 	// Origin receives the worker's pass-through requests and its fetch()
 	// calls to its own route hosts, as a zone's origin does on Cloudflare.
 	Origin string
+	// CacheZone is the worker's partition of the node's Cache API: its
+	// own name unless cache_zone makes workers share one, as the workers
+	// of one Cloudflare zone share its cache.
+	CacheZone string
 }
 
 type rawConfig struct {
@@ -170,6 +174,7 @@ type rawWorker struct {
 	Limits    rawLimits         `toml:"limits"`
 	Vars      map[string]string `toml:"vars"`
 	Origin    string            `toml:"origin"`
+	CacheZone string            `toml:"cache_zone"`
 }
 
 // LoadConfig reads a server configuration. Environment variables override
@@ -305,7 +310,10 @@ func ParseConfig(path, text string, getenv func(string) string) (*Config, error)
 	names := map[string]string{}
 	for i, rw := range raw.Workers {
 		field := fmt.Sprintf("workers[%d]", i)
-		w := WorkerConfig{Name: rw.Name, Env: rw.Env, Instances: rw.Instances, Vars: rw.Vars, Origin: rw.Origin}
+		w := WorkerConfig{Name: rw.Name, Env: rw.Env, Instances: rw.Instances, Vars: rw.Vars, Origin: rw.Origin, CacheZone: rw.CacheZone}
+		if w.CacheZone == "" {
+			w.CacheZone = "worker:" + rw.Name
+		}
 		if w.Origin != "" {
 			u, err := url.Parse(w.Origin)
 			if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {

@@ -112,6 +112,16 @@ export default {
         return new Response(null, { status: 101, webSocket: client });
       }
 
+      // Cache poisoning: an entry planted for a URL another worker serves.
+      case "/plant":
+        await caches.default.put(new Request(url.searchParams.get("url")),
+          new Response("planted", { headers: { "Cache-Control": "max-age=600" } }));
+        return new Response("planted");
+      case "/lookup": {
+        const hit = await caches.default.match(new Request(url.searchParams.get("url")));
+        return new Response(hit ? "hit: " + (await hit.text()) : "miss");
+      }
+
       // What the worker is told about its client.
       case "/ip":
         return new Response(request.headers.get("CF-Connecting-IP") ?? "");
