@@ -32,6 +32,7 @@ listen = "%OPS%"
 
 [security]
 trusted_proxies = ["127.0.0.1/32"]
+deny_private_subrequests = true
 
 [[workers]]
 name = "api"
@@ -439,4 +440,23 @@ cache_zone = "shared"`, 1)
 	if _, body := n.hostGet("sibling.test", target); body != "hit: planted" {
 		t.Errorf("a worker configured to share the zone does not see its cache: %q", body)
 	}
+}
+
+func TestServeAttackPrivateAddressesThroughIPv6(t *testing.T) {
+	n := startAttack(t, "")
+	port := strings.TrimPrefix(n.URL, "http://127.0.0.1:")
+	for _, host := range []string{
+		"127.0.0.1",          // plain loopback
+		"[::ffff:127.0.0.1]", // IPv4-mapped
+		"[64:ff9b::7f00:1]",  // NAT64
+		"[2002:7f00:1::1]",   // 6to4
+		"[::127.0.0.1]",      // IPv4-compatible
+		"[::ffff:0:7f00:1]",  // IPv4-translated
+	} {
+		code, body := n.hostGet("attacker.test", "/fetch?target=http://"+host+":"+port+"/")
+		if code != 502 || !strings.Contains(body, "subrequests to private addresses are denied by configuration") {
+			t.Errorf("fetch to %s: %d %q", host, code, body)
+		}
+	}
+	n.victimAnswers("after the subrequests to private addresses")
 }

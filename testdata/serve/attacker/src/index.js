@@ -122,6 +122,15 @@ export default {
         return new Response(hit ? "hit: " + (await hit.text()) : "miss");
       }
 
+      // A subrequest to wherever the attacker likes.
+      case "/fetch":
+        try {
+          const res = await fetch(url.searchParams.get("target"));
+          return new Response("fetched " + res.status);
+        } catch (e) {
+          return new Response("fetch failed: " + e.message, { status: 502 });
+        }
+
       // What the worker is told about its client.
       case "/ip":
         return new Response(request.headers.get("CF-Connecting-IP") ?? "");
