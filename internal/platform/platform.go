@@ -76,6 +76,7 @@ type Node struct {
 	opts    Options
 	log     *slog.Logger
 	kv      *kv.KV
+	kvStore kv.Store
 	kvWhere string
 	cache   *cache.Store
 
@@ -112,6 +113,7 @@ func Open(ctx context.Context, o Options) (*Node, error) {
 	}
 	n.kvWhere = where
 	n.closers = append(n.closers, func() { store.Close() })
+	n.kvStore = store
 	n.kv = kv.New(store, kv.Options{Now: o.Clock.Now})
 	go n.kv.StartSweeper(sweepCtx, o.KVSweepEvery, n.log)
 

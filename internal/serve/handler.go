@@ -152,6 +152,11 @@ func (s *Server) serveReady(w http.ResponseWriter, _ *http.Request) {
 		}
 		return
 	}
+	if err := s.dependencies(); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, err.Error()+"\n")
+		return
+	}
 	io.WriteString(w, "ready\n")
 }
 

@@ -56,6 +56,7 @@ type Server struct {
 	routes  Routes
 
 	ready    atomic.Bool
+	deps     depsCheck
 	draining atomic.Bool
 	stopping chan struct{} // closed when shutdown begins: ends tail streams
 	runCtx   context.Context
