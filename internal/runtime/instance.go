@@ -94,6 +94,7 @@ type Instance struct {
 	wakeQueued atomic.Bool
 	// Limits (limits.go).
 	entryStart   time.Duration // thread CPU time when the running entry began; 0 outside one
+	offThread    time.Duration // work done for the running entry by other goroutines
 	lastGC       time.Time
 	stopReason   atomic.Int32
 	globalTimers int // timers armed outside any invocation

@@ -120,9 +120,18 @@ func (in *Instance) enter() bool {
 }
 
 func (in *Instance) leave() time.Duration {
-	d := threadCPU() - in.entryStart
-	in.entryStart = 0
+	d := threadCPU() - in.entryStart + in.offThread
+	in.entryStart, in.offThread = 0, 0
 	return d
+}
+
+// chargeOffThread counts work another goroutine did while the VM's thread
+// waited for it, inside the running entry (a decompressor, the HTML
+// tokenizer): the wait stands for that goroutine's CPU time.
+func (in *Instance) chargeOffThread(d time.Duration) {
+	if in.entryStart != 0 {
+		in.offThread += d
+	}
 }
 
 // interrupt runs on the VM's thread every jsc.DefaultInterruptEvery while
@@ -130,7 +139,7 @@ func (in *Instance) leave() time.Duration {
 func (in *Instance) interrupt(c *jsc.Context) bool {
 	var running time.Duration
 	if in.entryStart != 0 {
-		running = threadCPU() - in.entryStart
+		running = threadCPU() - in.entryStart + in.offThread
 	}
 	if inv := in.current(); inv != nil {
 		if inv.overCPU(running) {

@@ -56,6 +56,12 @@ export default {
       case "/hang":
         return new Promise(() => {});
 
+      // WebAssembly compiled at run time (the smallest module).
+      case "/wasm": {
+        const { instance } = await WebAssembly.instantiate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));
+        return new Response("instantiated " + typeof instance.exports);
+      }
+
       // A body that never produces its next chunk.
       case "/hang-body":
         return new Response(new ReadableStream({
