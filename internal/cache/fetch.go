@@ -90,6 +90,12 @@ func init() {
 // independent lifetimes, and the second fetch() comes back with
 // CF-Cache-Status: HIT without reaching the origin.
 func (s *Store) Fetch(req Request, cf CFOptions, origin func(Request) (*Response, error)) (*Response, error) {
+	return s.FetchIn("", req, cf, origin)
+}
+
+// FetchIn is Fetch through the cache named cacheName (a partition's
+// default cache).
+func (s *Store) FetchIn(cacheName string, req Request, cf CFOptions, origin func(Request) (*Response, error)) (*Response, error) {
 	rules, err := parseStatusTTLs(cf.CacheTTLByStatus)
 	if err != nil {
 		return nil, err
@@ -115,7 +121,7 @@ func (s *Store) Fetch(req Request, cf CFOptions, origin func(Request) (*Response
 	}
 	head := method == http.MethodHead
 
-	hit, wasExpired, err := s.serveKey("", key, req.Header, StatusHit, head)
+	hit, wasExpired, err := s.serveKey(cacheName, key, req.Header, StatusHit, head)
 	if err != nil || hit != nil {
 		return hit, err
 	}
@@ -148,7 +154,7 @@ func (s *Store) Fetch(req Request, cf CFOptions, origin func(Request) (*Response
 		}
 		return resp, nil
 	}
-	e := &entry{key: key, status: resp.Status, header: header, stored: now,
+	e := &entry{cache: cacheName, key: key, status: resp.Status, header: header, stored: now,
 		expires: now.Add(ttl), age: age, tags: cacheTags(header)}
 	var body io.Reader = http.NoBody
 	if resp.Body != nil {

@@ -40,6 +40,15 @@ type Options struct {
 	// QueueSize is the capacity of the task queue (default 1024); Enqueue
 	// blocks while it is full.
 	QueueSize int
+	// Interrupt, when set, is called on the VM's thread every
+	// InterruptEvery while JavaScript runs (at the engine's safe points);
+	// returning true terminates the running script, as the time limit
+	// does (the VM then reports Terminated). TimeLimit is then not armed:
+	// Interrupt decides.
+	Interrupt      func(c *Context) bool
+	InterruptEvery time.Duration
+	// AfterTask, when set, runs on the VM's thread after every task.
+	AfterTask func(c *Context)
 	// OnPanic is told of a Go panic in a task or a host function, with its
 	// stack, on the VM's thread. The panic ends only that task (a host
 	// function's caller gets a plain "internal error" exception, never the
@@ -70,6 +79,7 @@ type VM struct {
 	scope          []C.JSValueRef
 	opts           Options
 	threadID       atomic.Int64
+	watchID        uintptr // the interrupt registration, 0 without one
 
 	releaseMu sync.Mutex
 	toRelease []*Handle
@@ -150,10 +160,14 @@ func (vm *VM) loop(started chan<- error) {
 	vm.group = C.JSContextGroupCreate()
 	vm.gctx = C.JSGlobalContextCreateInGroup(vm.group, nil)
 	vm.ctx = &Context{vm: vm, ref: C.JSContextRef(vm.gctx)}
-	vm.flag = (*C.int)(C.malloc(C.size_t(unsafe.Sizeof(C.int(0)))))
-	*vm.flag = 0
-	if vm.opts.TimeLimit > 0 {
-		C.outpost_set_time_limit(vm.group, C.double(vm.opts.TimeLimit.Seconds()), vm.flag)
+	if vm.opts.Interrupt != nil {
+		vm.installInterrupt()
+	} else {
+		vm.flag = (*C.int)(C.malloc(C.size_t(unsafe.Sizeof(C.int(0)))))
+		*vm.flag = 0
+		if vm.opts.TimeLimit > 0 {
+			C.outpost_set_time_limit(vm.group, C.double(vm.opts.TimeLimit.Seconds()), vm.flag)
+		}
 	}
 	if vm.opts.OnUnhandledRejection != nil {
 		vm.installRejectionHook()
@@ -190,6 +204,9 @@ func (vm *VM) runTask(f func()) {
 		vm.drainReleases()
 	}()
 	f()
+	if vm.opts.AfterTask != nil {
+		vm.opts.AfterTask(vm.ctx)
+	}
 }
 
 // panicked reports a recovered Go panic with its stack.
@@ -209,9 +226,10 @@ func (vm *VM) teardown() {
 		vm.thenHelper.Release()
 		vm.callThenHelper.Release()
 	}
-	if vm.opts.TimeLimit > 0 {
+	if vm.opts.TimeLimit > 0 || vm.opts.Interrupt != nil {
 		C.JSContextGroupClearExecutionTimeLimit(vm.group)
 	}
+	vm.forgetInterrupt()
 	C.JSGlobalContextRelease(vm.gctx)
 	C.JSContextGroupRelease(vm.group)
 	C.free(unsafe.Pointer(vm.flag))
@@ -321,6 +339,10 @@ func (vm *VM) OnThread() bool {
 // VM's thread, between entries.
 func (c *Context) SetTimeLimit(d time.Duration) {
 	vm := c.vm
+	if vm.opts.Interrupt != nil {
+		vm.opts.TimeLimit = d // the interrupt check decides
+		return
+	}
 	vm.opts.TimeLimit = d
 	if d > 0 {
 		C.outpost_set_time_limit(vm.group, C.double(d.Seconds()), vm.flag)

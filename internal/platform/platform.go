@@ -79,6 +79,7 @@ type Node struct {
 	opts    Options
 	log     *slog.Logger
 	kv      *kv.KV
+	kvStore kv.Store
 	kvWhere string
 	cache   *cache.Store
 
@@ -119,6 +120,7 @@ func Open(ctx context.Context, o Options) (*Node, error) {
 	}
 	n.kvWhere = where
 	n.closers = append(n.closers, func() { store.Close() })
+	n.kvStore = store
 	n.kv = kv.New(store, kv.Options{Now: o.Clock.Now})
 	go n.kv.StartSweeper(sweepCtx, o.KVSweepEvery, n.log)
 
@@ -247,6 +249,10 @@ type Settings struct {
 	CPULimit time.Duration
 	// Site serves the worker's static assets, when it has any.
 	Site *assets.Site
+	// CacheZone names the worker's partition of the node's Cache API
+	// store (caches.default, named caches, fetch()'s zone cache); workers
+	// with the same zone share it. "" is the whole store (outpost dev).
+	CacheZone string
 }
 
 // Host makes the host a worker's instances share: logging, fetch() with
@@ -257,7 +263,7 @@ func (n *Node) Host(s *Settings) *runtime.Host {
 	if n.opts.CacheOff {
 		store = nil
 	} else {
-		zone = cachebinding.ZoneCache(n.cache)
+		zone = cachebinding.PartitionZoneCache(n.cache, s.CacheZone)
 	}
 	// DenyPrivate guards connect() sockets too (fetch() is guarded by the
 	// transport below).
@@ -272,7 +278,7 @@ func (n *Node) Host(s *Settings) *runtime.Host {
 		Console: n.opts.Console,
 		Fetch:   fetcher,
 		Extensions: []runtime.Extension{
-			cachebinding.Extension(store),
+			cachebinding.PartitionExtension(store, s.CacheZone),
 			kvbinding.Extension(),
 			servicebinding.Extension(n),
 			assetsbinding.Extension(),

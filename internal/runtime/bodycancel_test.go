@@ -17,7 +17,9 @@ func TestStreamCanceledWhenRequestEnds(t *testing.T) {
 		if (new URL(req.url).pathname === "/reason") return new Response(String(globalThis.canceled));
 		return new Response(new ReadableStream({
 			start(c) { c.enqueue(new TextEncoder().encode("first")); },
-			pull() { return new Promise(() => {}); }, // nothing more, ever
+			// Nothing more for a minute (a pending timer: the
+			// invocation is waiting, not hung).
+			pull() { return new Promise((r) => setTimeout(r, 60000)); },
 			cancel(reason) { globalThis.canceled = "canceled: " + reason; },
 		}));
 	},

@@ -83,6 +83,14 @@ func (in *Instance) Fetch(ctx context.Context, req *Request) (*Response, error) 
 		err  error
 	}
 	done := make(chan result, 1)
+	// The first result wins: the handler's, or a limit's or hang
+	// detection's (the handler may still settle later, unheard).
+	deliver := func(r result) {
+		select {
+		case done <- r:
+		default:
+		}
+	}
 	var reqID int64
 	finish := func(id int64) { in.finishRequest(id) }
 	var sid int64
@@ -94,10 +102,11 @@ func (in *Instance) Fetch(ctx context.Context, req *Request) (*Response, error) 
 		if in.vm.Terminated() || in.hooks == nil {
 			// Stopped while this request waited: it never started, so the
 			// caller may run it on another instance.
-			done <- result{nil, errNotStarted}
+			deliver(result{nil, errNotStarted})
 			return
 		}
-		inv := in.newInvocation("fetch", req.Depth)
+		inv := in.newInvocation("fetch", req.Depth, ctx)
+		inv.onFail = func(err error) { deliver(result{nil, err}) }
 		reqID = inv.ID
 		// A client that leaves cancels the invocation's work (its
 		// subrequests, storage calls), unless waitUntil work must go on.
@@ -110,26 +119,30 @@ func (in *Instance) Fetch(ctx context.Context, req *Request) (*Response, error) 
 		})
 		args, err := in.requestArgs(c, req, sid, reqID)
 		if err != nil {
-			done <- result{nil, err}
+			deliver(result{nil, err})
 			return
 		}
 		hooks := in.hooks.Value()
 		in.within(reqID, func() {
 			err = hooks.Get("fetchArgs").CallThen(hooks, args, func(v jsc.Value) {
 				inv.responded = true
+				if inv.failed != nil {
+					return
+				}
 				resp, err := in.responseFromJS(c, v, reqID)
 				if resp != nil {
 					if b, ok := resp.Body.(*jsBody); ok {
 						b.req = reqID
 					}
 				}
-				done <- result{resp, err}
+				deliver(result{resp, err})
 			}, func(v jsc.Value) {
-				done <- result{nil, in.errorFromValue(what, v)}
+				inv.responded = true
+				deliver(result{nil, in.errorFromValue(what, v)})
 			})
 		})
 		if err != nil {
-			done <- result{nil, in.scriptError(what, err)}
+			deliver(result{nil, in.scriptError(what, err)})
 		}
 	})
 	if err != nil {
@@ -138,11 +151,21 @@ func (in *Instance) Fetch(ctx context.Context, req *Request) (*Response, error) 
 		return nil, ErrBroken
 	}
 	var res result
+	wall := time.NewTimer(in.wallLimit())
 	select {
 	case res = <-done:
 	case <-in.vm.Done():
 		res = result{nil, ErrBroken}
+	case <-ctx.Done():
+		// The client left (or the calling invocation ended): nobody
+		// waits for the answer; the invocation ends below.
+		res = result{nil, ctx.Err()}
+	case <-wall.C:
+		res = result{nil, &ScriptError{Name: "Error", Limit: true, Resources: true,
+			Message: fmt.Sprintf("Worker exceeded its wall-clock limit: no response within %s.", in.wallLimit())}}
+		in.host.Log(in.cfg.Name, "error", "Uncaught "+res.err.Error())
 	}
+	wall.Stop()
 	if res.err == nil && res.resp.WebSocket != nil {
 		// The invocation lasts as long as the WebSocket, as on Cloudflare.
 		ws := res.resp.WebSocket
@@ -406,37 +429,53 @@ func (b *jsBody) WriteTo(w io.Writer) (int64, error) {
 // pull asks JavaScript for the next chunk and waits for it.
 func (b *jsBody) pull() {
 	type chunk struct {
-		data []byte
-		end  bool
-		err  error
+		data   []byte
+		end    bool
+		err    error
+		cancel bool // the invocation ended (hang, limit): cancel the stream
 	}
 	ch := make(chan chunk, 1)
+	// The first outcome wins: the read's, or hang detection's or a
+	// limit's when the read can never complete.
+	send := func(ck chunk) {
+		select {
+		case ch <- ck:
+		default:
+		}
+	}
 	in := b.in
 	err := in.vm.Enqueue(func(c *jsc.Context) {
 		reader := b.reader.Value()
 		var err error
+		unwait := func() {}
+		if inv := in.reqs[b.req]; inv != nil {
+			unwait = inv.wait(func(err error) { send(chunk{err: err, cancel: true}) })
+		}
 		in.within(b.req, func() {
 			err = reader.Get("read").CallThen(reader, nil, func(v jsc.Value) {
+				unwait()
 				if v.IsNullish() {
-					ch <- chunk{end: true}
+					send(chunk{end: true})
 					return
 				}
 				if v.IsString() {
-					ch <- chunk{data: []byte(v.String())}
+					send(chunk{data: []byte(v.String())})
 					return
 				}
 				data, ok := v.CopyBytes()
 				if !ok {
-					ch <- chunk{err: &ScriptError{Name: "TypeError", Message: "This TransformStream is being used as a byte stream, but received an object of non-ArrayBuffer/ArrayBufferView type on its writable side."}}
+					send(chunk{err: &ScriptError{Name: "TypeError", Message: "This TransformStream is being used as a byte stream, but received an object of non-ArrayBuffer/ArrayBufferView type on its writable side."}})
 					return
 				}
-				ch <- chunk{data: data}
+				send(chunk{data: data})
 			}, func(v jsc.Value) {
-				ch <- chunk{err: in.errorFromValue("streaming the response body", v)}
+				unwait()
+				send(chunk{err: in.errorFromValue("streaming the response body", v)})
 			})
 		})
 		if err != nil {
-			ch <- chunk{err: err}
+			unwait()
+			send(chunk{err: err})
 		}
 	})
 	if err != nil {
@@ -460,7 +499,7 @@ func (b *jsBody) pull() {
 		case ck.err != nil:
 			b.err = ck.err
 			in.host.Log(in.cfg.Name, "error", ck.err.Error())
-			b.finish(false)
+			b.finish(ck.cancel)
 		case ck.end:
 			b.eof = true
 		default:
@@ -523,7 +562,13 @@ func (in *Instance) Scheduled(ctx context.Context, cron string, scheduledTime ti
 			done <- result{err: ErrBroken}
 			return
 		}
-		st := in.newInvocation("scheduled", 0)
+		st := in.newInvocation("scheduled", 0, ctx)
+		st.onFail = func(err error) {
+			select {
+			case done <- result{err: err, st: st}:
+			default:
+			}
+		}
 		reqID = st.ID
 		ev := c.Object()
 		ev.Set("cron", c.String(cron))
@@ -532,13 +577,18 @@ func (in *Instance) Scheduled(ctx context.Context, cron string, scheduledTime ti
 		var err error
 		in.within(reqID, func() {
 			err = hooks.Get("scheduled").CallThen(hooks, []jsc.Value{ev, c.Number(float64(reqID))}, func(v jsc.Value) {
-				done <- result{res: ScheduledResult{NoRetry: v.Get("noRetry").Bool()}, st: st}
+				st.responded = true
+				select {
+				case done <- result{res: ScheduledResult{NoRetry: v.Get("noRetry").Bool()}, st: st}:
+				default:
+				}
 			}, func(v jsc.Value) {
-				done <- result{err: in.errorFromValue("running the scheduled handler", v), st: st}
+				st.responded = true
+				st.onFail(in.errorFromValue("running the scheduled handler", v))
 			})
 		})
 		if err != nil {
-			done <- result{err: in.scriptError("running the scheduled handler", err), st: st}
+			st.onFail(in.scriptError("running the scheduled handler", err))
 		}
 	})
 	if err != nil {

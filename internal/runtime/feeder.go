@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"time"
 )
 
 // feeder runs a pull-style consumer (a decompressor, an HTML tokenizer) on
@@ -16,6 +17,9 @@ type feeder struct {
 	done    chan struct{} // the consumer returned
 	err     error         // the consumer's result, set before done closes
 	stopped bool          // feed is closed (VM thread only)
+	// charge, when set, is told how long the VM's thread waited for the
+	// consumer: the consumer's CPU spent for the running invocation.
+	charge func(time.Duration)
 
 	// The consumer goroutine's side.
 	cur    []byte
@@ -36,6 +40,10 @@ func startFeeder(consume func(r io.Reader) error) (*feeder, error) {
 
 // wait blocks until the consumer wants input or has returned.
 func (f *feeder) wait() error {
+	if f.charge != nil {
+		start := time.Now()
+		defer func() { f.charge(time.Since(start)) }()
+	}
 	select {
 	case <-f.hungry:
 		return nil
@@ -66,6 +74,10 @@ var errTrailing = errors.New("trailing bytes after the end of the data")
 // finish signals the end of the input and waits for the consumer.
 func (f *feeder) finish() error {
 	f.stop()
+	if f.charge != nil {
+		start := time.Now()
+		defer func() { f.charge(time.Since(start)) }()
+	}
 	<-f.done
 	return f.err
 }

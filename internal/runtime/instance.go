@@ -39,10 +39,17 @@ type Config struct {
 	Name     string
 	Script   Script
 	Bindings Bindings
-	// CPULimit stops one entry into the worker's JavaScript (a handler
-	// call, a timer callback, a promise continuation) that runs longer.
-	// Zero means the default of 30 s.
+	// CPULimit is the CPU time one invocation may use, summed over its
+	// entries into JavaScript and the CPU-bound ops run for it (and shared
+	// with the service-binding calls it makes). Zero means the default of
+	// 30 s.
 	CPULimit time.Duration
+	// MemoryLimit stops a script whose JavaScript heap grows past it while
+	// it runs (the instance is then replaced). Zero: no limit.
+	MemoryLimit int64
+	// WallLimit bounds how long a fetch handler may take to give its
+	// response. Zero means DefaultWallLimit.
+	WallLimit time.Duration
 	// SubrequestLimit caps the fetch() calls of one invocation (a request
 	// with its waitUntil work, or a scheduled event). Zero means
 	// Cloudflare's default of 10,000.
@@ -88,6 +95,17 @@ type Instance struct {
 	hooks    *jsc.Handle
 	timers   map[int64]*timer
 	timerSeq int64
+	// One Go timer wakes the instance for its earliest JavaScript timer;
+	// at most one wake task is queued at a time (timers.go).
+	wake       *time.Timer
+	wakeAt     time.Time
+	wakeQueued atomic.Bool
+	// Limits (limits.go).
+	entryStart   time.Duration // thread CPU time when the running entry began; 0 outside one
+	offThread    time.Duration // work done for the running entry by other goroutines
+	lastGC       time.Time
+	stopReason   atomic.Int32
+	globalTimers int // timers armed outside any invocation
 	// cur is the invocation the running task works for: set when a handler
 	// is called and carried through async ops and timers, so that a
 	// subrequest is counted against the invocation that made it.
@@ -116,14 +134,20 @@ type timer struct {
 	deadline time.Time
 	seq      int64
 	owner    int64 // the invocation that armed it
-	t        *time.Timer
 }
 
 // within runs f as work of invocation id (VM thread only).
+// The outermost entry's CPU time is charged to the invocation.
 func (in *Instance) within(id int64, f func()) {
 	prev := in.cur
 	in.cur = id
-	defer func() { in.cur = prev }()
+	outer := in.enter()
+	defer func() {
+		in.cur = prev
+		if outer {
+			in.charge(id, in.leave())
+		}
+	}()
 	f()
 }
 
@@ -158,6 +182,8 @@ func NewInstance(cfg *Config) (*Instance, error) {
 	// (or its CPU limit, when that is longer); handlers get the CPU limit.
 	in.vm, err = jsc.New(jsc.Options{
 		TimeLimit:            preludeTimeLimit,
+		Interrupt:            in.interrupt,
+		AfterTask:            func(*jsc.Context) { in.checkHung() },
 		OnUnhandledRejection: in.onUnhandledRejection,
 		OnPanic: func(v any, stack []byte) {
 			in.log.Error(fmt.Sprintf("internal error (a Go panic) while running the worker; the operation failed: %v\n%s", v, stack))
@@ -168,6 +194,8 @@ func NewInstance(cfg *Config) (*Instance, error) {
 		return nil, err
 	}
 	err = in.vm.Run(func(c *jsc.Context) error {
+		in.enter()
+		defer in.leave()
 		ops := c.Object()
 		in.installOps(c, ops)
 		for _, ext := range host.Extensions {
@@ -311,9 +339,9 @@ func (in *Instance) Close() {
 	in.closeOnce.Do(func() {
 		in.stop()
 		in.vm.Enqueue(func(c *jsc.Context) {
-			for id, t := range in.timers {
-				t.t.Stop()
-				delete(in.timers, id)
+			clear(in.timers)
+			if in.wake != nil {
+				in.wake.Stop()
 			}
 			if in.hooks != nil {
 				in.hooks.Release()
@@ -384,8 +412,7 @@ func (in *Instance) scriptError(context string, err error) error {
 	var te *jsc.TerminatedError
 	if errors.As(err, &te) {
 		in.broken.Store(true)
-		return &ScriptError{Context: context, Name: "Error", Limit: true,
-			Message: fmt.Sprintf("Worker exceeded CPU time limit (%s).", te.Limit)}
+		return in.limitError(context)
 	}
 	var je *jsc.Error
 	if errors.As(err, &je) {
@@ -402,8 +429,7 @@ func (in *Instance) scriptError(context string, err error) error {
 func (in *Instance) errorFromValue(context string, v jsc.Value) *ScriptError {
 	if in.vm.Terminated() {
 		in.broken.Store(true)
-		return &ScriptError{Context: context, Name: "Error", Limit: true,
-			Message: "Worker exceeded CPU time limit."}
+		return in.limitError(context)
 	}
 	se := &ScriptError{Context: context}
 	if v.IsObject() {

@@ -3,6 +3,8 @@ package runtime
 import (
 	"context"
 	"errors"
+	"fmt"
+	"time"
 
 	"github.com/outpost-dev/outpost/internal/jsc"
 )
@@ -23,16 +25,31 @@ type Invocation struct {
 	waitUntil   int
 	responded   bool          // the handler has given its response
 	done        chan struct{} // closed when every waitUntil promise settled
+
+	// Limits (limits.go), VM thread only unless said otherwise.
+	cpu     time.Duration // CPU used so far
+	limit   time.Duration // its worker's CPU limit
+	chain   *chain        // shared with the service-binding calls of one request
+	timers  int           // pending timers it armed
+	failed  error         // set once a limit or hang ended it
+	onFail  func(error)   // hands that error to whoever waits for the handler
+	waiters map[int64]func(error)
+	waitSeq int64
 }
 
 // Context ends when the invocation does.
 func (inv *Invocation) Context() context.Context { return inv.ctx }
 
 // newInvocation registers an invocation; runs on the VM's thread.
-func (in *Instance) newInvocation(kind string, depth int) *Invocation {
+// parent is the context the event arrived with: a service-binding call
+// carries its caller's chain in it.
+func (in *Instance) newInvocation(kind string, depth int, parent context.Context) *Invocation {
 	in.reqSeq++
-	ctx, cancel := context.WithCancel(in.life)
-	inv := &Invocation{ID: in.reqSeq, Kind: kind, ctx: ctx, cancel: cancel, depth: depth, done: make(chan struct{})}
+	limit := in.cpuLimit()
+	ch := chainFor(parent, limit)
+	ctx, cancel := context.WithCancel(context.WithValue(in.life, chainKey{}, ch))
+	inv := &Invocation{ID: in.reqSeq, Kind: kind, ctx: ctx, cancel: cancel, depth: depth, done: make(chan struct{}),
+		limit: limit, chain: ch}
 	in.reqs[inv.ID] = inv
 	return inv
 }
@@ -44,6 +61,17 @@ func (in *Instance) endInvocation(id int64) {
 		inv.cancel()
 		delete(in.reqs, id)
 		in.releaseExports(id)
+		// Its timers end with it, as in workerd's request context.
+		if inv.timers > 0 {
+			for tid, t := range in.timers {
+				if t.owner == id {
+					delete(in.timers, tid)
+					if in.hooks != nil {
+						in.hooks.Value().CallMethod("timer", in.vm.Context().Number(float64(tid)), in.vm.Context().Bool(true))
+					}
+				}
+			}
+		}
 	}
 }
 
@@ -106,6 +134,9 @@ func (in *Instance) Subrequest(kind string) (int, error) {
 		return 0, &jsc.Error{Name: "Error", Message: "Too many subrequests."}
 	}
 	depth := inv.depth + 1
+	if kind == "service" && inv.chain != nil && inv.chain.services.Add(1) > MaxServiceInvocations {
+		return 0, &jsc.Error{Name: "Error", Message: fmt.Sprintf("Too many Workers invoked through service bindings: one request may invoke at most %d.", MaxServiceInvocations)}
+	}
 	if kind == "service" && depth > MaxSubrequestDepth {
 		return 0, &jsc.Error{Name: "Error", Message: "Subrequest depth limit exceeded. This request recursed through Workers too many times. " +
 			"This can happen e.g. if you have a Worker or Durable Object that calls other Workers or objects recursively."}

@@ -52,7 +52,53 @@ func PublicAddr(a netip.Addr) bool {
 			return false
 		}
 	}
+	// An IPv6 address that carries an IPv4 one reaches that address
+	// through a translator or tunnel: it is only as public as what it
+	// embeds.
+	for _, v4 := range embeddedIPv4(a) {
+		if !PublicAddr(v4) {
+			return false
+		}
+	}
 	return true
+}
+
+// embeddedIPv4 returns the IPv4 addresses an IPv6 address embeds:
+// IPv4-compatible (::/96), IPv4-translated (::ffff:0:0/96), NAT64
+// (64:ff9b::/96), 6to4 (2002::/16), Teredo (2001::/32: server and client)
+// and ISATAP interface ids (…:5efe:a.b.c.d).
+func embeddedIPv4(a netip.Addr) []netip.Addr {
+	if !a.Is6() {
+		return nil
+	}
+	b := a.As16()
+	v4 := func(i int) netip.Addr { return netip.AddrFrom4([4]byte{b[i], b[i+1], b[i+2], b[i+3]}) }
+	zero := func(from, to int) bool {
+		for i := from; i < to; i++ {
+			if b[i] != 0 {
+				return false
+			}
+		}
+		return true
+	}
+	var out []netip.Addr
+	switch {
+	case zero(0, 12):
+		out = append(out, v4(12)) // IPv4-compatible
+	case zero(0, 8) && b[8] == 0xff && b[9] == 0xff && b[10] == 0 && b[11] == 0:
+		out = append(out, v4(12)) // IPv4-translated
+	case b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && zero(4, 12):
+		out = append(out, v4(12)) // NAT64
+	case b[0] == 0x20 && b[1] == 0x02:
+		out = append(out, v4(2)) // 6to4
+	case b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0:
+		client := netip.AddrFrom4([4]byte{^b[12], ^b[13], ^b[14], ^b[15]})
+		out = append(out, v4(4), client) // Teredo
+	}
+	if (b[8]|0x02) == 0x02 && b[9] == 0 && b[10] == 0x5e && b[11] == 0xfe {
+		out = append(out, v4(12)) // ISATAP
+	}
+	return out
 }
 
 // nonPublic are the special-purpose ranges the netip predicates miss.

@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"hash"
-	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -85,20 +84,7 @@ func (in *Instance) installOps(c *jsc.Context, ops jsc.Value) {
 	in.installSubtleOps(c, def)
 	in.installDigestOps(c, def)
 	in.installEncodingOps(c, def)
-	def("timerStart", func(call *jsc.Call) (jsc.Value, error) {
-		id := call.Arg(0).Int()
-		d := time.Duration(call.Arg(1).Float() * float64(time.Millisecond))
-		in.startTimer(id, d)
-		return call.Ctx.Undefined(), nil
-	})
-	def("timerCancel", func(call *jsc.Call) (jsc.Value, error) {
-		id := call.Arg(0).Int()
-		if t, ok := in.timers[id]; ok {
-			t.t.Stop()
-			delete(in.timers, id)
-		}
-		return call.Ctx.Undefined(), nil
-	})
+	in.installTimerOps(c, def)
 	def("streamRead", func(call *jsc.Call) (jsc.Value, error) {
 		return in.streamRead(call.Ctx, call.Arg(0).Int())
 	})
@@ -145,64 +131,6 @@ func domException(c *jsc.Context, message, name string) jsc.Value {
 		}
 	}
 	return c.NewError("Error", message)
-}
-
-// startTimer arms a Go timer for the prelude's timer id. Timers that come
-// due together run in deadline order (then creation order), whichever Go
-// timer happens to fire first.
-func (in *Instance) startTimer(id int64, d time.Duration) {
-	if d < 0 {
-		d = 0
-	}
-	if old, ok := in.timers[id]; ok {
-		old.t.Stop()
-	}
-	in.timerSeq++
-	in.timers[id] = &timer{
-		deadline: time.Now().Add(d),
-		seq:      in.timerSeq,
-		owner:    in.cur,
-		t:        time.AfterFunc(d, func() { in.vm.Enqueue(func(c *jsc.Context) { in.runDueTimers(c) }) }),
-	}
-}
-
-// runDueTimers calls hooks.timer for every timer whose deadline passed.
-func (in *Instance) runDueTimers(c *jsc.Context) {
-	now := time.Now()
-	type due struct {
-		id int64
-		tm *timer
-	}
-	var list []due
-	for id, tm := range in.timers {
-		if !tm.deadline.After(now) {
-			list = append(list, due{id, tm})
-		}
-	}
-	sort.Slice(list, func(i, j int) bool {
-		if !list[i].tm.deadline.Equal(list[j].tm.deadline) {
-			return list[i].tm.deadline.Before(list[j].tm.deadline)
-		}
-		return list[i].tm.seq < list[j].tm.seq
-	})
-	for _, d := range list {
-		// A callback may have cancelled or re-armed a later timer.
-		if cur, ok := in.timers[d.id]; !ok || cur != d.tm {
-			continue
-		}
-		delete(in.timers, d.id)
-		if in.hooks == nil {
-			return
-		}
-		var err error
-		in.within(d.tm.owner, func() { _, err = in.hooks.Value().CallMethod("timer", c.Number(float64(d.id))) })
-		if err != nil {
-			in.reportUncaught(err)
-			if in.vm.Terminated() {
-				return
-			}
-		}
-	}
 }
 
 // reportUncaught logs an exception that escaped to the event loop.

@@ -171,6 +171,7 @@ func (in *Instance) installCompressOps(def func(string, jsc.Func)) {
 			if err != nil {
 				return jsc.Value{}, jsc.TypeError("Failed to construct 'DecompressionStream': %v", err)
 			}
+			d.feeder.charge = in.chargeOffThread
 			z = d
 		} else {
 			c := &compressor{}

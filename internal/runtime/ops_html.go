@@ -52,6 +52,7 @@ func (in *Instance) installHTMLOps(def func(string, jsc.Func)) {
 		if err != nil {
 			return jsc.Value{}, jsc.TypeError("%v", err)
 		}
+		rw.charge = in.chargeOffThread
 		return call.Ctx.Number(float64(in.streams.add(rw))), nil
 	})
 	def("htmlClose", func(call *jsc.Call) (jsc.Value, error) {

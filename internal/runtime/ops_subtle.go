@@ -85,8 +85,9 @@ func (in *Instance) installSubtleOps(c *jsc.Context, def func(string, jsc.Func))
 		if err != nil {
 			return jsc.Value{}, subtleThrow(call.Ctx, err)
 		}
-		// Key generation (RSA above all) runs off the VM thread.
-		return in.async(call.Ctx, func() (func(c *jsc.Context) (jsc.Value, error), error) {
+		// Key generation (RSA above all) runs off the VM thread; its CPU
+		// time counts against the invocation.
+		return in.asyncCPU(call.Ctx, func() (func(c *jsc.Context) (jsc.Value, error), error) {
 			pub, priv, err := webcrypto.GenerateKey(alg, p)
 			return func(c *jsc.Context) (jsc.Value, error) {
 				if err != nil {

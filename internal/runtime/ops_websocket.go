@@ -40,12 +40,16 @@ func (in *Instance) installWebSocketOps(def func(string, jsc.Func)) {
 			return call.Ctx.Undefined(), nil // closed: sends are dropped, as the spec says
 		}
 		msg := call.Arg(1)
+		var err error
 		if msg.IsString() {
-			s.send(wsFrame{typ: websocket.MessageText, data: []byte(msg.String())})
+			err = s.send(wsFrame{typ: websocket.MessageText, data: []byte(msg.String())})
 		} else if b, ok := msg.BytesView(); ok {
-			s.send(wsFrame{typ: websocket.MessageBinary, data: bytes.Clone(b)})
+			err = s.send(wsFrame{typ: websocket.MessageBinary, data: bytes.Clone(b)})
 		} else {
 			return jsc.Value{}, jsc.TypeError("wsSend: the message must be a string or bytes")
+		}
+		if err != nil {
+			return jsc.Value{}, err
 		}
 		return call.Ctx.Undefined(), nil
 	})

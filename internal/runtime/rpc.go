@@ -305,7 +305,7 @@ func (in *Instance) call(ctx context.Context, kind string, depth int, args *Mess
 	in.background.Add(1)
 	var inv *Invocation
 	m, err := in.runRPC(ctx, func(c *jsc.Context, hooks jsc.Value) (jsc.Value, error) {
-		inv = in.newInvocation(kind, depth)
+		inv = in.newInvocation(kind, depth, ctx)
 		jsPath, err := stringsToJS(c, path)
 		if err != nil {
 			return jsc.Value{}, err

@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -33,6 +34,7 @@ type wsSocket struct {
 	mu       sync.Mutex
 	conn     *websocket.Conn
 	queue    []wsFrame
+	queued   int // bytes in queue
 	writing  bool
 	attached bool
 
@@ -90,6 +92,7 @@ func (s *wsSocket) fail() {
 		s.attached = true
 		conn := s.conn
 		s.queue = nil
+		s.queued = 0
 		s.mu.Unlock()
 		s.cancel()
 		if conn != nil {
@@ -106,12 +109,20 @@ func (s *wsSocket) finish() {
 }
 
 // send queues a frame; frames go out in order once there is a connection.
-func (s *wsSocket) send(f wsFrame) {
+// A peer that does not read cannot make the queue grow past
+// MaxWebSocketQueue: the socket is then closed and send fails.
+func (s *wsSocket) send(f wsFrame) error {
 	s.mu.Lock()
 	if s.ctx.Err() != nil {
 		s.mu.Unlock()
-		return
+		return nil
 	}
+	if len(s.queue) > 0 && s.queued+len(f.data) > MaxWebSocketQueue {
+		s.mu.Unlock()
+		s.fail()
+		return errWebSocketQueueFull
+	}
+	s.queued += len(f.data)
 	s.queue = append(s.queue, f)
 	start := s.conn != nil && !s.writing
 	if start {
@@ -121,7 +132,14 @@ func (s *wsSocket) send(f wsFrame) {
 	if start {
 		go s.writeLoop()
 	}
+	return nil
 }
+
+// MaxWebSocketQueue is how many bytes of messages a WebSocket may have
+// waiting for a slow peer.
+const MaxWebSocketQueue = 32 << 20
+
+var errWebSocketQueueFull = fmt.Errorf("WebSocket send buffer is full: the peer is not reading (more than %d MiB queued); the socket was closed", MaxWebSocketQueue>>20)
 
 func (s *wsSocket) writeLoop() {
 	for {
@@ -132,7 +150,9 @@ func (s *wsSocket) writeLoop() {
 			return
 		}
 		f := s.queue[0]
+		s.queue[0] = wsFrame{}
 		s.queue = s.queue[1:]
+		s.queued -= len(f.data)
 		conn := s.conn
 		s.mu.Unlock()
 		var err error
@@ -146,6 +166,7 @@ func (s *wsSocket) writeLoop() {
 		if err != nil {
 			s.mu.Lock()
 			s.queue = nil
+			s.queued = 0
 			s.writing = false
 			s.mu.Unlock()
 			if !f.close {

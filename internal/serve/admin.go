@@ -91,8 +91,17 @@ func (s *Server) adminDeploy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req DeployRequest
+	if r.ContentLength > MaxBundleSize {
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Errorf("the deployment (%d bytes) is larger than the limit of %d bytes", r.ContentLength, int64(MaxBundleSize)))
+		return
+	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBundleSize))
 	if err := dec.Decode(&req); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Errorf("the deployment is larger than the limit of %d bytes", tooLarge.Limit))
+			return
+		}
 		writeError(w, http.StatusBadRequest, fmt.Errorf("bad deployment: %w", err))
 		return
 	}
@@ -144,7 +153,7 @@ func (s *Server) forgetIfUnused(ws *workerState) {
 }
 
 func (s *Server) tryStart(ws *workerState, b *Bundle) error {
-	rc, err := s.node.Config(b, ws.settings, ws.host)
+	rc, err := s.runtimeConfig(ws, b)
 	if err != nil {
 		return err
 	}

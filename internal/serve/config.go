@@ -40,6 +40,7 @@ type Config struct {
 	KV          KV
 	Limits      Limits
 	Security    Security
+	HTTP        HTTP
 	Workers     []WorkerConfig
 }
 
@@ -75,6 +76,8 @@ type Limits struct {
 	CPU         time.Duration
 	RequestBody int64
 	Memory      int64
+	// Wall bounds how long a handler may take to give its response.
+	Wall time.Duration
 }
 
 // Cloudflare's documented defaults: 30 s of CPU per invocation (Workers
@@ -95,6 +98,10 @@ type Security struct {
 	// and CF-Connecting-IP). From anyone else those headers are ignored
 	// and a CF-Connecting-IP sent by the client is replaced.
 	TrustedProxies []netip.Prefix
+	// CloudflareProxies are trusted peers that set CF-Connecting-IP
+	// themselves (Cloudflare in front of Outpost): only from them is a
+	// CF-Connecting-IP header kept.
+	CloudflareProxies []netip.Prefix
 }
 
 // WorkerConfig is one [[workers]] entry.
@@ -112,6 +119,10 @@ type WorkerConfig struct {
 	// Origin receives the worker's pass-through requests and its fetch()
 	// calls to its own route hosts, as a zone's origin does on Cloudflare.
 	Origin string
+	// CacheZone is the worker's partition of the node's Cache API: its
+	// own name unless cache_zone makes workers share one, as the workers
+	// of one Cloudflare zone share its cache.
+	CacheZone string
 }
 
 type rawConfig struct {
@@ -126,6 +137,7 @@ type rawConfig struct {
 	KV              KV             `toml:"kv"`
 	Limits          rawLimits      `toml:"limits"`
 	Security        rawSecurity    `toml:"security"`
+	HTTP            rawHTTP        `toml:"http"`
 	Workers         []rawWorker    `toml:"workers"`
 }
 
@@ -141,14 +153,16 @@ type rawDeployments struct {
 }
 
 type rawLimits struct {
-	CPUMs       int `toml:"cpu_ms"`
-	RequestBody any `toml:"request_body"`
-	Memory      any `toml:"memory"`
+	CPUMs       int64 `toml:"cpu_ms"`
+	WallMs      int64 `toml:"wall_ms"`
+	RequestBody any   `toml:"request_body"`
+	Memory      any   `toml:"memory"`
 }
 
 type rawSecurity struct {
-	DenyPrivate    bool     `toml:"deny_private_subrequests"`
-	TrustedProxies []string `toml:"trusted_proxies"`
+	DenyPrivate       bool     `toml:"deny_private_subrequests"`
+	TrustedProxies    []string `toml:"trusted_proxies"`
+	CloudflareProxies []string `toml:"cloudflare_proxies"`
 }
 
 type rawWorker struct {
@@ -160,6 +174,7 @@ type rawWorker struct {
 	Limits    rawLimits         `toml:"limits"`
 	Vars      map[string]string `toml:"vars"`
 	Origin    string            `toml:"origin"`
+	CacheZone string            `toml:"cache_zone"`
 }
 
 // LoadConfig reads a server configuration. Environment variables override
@@ -203,16 +218,26 @@ func ParseConfig(path, text string, getenv func(string) string) (*Config, error)
 		KV:        raw.KV,
 		Security:  Security{DenyPrivateSubrequests: raw.Security.DenyPrivate},
 	}
-	for i, p := range raw.Security.TrustedProxies {
-		prefix, err := netip.ParsePrefix(p)
-		if err != nil {
-			a, aerr := netip.ParseAddr(p)
-			if aerr != nil {
-				return nil, fail(fmt.Sprintf("security.trusted_proxies[%d]", i), "%q is not an address or CIDR range such as 10.0.0.0/8", p)
+	for _, list := range []struct {
+		field string
+		raw   []string
+		dst   *[]netip.Prefix
+	}{{"trusted_proxies", raw.Security.TrustedProxies, &c.Security.TrustedProxies},
+		{"cloudflare_proxies", raw.Security.CloudflareProxies, &c.Security.CloudflareProxies}} {
+		for i, p := range list.raw {
+			prefix, err := netip.ParsePrefix(p)
+			if err != nil {
+				a, aerr := netip.ParseAddr(p)
+				if aerr != nil {
+					return nil, fail(fmt.Sprintf("security.%s[%d]", list.field, i), "%q is not an address or CIDR range such as 10.0.0.0/8", p)
+				}
+				prefix = netip.PrefixFrom(a, a.BitLen())
 			}
-			prefix = netip.PrefixFrom(a, a.BitLen())
+			*list.dst = append(*list.dst, prefix.Masked())
 		}
-		c.Security.TrustedProxies = append(c.Security.TrustedProxies, prefix.Masked())
+	}
+	if c.HTTP, err = raw.HTTP.parse(fail); err != nil {
+		return nil, err
 	}
 	if c.Listen == "" {
 		c.Listen = "127.0.0.1:8787"
@@ -277,7 +302,7 @@ func ParseConfig(path, text string, getenv func(string) string) (*Config, error)
 		c.KV.URL = u
 	}
 
-	base := Limits{CPU: DefaultCPU, RequestBody: DefaultRequestBody, Memory: DefaultMemory}
+	base := Limits{CPU: DefaultCPU, RequestBody: DefaultRequestBody, Memory: DefaultMemory, Wall: DefaultWall}
 	if c.Limits, err = raw.Limits.apply(base, "limits", fail); err != nil {
 		return nil, err
 	}
@@ -285,7 +310,10 @@ func ParseConfig(path, text string, getenv func(string) string) (*Config, error)
 	names := map[string]string{}
 	for i, rw := range raw.Workers {
 		field := fmt.Sprintf("workers[%d]", i)
-		w := WorkerConfig{Name: rw.Name, Env: rw.Env, Instances: rw.Instances, Vars: rw.Vars, Origin: rw.Origin}
+		w := WorkerConfig{Name: rw.Name, Env: rw.Env, Instances: rw.Instances, Vars: rw.Vars, Origin: rw.Origin, CacheZone: rw.CacheZone}
+		if w.CacheZone == "" {
+			w.CacheZone = "worker:" + rw.Name
+		}
 		if w.Origin != "" {
 			u, err := url.Parse(w.Origin)
 			if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
@@ -331,11 +359,20 @@ func ParseConfig(path, text string, getenv func(string) string) (*Config, error)
 
 func (r rawLimits) apply(base Limits, field string, fail func(string, string, ...any) error) (Limits, error) {
 	l := base
-	if r.CPUMs < 0 {
-		return l, fail(field+".cpu_ms", "must be positive")
-	}
-	if r.CPUMs > 0 {
-		l.CPU = time.Duration(r.CPUMs) * time.Millisecond
+	for _, ms := range []struct {
+		name string
+		v    int64
+		dst  *time.Duration
+	}{{"cpu_ms", r.CPUMs, &l.CPU}, {"wall_ms", r.WallMs, &l.Wall}} {
+		if ms.v < 0 {
+			return l, fail(field+"."+ms.name, "must be positive")
+		}
+		if ms.v > maxLimitMs {
+			return l, fail(field+"."+ms.name, "%d is too large (at most %d, a day)", ms.v, maxLimitMs)
+		}
+		if ms.v > 0 {
+			*ms.dst = time.Duration(ms.v) * time.Millisecond
+		}
 	}
 	for _, s := range []struct {
 		name string
@@ -362,6 +399,9 @@ func parseSize(v any) (int64, error) {
 		if x <= 0 {
 			return 0, errors.New("must be positive")
 		}
+		if x > maxSize {
+			return 0, fmt.Errorf("%d is too large (at most 1TB)", x)
+		}
 		return x, nil
 	case string:
 		s := strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(x), " ", ""))
@@ -381,6 +421,9 @@ func parseSize(v any) (int64, error) {
 		if err != nil || n <= 0 {
 			return 0, fmt.Errorf("%q is not a size (write e.g. 100MB or 131072)", x)
 		}
+		if n > maxSize/mult {
+			return 0, fmt.Errorf("%q is too large (at most 1TB)", x)
+		}
 		return n * mult, nil
 	}
 	return 0, fmt.Errorf("expected a size such as \"100MB\" or a number of bytes, got %v", v)
@@ -388,7 +431,7 @@ func parseSize(v any) (int64, error) {
 
 func parseDuration(s string) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
+	if err != nil || d <= 0 || d > maxDuration {
 		return 0, fmt.Errorf("%q is not a duration (write e.g. 30s or 2m)", s)
 	}
 	return d, nil

@@ -96,6 +96,25 @@ origin = "ftp://x"`: `workers[0].origin: expected an http(s) URL`,
 		`listen = [`: `outpost.toml`,
 		`[security]
 trusted_proxies = ["10.0.0.0/8", "lb.internal"]`: `security.trusted_proxies[1]: "lb.internal" is not an address or CIDR range`,
+		`[security]
+cloudflare_proxies = ["cf"]`: `security.cloudflare_proxies[0]: "cf" is not an address`,
+		// Values that used to wrap around into "no limit".
+		`[limits]
+request_body = "99999999999G"`: `limits.request_body: "99999999999G" is too large`,
+		`[limits]
+memory = 9223372036854775807`: `limits.memory: 9223372036854775807 is too large`,
+		`[limits]
+cpu_ms = 9223372036854775807`: `limits.cpu_ms: 9223372036854775807 is too large`,
+		`[[workers]]
+name = "a"
+limits = { wall_ms = 99999999999 }`: `workers[0].limits.wall_ms: 99999999999 is too large`,
+		`shutdown_timeout = "9999999h"`: `shutdown_timeout: "9999999h" is not a duration`,
+		`[http]
+idle_timeout = "0s"`: `http.idle_timeout: "0s" is not a duration`,
+		`[http]
+max_connections = -5`: `http.max_connections: -5 is out of range`,
+		`[http]
+nonsense = 1`: `unknown field "http.nonsense"`,
 	}
 	for text, want := range cases {
 		_, err := parse(t, text, nil)

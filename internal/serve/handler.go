@@ -79,8 +79,11 @@ func (s *Server) serveWorker(w http.ResponseWriter, r *http.Request, ws *workerS
 		http.Error(w, fmt.Sprintf("413 Request Entity Too Large: the body (%d bytes) exceeds this worker's limit of %d bytes", r.ContentLength, limit), http.StatusRequestEntityTooLarge)
 		return outcome{name: "ok"}
 	}
-	if limit > 0 && r.Body != nil {
-		r.Body = http.MaxBytesReader(w, r.Body, limit)
+	w = s.guardConn(w, r)
+	if limit > 0 && r.Body != nil && r.Body != http.NoBody {
+		// A chunked body is counted as it arrives: past the limit the
+		// client gets 413, not the worker's reaction to a failed read.
+		w = limitBody(w, r, limit)
 	}
 	if site := ws.settings.Site; site != nil && site.ServeBeforeWorker(w, r) != 0 {
 		// Static assets answer before the worker, as on Cloudflare.
@@ -147,6 +150,11 @@ func (s *Server) serveReady(w http.ResponseWriter, _ *http.Request) {
 		} else {
 			io.WriteString(w, "starting\n")
 		}
+		return
+	}
+	if err := s.dependencies(); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, err.Error()+"\n")
 		return
 	}
 	io.WriteString(w, "ready\n")

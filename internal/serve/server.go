@@ -56,6 +56,7 @@ type Server struct {
 	routes  Routes
 
 	ready    atomic.Bool
+	deps     depsCheck
 	draining atomic.Bool
 	stopping chan struct{} // closed when shutdown begins: ends tail streams
 	runCtx   context.Context
@@ -180,7 +181,7 @@ func (s *Server) workerFor(name string) (*workerState, error) {
 	if ws := s.workers[name]; ws != nil {
 		return ws, nil
 	}
-	conf := &WorkerConfig{Name: name, Instances: s.cfg.Instances, Limits: s.cfg.Limits}
+	conf := &WorkerConfig{Name: name, Instances: s.cfg.Instances, Limits: s.cfg.Limits, CacheZone: "worker:" + name}
 	ws, err := s.newWorkerState(conf)
 	if err != nil {
 		return nil, err
@@ -335,7 +336,11 @@ func (s *Server) Run(ctx context.Context, onReady func(addrs map[string]string))
 		if err != nil {
 			return fmt.Errorf("%s: cannot listen on %s for %s: %w", s.cfg.Path, addr, name, err)
 		}
-		lns = append(lns, listener{name, ln, &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second}})
+		srv := &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: DefaultIdleTimeout}
+		if name == "workers" {
+			ln, srv = s.trafficServer(ln, h)
+		}
+		lns = append(lns, listener{name, ln, srv})
 		return nil
 	}
 	err := listen("workers", s.cfg.Listen, s.Handler())

@@ -167,3 +167,9 @@ func (s *PostgresStore) Get(ctx context.Context, worker string, version int) (*B
 	}
 	return &b, nil
 }
+
+// Ping checks that the database answers a query.
+func (s *PostgresStore) Ping(ctx context.Context) error {
+	_, err := s.pool.Exec(ctx, "SELECT 1")
+	return err
+}

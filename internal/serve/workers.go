@@ -52,7 +52,7 @@ func (ws *workerState) version() int {
 // newWorkerState prepares a worker; it serves nothing until a version is
 // applied.
 func (s *Server) newWorkerState(conf *WorkerConfig) (*workerState, error) {
-	settings := &platform.Settings{Name: conf.Name, Secrets: conf.Vars, CPULimit: conf.Limits.CPU}
+	settings := &platform.Settings{Name: conf.Name, Secrets: conf.Vars, CPULimit: conf.Limits.CPU, CacheZone: conf.CacheZone}
 	if conf.Origin != "" {
 		u, err := url.Parse(conf.Origin)
 		if err != nil {
@@ -100,7 +100,7 @@ func (s *Server) apply(ws *workerState, version int, b *Bundle) error {
 	if same {
 		return nil
 	}
-	rc, err := s.node.Config(b, ws.settings, ws.host)
+	rc, err := s.runtimeConfig(ws, b)
 	if err != nil {
 		return err
 	}

@@ -30,11 +30,17 @@ var module string
 // (a fetch() body handed on unread) or null. With a nil store the ops are
 // absent and every cache is a no-op that always misses, as on
 // workers.dev.
-func Extension(store *cache.Store) runtime.Extension {
+func Extension(s *cache.Store) runtime.Extension { return PartitionExtension(s, "") }
+
+// PartitionExtension is Extension over one zone's partition of the store
+// (see cache.Partition): `outpost serve` gives each worker its own unless
+// workers are configured to share a zone.
+func PartitionExtension(s *cache.Store, zone string) runtime.Extension {
 	ext := runtime.Extension{Name: "cache", Module: module}
-	if store == nil {
+	if s == nil {
 		return ext
 	}
+	store := s.Partition(zone)
 	ext.Install = func(h runtime.BindingHost, c *jsc.Context, ops jsc.Value) error {
 		def := func(name string, fn jsc.Func) error { return ops.Set(name, c.Function(name, fn)) }
 		if err := def("cacheMatch", func(call *jsc.Call) (jsc.Value, error) {

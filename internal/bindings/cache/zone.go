@@ -13,9 +13,14 @@ import (
 // ZoneCache puts store in front of workers' fetch() subrequests, as
 // Cloudflare's zone cache is: set it as Fetcher.Cache. Responses carry
 // CF-Cache-Status.
-func ZoneCache(store *cache.Store) runtime.SubrequestCache { return zoneCache{store} }
+func ZoneCache(store *cache.Store) runtime.SubrequestCache { return zoneCache{store.Partition("")} }
 
-type zoneCache struct{ store *cache.Store }
+// PartitionZoneCache is ZoneCache within one zone's partition.
+func PartitionZoneCache(store *cache.Store, zone string) runtime.SubrequestCache {
+	return zoneCache{store.Partition(zone)}
+}
+
+type zoneCache struct{ store *cache.Partition }
 
 func (z zoneCache) Fetch(req *http.Request, cfMap map[string]any, send func(*http.Request) (*http.Response, error)) (*http.Response, error) {
 	cf, err := decodeCacheCF(cfMap)

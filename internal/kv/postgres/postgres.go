@@ -188,3 +188,9 @@ func nullText(b []byte) *string {
 	s := string(b)
 	return &s
 }
+
+// Ping checks that the database answers a query.
+func (s *Store) Ping(ctx context.Context) error {
+	_, err := s.pool.Exec(ctx, "SELECT 1")
+	return err
+}

@@ -1,5 +1,7 @@
 // setTimeout/setInterval over the host's timer ops. The host calls
 // fireTimer(id) (hooks.timer) when a timer is due; intervals re-arm here.
+// fireTimer(id, true) forgets a timer the host dropped (its invocation
+// ended). The host caps the active timers and the period of intervals.
 import ops from "./ops.js";
 import { DOMException } from "./domexception.js";
 import { reportError } from "./events.js";
@@ -14,8 +16,8 @@ function delayOf(ms) {
 
 function start(callback, delay, args, repeat) {
   const id = nextId++;
+  ops.timerStart(id, delayOf(delay), repeat);
   timers.set(id, { callback, args, delay: delayOf(delay), repeat });
-  ops.timerStart(id, delayOf(delay));
   return id;
 }
 
@@ -28,14 +30,20 @@ export function cancelTimer(id) {
   if (timers.delete(id)) ops.timerCancel(id);
 }
 
-export function fireTimer(id) {
+export function fireTimer(id, dropped = false) {
   const t = timers.get(id);
   if (!t) return;
-  if (t.repeat) {
-    ops.timerStart(id, t.delay);
+  if (t.repeat && !dropped) {
+    try {
+      ops.timerStart(id, t.delay, true);
+    } catch (e) {
+      timers.delete(id);
+      throw e;
+    }
   } else {
     timers.delete(id);
   }
+  if (dropped) return;
   const cb = t.callback;
   if (typeof cb === "function") {
     cb.apply(globalThis, t.args);

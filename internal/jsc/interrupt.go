@@ -1,0 +1,117 @@
+package jsc
+
+/*
+#include <stdlib.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <JavaScriptCore/JavaScript.h>
+
+typedef bool (*JSShouldTerminateCallback)(JSContextRef ctx, void* context);
+JS_EXPORT void JSContextGroupSetExecutionTimeLimit(JSContextGroupRef group, double limit, JSShouldTerminateCallback callback, void* context);
+
+extern bool goInterrupt(uintptr_t id);
+
+// The watch a VM with an interrupt check gives the watchdog: flag comes
+// first so that it is also the VM's termination flag.
+typedef struct { int flag; uintptr_t id; double seconds; } outpost_watch;
+
+static bool outpost_should_interrupt(JSContextRef ctx, void* context) {
+	outpost_watch* w = (outpost_watch*)context;
+	if (goInterrupt(w->id)) {
+		*(volatile int*)&w->flag = 1;
+		return true;
+	}
+	// Re-arm for the next check of this same entry (the engine does not
+	// restart the timer of an entry by itself).
+	JSContextGroupSetExecutionTimeLimit(JSContextGetGroup(ctx), w->seconds, outpost_should_interrupt, w);
+	return false;
+}
+
+static outpost_watch* outpost_new_watch(uintptr_t id, double seconds) {
+	outpost_watch* w = (outpost_watch*)malloc(sizeof(outpost_watch));
+	w->flag = 0;
+	w->id = id;
+	w->seconds = seconds;
+	return w;
+}
+
+static void outpost_set_interrupt(JSContextGroupRef group, outpost_watch* w) {
+	JSContextGroupSetExecutionTimeLimit(group, w->seconds, outpost_should_interrupt, w);
+}
+*/
+import "C"
+
+import (
+	"sync"
+	"time"
+	"unsafe"
+)
+
+// Interrupt checks: with Options.Interrupt set, JavaScriptCore's watchdog
+// stops running JavaScript every Options.InterruptEvery and asks the
+// function whether to terminate it, so that limits (CPU time summed over
+// an invocation, memory) hold in the middle of a long-running script, not
+// only between calls.
+
+// DefaultInterruptEvery is how often a running script is checked.
+const DefaultInterruptEvery = 10 * time.Millisecond
+
+var interruptVMs = struct {
+	sync.Mutex
+	m    map[uintptr]*VM
+	next uintptr
+}{m: map[uintptr]*VM{}}
+
+// installInterrupt arms the watchdog with the interrupt check; on the VM's
+// thread, before any script runs. It replaces the plain time limit.
+func (vm *VM) installInterrupt() {
+	every := vm.opts.InterruptEvery
+	if every <= 0 {
+		every = DefaultInterruptEvery
+	}
+	interruptVMs.Lock()
+	interruptVMs.next++
+	id := interruptVMs.next
+	interruptVMs.m[id] = vm
+	interruptVMs.Unlock()
+	vm.watchID = id
+	w := C.outpost_new_watch(C.uintptr_t(id), C.double(every.Seconds()))
+	vm.flag = (*C.int)(unsafe.Pointer(w))
+	C.outpost_set_interrupt(vm.group, w)
+}
+
+func (vm *VM) forgetInterrupt() {
+	if vm.watchID == 0 {
+		return
+	}
+	interruptVMs.Lock()
+	delete(interruptVMs.m, vm.watchID)
+	interruptVMs.Unlock()
+	vm.watchID = 0
+}
+
+//export goInterrupt
+func goInterrupt(id C.uintptr_t) (stop C.bool) {
+	interruptVMs.Lock()
+	vm := interruptVMs.m[uintptr(id)]
+	interruptVMs.Unlock()
+	if vm == nil || vm.opts.Interrupt == nil {
+		return false
+	}
+	mark := len(vm.scope)
+	defer func() {
+		if r := recover(); r != nil {
+			vm.panicked(r)
+			stop = false
+		}
+		vm.releaseScope(mark)
+	}()
+	return C.bool(vm.opts.Interrupt(vm.ctx))
+}
+
+// Queued is the number of tasks waiting for the VM's thread.
+func (vm *VM) Queued() int { return len(vm.tasks) }
+
+// Context is the VM's context; use it only on the VM's thread, inside a
+// task.
+func (vm *VM) Context() *Context { return vm.ctx }

@@ -1,0 +1,275 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	goruntime "runtime"
+	"sync/atomic"
+	"time"
+
+	"github.com/outpost-dev/outpost/internal/jsc"
+)
+
+// Limits that hold during an invocation, not only between them (DESIGN.md:
+// limits belong to the invocation):
+//   - CPU time is summed over every entry into the worker's JavaScript made
+//     for the invocation (handler, timers, promise continuations, stream
+//     pulls) and over CPU-bound Go ops run for it off the VM's thread; a
+//     chain of service-binding calls shares the top-level request's budget.
+//   - The JavaScript heap is measured while scripts run.
+//   - Timers are capped in number per invocation and cancelled with it.
+//   - An invocation that can no longer make progress ends (hang detection),
+//     as does one whose handler has not answered within the wall-clock limit.
+
+const (
+	// MaxTimers is how many timers one invocation may have pending
+	// (workerd's limit).
+	MaxTimers = 10000
+	// MaxServiceInvocations is how many workers one request may invoke
+	// through service bindings, over its whole chain, as on Cloudflare.
+	MaxServiceInvocations = 32
+	// DefaultWallLimit bounds how long a handler may take to give its
+	// response (the body may then stream as long as the client reads).
+	DefaultWallLimit = 100 * time.Second
+	// minInterval is the shortest period of a setInterval.
+	minInterval = time.Millisecond
+)
+
+// hangMessage is workerd's, for an invocation whose code can no longer
+// make progress.
+const hangMessage = "The Workers runtime canceled this request because it detected that your Worker's code had hung and would never generate a response."
+
+var (
+	errCPU = func() error {
+		return &ScriptError{Name: "Error", Message: "Worker exceeded CPU time limit.", Limit: true}
+	}
+	errMemory = func() error {
+		return &ScriptError{Name: "Error", Message: "Worker exceeded memory limit.", Limit: true, Memory: true}
+	}
+	errHung = func() error { return &ScriptError{Name: "Error", Message: hangMessage} }
+)
+
+// chain is what the invocations of one top-level request share across the
+// workers it reaches through service bindings.
+type chain struct {
+	limit    time.Duration // CPU for the whole chain: the top-level invocation's limit
+	cpu      atomic.Int64  // nanoseconds used so far
+	services atomic.Int32  // workers invoked through service bindings
+}
+
+type chainKey struct{}
+
+// chainFor returns the chain a request arriving with ctx belongs to, or
+// starts one.
+func chainFor(ctx context.Context, limit time.Duration) *chain {
+	if ctx != nil {
+		if ch, ok := ctx.Value(chainKey{}).(*chain); ok {
+			return ch
+		}
+	}
+	return &chain{limit: limit}
+}
+
+func (in *Instance) cpuLimit() time.Duration {
+	if in.cfg.CPULimit > 0 {
+		return in.cfg.CPULimit
+	}
+	return DefaultCPULimit
+}
+
+func (in *Instance) wallLimit() time.Duration {
+	if in.cfg.WallLimit > 0 {
+		return in.cfg.WallLimit
+	}
+	return DefaultWallLimit
+}
+
+// overCPU reports whether inv has used its CPU time, or its chain's, with
+// running more already spent in the current entry.
+func (inv *Invocation) overCPU(running time.Duration) bool {
+	if inv.cpu+running > inv.limit {
+		return true
+	}
+	return inv.chain != nil && time.Duration(inv.chain.cpu.Load())+running > inv.chain.limit
+}
+
+// charge adds CPU time spent for invocation id. Past the limit the
+// invocation ends with exceededCpu (VM thread only).
+func (in *Instance) charge(id int64, d time.Duration) {
+	inv := in.reqs[id]
+	if inv == nil || d <= 0 {
+		return
+	}
+	inv.cpu += d
+	if inv.chain != nil {
+		inv.chain.cpu.Add(int64(d))
+	}
+	if inv.overCPU(0) {
+		inv.fail(errCPU())
+	}
+}
+
+// enter and leave bracket an entry into JavaScript on the VM's thread, so
+// that the interrupt check and charge know the CPU it used.
+func (in *Instance) enter() bool {
+	if in.entryStart != 0 {
+		return false
+	}
+	in.entryStart = threadCPU()
+	return true
+}
+
+func (in *Instance) leave() time.Duration {
+	d := threadCPU() - in.entryStart + in.offThread
+	in.entryStart, in.offThread = 0, 0
+	return d
+}
+
+// chargeOffThread counts work another goroutine did while the VM's thread
+// waited for it, inside the running entry (a decompressor, the HTML
+// tokenizer): the wait stands for that goroutine's CPU time.
+func (in *Instance) chargeOffThread(d time.Duration) {
+	if in.entryStart != 0 {
+		in.offThread += d
+	}
+}
+
+// interrupt runs on the VM's thread every jsc.DefaultInterruptEvery while
+// JavaScript runs; true stops the script (the instance is then replaced).
+func (in *Instance) interrupt(c *jsc.Context) bool {
+	var running time.Duration
+	if in.entryStart != 0 {
+		running = threadCPU() - in.entryStart + in.offThread
+	}
+	if inv := in.current(); inv != nil {
+		if inv.overCPU(running) {
+			in.stopReason.Store(stopCPU)
+			return true
+		}
+	} else if running > in.cpuLimit() {
+		in.stopReason.Store(stopCPU)
+		return true
+	}
+	if limit := in.cfg.MemoryLimit; limit > 0 {
+		st := c.HeapStats()
+		if st.HeapSize+st.ExtraMemory > limit {
+			// The statistics include garbage: collect before deciding,
+			// unless a collection just ran and the heap is not far over.
+			now := time.Now()
+			if st.HeapSize+st.ExtraMemory < 2*limit && now.Sub(in.lastGC) < 50*time.Millisecond {
+				return false
+			}
+			c.GC()
+			in.lastGC = time.Now()
+			if st = c.HeapStats(); st.HeapSize > limit || st.ExtraMemory > limit {
+				in.stopReason.Store(stopMemory)
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Why the interrupt check stopped a script.
+const (
+	stopCPU int32 = iota + 1
+	stopMemory
+)
+
+// limitError is the error for a script the interrupt check stopped.
+func (in *Instance) limitError(context string) *ScriptError {
+	if in.stopReason.Load() == stopMemory {
+		return &ScriptError{Context: context, Name: "Error", Limit: true, Memory: true,
+			Message: fmt.Sprintf("Worker exceeded memory limit (%d MB).", in.cfg.MemoryLimit>>20)}
+	}
+	return &ScriptError{Context: context, Name: "Error", Limit: true,
+		Message: fmt.Sprintf("Worker exceeded CPU time limit (%s).", in.cpuLimit())}
+}
+
+// fail ends the invocation's wait for its handler (or body) with err: the
+// caller answers with the error while the VM goes on (VM thread only).
+func (inv *Invocation) fail(err error) {
+	if inv.failed != nil {
+		return
+	}
+	inv.failed = err
+	if inv.onFail != nil {
+		inv.onFail(err)
+	}
+	for _, w := range inv.waiters {
+		w(err)
+	}
+	clear(inv.waiters)
+}
+
+// wait registers a Go wait on a promise of the invocation (a response body
+// pull); the returned function unregisters it.
+func (inv *Invocation) wait(onFail func(error)) func() {
+	if inv.failed != nil {
+		onFail(inv.failed)
+		return func() {}
+	}
+	inv.waitSeq++
+	id := inv.waitSeq
+	if inv.waiters == nil {
+		inv.waiters = map[int64]func(error){}
+	}
+	inv.waiters[id] = onFail
+	return func() { delete(inv.waiters, id) }
+}
+
+// checkHung ends the invocations that can no longer make progress: with
+// no timer, no pending op, no open socket and no queued task left in the
+// instance, nothing can ever settle the promises they wait on. workerd
+// detects the same per request. Runs on the VM's thread after each task.
+func (in *Instance) checkHung() {
+	if len(in.reqs) == 0 || len(in.timers) > 0 || in.vm.Pending() > 0 || in.vm.Queued() > 0 || in.sockets.count() > 0 || in.vm.Terminated() {
+		return
+	}
+	for _, inv := range in.reqs {
+		if inv.failed == nil && (!inv.responded || len(inv.waiters) > 0) {
+			in.host.Log(in.cfg.Name, "error", "Uncaught Error: "+hangMessage)
+			inv.fail(errHung())
+		}
+		if inv.waitUntil > 0 {
+			// Its waitUntil promises will never settle either.
+			select {
+			case <-inv.done:
+			default:
+				close(inv.done)
+			}
+		}
+	}
+}
+
+// asyncCPU is async for CPU-bound work (key generation): its goroutine
+// keeps its thread while it works, so that the CPU it uses is charged to
+// the invocation that asked for it.
+func (in *Instance) asyncCPU(c *jsc.Context, work func() (func(c *jsc.Context) (jsc.Value, error), error)) (jsc.Value, error) {
+	owner := in.cur
+	return in.async(c, func() (func(c *jsc.Context) (jsc.Value, error), error) {
+		goruntime.LockOSThread()
+		start := threadCPU()
+		finish, err := in.runWork(work)
+		used := threadCPU() - start
+		goruntime.UnlockOSThread()
+		return func(c *jsc.Context) (jsc.Value, error) {
+			in.charge(owner, used)
+			if inv := in.reqs[owner]; inv != nil && inv.failed != nil {
+				return jsc.Value{}, inv.failed
+			}
+			if err != nil {
+				return jsc.Value{}, err
+			}
+			return finish(c)
+		}, nil
+	})
+}
+
+// count is the number of open WebSockets (hang detection: a socket may
+// still deliver events).
+func (t *socketTable) count() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.m)
+}

@@ -1,0 +1,148 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+const limitsScript = `var __outpost_entry = { default: {
+	async fetch(req, env, ctx) {
+		const url = new URL(req.url);
+		switch (url.pathname) {
+		case "/ticks": return new Response(String(globalThis.ticks || 0));
+		case "/leave-interval":
+			setInterval(() => { globalThis.ticks = (globalThis.ticks || 0) + 1; }, 0);
+			return new Response("left");
+		case "/timers":
+			try { for (let i = 0; i < 10001; i++) setTimeout(() => {}, 60000); return new Response("all"); }
+			catch (e) { return new Response(e.name + ": " + e.message); }
+		case "/hang": return new Promise(() => {});
+		case "/hang-wasm":
+			// Whatever the engine does with it, the request ends.
+			return new Promise(() => {}).then(() => new Response("never"));
+		case "/slices":
+			// n slices of 20 ms of busy work, against a 300 ms limit per
+			// invocation.
+			for (let i = 0; i < Number(url.searchParams.get("n")); i++) {
+				const end = Date.now() + 20;
+				while (Date.now() < end) {}
+				await new Promise((r) => setTimeout(r, 0));
+			}
+			return new Response("done");
+		case "/alloc": { const keep = []; for (;;) keep.push(new Array(1 << 16).fill(1)); }
+		case "/sleep": await new Promise((r) => setTimeout(r, 60000)); return new Response("late");
+		}
+		return new Response("nf", { status: 404 });
+	},
+} };`
+
+func TestTimersEndWithTheirInvocation(t *testing.T) {
+	w := newTestWorker(t, limitsScript, true, 1)
+	if _, body, err := fetchText(t, w, "GET", "/leave-interval", ""); err != nil || body != "left" {
+		t.Fatalf("/leave-interval = %q %v", body, err)
+	}
+	_, before, _ := fetchText(t, w, "GET", "/ticks", "")
+	time.Sleep(100 * time.Millisecond)
+	_, after, _ := fetchText(t, w, "GET", "/ticks", "")
+	if before != after {
+		t.Errorf("an interval outlived its request: ticks %s → %s", before, after)
+	}
+	in := w.Instances()[0]
+	if err := in.OnThread(func() {
+		if len(in.timers) != 0 {
+			t.Errorf("%d timers left", len(in.timers))
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	_, body, _ := fetchText(t, w, "GET", "/timers", "")
+	if body != "QuotaExceededError: You have exceeded the number of active timeouts you may set. max active timeouts: 10000, current active timeouts: 10000" {
+		t.Errorf("/timers = %q", body)
+	}
+}
+
+func TestHangDetection(t *testing.T) {
+	w := newTestWorker(t, limitsScript, true, 1)
+	for _, path := range []string{"/hang", "/hang-wasm"} {
+		_, _, err := fetchText(t, w, "GET", path, "")
+		var se *ScriptError
+		if !errors.As(err, &se) || se.Message != hangMessage || OutcomeOf(err, false) != OutcomeException {
+			t.Errorf("%s: err = %v", path, err)
+		}
+	}
+	// A request waiting on a timer is not hung; its client leaving ends it.
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	_, err := w.Fetch(ctx, &Request{Method: "GET", URL: "http://example.com/sleep", Header: http.Header{}})
+	if !errors.Is(err, context.Canceled) || OutcomeOf(err, true) != OutcomeCanceled {
+		t.Errorf("/sleep with a client that left: %v", err)
+	}
+	waitInflight(t, w)
+}
+
+func waitInflight(t *testing.T, w *Worker) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for w.Instances()[0].Inflight() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("requests still in flight")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestCPUIsSummedOverTheInvocation(t *testing.T) {
+	w := newTestWorker(t, limitsScript, true, 1)
+	if _, body, err := fetchText(t, w, "GET", "/slices?n=5", ""); err != nil || body != "done" {
+		t.Fatalf("100 ms of CPU under a 300 ms limit: %q %v", body, err)
+	}
+	// Up to 20 s of busy slices (however much of it is CPU on a loaded
+	// machine) end once 300 ms of CPU are used.
+	_, _, err := fetchText(t, w, "GET", "/slices?n=1000", "")
+	if OutcomeOf(err, false) != OutcomeExceededCPU {
+		t.Fatalf("busy 20 ms slices past the limit: %v", err)
+	}
+}
+
+func TestMemoryCheckedWhileTheScriptRuns(t *testing.T) {
+	w, err := NewWorker(&Config{
+		Name:        "mem",
+		Script:      Script{Code: limitsScript, Modules: true},
+		MemoryLimit: 32 << 20,
+		Host:        &Host{Console: func(string, string, string) {}},
+	}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close(time.Second)
+	_, _, err = fetchText(t, w, "GET", "/alloc", "")
+	var se *ScriptError
+	if OutcomeOf(err, false) != OutcomeExceededMemory || !errors.As(err, &se) || !strings.Contains(se.Message, "Worker exceeded memory limit (32 MB).") {
+		t.Fatalf("/alloc: %v", err)
+	}
+	if _, body, err := fetchText(t, w, "GET", "/ticks", ""); err != nil || body != "0" {
+		t.Errorf("after the replacement: %q %v", body, err)
+	}
+}
+
+func TestWallLimit(t *testing.T) {
+	w, err := NewWorker(&Config{
+		Name:      "wall",
+		Script:    Script{Code: limitsScript, Modules: true},
+		WallLimit: 200 * time.Millisecond,
+		Host:      &Host{Console: func(string, string, string) {}},
+	}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close(time.Second)
+	_, _, err = fetchText(t, w, "GET", "/sleep", "")
+	if OutcomeOf(err, false) != OutcomeExceededResources {
+		t.Fatalf("/sleep past the wall limit: %v", err)
+	}
+	waitInflight(t, w)
+}
