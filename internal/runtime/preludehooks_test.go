@@ -193,9 +193,11 @@ func TestEntryServiceWorker(t *testing.T) {
 addEventListener("fetch", (event) => {
 	const path = new URL(event.request.url).pathname;
 	if (path === "/late") {
-		setTimeout(() => {
+		// waitUntil keeps the invocation, and so its timer, alive.
+		event.waitUntil(new Promise((resolve) => setTimeout(() => {
 			try { event.respondWith(new Response("late")); } catch (e) { globalThis.late = e.name; }
-		}, 0);
+			resolve();
+		}, 0)));
 		return;
 	}
 	if (path === "/seen") return event.respondWith(new Response(String(globalThis.late) + " " + globalThis.cron));
