@@ -205,7 +205,8 @@ func TestServeCPUHogNextToHealthyWorker(t *testing.T) {
 		t.Errorf("cpu limit counter = %v\n%s", v, m)
 	}
 	// CPU time per worker: 0.8 s of busy work in the healthy worker shows
-	// up (less than all of it on a machine shared with other processes).
+	// up (much less than all of it on a machine busy with other processes:
+	// the loop counts wall-clock time).
 	before, _ := metric(n.metrics(), `outpost_cpu_seconds_total{worker="api"}`)
 	for i := 0; i < 2; i++ {
 		if code, body := n.hostGet("api.test", "/burn?ms=400"); code != 200 || body != "burned true" {
@@ -215,7 +216,7 @@ func TestServeCPUHogNextToHealthyWorker(t *testing.T) {
 	var after float64
 	if !waitFor(6*time.Second, func() bool {
 		after, _ = metric(n.metrics(), `outpost_cpu_seconds_total{worker="api"}`)
-		return after-before >= 0.25
+		return after-before >= 0.1
 	}) {
 		t.Errorf("outpost_cpu_seconds_total{worker=\"api\"} went from %v to %v after 0.8 s of busy work", before, after)
 	}
@@ -407,14 +408,22 @@ limits = { memory = "24MB" }
 name = "auth"
 dir = "%DIR%/auth"
 `, "%DIR%", serveProject("")))
-	for i := 1; i <= 4; i++ {
-		if code, body := n.hostGet("api.test", "/grow?mb=8"); code != 200 || body != fmt.Sprintf("hoarding %d chunks", i) {
+	// Module state grows past 24 MB, 8 MB a request. Whichever check sees
+	// it first replaces the instance: the one while the script runs (that
+	// request ends with exceededMemory, a 503) or the one between requests
+	// (the instance is recycled). Either way module state starts again.
+	stopped := false
+	for i := 1; i <= 4 && !stopped; i++ {
+		code, body := n.hostGet("api.test", "/grow?mb=8")
+		switch {
+		case code == 200 && body == fmt.Sprintf("hoarding %d chunks", i):
+		case code == 503 && i >= 3:
+			stopped = true
+		default:
 			t.Fatalf("grow %d: %d %q", i, code, body)
 		}
 	}
-	// The watcher sees 32 MB over the 24 MB ceiling and replaces the
-	// instance; module state starts again on the fresh one.
-	if !waitFor(10*time.Second, func() bool {
+	if !stopped && !waitFor(10*time.Second, func() bool {
 		v, _ := metric(n.metrics(), `outpost_instances_recycled_total{worker="api",reason="memory"}`)
 		return v >= 1
 	}) {
@@ -423,7 +432,7 @@ dir = "%DIR%/auth"
 	if code, body := n.hostGet("api.test", "/grow?mb=1"); code != 200 || body != "hoarding 1 chunks" {
 		t.Errorf("after recycling: %d %q", code, body)
 	}
-	if !n.WaitOutput(`"msg":"instance exceeded the memory limit and is being replaced"`, time.Second) {
+	if !stopped && !n.WaitOutput(`"msg":"instance exceeded the memory limit and is being replaced"`, time.Second) {
 		t.Error("no log line for the recycled instance")
 	}
 }
