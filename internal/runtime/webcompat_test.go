@@ -109,6 +109,17 @@ test("SharedArrayBuffer exists and Web APIs accept views of it", () => {
   assert.deepEqual(new TextEncoder().encodeInto("ok", out), { read: 2, written: 2 });
 });
 
+test("Event.initEvent and addEventListener's options as Web IDL converts them", () => {
+  const ev = new Event("a");
+  ev.initEvent("b", true, true);
+  assert.equal(ev.type, "b");
+  assert.equal(ev.bubbles, true);
+  assert.equal(ev.cancelable, true);
+  const et = new EventTarget();
+  assert.throws(() => et.addEventListener("x", null, { signal: null }), TypeError);
+  assert.throws(() => et.addEventListener("x", () => {}, { signal: {} }), TypeError);
+});
+
 test("exceptions in microtasks and reportError reach the global error event", async () => {
   const seen = [];
   const listener = (e) => {
