@@ -193,9 +193,12 @@ func TestEntryServiceWorker(t *testing.T) {
 addEventListener("fetch", (event) => {
 	const path = new URL(event.request.url).pathname;
 	if (path === "/late") {
-		setTimeout(() => {
+		// waitUntil keeps the request (and so its timer) alive after the
+		// listener returned.
+		event.waitUntil(new Promise((done) => setTimeout(() => {
 			try { event.respondWith(new Response("late")); } catch (e) { globalThis.late = e.name; }
-		}, 0);
+			done();
+		}, 0)));
 		return;
 	}
 	if (path === "/seen") return event.respondWith(new Response(String(globalThis.late) + " " + globalThis.cron));
