@@ -308,6 +308,20 @@ max_connections = 8`)
 	fmt.Fprintf(c, "POST /size HTTP/1.1\r\nHost: attacker.test\r\nContent-Length: 1000\r\n\r\nabc")
 	closedWithin(c, "slow body")
 
+	// A handler that read its body and answers after the body timeout is
+	// not cut off: the timeout is for a client that stops sending.
+	req, _ := http.NewRequest("POST", n.URL+"/size-then-wait?ms=2500", strings.NewReader("twelve bytes"))
+	req.Host = "attacker.test"
+	if resp, err := client.Do(req); err != nil {
+		t.Errorf("slow handler after its body: %v", err)
+	} else {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || string(b) != "12" {
+			t.Errorf("slow handler after its body: %d %q", resp.StatusCode, b)
+		}
+	}
+
 	// Saturate the traffic port: the ops listener still answers.
 	var held []net.Conn
 	for i := 0; i < 8; i++ {

@@ -188,7 +188,12 @@ func (in *Instance) Fetch(ctx context.Context, req *Request) (*Response, error) 
 		defer in.streams.close(sid)
 	}
 	if res.err != nil || res.resp.Body == nil {
-		in.enqueueFinish(reqID, finish)
+		// reqID is read on the VM's thread: when the wait ended without an
+		// answer (client gone, wall-clock limit) the request's task may
+		// not have run yet, and runs before this one.
+		if err := in.vm.Enqueue(func(c *jsc.Context) { finish(reqID) }); err != nil {
+			in.background.Done()
+		}
 		if res.err != nil {
 			if in.vm.Terminated() {
 				in.broken.Store(true)

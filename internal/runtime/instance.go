@@ -105,7 +105,7 @@ type Instance struct {
 	offThread    time.Duration // work done for the running entry by other goroutines
 	lastGC       time.Time
 	stopReason   atomic.Int32
-	globalTimers int // timers armed outside any invocation
+	globalTimers int // timers armed by the script's global scope
 	// cur is the invocation the running task works for: set when a handler
 	// is called and carried through async ops and timers, so that a
 	// subrequest is counted against the invocation that made it.
@@ -195,8 +195,6 @@ func NewInstance(cfg *Config) (*Instance, error) {
 		return nil, err
 	}
 	err = in.vm.Run(func(c *jsc.Context) error {
-		in.enter()
-		defer in.leave()
 		ops := c.Object()
 		in.installOps(c, ops)
 		for _, ext := range host.Extensions {
@@ -231,6 +229,9 @@ func NewInstance(cfg *Config) (*Instance, error) {
 		if err != nil {
 			return err
 		}
+		// The worker's global scope runs under the startup limit.
+		in.enter()
+		defer in.leave()
 		if _, err := in.hooks.Value().CallMethod("setup", info); err != nil {
 			return in.scriptError("setting up the worker's bindings", err)
 		}

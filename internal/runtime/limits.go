@@ -43,9 +43,6 @@ var (
 	errCPU = func() error {
 		return &ScriptError{Name: "Error", Message: "Worker exceeded CPU time limit.", Limit: true}
 	}
-	errMemory = func() error {
-		return &ScriptError{Name: "Error", Message: "Worker exceeded memory limit.", Limit: true, Memory: true}
-	}
 	errHung = func() error { return &ScriptError{Name: "Error", Message: hangMessage} }
 )
 

@@ -193,10 +193,11 @@ func TestEntryServiceWorker(t *testing.T) {
 addEventListener("fetch", (event) => {
 	const path = new URL(event.request.url).pathname;
 	if (path === "/late") {
-		// waitUntil keeps the invocation, and so its timer, alive.
-		event.waitUntil(new Promise((resolve) => setTimeout(() => {
+		// waitUntil keeps the request (and so its timer) alive after the
+		// listener returned.
+		event.waitUntil(new Promise((done) => setTimeout(() => {
 			try { event.respondWith(new Response("late")); } catch (e) { globalThis.late = e.name; }
-			resolve();
+			done();
 		}, 0)));
 		return;
 	}

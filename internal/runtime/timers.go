@@ -45,7 +45,16 @@ func (in *Instance) startTimer(c *jsc.Context, id int64, d time.Duration, repeat
 	}
 	inv := in.current()
 	active := in.globalTimers
-	if inv != nil {
+	switch {
+	case in.cur == 0:
+		// Armed by the script's global scope: it lives with the instance
+		// (workerd refuses it; Outpost's JavaScript test harnesses rely on
+		// it), within the same cap.
+	case inv == nil:
+		// Code still running for a request that has ended (an abandoned
+		// promise continuation): its timers would never be cancelled.
+		return jsc.Throw(c.NewError("Error", "Cannot set a timer: the request this code runs for has already ended."))
+	default:
 		active = inv.timers
 	}
 	if active >= MaxTimers {

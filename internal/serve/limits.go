@@ -115,7 +115,15 @@ type bodyDeadline struct {
 
 func (b *bodyDeadline) Read(p []byte) (int, error) {
 	b.rc.SetReadDeadline(time.Now().Add(b.timeout))
-	return b.body.Read(p)
+	n, err := b.body.Read(p)
+	if err == io.EOF {
+		// The body is complete: the server's own read that notices a
+		// client leaving must not hit the deadline later (that would
+		// cancel a request still being answered). After any other error
+		// the deadline stays, so that the connection is given up.
+		b.rc.SetReadDeadline(time.Time{})
+	}
+	return n, err
 }
 
 func (b *bodyDeadline) Close() error { return b.closer.Close() }

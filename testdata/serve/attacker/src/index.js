@@ -144,6 +144,13 @@ export default {
       // Reads its whole body.
       case "/size":
         return new Response(String((await request.arrayBuffer()).byteLength));
+
+      // Reads its body, then takes its time to answer (a legitimate slow handler).
+      case "/size-then-wait": {
+        const size = (await request.arrayBuffer()).byteLength;
+        await new Promise((r) => setTimeout(r, Number(url.searchParams.get("ms") ?? "2500")));
+        return new Response(String(size));
+      }
     }
     return new Response("attacker here");
   },
