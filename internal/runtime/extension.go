@@ -75,3 +75,19 @@ type BindingHost interface {
 }
 
 var _ BindingHost = (*Instance)(nil)
+
+// Lookup and OK are the results extensions report to Observe: "hit" or
+// "miss" for a lookup, "ok" or "error" for anything else.
+func Lookup(found bool) string {
+	if found {
+		return "hit"
+	}
+	return "miss"
+}
+
+func OK(err error) string {
+	if err != nil {
+		return "error"
+	}
+	return "ok"
+}

@@ -188,15 +188,9 @@ func (in *Instance) invokeExport(ctx context.Context, id int64, path []string, a
 		if e == nil {
 			return jsc.Value{}, errStubGone
 		}
-		jsPath, err := stringsToJS(c, path)
+		jsPath, a, err := in.callArgs(c, path, args)
 		if err != nil {
 			return jsc.Value{}, err
-		}
-		a := c.Null()
-		if args != nil {
-			if a, err = in.messageToJS(c, args); err != nil {
-				return jsc.Value{}, err
-			}
 		}
 		// The call is work of the invocation the export belongs to: what
 		// it exports in turn lives as long.
@@ -255,31 +249,31 @@ func (in *Instance) runRPC(ctx context.Context, start func(c *jsc.Context, hooks
 // invocation lasts until ctx ends — the caller's invocation — so stubs in
 // its result stay callable as long as the caller may use them.
 func (w *Worker) CallEntrypoint(ctx context.Context, depth int, entrypoint string, path []string, args *Message) (*Message, error) {
-	for attempt := 0; ; attempt++ {
-		in, err := w.pick(ctx)
-		if err != nil {
-			return nil, err
-		}
-		m, err := in.callEntrypoint(ctx, depth, entrypoint, path, args)
-		if errors.Is(err, errNotStarted) && attempt < 3 {
-			continue
-		}
-		return m, resourcesError(err)
-	}
+	return w.retry(ctx, w.pick, func(in *Instance) (*Message, error) {
+		return in.callEntrypoint(ctx, depth, entrypoint, path, args)
+	})
 }
 
 // CallObject calls path on a Durable Object of the worker (a method of
 // its class, or "alarm" with kind "alarm"), as a new invocation at the
 // given depth that lasts until ctx ends.
 func (w *Worker) CallObject(ctx context.Context, depth int, obj ObjectAddress, path []string, args *Message) (*Message, error) {
+	return w.retry(ctx, w.objectInstance, func(in *Instance) (*Message, error) {
+		return in.call(ctx, "rpc", depth, args, func(c *jsc.Context, hooks, jsPath, a jsc.Value, inv int64) (jsc.Value, error) {
+			return hooks.Get("rpcObject").Call(hooks, c.String(obj.Class), c.String(obj.ID), c.String(obj.Name), jsPath, a, c.Number(float64(inv)))
+		}, path)
+	})
+}
+
+// retry runs call on an instance that pick chooses, again on another one
+// when the first was stopped before the call started.
+func (w *Worker) retry(ctx context.Context, pick func(context.Context) (*Instance, error), call func(*Instance) (*Message, error)) (*Message, error) {
 	for attempt := 0; ; attempt++ {
-		in, err := w.objectInstance(ctx)
+		in, err := pick(ctx)
 		if err != nil {
 			return nil, err
 		}
-		m, err := in.call(ctx, "rpc", depth, args, func(c *jsc.Context, hooks jsc.Value, jsPath, a jsc.Value, inv int64) (jsc.Value, error) {
-			return hooks.Get("rpcObject").Call(hooks, c.String(obj.Class), c.String(obj.ID), c.String(obj.Name), jsPath, a, c.Number(float64(inv)))
-		}, path)
+		m, err := call(in)
 		if errors.Is(err, errNotStarted) && attempt < 3 {
 			continue
 		}
@@ -306,15 +300,9 @@ func (in *Instance) call(ctx context.Context, kind string, depth int, args *Mess
 	var inv *Invocation
 	m, err := in.runRPC(ctx, func(c *jsc.Context, hooks jsc.Value) (jsc.Value, error) {
 		inv = in.newInvocation(kind, depth, ctx)
-		jsPath, err := stringsToJS(c, path)
+		jsPath, a, err := in.callArgs(c, path, args)
 		if err != nil {
 			return jsc.Value{}, err
-		}
-		a := c.Null()
-		if args != nil {
-			if a, err = in.messageToJS(c, args); err != nil {
-				return jsc.Value{}, err
-			}
 		}
 		var p jsc.Value
 		in.within(inv.ID, func() {
@@ -334,6 +322,19 @@ func (in *Instance) call(ctx context.Context, kind string, depth int, args *Mess
 	id := inv.ID
 	context.AfterFunc(ctx, func() { in.enqueueFinish(id, in.finishRequest) })
 	return m, err
+}
+
+// callArgs are a call's path and arguments in the prelude's form.
+func (in *Instance) callArgs(c *jsc.Context, path []string, args *Message) (jsc.Value, jsc.Value, error) {
+	jsPath, err := stringsToJS(c, path)
+	if err != nil {
+		return jsPath, jsPath, err
+	}
+	a := c.Null()
+	if args != nil {
+		a, err = in.messageToJS(c, args)
+	}
+	return jsPath, a, err
 }
 
 func stringsFromJS(v jsc.Value) ([]string, error) {

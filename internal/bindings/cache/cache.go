@@ -56,7 +56,7 @@ func PartitionExtension(s *cache.Store, zone string) runtime.Extension {
 					h.Observe("cache", "match", "error")
 					return nil, cacheError(err)
 				}
-				h.Observe("cache", "match", lookup(ok))
+				h.Observe("cache", "match", runtime.Lookup(ok))
 				return func(c *jsc.Context) (jsc.Value, error) {
 					if !ok {
 						return c.Null(), nil
@@ -79,7 +79,7 @@ func PartitionExtension(s *cache.Store, zone string) runtime.Extension {
 			}
 			return h.Async(call.Ctx, func(context.Context) (runtime.Settle, error) {
 				err := store.Put(name, req, resp)
-				h.Observe("cache", "put", okOrError(err))
+				h.Observe("cache", "put", runtime.OK(err))
 				if err != nil {
 					return nil, cacheError(err)
 				}
@@ -97,7 +97,7 @@ func PartitionExtension(s *cache.Store, zone string) runtime.Extension {
 			o := cache.MatchOptions{IgnoreMethod: call.Arg(2).Bool()}
 			return h.Async(call.Ctx, func(context.Context) (runtime.Settle, error) {
 				deleted, err := store.Delete(name, req, o)
-				h.Observe("cache", "delete", okOrError(err))
+				h.Observe("cache", "delete", runtime.OK(err))
 				if err != nil {
 					return nil, cacheError(err)
 				}
@@ -178,19 +178,4 @@ func cacheResponseToJS(h runtime.BindingHost, c *jsc.Context, resp *cache.Respon
 		out.Set("body", c.Number(float64(h.AddStream(resp.Body))))
 	}
 	return out, nil
-}
-
-// lookup and okOrError are the results metrics count.
-func lookup(found bool) string {
-	if found {
-		return "hit"
-	}
-	return "miss"
-}
-
-func okOrError(err error) string {
-	if err != nil {
-		return "error"
-	}
-	return "ok"
 }

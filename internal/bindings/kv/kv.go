@@ -48,7 +48,7 @@ func (b Binding) Install(h runtime.BindingHost, c *jsc.Context) (jsc.Value, erro
 				h.Observe("kv", "get", "error")
 				return nil, kvError(err)
 			}
-			h.Observe("kv", "get", lookup(r.Found))
+			h.Observe("kv", "get", runtime.Lookup(r.Found))
 			return func(c *jsc.Context) (jsc.Value, error) {
 				return kvRow(c, r)
 			}, nil
@@ -65,7 +65,7 @@ func (b Binding) Install(h runtime.BindingHost, c *jsc.Context) (jsc.Value, erro
 			ctx, cancel := context.WithTimeout(ctx, kvTimeout)
 			defer cancel()
 			rows, err := ns.GetBulk(ctx, keys, opts)
-			h.Observe("kv", "get_bulk", okOrError(err))
+			h.Observe("kv", "get_bulk", runtime.OK(err))
 			if err != nil {
 				return nil, kvError(err)
 			}
@@ -108,7 +108,7 @@ func (b Binding) Install(h runtime.BindingHost, c *jsc.Context) (jsc.Value, erro
 			ctx, cancel := context.WithTimeout(ctx, kvTimeout)
 			defer cancel()
 			err := ns.Put(ctx, key, value, opts)
-			h.Observe("kv", "put", okOrError(err))
+			h.Observe("kv", "put", runtime.OK(err))
 			if err != nil {
 				return nil, kvError(err)
 			}
@@ -121,7 +121,7 @@ func (b Binding) Install(h runtime.BindingHost, c *jsc.Context) (jsc.Value, erro
 			ctx, cancel := context.WithTimeout(ctx, kvTimeout)
 			defer cancel()
 			err := ns.Delete(ctx, key)
-			h.Observe("kv", "delete", okOrError(err))
+			h.Observe("kv", "delete", runtime.OK(err))
 			if err != nil {
 				return nil, kvError(err)
 			}
@@ -138,7 +138,7 @@ func (b Binding) Install(h runtime.BindingHost, c *jsc.Context) (jsc.Value, erro
 			ctx, cancel := context.WithTimeout(ctx, kvTimeout)
 			defer cancel()
 			res, err := ns.List(ctx, opts)
-			h.Observe("kv", "list", okOrError(err))
+			h.Observe("kv", "list", runtime.OK(err))
 			if err != nil {
 				return nil, kvError(err)
 			}
@@ -150,21 +150,6 @@ func (b Binding) Install(h runtime.BindingHost, c *jsc.Context) (jsc.Value, erro
 		})
 	})
 	return obj, nil
-}
-
-// lookup and okOrError are the results metrics count.
-func lookup(found bool) string {
-	if found {
-		return "hit"
-	}
-	return "miss"
-}
-
-func okOrError(err error) string {
-	if err != nil {
-		return "error"
-	}
-	return "ok"
 }
 
 func undefinedResult(c *jsc.Context) (jsc.Value, error) { return c.Undefined(), nil }
