@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/outpost-dev/outpost/internal/durable"
+	"github.com/outpost-dev/outpost/internal/durable/durabletest"
 	"github.com/outpost-dev/outpost/internal/pgtest"
 )
 
@@ -173,4 +174,27 @@ func TestPausedOwnerIsFenced(t *testing.T) {
 	if v, _ := get(t, oc, "by-b"); v != "b" {
 		t.Errorf("restored by-b = %q", v)
 	}
+}
+
+// The fleet store: reopening moves the object to the other node, which
+// restores it from PostgreSQL (no file is shared between the nodes).
+func TestConformance(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	nodes := []*Node{startNode(t, dsn, 2*time.Second, nil), startNode(t, dsn, 2*time.Second, nil)}
+	stores := []*durable.Store{nodes[0].Store(t.TempDir()), nodes[1].Store(t.TempDir())}
+	defer stores[0].Close()
+	defer stores[1].Close()
+	durabletest.Run(t, func(t *testing.T) *durabletest.Subject {
+		id := durable.NewUniqueID("w/C")
+		on := 0
+		o := openWhenFree(t, stores[on], id, 0)
+		t.Cleanup(func() { stores[on].Drop("w", "C", id) })
+		return &durabletest.Subject{Object: o, Reopen: func(t *testing.T) *durable.Object {
+			if err := stores[on].Drop("w", "C", id); err != nil {
+				t.Fatal(err)
+			}
+			on = 1 - on
+			return openWhenFree(t, stores[on], id, 0)
+		}}
+	})
 }
