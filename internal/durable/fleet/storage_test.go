@@ -1,8 +1,13 @@
 package fleet
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -197,4 +202,68 @@ func TestConformance(t *testing.T) {
 			return openWhenFree(t, stores[on], id, 0)
 		}}
 	})
+}
+
+// The write-ahead log's own cases: a transaction big enough to spill pages
+// into the log and then rolled back leaves frames that were never
+// committed; a checkpoint starts the log over. Neither may reach the next
+// owner wrongly.
+func TestLogSpillsAndCheckpoints(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	a := startNode(t, dsn, 2*time.Second, nil)
+	b := startNode(t, dsn, 2*time.Second, nil)
+	sa, sb := a.Store(t.TempDir()), b.Store(t.TempDir())
+	defer sa.Close()
+	defer sb.Close()
+	id := durable.IDFromName("w/C", "log")
+	o := openWhenFree(t, sa, id, 0)
+	value := func(i int) []byte { return bytes.Repeat([]byte{byte(i)}, 100_000) }
+
+	// 3.5 MB in one transaction (more than the 2 MB page cache), rolled back.
+	if err := o.Begin(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 35 {
+		if err := o.Put([]durable.Entry{{Key: fmt.Sprintf("spill%02d", i), Value: value(i)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := o.End(false); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(o.Path() + "-wal"); err != nil || st.Size() < 1<<20 {
+		t.Fatalf("the rolled back transaction did not spill into the log (%d bytes, %v)", st.Size(), err)
+	}
+	if err := o.Put([]durable.Entry{{Key: "small", Value: []byte("1")}}); err != nil {
+		t.Fatal(err)
+	}
+	// 8 MB in separate commits: the log passes 4 MB and is checkpointed.
+	for i := range 80 {
+		if err := o.Put([]durable.Entry{{Key: fmt.Sprintf("c%02d", i), Value: value(i)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st, err := os.Stat(o.Path() + "-wal"); err != nil || st.Size() >= 5<<20 {
+		t.Fatalf("the log was not checkpointed (%v)", err)
+	}
+	if err := sa.Drop("w", "C", id); err != nil {
+		t.Fatal(err)
+	}
+	o = openWhenFree(t, sb, id, 0)
+	got, err := o.List(durable.ListOptions{})
+	if err != nil || len(got) != 81 {
+		t.Fatalf("%d keys on the next owner (%v)", len(got), err)
+	}
+	for _, e := range got {
+		if e.Key == "small" {
+			continue
+		}
+		i, _ := strconv.Atoi(strings.TrimPrefix(e.Key, "c"))
+		if !bytes.Equal(e.Value, value(i)) {
+			t.Fatalf("%s is wrong", e.Key)
+		}
+	}
+	if res, err := o.Exec("PRAGMA quick_check", nil); err != nil || res.Rows[0][0] != "ok" {
+		t.Errorf("quick_check = %+v, %v", res, err)
+	}
 }
