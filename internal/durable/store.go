@@ -169,7 +169,13 @@ type Alarm struct {
 
 // Alarms lists the alarms stored by every object of the node (to schedule
 // them again after a restart).
+// On a replicated store (NewReplicatedStore) only the open objects are
+// listed: the others may belong to other nodes (the fleet lists alarms
+// from its own records).
 func (s *Store) Alarms() ([]Alarm, error) {
+	if s.attach != nil {
+		return s.openAlarms()
+	}
 	files, err := filepath.Glob(filepath.Join(s.dir, "*", "*", "*.sqlite"))
 	if err != nil {
 		return nil, err
@@ -183,6 +189,25 @@ func (s *Store) Alarms() ([]Alarm, error) {
 		if err != nil {
 			continue
 		}
+		if at, retries, ok, err := o.Alarm(); err == nil && ok {
+			out = append(out, Alarm{Worker: worker, Class: class, ID: id, At: at, Retries: retries})
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) openAlarms() ([]Alarm, error) {
+	s.mu.Lock()
+	open := make(map[string]*Object, len(s.objects))
+	for p, o := range s.objects {
+		open[p] = o
+	}
+	s.mu.Unlock()
+	var out []Alarm
+	for p, o := range open {
+		id := strings.TrimSuffix(filepath.Base(p), ".sqlite")
+		class := filepath.Base(filepath.Dir(p))
+		worker := filepath.Base(filepath.Dir(filepath.Dir(p)))
 		if at, retries, ok, err := o.Alarm(); err == nil && ok {
 			out = append(out, Alarm{Worker: worker, Class: class, ID: id, At: at, Retries: retries})
 		}

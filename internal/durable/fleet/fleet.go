@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -51,6 +52,9 @@ CREATE TABLE IF NOT EXISTS outpost_do_pages (
 	data   BYTEA NOT NULL,
 	PRIMARY KEY (object, pgno)
 );
+-- A page (4 KiB) fits in a row: compress it in place rather than move it
+-- to a TOAST table (one heap tuple per page, not three).
+ALTER TABLE outpost_do_pages ALTER COLUMN data SET STORAGE MAIN;
 CREATE OR REPLACE FUNCTION outpost_do_commit(p_object TEXT, p_owner TEXT, p_token BIGINT,
 	p_page_size INTEGER, p_page_count BIGINT, p_alarm_ms BIGINT, p_pgnos BIGINT[], p_pages BYTEA[])
 RETURNS BIGINT LANGUAGE plpgsql AS $$
@@ -441,6 +445,15 @@ func (l *Lease) Release(ctx context.Context) error {
 	_, err := n.pool.Exec(ctx, `UPDATE outpost_do_objects SET owner = NULL, expires_at = NULL
 		WHERE object = $1 AND owner = $2 AND token = $3`, l.Object, n.cfg.Node, l.Token)
 	return err
+}
+
+// ParseObjectKey splits worker/class/id (for OnLost's object).
+func ParseObjectKey(key string) (worker, class, id string, ok bool) {
+	parts := strings.SplitN(key, "/", 3)
+	if len(parts) != 3 {
+		return "", "", "", false
+	}
+	return parts[0], parts[1], parts[2], true
 }
 
 // IsFenced says whether err is PostgreSQL refusing a write under a stale

@@ -105,6 +105,18 @@ func TestRestoreOnAnotherNode(t *testing.T) {
 	if err != nil || len(alarms) != 1 || alarms[0].At.UnixMilli() != 1_900_000_000_000 || alarms[0].Object != ObjectKey("w", "C", id) {
 		t.Errorf("alarms = %+v, %v", alarms, err)
 	}
+	if w, c, i, ok := ParseObjectKey(alarms[0].Object); !ok || w != "w" || c != "C" || i != id {
+		t.Errorf("ParseObjectKey(%q) = %q %q %q", alarms[0].Object, w, c, i)
+	}
+	// The node's store lists the alarms of the objects it has open, and
+	// does not open (take over) the others found in its directory.
+	local, err := sb.Alarms()
+	if err != nil || len(local) != 1 || local[0].ID != id || local[0].At.UnixMilli() != 1_900_000_000_000 {
+		t.Errorf("open alarms = %+v, %v", local, err)
+	}
+	if local, err := sa.Alarms(); err != nil || len(local) != 0 {
+		t.Errorf("a node lists an object it gave up: %+v, %v", local, err)
+	}
 }
 
 // A lease holder that is paused past its lease's expiry, while another
