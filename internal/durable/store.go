@@ -68,12 +68,13 @@ func NewStore(dir string) *Store { return &Store{dir: dir, objects: map[string]*
 // operation, with the object locked, before the result goes back to the
 // script: Sync makes the writes committed since its last call durable
 // elsewhere or, when there are none, confirms that this node may still
-// serve the object. An error fails the operation and the object: its later
+// serve the object. wrote is false after operations that cannot write
+// (get, list, getAlarm, databaseSize). An error fails the operation and the object: its later
 // calls fail too, since the local database may hold a write that is not
 // durable elsewhere, until the object is opened again (Store.Drop, then
 // Store.Object). alarm reads the object's alarm as the database now holds it.
 type Replica interface {
-	Sync(alarm func() (at time.Time, ok bool)) error
+	Sync(wrote bool, alarm func() (at time.Time, ok bool)) error
 	Close() error
 }
 
@@ -266,14 +267,19 @@ func openObject(path string, rep Replica) (*Object, error) {
 // settle ends every operation (with o.mu held): on a replicated object it
 // syncs the replica, so nothing is returned to the script before the
 // writes it saw are durable off the node, and checkpoints a long log.
-func (o *Object) settle(err error) error {
+func (o *Object) settle(err error) error { return o.settleAfter(true, err) }
+
+// settleRead ends an operation that cannot write.
+func (o *Object) settleRead(err error) error { return o.settleAfter(false, err) }
+
+func (o *Object) settleAfter(wrote bool, err error) error {
 	if o.rep == nil {
 		return err
 	}
 	if o.broken != nil {
 		return o.broken
 	}
-	if serr := o.rep.Sync(o.alarmLocked); serr != nil {
+	if serr := o.rep.Sync(wrote, o.alarmLocked); serr != nil {
 		o.broken = &Error{Name: "Error", Message: "Durable Object storage is unavailable on this node: " + serr.Error()}
 		return o.broken
 	}
@@ -380,11 +386,11 @@ func (o *Object) Get(keys []string) ([]Entry, error) {
 			continue
 		}
 		if err != nil {
-			return nil, o.settle(err)
+			return nil, o.settleRead(err)
 		}
 		out = append(out, Entry{k, v})
 	}
-	if err := o.settle(nil); err != nil {
+	if err := o.settleRead(nil); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -495,7 +501,7 @@ func (o *Object) List(opt ListOptions) ([]Entry, error) {
 		return nil, err
 	}
 	out, err := o.list(q, args)
-	if err = o.settle(err); err != nil {
+	if err = o.settleRead(err); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -674,7 +680,7 @@ func (o *Object) Size() int64 {
 	var pages, size int64
 	o.q().QueryRow(`PRAGMA page_count`).Scan(&pages)
 	o.q().QueryRow(`PRAGMA page_size`).Scan(&size)
-	if o.settle(nil) != nil {
+	if o.settleRead(nil) != nil {
 		return 0
 	}
 	return pages * size
@@ -691,9 +697,9 @@ func (o *Object) Alarm() (time.Time, int, bool, error) {
 	var retries int
 	err := o.q().QueryRow(`SELECT at_ms, retries FROM _outpost_alarm WHERE id = 1`).Scan(&ms, &retries)
 	if errors.Is(err, sql.ErrNoRows) {
-		return time.Time{}, 0, false, o.settle(nil)
+		return time.Time{}, 0, false, o.settleRead(nil)
 	}
-	if err = o.settle(err); err != nil {
+	if err = o.settleRead(err); err != nil {
 		return time.Time{}, 0, false, err
 	}
 	return time.UnixMilli(ms), retries, true, nil

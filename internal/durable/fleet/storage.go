@@ -133,8 +133,8 @@ type replica struct {
 	once  sync.Once
 }
 
-func (r *replica) Sync(alarm func() (time.Time, bool)) error {
-	if err := r.lease.Check(); err != nil {
+func (r *replica) Sync(wrote bool, alarm func() (time.Time, bool)) error {
+	if err := r.lease.Check(); err != nil || !wrote {
 		return err
 	}
 	c, err := r.wal.next()
