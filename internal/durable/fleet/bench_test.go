@@ -22,7 +22,7 @@ func benchDSN(b *testing.B) string {
 	return pgtest.DSN(b)
 }
 
-func benchPut(b *testing.B, s *durable.Store, id string, size int) {
+func benchPut(b *testing.B, n *Node, s *durable.Store, id string, size int) {
 	o, err := s.Object("w", "C", id)
 	if err != nil {
 		b.Fatal(err)
@@ -30,10 +30,14 @@ func benchPut(b *testing.B, s *durable.Store, id string, size int) {
 	v := make([]byte, size)
 	b.SetBytes(int64(size))
 	b.ResetTimer()
+	before := n.Stats()
 	for i := range b.N {
 		if err := o.Put([]durable.Entry{{Key: fmt.Sprintf("k%d", i%1000), Value: v}}); err != nil {
 			b.Fatal(err)
 		}
+	}
+	if after := n.Stats(); after.Commits > before.Commits {
+		b.ReportMetric(float64(after.Pages-before.Pages)/float64(after.Commits-before.Commits), "pages/write")
 	}
 }
 
@@ -50,8 +54,8 @@ func BenchmarkPut(b *testing.B) {
 	local := durable.NewStore(b.TempDir())
 	defer local.Close()
 	for _, size := range []int{100, 4096, 64 << 10} {
-		b.Run(fmt.Sprintf("node/%dB", size), func(b *testing.B) { benchPut(b, local, durable.NewUniqueID("w/C"), size) })
-		b.Run(fmt.Sprintf("fleet/%dB", size), func(b *testing.B) { benchPut(b, fleet, durable.NewUniqueID("w/C"), size) })
+		b.Run(fmt.Sprintf("node/%dB", size), func(b *testing.B) { benchPut(b, n, local, durable.NewUniqueID("w/C"), size) })
+		b.Run(fmt.Sprintf("fleet/%dB", size), func(b *testing.B) { benchPut(b, n, fleet, durable.NewUniqueID("w/C"), size) })
 	}
 	// A read on the fleet checks the lease by the node's clock: no round trip.
 	for name, s := range map[string]*durable.Store{"node": local, "fleet": fleet} {

@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -122,6 +123,8 @@ type Node struct {
 
 	mu     sync.Mutex
 	leases map[string]*Lease
+
+	commits, pages, bytes atomic.Int64 // stored since Start
 
 	stop    chan struct{}
 	done    chan struct{}
@@ -445,6 +448,16 @@ func (l *Lease) Release(ctx context.Context) error {
 	_, err := n.pool.Exec(ctx, `UPDATE outpost_do_objects SET owner = NULL, expires_at = NULL
 		WHERE object = $1 AND owner = $2 AND token = $3`, l.Object, n.cfg.Node, l.Token)
 	return err
+}
+
+// Stats counts what the node stored in PostgreSQL since it started.
+type Stats struct {
+	Commits, Pages, Bytes int64
+}
+
+// Stats is for metrics: commits stored, and the pages and bytes they held.
+func (n *Node) Stats() Stats {
+	return Stats{Commits: n.commits.Load(), Pages: n.pages.Load(), Bytes: n.bytes.Load()}
 }
 
 // ParseObjectKey splits worker/class/id (for OnLost's object).

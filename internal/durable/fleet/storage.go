@@ -122,7 +122,13 @@ func (n *Node) commit(ctx context.Context, l *Lease, c *commit, alarm *int64) er
 		l.markLost()
 		return fmt.Errorf("%w: %s (token %d): PostgreSQL refused the write", ErrLost, l.Object, l.Token)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	n.commits.Add(1)
+	n.pages.Add(int64(len(pages)))
+	n.bytes.Add(int64(len(pages) * c.pageSize))
+	return nil
 }
 
 // replica ships one object's commits; the object calls it with its lock

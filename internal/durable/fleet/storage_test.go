@@ -80,6 +80,9 @@ func TestRestoreOnAnotherNode(t *testing.T) {
 	if err := o.SetAlarm(time.UnixMilli(1_900_000_000_000), 0); err != nil {
 		t.Fatal(err)
 	}
+	if st := a.Stats(); st.Commits < 50 || st.Pages < st.Commits || st.Bytes != st.Pages*4096 {
+		t.Errorf("stats = %+v", st)
+	}
 	if err := sa.Drop("w", "C", id); err != nil {
 		t.Fatal(err)
 	}
