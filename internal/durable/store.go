@@ -58,6 +58,7 @@ type Store struct {
 
 	mu      sync.Mutex
 	objects map[string]*Object
+	opening map[string]*opening
 }
 
 // NewStore keeps objects under dir (<state>/do).
@@ -113,12 +114,45 @@ func (s *Store) Object(worker, class, id string) (*Object, error) {
 		return nil, err
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if o := s.objects[path]; o != nil {
+		s.mu.Unlock()
 		return o, nil
 	}
+	// Opening may take a while on a fleet (a lease, a restore): other
+	// objects do not wait for it, callers of this one do.
+	if op := s.opening[path]; op != nil {
+		s.mu.Unlock()
+		<-op.done
+		return op.o, op.err
+	}
+	op := &opening{done: make(chan struct{})}
+	if s.opening == nil {
+		s.opening = map[string]*opening{}
+	}
+	s.opening[path] = op
+	s.mu.Unlock()
+
+	op.o, op.err = s.open(worker, class, id, path)
+	s.mu.Lock()
+	delete(s.opening, path)
+	if op.err == nil {
+		s.objects[path] = op.o
+	}
+	s.mu.Unlock()
+	close(op.done)
+	return op.o, op.err
+}
+
+type opening struct {
+	done chan struct{}
+	o    *Object
+	err  error
+}
+
+func (s *Store) open(worker, class, id, path string) (*Object, error) {
 	var rep Replica
 	if s.attach != nil {
+		var err error
 		if rep, err = s.attach(worker, class, id, path); err != nil {
 			return nil, err
 		}
@@ -130,7 +164,6 @@ func (s *Store) Object(worker, class, id string) (*Object, error) {
 		}
 		return nil, err
 	}
-	s.objects[path] = o
 	return o, nil
 }
 

@@ -162,3 +162,41 @@ func TestTakeoverOfADeadOwner(t *testing.T) {
 		t.Error("OnLost was not called")
 	}
 }
+
+// Nodes racing for the same free objects: each object gets exactly one
+// owner, and every acquisition a token of its own.
+func TestRacingAcquisitions(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DSN(t)
+	nodes := []*Node{startNode(t, dsn, 5*time.Second, nil), startNode(t, dsn, 5*time.Second, nil), startNode(t, dsn, 5*time.Second, nil)}
+	const objects = 30
+	winners := make([][]int64, objects) // tokens won, per object
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, n := range nodes {
+		for i := range objects {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				l, err := n.Acquire(ctx, fmt.Sprintf("w/C/race%d", i))
+				var held *HeldError
+				if errors.As(err, &held) {
+					return
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				winners[i] = append(winners[i], l.Token)
+				mu.Unlock()
+			}()
+		}
+	}
+	wg.Wait()
+	for i, w := range winners {
+		if len(w) != 1 || w[0] != 1 {
+			t.Errorf("object %d was won %d times (tokens %v)", i, len(w), w)
+		}
+	}
+}
