@@ -113,7 +113,7 @@ func TestKillOwnerMidBurst(t *testing.T) {
 	killed := time.Now()
 	t.Logf("killed the owner after %d acknowledged writes", acked+1)
 
-	b := startNode(t, dsn, time.Second, nil)
+	b := startNode(t, dsn, 5*time.Second, nil)
 	sb := b.Store(t.TempDir())
 	defer sb.Close()
 	o := openWhenFree(t, sb, id, 5*time.Second)

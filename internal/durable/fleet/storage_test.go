@@ -48,8 +48,8 @@ func get(t *testing.T, o *durable.Object, key string) (string, bool) {
 
 func TestRestoreOnAnotherNode(t *testing.T) {
 	dsn := pgtest.DSN(t)
-	a := startNode(t, dsn, 2*time.Second, nil)
-	b := startNode(t, dsn, 2*time.Second, nil)
+	a := startNode(t, dsn, 5*time.Second, nil)
+	b := startNode(t, dsn, 5*time.Second, nil)
 	sa, sb := a.Store(t.TempDir()), b.Store(t.TempDir())
 	defer sa.Close()
 	defer sb.Close()
@@ -131,7 +131,7 @@ func TestPausedOwnerIsFenced(t *testing.T) {
 	ttl := time.Second
 	ca := &clock{}
 	a := startNode(t, dsn, ttl, ca)
-	b := startNode(t, dsn, ttl, nil)
+	b := startNode(t, dsn, 5*time.Second, nil)
 	sa, sb := a.Store(t.TempDir()), b.Store(t.TempDir())
 	defer sa.Close()
 	defer sb.Close()
@@ -184,7 +184,7 @@ func TestPausedOwnerIsFenced(t *testing.T) {
 	if err := sb.Drop("w", "C", id); err != nil {
 		t.Fatal(err)
 	}
-	c := startNode(t, dsn, ttl, nil)
+	c := startNode(t, dsn, 5*time.Second, nil)
 	sc := c.Store(t.TempDir())
 	defer sc.Close()
 	oc := openWhenFree(t, sc, id, 0)
@@ -200,7 +200,7 @@ func TestPausedOwnerIsFenced(t *testing.T) {
 // restores it from PostgreSQL (no file is shared between the nodes).
 func TestConformance(t *testing.T) {
 	dsn := pgtest.DSN(t)
-	nodes := []*Node{startNode(t, dsn, 2*time.Second, nil), startNode(t, dsn, 2*time.Second, nil)}
+	nodes := []*Node{startNode(t, dsn, 5*time.Second, nil), startNode(t, dsn, 5*time.Second, nil)}
 	stores := []*durable.Store{nodes[0].Store(t.TempDir()), nodes[1].Store(t.TempDir())}
 	defer stores[0].Close()
 	defer stores[1].Close()
@@ -225,8 +225,8 @@ func TestConformance(t *testing.T) {
 // owner wrongly.
 func TestLogSpillsAndCheckpoints(t *testing.T) {
 	dsn := pgtest.DSN(t)
-	a := startNode(t, dsn, 2*time.Second, nil)
-	b := startNode(t, dsn, 2*time.Second, nil)
+	a := startNode(t, dsn, 5*time.Second, nil)
+	b := startNode(t, dsn, 5*time.Second, nil)
 	sa, sb := a.Store(t.TempDir()), b.Store(t.TempDir())
 	defer sa.Close()
 	defer sb.Close()
