@@ -646,6 +646,9 @@ func (o *Object) Exec(query string, args []any) (*Result, error) {
 	if strings.Contains(lower, "_outpost_") || strings.Contains(lower, "_cf_") {
 		return nil, &Error{Name: "Error", Message: "access to _cf_ and _outpost_ tables is not allowed: SQLITE_AUTH"}
 	}
+	if what := refusedStatement(query); what != "" {
+		return nil, &Error{Name: "Error", Message: what + " is not allowed: SQLITE_AUTH"}
+	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if err := o.usable(); err != nil {

@@ -381,6 +381,36 @@ func testSQLErrors(t *testing.T, s *Subject) {
 	if _, err := o.Exec("INSERT INTO u VALUES (1)", nil); err == nil {
 		t.Error("a constraint violation was accepted")
 	}
+	// Nothing may write outside the database and its log, or change how
+	// it is journaled.
+	for _, q := range []string{
+		"ATTACH DATABASE 'other.sqlite' AS other",
+		"SELECT 1; /* comment */ attach 'x' as y",
+		"PRAGMA journal_mode = DELETE",
+		"pragma main.synchronous=OFF",
+		"PRAGMA wal_checkpoint(TRUNCATE)",
+		"-- a comment\nPRAGMA locking_mode = EXCLUSIVE",
+		"VACUUM INTO 'copy.sqlite'",
+	} {
+		_, err := o.Exec(q, nil)
+		wantError(t, q, err, "Error", "")
+		if err != nil && !strings.HasSuffix(err.Error(), "is not allowed: SQLITE_AUTH") {
+			t.Errorf("%s: %v", q, err)
+		}
+	}
+	for _, q := range []string{
+		"SELECT 'attach' AS word, 'pragma journal_mode' AS other",
+		"PRAGMA table_info(u)",
+		"PRAGMA quick_check",
+		"CREATE TABLE \"attach\" (n INTEGER)",
+	} {
+		if _, err := o.Exec(q, nil); err != nil {
+			t.Errorf("%s: %v", q, err)
+		}
+	}
+	if res, err := o.Exec("PRAGMA journal_mode", nil); err != nil || len(res.Rows) != 1 || res.Rows[0][0] != "wal" {
+		t.Errorf("journal_mode = %+v, %v", res, err)
+	}
 	// The object is still usable after errors.
 	put(t, o, "after", "errors")
 	o = s.Reopen(t)
