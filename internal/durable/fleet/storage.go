@@ -163,9 +163,9 @@ func (r *replica) Sync(wrote bool, alarm func() (time.Time, bool)) error {
 func (r *replica) Close() error {
 	var err error
 	r.once.Do(func() {
-		if r.lease.Check() != nil {
-			return // lost: nothing to give back
-		}
+		// Released even when lost here: the update only applies while the
+		// lease is still this node's with this token, and frees the object
+		// at once instead of after its expiry.
 		ctx, cancel := context.WithTimeout(context.Background(), r.lease.n.cfg.LeaseTTL)
 		defer cancel()
 		err = r.lease.Release(ctx)
