@@ -53,14 +53,45 @@ func rangeError(format string, args ...any) error {
 
 // Store opens the objects of one node.
 type Store struct {
-	dir string
+	dir    string
+	attach AttachFunc
 
 	mu      sync.Mutex
 	objects map[string]*Object
+	opening map[string]*opening
 }
 
 // NewStore keeps objects under dir (<state>/do).
 func NewStore(dir string) *Store { return &Store{dir: dir, objects: map[string]*Object{}} }
+
+// A Replica keeps one object's database durable off the node (package
+// durable/fleet ships it to PostgreSQL). The object calls Sync after every
+// operation, with the object locked, before the result goes back to the
+// script: Sync makes the writes committed since its last call durable
+// elsewhere or, when there are none, confirms that this node may still
+// serve the object. wrote is false after operations that cannot write
+// (get, list, getAlarm, databaseSize). An error fails the operation and the object: its later
+// calls fail too, since the local database may hold a write that is not
+// durable elsewhere, until the object is opened again (Store.Drop, then
+// Store.Object). alarm reads the object's alarm as the database now holds it.
+type Replica interface {
+	Sync(wrote bool, alarm func() (at time.Time, ok bool)) error
+	Close() error
+}
+
+// AttachFunc is called before an object's database file is opened, with
+// the path it will be opened at: it may write the file (a restore) and
+// returns the object's Replica.
+type AttachFunc func(worker, class, id, path string) (Replica, error)
+
+// NewReplicatedStore keeps objects under dir, each with the Replica attach
+// gives it. Their databases never checkpoint by themselves (the replica
+// reads every committed frame of the write-ahead log; the object
+// checkpoints once they are synced) and skip fsync: the local file is a
+// cache of what the replica holds.
+func NewReplicatedStore(dir string, attach AttachFunc) *Store {
+	return &Store{dir: dir, attach: attach, objects: map[string]*Object{}}
+}
 
 // Dir is where the objects live.
 func (s *Store) Dir() string { return s.dir }
@@ -83,16 +114,74 @@ func (s *Store) Object(worker, class, id string) (*Object, error) {
 		return nil, err
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if o := s.objects[path]; o != nil {
+		s.mu.Unlock()
 		return o, nil
 	}
-	o, err := openObject(path)
+	// Opening may take a while on a fleet (a lease, a restore): other
+	// objects do not wait for it, callers of this one do.
+	if op := s.opening[path]; op != nil {
+		s.mu.Unlock()
+		<-op.done
+		return op.o, op.err
+	}
+	op := &opening{done: make(chan struct{})}
+	if s.opening == nil {
+		s.opening = map[string]*opening{}
+	}
+	s.opening[path] = op
+	s.mu.Unlock()
+
+	op.o, op.err = s.open(worker, class, id, path)
+	s.mu.Lock()
+	delete(s.opening, path)
+	if op.err == nil {
+		s.objects[path] = op.o
+	}
+	s.mu.Unlock()
+	close(op.done)
+	return op.o, op.err
+}
+
+type opening struct {
+	done chan struct{}
+	o    *Object
+	err  error
+}
+
+func (s *Store) open(worker, class, id, path string) (*Object, error) {
+	var rep Replica
+	if s.attach != nil {
+		var err error
+		if rep, err = s.attach(worker, class, id, path); err != nil {
+			return nil, err
+		}
+	}
+	o, err := openObject(path, rep)
 	if err != nil {
+		if rep != nil {
+			rep.Close()
+		}
 		return nil, err
 	}
-	s.objects[path] = o
 	return o, nil
+}
+
+// Drop closes an object if it is open (and its replica: a fleet node gives
+// up the object). The next Store.Object opens it again.
+func (s *Store) Drop(worker, class, id string) error {
+	path, err := s.Path(worker, class, id)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	o := s.objects[path]
+	delete(s.objects, path)
+	s.mu.Unlock()
+	if o == nil {
+		return nil
+	}
+	return o.close()
 }
 
 // Close closes every open object.
@@ -100,7 +189,7 @@ func (s *Store) Close() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for p, o := range s.objects {
-		o.db.Close()
+		o.close()
 		delete(s.objects, p)
 	}
 }
@@ -114,7 +203,13 @@ type Alarm struct {
 
 // Alarms lists the alarms stored by every object of the node (to schedule
 // them again after a restart).
+// On a replicated store (NewReplicatedStore) only the open objects are
+// listed: the others may belong to other nodes (the fleet lists alarms
+// from its own records).
 func (s *Store) Alarms() ([]Alarm, error) {
+	if s.attach != nil {
+		return s.openAlarms()
+	}
 	files, err := filepath.Glob(filepath.Join(s.dir, "*", "*", "*.sqlite"))
 	if err != nil {
 		return nil, err
@@ -135,6 +230,25 @@ func (s *Store) Alarms() ([]Alarm, error) {
 	return out, nil
 }
 
+func (s *Store) openAlarms() ([]Alarm, error) {
+	s.mu.Lock()
+	open := make(map[string]*Object, len(s.objects))
+	for p, o := range s.objects {
+		open[p] = o
+	}
+	s.mu.Unlock()
+	var out []Alarm
+	for p, o := range open {
+		id := strings.TrimSuffix(filepath.Base(p), ".sqlite")
+		class := filepath.Base(filepath.Dir(p))
+		worker := filepath.Base(filepath.Dir(filepath.Dir(p)))
+		if at, retries, ok, err := o.Alarm(); err == nil && ok {
+			out = append(out, Alarm{Worker: worker, Class: class, ID: id, At: at, Retries: retries})
+		}
+	}
+	return out, nil
+}
+
 // Object is one object's database. Calls are made from the object's VM
 // thread one at a time; the mutex only guards against the CLI and the
 // alarm scheduler.
@@ -143,14 +257,25 @@ type Object struct {
 	db   *sql.DB
 	path string
 	tx   *sql.Tx // an open transaction (transaction(), transactionSync())
+
+	rep    Replica // nil on one node
+	broken error   // set when rep.Sync failed: every later call fails
 }
 
-func openObject(path string) (*Object, error) {
+// checkpointAt is the write-ahead log's size past which a replicated
+// object checkpoints it (after it is synced).
+const checkpointAt = 4 << 20
+
+func openObject(path string, rep Replica) (*Object, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("durable: creating %s: %w", filepath.Dir(path), err)
 	}
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)"} {
+	pragmas := []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)"}
+	if rep != nil {
+		pragmas = []string{"journal_mode(WAL)", "synchronous(OFF)", "wal_autocheckpoint(0)", "busy_timeout(10000)"}
+	}
+	for _, p := range pragmas {
 		q.Add("_pragma", p)
 	}
 	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
@@ -164,7 +289,74 @@ func openObject(path string) (*Object, error) {
 		db.Close()
 		return nil, fmt.Errorf("durable: preparing %s: %w", path, err)
 	}
-	return &Object{db: db, path: path}, nil
+	o := &Object{db: db, path: path, rep: rep}
+	if err := o.settle(nil); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return o, nil
+}
+
+// settle ends every operation (with o.mu held): on a replicated object it
+// syncs the replica, so nothing is returned to the script before the
+// writes it saw are durable off the node, and checkpoints a long log.
+func (o *Object) settle(err error) error { return o.settleAfter(true, err) }
+
+// settleRead ends an operation that cannot write.
+func (o *Object) settleRead(err error) error { return o.settleAfter(false, err) }
+
+func (o *Object) settleAfter(wrote bool, err error) error {
+	if o.rep == nil {
+		return err
+	}
+	if o.broken != nil {
+		return o.broken
+	}
+	if serr := o.rep.Sync(wrote, o.alarmLocked); serr != nil {
+		o.broken = &Error{Name: "Error", Message: "Durable Object storage is unavailable on this node: " + serr.Error()}
+		return o.broken
+	}
+	if o.tx == nil {
+		if st, serr := os.Stat(o.path + "-wal"); serr == nil && st.Size() > checkpointAt {
+			o.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+		}
+	}
+	return err
+}
+
+// usable refuses calls on an object whose replica failed.
+func (o *Object) usable() error {
+	if o.broken != nil {
+		return o.broken
+	}
+	return nil
+}
+
+func (o *Object) close() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.tx != nil {
+		o.tx.Rollback()
+		o.tx = nil
+	}
+	err := o.db.Close()
+	if o.rep != nil {
+		if rerr := o.rep.Close(); err == nil {
+			err = rerr
+		}
+	}
+	if o.broken == nil {
+		o.broken = &Error{Name: "Error", Message: "Durable Object storage is closed"}
+	}
+	return err
+}
+
+func (o *Object) alarmLocked() (time.Time, bool) {
+	var ms int64
+	if err := o.q().QueryRow(`SELECT at_ms FROM _outpost_alarm WHERE id = 1`).Scan(&ms); err != nil {
+		return time.Time{}, false
+	}
+	return time.UnixMilli(ms), true
 }
 
 // Path is the object's database file.
@@ -216,6 +408,9 @@ func (o *Object) Get(keys []string) ([]Entry, error) {
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if err := o.usable(); err != nil {
+		return nil, err
+	}
 	var out []Entry
 	for _, k := range keys {
 		var v []byte
@@ -224,9 +419,12 @@ func (o *Object) Get(keys []string) ([]Entry, error) {
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return nil, o.settleRead(err)
 		}
 		out = append(out, Entry{k, v})
+	}
+	if err := o.settleRead(nil); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -245,14 +443,17 @@ func (o *Object) Put(entries []Entry) error {
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return o.atomically(func(q execer) error {
+	if err := o.usable(); err != nil {
+		return err
+	}
+	return o.settle(o.atomically(func(q execer) error {
 		for _, e := range entries {
 			if _, err := q.Exec(`INSERT INTO _cf_KV (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, e.Key, e.Value); err != nil {
 				return err
 			}
 		}
 		return nil
-	})
+	}))
 }
 
 // Delete removes keys and says how many existed.
@@ -262,6 +463,9 @@ func (o *Object) Delete(keys []string) (int, error) {
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if err := o.usable(); err != nil {
+		return 0, err
+	}
 	n := 0
 	err := o.atomically(func(q execer) error {
 		for _, k := range keys {
@@ -274,7 +478,10 @@ func (o *Object) Delete(keys []string) (int, error) {
 		}
 		return nil
 	})
-	return n, err
+	if err = o.settle(err); err != nil {
+		return 0, err
+	}
+	return n, nil
 }
 
 // ListOptions select a range of keys, as storage.list() takes them.
@@ -323,6 +530,17 @@ func (o *Object) List(opt ListOptions) ([]Entry, error) {
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if err := o.usable(); err != nil {
+		return nil, err
+	}
+	out, err := o.list(q, args)
+	if err = o.settleRead(err); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (o *Object) list(q string, args []any) ([]Entry, error) {
 	rows, err := o.q().Query(q, args...)
 	if err != nil {
 		return nil, err
@@ -343,16 +561,19 @@ func (o *Object) List(opt ListOptions) ([]Entry, error) {
 func (o *Object) DeleteAll() error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if err := o.usable(); err != nil {
+		return err
+	}
 	if o.tx != nil {
 		return &Error{Name: "Error", Message: "Cannot call deleteAll() within a transaction"}
 	}
-	return o.atomically(func(q execer) error {
+	return o.settle(o.atomically(func(q execer) error {
 		if _, err := q.Exec(`DELETE FROM _cf_KV`); err != nil {
 			return err
 		}
 		_, err := q.Exec(`DELETE FROM _outpost_alarm`)
 		return err
-	})
+	}))
 }
 
 // atomically runs f inside the open transaction, or in one of its own.
@@ -376,6 +597,9 @@ func (o *Object) atomically(f func(q execer) error) error {
 func (o *Object) Begin() error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if err := o.usable(); err != nil {
+		return err
+	}
 	if o.tx != nil {
 		return &Error{Name: "Error", Message: "Nested transactions are not supported by Outpost yet."}
 	}
@@ -394,12 +618,16 @@ func (o *Object) End(commit bool) error {
 	tx := o.tx
 	o.tx = nil
 	if tx == nil {
-		return nil
+		return o.usable()
+	}
+	if err := o.usable(); err != nil {
+		tx.Rollback()
+		return err
 	}
 	if commit {
-		return tx.Commit()
+		return o.settle(tx.Commit())
 	}
-	return tx.Rollback()
+	return o.settle(tx.Rollback())
 }
 
 // Result is what a SQL statement gave.
@@ -418,8 +646,22 @@ func (o *Object) Exec(query string, args []any) (*Result, error) {
 	if strings.Contains(lower, "_outpost_") || strings.Contains(lower, "_cf_") {
 		return nil, &Error{Name: "Error", Message: "access to _cf_ and _outpost_ tables is not allowed: SQLITE_AUTH"}
 	}
+	if what := refusedStatement(query); what != "" {
+		return nil, &Error{Name: "Error", Message: what + " is not allowed: SQLITE_AUTH"}
+	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if err := o.usable(); err != nil {
+		return nil, err
+	}
+	res, err := o.exec(query, args)
+	if err = o.settle(err); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func (o *Object) exec(query string, args []any) (*Result, error) {
 	res := &Result{}
 	trimmed := strings.TrimSpace(query)
 	rows, err := o.q().Query(trimmed, args...)
@@ -468,9 +710,15 @@ func isSelect(q string) bool {
 func (o *Object) Size() int64 {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if o.usable() != nil {
+		return 0
+	}
 	var pages, size int64
 	o.q().QueryRow(`PRAGMA page_count`).Scan(&pages)
 	o.q().QueryRow(`PRAGMA page_size`).Scan(&size)
+	if o.settleRead(nil) != nil {
+		return 0
+	}
 	return pages * size
 }
 
@@ -478,13 +726,16 @@ func (o *Object) Size() int64 {
 func (o *Object) Alarm() (time.Time, int, bool, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if err := o.usable(); err != nil {
+		return time.Time{}, 0, false, err
+	}
 	var ms int64
 	var retries int
 	err := o.q().QueryRow(`SELECT at_ms, retries FROM _outpost_alarm WHERE id = 1`).Scan(&ms, &retries)
 	if errors.Is(err, sql.ErrNoRows) {
-		return time.Time{}, 0, false, nil
+		return time.Time{}, 0, false, o.settleRead(nil)
 	}
-	if err != nil {
+	if err = o.settleRead(err); err != nil {
 		return time.Time{}, 0, false, err
 	}
 	return time.UnixMilli(ms), retries, true, nil
@@ -498,16 +749,22 @@ func (o *Object) SetAlarm(at time.Time, retries int) error {
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if err := o.usable(); err != nil {
+		return err
+	}
 	_, err := o.q().Exec(`INSERT INTO _outpost_alarm (id, at_ms, retries) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET at_ms = excluded.at_ms, retries = excluded.retries`, at.UnixMilli(), retries)
-	return err
+	return o.settle(err)
 }
 
 // DeleteAlarm clears the alarm.
 func (o *Object) DeleteAlarm() error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if err := o.usable(); err != nil {
+		return err
+	}
 	_, err := o.q().Exec(`DELETE FROM _outpost_alarm`)
-	return err
+	return o.settle(err)
 }
 
 // Keys lists the object's keys in order (for the CLI and tests).
