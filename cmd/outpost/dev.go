@@ -237,6 +237,11 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
+	// Queue consumers run for the life of the dev server, on whatever
+	// version of their worker is current.
+	for _, dw := range dev.workers {
+		services.node.StartConsumers(ctx, dw.name, dw.build().Bundle.QueueConsumers, dw.current)
+	}
 	if err := services.writeDevState(fmt.Sprintf("http://%s", net.JoinHostPort(ip, strconv.Itoa(addr.Port)))); err != nil {
 		logger.Warn("cannot write " + devStateFile + ": " + err.Error())
 	}

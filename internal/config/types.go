@@ -33,6 +33,10 @@ type Config struct {
 	// which classes are Durable Objects and how they store.
 	DurableObjects []DurableObjectBinding
 	Migrations     []Migration
+	// QueueProducers and QueueConsumers are [[queues.producers]] and
+	// [[queues.consumers]].
+	QueueProducers []QueueProducer
+	QueueConsumers []QueueConsumer
 	// Crons is [triggers] crons, as written.
 	Crons  []string
 	Routes []Route

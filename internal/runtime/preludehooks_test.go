@@ -239,7 +239,7 @@ func TestEntryModulesCronOnly(t *testing.T) {
 		t.Error("fetch to a module without a fetch handler succeeded")
 	}
 	_, err := NewInstance(&Config{Name: "bad", Script: Script{Code: modules("{ queue() {} }"), Modules: true}})
-	if err == nil || !strings.Contains(err.Error(), "no fetch or scheduled handler") {
+	if err == nil || !strings.Contains(err.Error(), "no fetch, scheduled or queue handler") {
 		t.Errorf("a module without handlers: %v", err)
 	}
 }
