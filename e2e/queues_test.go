@@ -166,7 +166,7 @@ func TestQueuesDev(t *testing.T) {
 
 	t.Run("retry delay", func(t *testing.T) {
 		d.get(t, "/send?binding=FLAKY&kind=delay-retry")
-		first := d.waitLog(t, "flaky:", 6) // 2 + 3 before, and this one
+		first := d.waitLog(t, "flaky:", 6)              // 2 + 3 before, and this one
 		d.get(t, "/send?binding=FLAKY&kind=throw-once") // goes past the delayed retry
 		d.waitLog(t, "flaky:", 8)
 		for _, r := range d.log(t, "flaky:") {
