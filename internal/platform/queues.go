@@ -91,9 +91,9 @@ func (n *Node) Queues() *queue.Broker { return n.queues }
 func (n *Node) QueuesWhere() string { return n.queueWhere }
 
 // StartConsumers delivers the queues a worker consumes to whatever
-// version current returns, until ctx ends. Every delivery is logged
-// ("QUEUE jobs 3/5 (12ms)", as wrangler dev does) and reported to
-// Options.QueueEvents.
+// version current returns, until ctx ends. Every delivery is reported to
+// Options.QueueEvents, or else logged ("QUEUE jobs 3/5 (12ms)", as
+// wrangler dev does).
 func (n *Node) StartConsumers(ctx context.Context, name string, consumers []QueueConsumer, current func() *runtime.Worker) {
 	for _, c := range consumers {
 		qc := queue.Consumer{
@@ -120,12 +120,12 @@ func (n *Node) StartConsumers(ctx context.Context, name string, consumers []Queu
 }
 
 func (n *Node) reportQueue(worker string, r queue.Report) {
-	line := fmt.Sprintf("QUEUE %s %d/%d (%dms)", r.Queue, r.Acked, r.Messages, r.Took.Milliseconds())
+	if n.opts.QueueEvents != nil {
+		n.opts.QueueEvents(worker, r, runtime.OutcomeOf(r.Err, false))
+		return
+	}
 	if r.Err != nil {
 		n.log.Error(fmt.Sprintf("worker %s: queue %s: %v", worker, r.Queue, r.Err))
 	}
-	n.log.Info(line, "worker", worker)
-	if n.opts.QueueEvents != nil {
-		n.opts.QueueEvents(worker, r, runtime.OutcomeOf(r.Err, false))
-	}
+	n.log.Info(fmt.Sprintf("QUEUE %s %d/%d (%dms)", r.Queue, r.Acked, r.Messages, r.Took.Milliseconds()))
 }

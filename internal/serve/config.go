@@ -38,6 +38,8 @@ type Config struct {
 	Ops         Ops
 	Deployments Deployments
 	KV          KV
+	// Queues says where queue messages live (queues.go).
+	Queues Queues
 	Limits      Limits
 	Security    Security
 	Workers     []WorkerConfig
@@ -124,6 +126,7 @@ type rawConfig struct {
 	Ops             Ops            `toml:"ops"`
 	Deployments     rawDeployments `toml:"deployments"`
 	KV              KV             `toml:"kv"`
+	Queues          rawQueues      `toml:"queues"`
 	Limits          rawLimits      `toml:"limits"`
 	Security        rawSecurity    `toml:"security"`
 	Workers         []rawWorker    `toml:"workers"`
@@ -275,6 +278,9 @@ func ParseConfig(path, text string, getenv func(string) string) (*Config, error)
 	}
 	if u := getenv("OUTPOST_KV_URL"); u != "" {
 		c.KV.URL = u
+	}
+	if c.Queues, err = raw.Queues.apply(getenv("OUTPOST_QUEUES_URL"), fail); err != nil {
+		return nil, err
 	}
 
 	base := Limits{CPU: DefaultCPU, RequestBody: DefaultRequestBody, Memory: DefaultMemory}

@@ -110,6 +110,9 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 	node, err := platform.Open(ctx, platform.Options{
 		StateDir:               cfg.StateDir,
 		KVURL:                  cfg.KV.URL,
+		QueueURL:               cfg.Queues.URL,
+		QueueLease:             cfg.Queues.Lease,
+		QueueEvents:            s.queueEvent,
 		DenyPrivateSubrequests: cfg.Security.DenyPrivateSubrequests,
 		Clock:                  opts.Clock,
 		Claimer:                s.claimer,
