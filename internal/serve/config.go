@@ -39,10 +39,10 @@ type Config struct {
 	Deployments Deployments
 	KV          KV
 	// Queues says where queue messages live (queues.go).
-	Queues Queues
-	Limits      Limits
-	Security    Security
-	Workers     []WorkerConfig
+	Queues   Queues
+	Limits   Limits
+	Security Security
+	Workers  []WorkerConfig
 }
 
 // Admin is the deployment API. It is off unless a token is set.
