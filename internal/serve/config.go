@@ -38,11 +38,12 @@ type Config struct {
 	Ops         Ops
 	Deployments Deployments
 	KV          KV
+	Limits      Limits
+	Security    Security
+	Workers     []WorkerConfig
+
 	// Queues says where queue messages live (queues.go).
-	Queues   Queues
-	Limits   Limits
-	Security Security
-	Workers  []WorkerConfig
+	Queues Queues
 }
 
 // Admin is the deployment API. It is off unless a token is set.
