@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -93,6 +94,8 @@ func (d *queueDev) advance(t *testing.T, by time.Duration) {
 		t.Fatalf("advancing the clock: %s", resp.Status)
 	}
 }
+
+func regexpMatch(re, s string) bool { return regexp.MustCompile(re).MatchString(s) }
 
 func summary(recs []queueRecord) string {
 	var out []string
@@ -238,6 +241,17 @@ func TestQueuesDev(t *testing.T) {
 	t.Run("restart with a backlog", func(t *testing.T) {
 		for i := 0; i < 5; i++ {
 			d.get(t, fmt.Sprintf("/send?binding=SLOW&kind=backlog-%d", i))
+		}
+		// The backlog, seen from the command line beside the dev server.
+		out, code := outposttest.Run(t, filepath.Join(dir, "producer"), "queues", "peek", "slow",
+			"-c", "wrangler.toml", "-c", "../consumer/wrangler.toml", "--persist-to", state)
+		if code != 0 || strings.Count(out, "backlog-") != 5 || !strings.Contains(out, "ATTEMPTS") {
+			t.Errorf("outpost queues peek slow: %d\n%s", code, out)
+		}
+		out, code = outposttest.Run(t, filepath.Join(dir, "producer"), "queues", "list",
+			"-c", "wrangler.toml", "-c", "../consumer/wrangler.toml", "--persist-to", state)
+		if code != 0 || !regexpMatch(`(?m)^slow\s+5\s+`, out) || !regexpMatch(`(?m)^flaky-dlq\s+0\s+.*queue-consumer$`, out) {
+			t.Errorf("outpost queues list: %d\n%s", code, out)
 		}
 		d.p.Stop()
 		d = startQueueDev(t, dir, state)

@@ -115,9 +115,19 @@ type Store interface {
 	Move(ctx context.Context, queue string, lease int64, id, to string, now time.Time) error
 	// Stats describes each queue that holds messages, or only the named one.
 	Stats(ctx context.Context, queue string, now time.Time) ([]Stats, error)
+	// Peek lists up to limit messages of queue in delivery order without
+	// taking them.
+	Peek(ctx context.Context, queue string, limit int) ([]Peeked, error)
 	// Purge deletes every message of queue and says how many there were.
 	Purge(ctx context.Context, queue string) (int, error)
 	Close() error
+}
+
+// Peeked is a stored message as the command line shows it.
+type Peeked struct {
+	Message
+	VisibleAt time.Time // when it can be delivered (next)
+	Leased    bool      // a delivery of it is running
 }
 
 // Error is a rejected send: the message is workerd's.

@@ -200,6 +200,28 @@ func (s *Store) Stats(ctx context.Context, q string, now time.Time) ([]queue.Sta
 	return out, rows.Err()
 }
 
+// Peek implements queue.Store.
+func (s *Store) Peek(ctx context.Context, q string, limit int) ([]queue.Peeked, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, body, content_type, sent_at, attempts, visible_at, lease
+		FROM outpost_queue_messages WHERE queue = $1 ORDER BY visible_at, seq LIMIT $2`, q, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []queue.Peeked
+	for rows.Next() {
+		var p queue.Peeked
+		var sent, visible, lease int64
+		var attempts int32
+		if err := rows.Scan(&p.ID, &p.Body, &p.ContentType, &sent, &attempts, &visible, &lease); err != nil {
+			return nil, err
+		}
+		p.Queue, p.Attempts, p.Timestamp, p.VisibleAt, p.Leased = q, int(attempts), time.UnixMilli(sent), time.UnixMilli(visible), lease != 0
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
 // Purge implements queue.Store.
 func (s *Store) Purge(ctx context.Context, q string) (int, error) {
 	tag, err := s.pool.Exec(ctx, `DELETE FROM outpost_queue_messages WHERE queue = $1`, q)

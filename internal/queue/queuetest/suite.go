@@ -30,6 +30,7 @@ func Run(t *testing.T, newStore func(t *testing.T) queue.Store) {
 		{"RetryAndMove", testRetryMove},
 		{"QueuesAreSeparate", testSeparate},
 		{"StatsAndPurge", testStats},
+		{"Peek", testPeek},
 		{"ConcurrentLeases", testConcurrent},
 	}
 	for _, tc := range tests {
@@ -208,6 +209,26 @@ func testStats(t *testing.T, s queue.Store) {
 	one, _ := s.Stats(ctx, "r", epoch)
 	if len(one) != 1 || one[0].Messages != 1 {
 		t.Fatalf("stats of r = %+v", one)
+	}
+}
+
+func testPeek(t *testing.T, s queue.Store) {
+	must(t, s.Insert(ctx, "q", rows(2, epoch, time.Minute)))
+	must(t, s.Insert(ctx, "q", rows(1, epoch, 0)))
+	if _, err := s.Lease(ctx, "q", 1, epoch, epoch.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Peek(ctx, "q", 10)
+	must(t, err)
+	if len(got) != 3 || string(got[0].Body) != "m0" || got[0].Leased || !got[0].VisibleAt.Equal(epoch.Add(time.Minute)) ||
+		string(got[2].Body) != "m0" || !got[2].Leased || got[2].Attempts != 1 {
+		t.Fatalf("peek = %+v", got)
+	}
+	if again, _ := s.Peek(ctx, "q", 1); len(again) != 1 {
+		t.Fatalf("peek with limit 1 gave %d", len(again))
+	}
+	if p, _ := s.Pending(ctx, "q", epoch.Add(time.Minute)); p.Ready != 2 {
+		t.Fatalf("peek took messages: %+v", p)
 	}
 }
 

@@ -212,6 +212,27 @@ func (s *Store) Stats(ctx context.Context, q string, now time.Time) ([]queue.Sta
 	return out, rows.Err()
 }
 
+// Peek implements queue.Store.
+func (s *Store) Peek(ctx context.Context, q string, limit int) ([]queue.Peeked, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, body, content_type, sent_at, attempts, visible_at, lease
+		FROM queue_messages WHERE queue = ? ORDER BY visible_at, seq LIMIT ?`, q, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []queue.Peeked
+	for rows.Next() {
+		var p queue.Peeked
+		var sent, visible, lease int64
+		if err := rows.Scan(&p.ID, &p.Body, &p.ContentType, &sent, &p.Attempts, &visible, &lease); err != nil {
+			return nil, err
+		}
+		p.Queue, p.Timestamp, p.VisibleAt, p.Leased = q, time.UnixMilli(sent), time.UnixMilli(visible), lease != 0
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
 // Purge implements queue.Store.
 func (s *Store) Purge(ctx context.Context, q string) (int, error) {
 	res, err := s.db.ExecContext(ctx, `DELETE FROM queue_messages WHERE queue = ?`, q)
