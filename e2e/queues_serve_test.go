@@ -92,4 +92,14 @@ func TestQueuesTwoServeNodes(t *testing.T) {
 	if got := list(b, "start:b:"); len(got) != total {
 		t.Errorf("node B started %d deliveries, want %d", len(got), total)
 	}
+	// Node B's metrics count every message it acknowledged.
+	if !waitFor(10*time.Second, func() bool {
+		v, ok := metric(b.metrics(), `outpost_queue_messages_total{worker="fleet",queue="work",result="acked"}`)
+		return ok && v == total
+	}) {
+		t.Errorf("metrics:\n%s", b.metrics())
+	}
+	if !strings.Contains(b.Output(), `"msg":"queue delivery"`) {
+		t.Error("no queue delivery in node B's log")
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/outpost-dev/outpost/internal/metrics"
 	"github.com/outpost-dev/outpost/internal/platform"
 	"github.com/outpost-dev/outpost/internal/queue"
 	"github.com/outpost-dev/outpost/internal/runtime"
@@ -70,14 +71,41 @@ func (s *Server) restartConsumers(ws *workerState, consumers []platform.QueueCon
 	ws.stopConsumers = cancel
 }
 
-// queueEvent logs a queue delivery as a JSON line with its outcome.
+// queueMetrics count consumer invocations and what became of messages.
+type queueMetrics struct {
+	batches  *metrics.Vec
+	messages *metrics.Vec
+}
+
+func newQueueMetrics(reg *metrics.Registry) queueMetrics {
+	return queueMetrics{
+		batches: reg.Counter("outpost_queue_batches_total",
+			"Queue consumer invocations, by worker, queue and outcome.", "worker", "queue", "outcome"),
+		messages: reg.Counter("outpost_queue_messages_total",
+			"Messages delivered to consumers, by worker, queue and result (acked, retried, dead_lettered, dropped).", "worker", "queue", "result"),
+	}
+}
+
+// queueEvent logs a queue delivery as a JSON line, counts it and sends it
+// to tail.
 func (s *Server) queueEvent(worker string, r queue.Report, outcome runtime.Outcome) {
+	m := s.queueMetrics
+	m.batches.With(worker, r.Queue, string(outcome)).Inc()
+	for result, n := range map[string]int{"acked": r.Acked, "retried": r.Retried, "dead_lettered": r.DeadLettered, "dropped": r.Dropped} {
+		if n > 0 {
+			m.messages.With(worker, r.Queue, result).Add(float64(n))
+		}
+	}
 	attrs := []any{"worker", worker, "queue", r.Queue, "messages", r.Messages, "acked", r.Acked, "retried", r.Retried,
 		"dead_lettered", r.DeadLettered, "dropped", r.Dropped, "took_ms", r.Took.Milliseconds(), "outcome", string(outcome)}
+	ev := TailEvent{Type: "queue", Worker: worker, Outcome: string(outcome), Duration: float64(r.Took.Microseconds()) / 1000,
+		Message: fmt.Sprintf("%s %d/%d acked", r.Queue, r.Acked, r.Messages)}
 	if r.Err != nil {
 		attrs = append(attrs, "error", r.Err.Error())
 		s.log.Error(fmt.Sprintf("queue %s delivery failed", r.Queue), attrs...)
-		return
+		ev.Exception = exceptionOf(r.Err)
+	} else {
+		s.log.Info("queue delivery", attrs...)
 	}
-	s.log.Info("queue delivery", attrs...)
+	s.tail.publish(ev)
 }
