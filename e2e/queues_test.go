@@ -290,3 +290,22 @@ func TestQueueConsumerOnlyWorker(t *testing.T) {
 		t.Fatalf("GET / = %d %s", resp.StatusCode, body)
 	}
 }
+
+// TestQueueTemplate: a project shaped like Cloudflare's queue consumer
+// template (TypeScript, wrangler.jsonc, one worker producing and
+// consuming with the default batch settings) runs unchanged: a request's
+// message is logged by the consumer once its 5 s batch timeout passes.
+func TestQueueTemplate(t *testing.T) {
+	dir := filepath.Join(outposttest.RepoRoot(), "testdata", "queues", "template")
+	p := outposttest.Dev(t, dir, "--persist-to", t.TempDir())
+	resp, body := p.Get("/hello?x=1")
+	if resp.StatusCode != 200 || body != "Sent message to the queue" {
+		t.Fatalf("GET = %d %s", resp.StatusCode, body)
+	}
+	if !p.WaitOutput(`processed: {"url":"http://127.0.0.1:`, 30*time.Second) || !p.WaitOutput(`/hello?x=1","method":"GET","headers":{`, time.Second) {
+		t.Fatalf("the consumer did not log the message:\n%s", p.Output())
+	}
+	if !p.WaitOutput("QUEUE my-queue 1/1", 5*time.Second) {
+		t.Errorf("no QUEUE line:\n%s", p.Output())
+	}
+}
