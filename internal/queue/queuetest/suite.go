@@ -32,6 +32,8 @@ func Run(t *testing.T, newStore func(t *testing.T) queue.Store) {
 		{"StatsAndPurge", testStats},
 		{"Peek", testPeek},
 		{"ConcurrentLeases", testConcurrent},
+		{"ConcurrentSends", testConcurrentSends},
+		{"DuplicateIDFailsAlone", testDuplicateID},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -269,5 +271,55 @@ func testConcurrent(t *testing.T, s queue.Store) {
 	sort.Strings(dup)
 	if len(seen) != n || len(dup) > 0 {
 		t.Fatalf("leased %d distinct messages (want %d); leased more than once: %v", len(seen), n, dup)
+	}
+}
+
+func testConcurrentSends(t *testing.T, s queue.Store) {
+	var wg sync.WaitGroup
+	for i := 0; i < 40; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := s.Insert(ctx, "q", rows(3, epoch, 0)); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	got, err := s.Lease(ctx, "q", 1000, epoch, epoch.Add(time.Hour))
+	must(t, err)
+	if len(got) != 120 {
+		t.Fatalf("leased %d, want all 120 sent", len(got))
+	}
+}
+
+// testDuplicateID: a send that fails (here: an id already in the queue)
+// fails alone, and stores nothing of itself.
+func testDuplicateID(t *testing.T, s queue.Store) {
+	r := rows(2, epoch, 0)
+	must(t, s.Insert(ctx, "q", r[:1]))
+	var wg sync.WaitGroup
+	errs := make([]error, 10)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if i == 0 {
+				errs[i] = s.Insert(ctx, "q", []queue.Row{r[1], r[0]})
+			} else {
+				errs[i] = s.Insert(ctx, "q", rows(1, epoch, 0))
+			}
+		}()
+	}
+	wg.Wait()
+	if errs[0] == nil {
+		t.Fatal("a send repeating an id was accepted")
+	}
+	for _, err := range errs[1:] {
+		must(t, err)
+	}
+	got, _ := s.Lease(ctx, "q", 100, epoch, epoch.Add(time.Hour))
+	if len(got) != 10 {
+		t.Fatalf("stored %d messages, want the first and the 9 good sends", len(got))
 	}
 }

@@ -7,6 +7,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/url"
@@ -43,7 +44,22 @@ CREATE UNIQUE INDEX IF NOT EXISTS queue_messages_id ON queue_messages (queue, id
 type Store struct {
 	db   *sql.DB
 	path string
+
+	// Sends go through one writer that commits every send waiting at
+	// that moment in one transaction (one fsync for many producers).
+	inserts chan insertReq
+	quit    chan struct{}
+	stopped chan struct{}
 }
+
+type insertReq struct {
+	queue string
+	rows  []queue.Row
+	done  chan error
+}
+
+// maxGroup bounds how many sends share one transaction.
+const maxGroup = 256
 
 var _ queue.Store = (*Store)(nil)
 
@@ -70,19 +86,79 @@ func Open(path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("queues: preparing %s: %w", path, err)
 	}
-	return &Store{db: db, path: path}, nil
+	s := &Store{db: db, path: path, inserts: make(chan insertReq), quit: make(chan struct{}), stopped: make(chan struct{})}
+	go s.writer()
+	return s, nil
 }
 
 // Path is the database file.
 func (s *Store) Path() string { return s.path }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close stops the writer and closes the database.
+func (s *Store) Close() error {
+	select {
+	case <-s.quit:
+	default:
+		close(s.quit)
+	}
+	<-s.stopped
+	return s.db.Close()
+}
+
+var errClosed = errors.New("queues: the store is closed")
 
 func ms(t time.Time) int64 { return t.UnixMilli() }
 
-// Insert implements queue.Store.
+// Insert implements queue.Store: the rows are durable when it returns nil.
 func (s *Store) Insert(ctx context.Context, q string, rows []queue.Row) error {
+	req := insertReq{queue: q, rows: rows, done: make(chan error, 1)}
+	select {
+	case s.inserts <- req:
+	case <-s.quit:
+		return errClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	// Once handed over, the outcome is the commit's: the caller learns it
+	// even if its context ends meanwhile.
+	return <-req.done
+}
+
+// writer commits waiting sends together until the store closes.
+func (s *Store) writer() {
+	defer close(s.stopped)
+	for {
+		var first insertReq
+		select {
+		case first = <-s.inserts:
+		case <-s.quit:
+			return
+		}
+		group := []insertReq{first}
+	more:
+		for len(group) < maxGroup {
+			select {
+			case r := <-s.inserts:
+				group = append(group, r)
+			default:
+				break more
+			}
+		}
+		err := s.insertGroup(group)
+		for _, r := range group {
+			if err != nil && len(group) > 1 {
+				// One bad send must not fail the others: each alone.
+				r.done <- s.insertGroup([]insertReq{r})
+			} else {
+				r.done <- err
+			}
+		}
+	}
+}
+
+func (s *Store) insertGroup(group []insertReq) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -93,13 +169,15 @@ func (s *Store) Insert(ctx context.Context, q string, rows []queue.Row) error {
 		return err
 	}
 	defer st.Close()
-	for _, r := range rows {
-		body := r.Body
-		if body == nil {
-			body = []byte{}
-		}
-		if _, err := st.ExecContext(ctx, q, r.ID, body, r.ContentType, ms(r.SentAt), ms(r.VisibleAt), r.Attempts); err != nil {
-			return err
+	for _, g := range group {
+		for _, r := range g.rows {
+			body := r.Body
+			if body == nil {
+				body = []byte{}
+			}
+			if _, err := st.ExecContext(ctx, g.queue, r.ID, body, r.ContentType, ms(r.SentAt), ms(r.VisibleAt), r.Attempts); err != nil {
+				return err
+			}
 		}
 	}
 	return tx.Commit()
