@@ -38,7 +38,7 @@ type queueCase struct {
 }
 
 var queueCases = []queueCase{
-	{"sendBatch of 100", 200, 100, 8},
+	{"sendBatch of 100, one sender", 200, 100, 1},
 	{"send() of one", 2000, 1, 32},
 }
 

@@ -149,7 +149,7 @@ func (b *Bundle) Validate() error {
 			return fmt.Errorf("bundle: kv_namespaces[%d]: binding and id are required", i)
 		}
 	}
-	return nil
+	return b.validateQueues()
 }
 
 // Hash identifies a bundle's content.

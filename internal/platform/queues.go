@@ -45,6 +45,26 @@ func (b *Bundle) addQueues(cfg *config.Config) {
 	}
 }
 
+// validateQueues checks the queue bindings of an uploaded bundle.
+func (b *Bundle) validateQueues() error {
+	for i, p := range b.QueueProducers {
+		if p.Binding == "" || !ValidName(p.Queue) || p.DeliveryDelay < 0 || p.DeliveryDelay > queue.MaxDelaySeconds {
+			return fmt.Errorf("bundle: queue_producers[%d]: a binding, a queue name and a delivery_delay from 0 to %d are required", i, queue.MaxDelaySeconds)
+		}
+	}
+	for i, c := range b.QueueConsumers {
+		if !ValidName(c.Queue) || (c.DeadLetterQueue != "" && !ValidName(c.DeadLetterQueue)) ||
+			c.MaxBatchSize < 1 || c.MaxBatchSize > queue.MaxConsumerBatchSize ||
+			c.MaxBatchTimeout < 0 || c.MaxBatchTimeout > queue.MaxConsumerBatchTimeout.Seconds() ||
+			c.MaxRetries < 0 || c.MaxRetries > queue.MaxConsumerRetries ||
+			c.MaxConcurrency < 0 || c.MaxConcurrency > queue.MaxConsumerConcurrency ||
+			c.RetryDelay < 0 || c.RetryDelay > queue.MaxDelaySeconds {
+			return fmt.Errorf("bundle: queue_consumers[%d]: settings outside Cloudflare's limits", i)
+		}
+	}
+	return nil
+}
+
 // queueJSONByDefault applies queues_json_messages: producers send JSON
 // unless told otherwise from compatibility date 2024-03-18 (v8 before).
 func (b *Bundle) queueJSONByDefault() bool {

@@ -82,6 +82,10 @@ func Open(path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("queues: opening %s: %w", path, err)
 	}
+	// One connection: statements wait their turn in Go instead of in
+	// SQLite's busy handler, which sleeps (milliseconds at a time) when
+	// the producers' writer and the consumers' leases meet.
+	db.SetMaxOpenConns(1)
 	if _, err := db.Exec(schema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("queues: preparing %s: %w", path, err)
