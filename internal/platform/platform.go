@@ -92,6 +92,7 @@ type Node struct {
 
 	queues     *queue.Broker
 	queueWhere string
+	consumers  map[string]*consumerClaim // queue → the worker consuming it here (under mu)
 
 	objects *durable.Store
 	alarms  *durablebinding.Alarms

@@ -116,6 +116,10 @@ func (n *Node) QueuesWhere() string { return n.queueWhere }
 // wrangler dev does).
 func (n *Node) StartConsumers(ctx context.Context, name string, consumers []QueueConsumer, current func() *runtime.Worker) {
 	for _, c := range consumers {
+		if other := n.claimQueue(ctx, c.Queue, name); other != "" {
+			n.log.Error(fmt.Sprintf("worker %s: queue %s already has a consumer, worker %s; a queue has one consumer, so %s does not consume it", name, c.Queue, other, name))
+			continue
+		}
 		qc := queue.Consumer{
 			Queue:           c.Queue,
 			MaxBatchSize:    c.MaxBatchSize,
@@ -138,6 +142,33 @@ func (n *Node) StartConsumers(ctx context.Context, name string, consumers []Queu
 		})
 	}
 }
+
+// claimQueue makes worker the consumer of q on this node until ctx ends;
+// it returns the other worker that consumes q already, if any.
+func (n *Node) claimQueue(ctx context.Context, q, worker string) string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.consumers == nil {
+		n.consumers = map[string]*consumerClaim{}
+	}
+	if other := n.consumers[q]; other != nil && other.worker != worker {
+		return other.worker
+	}
+	claim := &consumerClaim{worker: worker}
+	n.consumers[q] = claim
+	context.AfterFunc(ctx, func() {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		if n.consumers[q] == claim {
+			delete(n.consumers, q)
+		}
+	})
+	return ""
+}
+
+// consumerClaim is one worker consuming a queue (a new version of it
+// makes a new claim).
+type consumerClaim struct{ worker string }
 
 func (n *Node) reportQueue(worker string, r queue.Report) {
 	if n.opts.QueueEvents != nil {
