@@ -309,3 +309,36 @@ func TestQueueTemplate(t *testing.T) {
 		t.Errorf("no QUEUE line:\n%s", p.Output())
 	}
 }
+
+// TestQueueConsumersFollowReloads: under outpost dev, editing
+// [[queues.consumers]] takes effect on reload, as other config changes do.
+func TestQueueConsumersFollowReloads(t *testing.T) {
+	dir := outposttest.CopyDir(t, filepath.Join(outposttest.RepoRoot(), "testdata", "queues", "template"))
+	cfgPath := filepath.Join(dir, "wrangler.jsonc")
+	orig, err := os.ReadFile(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := strings.Replace(string(orig), `"consumers": [{ "queue": "my-queue" }]`, `"consumers": [{ "queue": "another-queue" }]`, 1)
+	if other == string(orig) {
+		t.Fatal("the template's consumer line changed; update this test")
+	}
+	if err := os.WriteFile(cfgPath, []byte(other), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := outposttest.Dev(t, dir, "--persist-to", t.TempDir())
+	if resp, body := p.Get("/waiting"); resp.StatusCode != 200 {
+		t.Fatalf("GET = %d %s", resp.StatusCode, body)
+	}
+	// Nothing consumes my-queue yet; after the edit, its consumer picks
+	// up the waiting message.
+	if err := os.WriteFile(cfgPath, orig, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if !p.WaitOutput("Reloaded", 30*time.Second) {
+		t.Fatalf("no reload:\n%s", p.Output())
+	}
+	if !p.WaitOutput(`/waiting","method":"GET"`, 30*time.Second) {
+		t.Fatalf("the message sent before the reload was not consumed:\n%s", p.Output())
+	}
+}

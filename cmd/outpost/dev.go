@@ -227,6 +227,7 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	dev.queues = newDevQueues(ctx, services.node)
 	if err := dev.watch(ctx); err != nil {
 		logger.Warn("file watching is off: " + err.Error())
 	}
@@ -237,10 +238,10 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
-	// Queue consumers run for the life of the dev server, on whatever
-	// version of their worker is current.
+	// Queue consumers run on whatever version of their worker is current;
+	// a reload that changes them restarts them.
 	for _, dw := range dev.workers {
-		services.node.StartConsumers(ctx, dw.name, dw.build().Bundle.QueueConsumers, dw.current)
+		dev.queues.apply(dw)
 	}
 	if err := services.writeDevState(fmt.Sprintf("http://%s", net.JoinHostPort(ip, strconv.Itoa(addr.Port)))); err != nil {
 		logger.Warn("cannot write " + devStateFile + ": " + err.Error())
@@ -324,6 +325,7 @@ type devServer struct {
 	workers []*devWorker
 	watcher *fsnotify.Watcher
 	watched map[string]bool
+	queues  *devQueues // devqueues.go
 }
 
 // devWorker is one project of the dev server.
@@ -423,6 +425,9 @@ func (d *devServer) reload(dw *devWorker) {
 	}
 	for _, w := range b.Warnings {
 		d.logger.Warn(w)
+	}
+	if d.queues != nil {
+		d.queues.apply(dw)
 	}
 	d.addWatches(b.Inputs)
 	what := ""
