@@ -33,6 +33,7 @@ type options struct {
 	smoke, noInstall bool
 	cpuprofile       bool
 	compatDate       string
+	queues           bool
 }
 
 func main() {
@@ -51,6 +52,7 @@ func main() {
 	flag.BoolVar(&o.noInstall, "no-install", false, "install nothing; measure only what is already there")
 	flag.BoolVar(&o.cpuprofile, "cpuprofile", false, "have Outpost write a CPU profile per workload next to the report (OUTPOST_CPUPROFILE)")
 	flag.StringVar(&o.compatDate, "compatibility-date", "2025-09-01", "compatibility_date of the bench workers")
+	flag.BoolVar(&o.queues, "queues", false, "measure Queues instead: messages per second produced and consumed end to end, Outpost beside wrangler dev")
 	flag.StringVar(&serveHelloAddr, "serve-hello", "", "internal: serve the bare Go hello world on this address")
 	flag.Parse()
 	if serveHelloAddr != "" {
@@ -96,6 +98,9 @@ func run(ctx context.Context, o options) error {
 	}
 	if o.out == "" {
 		o.out = filepath.Join(root, "bench", "results")
+	}
+	if o.queues && o.wls == "" {
+		o.wls = "hello" // the queue mode needs no npm packages for its worker
 	}
 	wls, err := pick(workloads, o.wls, func(w *workload) string { return w.Name })
 	if err != nil {
@@ -165,6 +170,7 @@ func run(ctx context.Context, o options) error {
 
 	when := time.Now()
 	stamp := when.UTC().Format("2006-01-02-150405")
+
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return err
 	}
@@ -191,6 +197,9 @@ func run(ctx context.Context, o options) error {
 	versions = append(versions, fmt.Sprintf("worker packages: hono %s, react %s, react-dom %s; compatibility_date %s",
 		npmVersion(nm, "hono"), npmVersion(nm, "react"), npmVersion(nm, "react-dom"), o.compatDate))
 	loadDesc := fmt.Sprintf("%s, %s per measurement after %s of warm-up", gen.Name(), o.duration, o.warmup)
+	if o.queues {
+		return runQueueBench(ctx, e, systems, o, stamp, versions, notes, log)
+	}
 
 	var samples []sample
 	for r := range o.runs {

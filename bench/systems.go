@@ -69,6 +69,9 @@ func wranglerConfig(e *env, w *workload) string {
 	if w.KV {
 		b.WriteString("\n[[kv_namespaces]]\nbinding = \"KV\"\nid = \"bench\"\n")
 	}
+	if w.Queue {
+		b.WriteString(queueConfig)
+	}
 	return b.String()
 }
 

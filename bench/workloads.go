@@ -19,6 +19,7 @@ type workload struct {
 	Probe string
 	KV    bool // needs the KV binding
 	Cache bool // needs Cache API storage
+	Queue bool // produces to and consumes queue "bench" (queues.go)
 	// Check tells whether the system really did the work: a 200 with the
 	// wrong body means the workload failed there.
 	Check func(get func(path string) (*http.Response, string, error)) error

@@ -227,6 +227,7 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	dev.queues = newDevQueues(ctx, services.node)
 	if err := dev.watch(ctx); err != nil {
 		logger.Warn("file watching is off: " + err.Error())
 	}
@@ -236,6 +237,11 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 				return err
 			}
 		}
+	}
+	// Queue consumers run on whatever version of their worker is current;
+	// a reload that changes them restarts them.
+	for _, dw := range dev.workers {
+		dev.queues.apply(dw)
 	}
 	if err := services.writeDevState(fmt.Sprintf("http://%s", net.JoinHostPort(ip, strconv.Itoa(addr.Port)))); err != nil {
 		logger.Warn("cannot write " + devStateFile + ": " + err.Error())
@@ -319,6 +325,7 @@ type devServer struct {
 	workers []*devWorker
 	watcher *fsnotify.Watcher
 	watched map[string]bool
+	queues  *devQueues // devqueues.go
 }
 
 // devWorker is one project of the dev server.
@@ -418,6 +425,9 @@ func (d *devServer) reload(dw *devWorker) {
 	}
 	for _, w := range b.Warnings {
 		d.logger.Warn(w)
+	}
+	if d.queues != nil {
+		d.queues.apply(dw)
 	}
 	d.addWatches(b.Inputs)
 	what := ""

@@ -22,6 +22,7 @@ Usage:
   outpost rollback [WORKER]      restore an earlier deployed version
   outpost tail [WORKER]          stream a served worker's logs and exceptions
   outpost kv ...                 read and write KV namespaces (outpost kv --help)
+  outpost queues ...             look at queues: backlog, dead letters (outpost queues --help)
   outpost cache purge ...        purge the Cache API of a running dev server
   outpost cron trigger ...       fire a scheduled event on a running dev server
   outpost do list|keys|get|delete  look at the Durable Objects of the project (outpost do --help)
@@ -59,6 +60,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = runTail(args[1:], stdout, stderr)
 	case "kv":
 		err = runKV(args[1:], stdin, stdout, stderr)
+	case "queues":
+		err = runQueues(args[1:], stdout, stderr)
 	case "cache":
 		err = runCache(args[1:], stdout, stderr)
 	case "cron":

@@ -98,6 +98,8 @@ func prettyTail(ev serve.TailEvent) string {
 		fmt.Fprintf(&sb, "%s %s - %s (%d) @ %s", ev.Request.Method, ev.Request.URL, outcomeText(ev.Outcome), ev.Status, at)
 	case "scheduled":
 		fmt.Fprintf(&sb, "\"%s\" @ %s - %s", ev.Message, at, outcomeText(ev.Outcome))
+	case "queue":
+		fmt.Fprintf(&sb, "Queue %s - %s @ %s", ev.Message, outcomeText(ev.Outcome), at)
 	default:
 		fmt.Fprintf(&sb, "  (%s) %s", orLog(ev.Level), ev.Message)
 	}

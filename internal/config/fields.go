@@ -102,6 +102,7 @@ var fields = map[string]fieldSpec{
 	"kv_namespaces":   {notInherited, readKV},
 	"services":        {notInherited, readServices},
 	"durable_objects": {notInherited, readDurableObjects},
+	"queues":          {notInherited, readQueues},
 	"migrations":      {inherited, readMigrations},
 	"hyperdrive":      {notInherited, readHyperdrive},
 
@@ -133,7 +134,7 @@ var ignoredFields = map[string]inheritance{
 // declared binding is named in a warning so users know what env will lack.
 var unsupportedBindings = map[string]string{
 	"workflows": "Workflows", "d1_databases": "D1",
-	"r2_buckets": "R2", "queues": "Queues", "vectorize": "Vectorize",
+	"r2_buckets": "R2", "vectorize": "Vectorize",
 	"analytics_engine_datasets": "Analytics Engine", "dispatch_namespaces": "Workers for Platforms",
 	"mtls_certificates": "mTLS certificates", "send_email": "Email", "ai": "Workers AI",
 	"browser": "Browser Rendering", "images": "Images", "version_metadata": "Version metadata",

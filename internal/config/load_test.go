@@ -253,7 +253,6 @@ func TestErrors(t *testing.T) {
 func TestWarnings(t *testing.T) {
 	c := mustLoad(t, "env_warnings", "")
 	for _, w := range [][]string{
-		{`wrangler.jsonc: "queues" (Queues) is not supported by Outpost yet; binding JOBS will be missing`},
 		{`"ai" (Workers AI)`, "binding AI will be missing"},
 		{`unknown field "kv_namespaces[0].surprise"`},
 	} {

@@ -37,6 +37,10 @@ type Config struct {
 	// Hyperdrive is [[hyperdrive]]: PostgreSQL reached through a binding.
 	Hyperdrive []HyperdriveBinding
 
+	// QueueProducers and QueueConsumers are [[queues.producers]] and
+	// [[queues.consumers]].
+	QueueProducers []QueueProducer
+	QueueConsumers []QueueConsumer
 	// Crons is [triggers] crons, as written.
 	Crons  []string
 	Routes []Route

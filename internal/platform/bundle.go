@@ -38,10 +38,14 @@ type Bundle struct {
 	Hyperdrive map[string]map[string]any `json:"-"`
 	// AssetsBinding names the static assets binding ([assets] binding);
 	// the assets themselves come with the worker's settings.
-	AssetsBinding string   `json:"assets_binding,omitempty"`
-	Crons         []string `json:"crons,omitempty"`
-	CPUMs         int      `json:"cpu_ms,omitempty"`
-	Subrequests   int      `json:"subrequests,omitempty"`
+	AssetsBinding string `json:"assets_binding,omitempty"`
+	// QueueProducers bind queues to names on env; QueueConsumers are the
+	// queues this worker consumes (queues.go).
+	QueueProducers []QueueProducerBinding `json:"queue_producers,omitempty"`
+	QueueConsumers []QueueConsumer        `json:"queue_consumers,omitempty"`
+	Crons          []string               `json:"crons,omitempty"`
+	CPUMs          int                    `json:"cpu_ms,omitempty"`
+	Subrequests    int                    `json:"subrequests,omitempty"`
 
 	// sourceMap is the parsed source map when the bundler made it in this
 	// process (no need to parse SourceMap again).
@@ -116,6 +120,7 @@ func NewBundle(name string, cfg *config.Config, res *bundle.Result) *Bundle {
 	if cfg.Assets != nil {
 		b.AssetsBinding = cfg.Assets.Binding
 	}
+	b.addQueues(cfg)
 	return b
 }
 
@@ -151,7 +156,7 @@ func (b *Bundle) Validate() error {
 			return fmt.Errorf("bundle: kv_namespaces[%d]: binding and id are required", i)
 		}
 	}
-	return nil
+	return b.validateQueues()
 }
 
 // Hash identifies a bundle's content.

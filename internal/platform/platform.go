@@ -24,6 +24,7 @@ import (
 	durablebinding "github.com/outpost-dev/outpost/internal/bindings/durable"
 	hyperdrivebinding "github.com/outpost-dev/outpost/internal/bindings/hyperdrive"
 	kvbinding "github.com/outpost-dev/outpost/internal/bindings/kv"
+	queuebinding "github.com/outpost-dev/outpost/internal/bindings/queue"
 	servicebinding "github.com/outpost-dev/outpost/internal/bindings/service"
 	"github.com/outpost-dev/outpost/internal/cache"
 	"github.com/outpost-dev/outpost/internal/cron"
@@ -31,6 +32,7 @@ import (
 	"github.com/outpost-dev/outpost/internal/kv"
 	kvpostgres "github.com/outpost-dev/outpost/internal/kv/postgres"
 	kvsqlite "github.com/outpost-dev/outpost/internal/kv/sqlite"
+	"github.com/outpost-dev/outpost/internal/queue"
 	"github.com/outpost-dev/outpost/internal/runtime"
 )
 
@@ -64,6 +66,13 @@ type Options struct {
 	CountSubrequest func(worker string)
 	// Events receives invocations that are not requests (cron runs).
 	Events Events
+	// QueueURL is a postgres:// URL for queues shared by a fleet; empty
+	// keeps them in SQLite under StateDir. QueueLease is how long a
+	// delivery stays leased to this node without renewal (default 30 s).
+	QueueURL   string
+	QueueLease time.Duration
+	// QueueEvents is told how each queue delivery ended.
+	QueueEvents func(worker string, r queue.Report, outcome runtime.Outcome)
 	// KVSweepEvery and CacheSweepEvery are how often expired entries are
 	// removed (defaults: one minute each).
 	KVSweepEvery, CacheSweepEvery time.Duration
@@ -82,6 +91,10 @@ type Node struct {
 	kvStore kv.Store
 	kvWhere string
 	cache   *cache.Store
+
+	queues     *queue.Broker
+	queueWhere string
+	consumers  map[string]*consumerClaim // queue → the worker consuming it here (under mu)
 
 	objects *durable.Store
 	alarms  *durablebinding.Alarms
@@ -134,6 +147,10 @@ func Open(ctx context.Context, o Options) (*Node, error) {
 	n.cache = cs
 	if !o.CacheOff {
 		go n.sweepCache(sweepCtx)
+	}
+	if err := n.openQueues(ctx); err != nil {
+		n.Close()
+		return nil, err
 	}
 	// Durable Objects: one SQLite file per object under <state>/do, and
 	// their alarms, armed again from disk.
@@ -284,6 +301,7 @@ func (n *Node) Host(s *Settings) *runtime.Host {
 			assetsbinding.Extension(),
 			durablebinding.Extension(n.objects, n.alarms, n.objectClasses, n),
 			hyperdrivebinding.Extension(),
+			queuebinding.Extension(),
 		},
 		ObserveOp: n.opts.ObserveOp,
 	}
@@ -362,6 +380,15 @@ func (n *Node) Config(b *Bundle, s *Settings, host *runtime.Host) (*runtime.Conf
 	}
 	for name, spec := range b.Hyperdrive {
 		if err := bind(name, hyperdrivebinding.Binding{Spec: spec}); err != nil {
+			return nil, err
+		}
+	}
+	contentType := "v8"
+	if b.queueJSONByDefault() {
+		contentType = "json"
+	}
+	for _, p := range b.QueueProducers {
+		if err := bind(p.Binding, queuebinding.Producer{Broker: n.queues, Queue: p.Queue, DeliveryDelay: p.DeliveryDelay, DefaultContentType: contentType}); err != nil {
 			return nil, err
 		}
 	}

@@ -241,8 +241,8 @@ func TestEntryModulesCronOnly(t *testing.T) {
 	if _, _, err := hookFetch(t, in, &Request{}); err == nil {
 		t.Error("fetch to a module without a fetch handler succeeded")
 	}
-	_, err := NewInstance(&Config{Name: "bad", Script: Script{Code: modules("{ queue() {} }"), Modules: true}})
-	if err == nil || !strings.Contains(err.Error(), "no fetch or scheduled handler") {
+	_, err := NewInstance(&Config{Name: "bad", Script: Script{Code: modules("{ alarm() {} }"), Modules: true}})
+	if err == nil || !strings.Contains(err.Error(), "no fetch, scheduled or queue handler") {
 		t.Errorf("a module without handlers: %v", err)
 	}
 }

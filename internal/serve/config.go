@@ -42,6 +42,9 @@ type Config struct {
 	Security    Security
 	HTTP        HTTP
 	Workers     []WorkerConfig
+
+	// Queues says where queue messages live (queues.go).
+	Queues Queues
 }
 
 // Admin is the deployment API. It is off unless a token is set.
@@ -135,6 +138,7 @@ type rawConfig struct {
 	Ops             Ops            `toml:"ops"`
 	Deployments     rawDeployments `toml:"deployments"`
 	KV              KV             `toml:"kv"`
+	Queues          rawQueues      `toml:"queues"`
 	Limits          rawLimits      `toml:"limits"`
 	Security        rawSecurity    `toml:"security"`
 	HTTP            rawHTTP        `toml:"http"`
@@ -300,6 +304,9 @@ func ParseConfig(path, text string, getenv func(string) string) (*Config, error)
 	}
 	if u := getenv("OUTPOST_KV_URL"); u != "" {
 		c.KV.URL = u
+	}
+	if c.Queues, err = raw.Queues.apply(getenv("OUTPOST_QUEUES_URL"), fail); err != nil {
+		return nil, err
 	}
 
 	base := Limits{CPU: DefaultCPU, RequestBody: DefaultRequestBody, Memory: DefaultMemory, Wall: DefaultWall}

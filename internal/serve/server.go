@@ -60,6 +60,8 @@ type Server struct {
 	draining atomic.Bool
 	stopping chan struct{} // closed when shutdown begins: ends tail streams
 	runCtx   context.Context
+
+	queueMetrics queueMetrics // queues.go
 }
 
 // New prepares a server: it opens the deployment store but starts no
@@ -73,6 +75,7 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, opts: opts, log: opts.Logger, tail: newTailHub(), workers: map[string]*workerState{}, stopping: make(chan struct{})}
 	s.obs = newObserver(s)
+	s.queueMetrics = newQueueMetrics(s.obs.reg)
 	s.store = opts.Store
 	if s.store == nil {
 		var err error
@@ -111,6 +114,9 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 	node, err := platform.Open(ctx, platform.Options{
 		StateDir:               cfg.StateDir,
 		KVURL:                  cfg.KV.URL,
+		QueueURL:               cfg.Queues.URL,
+		QueueLease:             cfg.Queues.Lease,
+		QueueEvents:            s.queueEvent,
 		DenyPrivateSubrequests: cfg.Security.DenyPrivateSubrequests,
 		Clock:                  opts.Clock,
 		Claimer:                s.claimer,

@@ -11,7 +11,7 @@ import (
 // the worker. Console messages are not tied to the request that logged
 // them: requests interleave on an instance.
 type TailEvent struct {
-	Type      string         `json:"type"` // "request", "scheduled" or "log"
+	Type      string         `json:"type"` // "request", "scheduled", "queue" or "log"
 	Worker    string         `json:"worker"`
 	Timestamp int64          `json:"timestamp"` // milliseconds since the epoch
 	Outcome   string         `json:"outcome,omitempty"`

@@ -29,6 +29,9 @@ type workerState struct {
 	hash     string
 	crons    []string
 	stopCron context.CancelFunc
+	// consumers are the queues the running version consumes (queues.go).
+	consumers     []platform.QueueConsumer
+	stopConsumers context.CancelFunc
 
 	heapBytes atomic.Int64
 	checking  atomic.Bool
@@ -124,6 +127,7 @@ func (s *Server) apply(ws *workerState, version int, b *Bundle) error {
 	s.log.Info("version active", "worker", ws.name, "version", version, "sha256", hash[:12],
 		"instances", ws.conf.Instances, "took_ms", time.Since(start).Milliseconds())
 	s.restartCrons(ws, b.Crons)
+	s.restartConsumers(ws, b.QueueConsumers)
 	return nil
 }
 

@@ -72,6 +72,13 @@ export function registerObjectHost(host) {
   objectHost = host;
 }
 
+// The Queues extension makes consumer batches through this host:
+// { batch(queueName, messages) → { batch, result() }, event(batch, ctx) }.
+let queueHost = null;
+export function registerQueueHost(host) {
+  queueHost = host;
+}
+
 function noObjects() {
   return new Error("This worker cannot run Durable Objects here.");
 }
@@ -168,14 +175,15 @@ function init() {
     moduleExports = entry ?? {};
     const def = entry?.default;
     const proto = typeof def === "function" ? def.prototype : undefined;
-    handlerIsClass = proto instanceof WorkerEntrypoint || typeof proto?.fetch === "function" || typeof proto?.scheduled === "function";
+    handlerIsClass = proto instanceof WorkerEntrypoint || typeof proto?.fetch === "function" || typeof proto?.scheduled === "function" ||
+      typeof proto?.queue === "function";
     const namedEntrypoints = Object.keys(moduleExports).some((k) => k !== "default" && isEntrypointClass(moduleExports[k]));
     if (!handlerIsClass && !namedEntrypoints && (def === null || typeof def !== "object" ||
-        (typeof def.fetch !== "function" && typeof def.scheduled !== "function"))) {
-      throw new Error("The worker's default export has no fetch or scheduled handler. Export one: export default { async fetch(request, env, ctx) { return new Response(\"Hello\"); } }");
+        (typeof def.fetch !== "function" && typeof def.scheduled !== "function" && typeof def.queue !== "function"))) {
+      throw new Error("The worker's default export has no fetch, scheduled or queue handler. Export one: export default { async fetch(request, env, ctx) { return new Response(\"Hello\"); } }");
     }
     handler = def;
-  } else if (!hasListeners(globalEvents, "fetch") && !hasListeners(globalEvents, "scheduled")) {
+  } else if (!hasListeners(globalEvents, "fetch") && !hasListeners(globalEvents, "scheduled") && !hasListeners(globalEvents, "queue")) {
     throw new Error("The worker script registered no \"fetch\" event listener. Add one: addEventListener(\"fetch\", (event) => event.respondWith(new Response(\"Hello\")))");
   }
 }
@@ -365,12 +373,40 @@ function scheduledHook(ev, ctxId) {
   return Promise.resolve({ noRetry: sev[kEv].noRetry });
 }
 
+// queueHook runs a consumer's queue handler with a batch. It resolves to
+// { threw, error, read }: read() gives what the handler decided ({ ackAll,
+// retryAll, retryDelay, acks, retries }), called by the host once the
+// waitUntil work is done too; what the handler decided before it threw
+// still counts.
+async function queueHook(queueName, messages, ctxId) {
+  let made = null;
+  const read = () => (made ? made.result() : {});
+  try {
+    if (!queueHost) throw new Error("This worker cannot consume queues here.");
+    const ctx = makeContext(ctxId);
+    made = queueHost.batch(queueName, messages);
+    if (format === "modules") {
+      const target = handlerIsClass ? new handler(ctx, env) : handler;
+      const fn = target?.queue;
+      if (typeof fn !== "function") throw new Error("Handler does not export a queue() function.");
+      await (handlerIsClass ? fn.call(target, made.batch) : fn.call(target, made.batch, env, ctx));
+    } else {
+      if (!hasListeners(globalEvents, "queue")) throw new Error("No event listener registered for queue messages.");
+      dispatch(globalEvents, setTrusted(queueHost.event(made.batch, ctx)), true);
+    }
+    return { threw: false, read };
+  } catch (e) {
+    return { threw: true, error: e, read };
+  }
+}
+
 export const hooks = {
   setup,
   init,
   fetch: fetchHook,
   fetchArgs,
   scheduled: scheduledHook,
+  queue: queueHook,
   timer: fireTimer,
   rpcEntrypoint,
   rpcInvoke,

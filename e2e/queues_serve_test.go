@@ -1,0 +1,105 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/outpost-dev/outpost/internal/outposttest"
+	"github.com/outpost-dev/outpost/internal/pgtest"
+)
+
+const queueFleetConfig = `
+state_dir = "state"
+instances = 1
+[ops]
+listen = "%OPS%"
+[kv]
+url = "%DSN%"
+[queues]
+url = "%DSN%"
+lease = "2s"
+[[workers]]
+name = "fleet"
+dir = "%DIR%"
+routes = ["fleet.test/*"]
+[workers.vars]
+NODE = "%NODE%"
+`
+
+// TestQueuesTwoServeNodes: two outpost serve nodes consume one queue in
+// PostgreSQL. Node A takes the first batch and is killed (kill -9) in the
+// middle of it; node B processes everything, A's batch once its lease
+// runs out (attempts 2). Every message is processed; a message B
+// finished (and so acknowledged) is never delivered again.
+func TestQueuesTwoServeNodes(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	dir := filepath.Join(outposttest.RepoRoot(), "testdata", "queues", "fleet")
+	config := func(node string) string {
+		return strings.NewReplacer("%DSN%", dsn, "%DIR%", dir, "%NODE%", node).Replace(queueFleetConfig)
+	}
+	a := startServe(t, t.TempDir(), config("a"))
+	list := func(n *serveNode, prefix string) []string {
+		t.Helper()
+		code, body := n.hostGet("fleet.test", "/log?prefix="+prefix)
+		var keys []string
+		if code != 200 || json.Unmarshal([]byte(body), &keys) != nil {
+			t.Fatalf("log: %d %s", code, body)
+		}
+		return keys
+	}
+	const total = 100
+	if code, body := a.hostGet("fleet.test", fmt.Sprintf("/send?n=%d", total)); code != 200 || body != "sent" {
+		t.Fatalf("send: %d %s", code, body)
+	}
+	if !waitFor(20*time.Second, func() bool { return len(list(a, "start:a:")) == 10 }) {
+		t.Fatalf("node A did not start a batch: %v", list(a, "start:a:"))
+	}
+	b := startServe(t, t.TempDir(), config("b"))
+	a.Kill()
+
+	ends := func() map[string][]string {
+		out := map[string][]string{}
+		for _, k := range list(b, "end:") {
+			parts := strings.Split(k, ":") // end:NODE:n:attempts
+			out[parts[2]] = append(out[parts[2]], parts[1]+":"+parts[3])
+		}
+		return out
+	}
+	if !waitFor(60*time.Second, func() bool { return len(ends()) == total }) {
+		t.Fatalf("processed %d of %d messages", len(ends()), total)
+	}
+	startedOnA := map[string]bool{}
+	for _, k := range list(b, "start:a:") {
+		startedOnA[strings.Split(k, ":")[2]] = true
+	}
+	if len(startedOnA) != 10 {
+		t.Fatalf("node A started %d messages, want one batch of 10", len(startedOnA))
+	}
+	for n, e := range ends() {
+		want := "b:1"
+		if startedOnA[n] {
+			want = "b:2" // delivered again after A's lease ran out
+		}
+		if len(e) != 1 || e[0] != want {
+			t.Errorf("message %s finished as %v, want once as %s", n, e, want)
+		}
+	}
+	// Nothing is left, and nothing comes back.
+	if got := list(b, "start:b:"); len(got) != total {
+		t.Errorf("node B started %d deliveries, want %d", len(got), total)
+	}
+	// Node B's metrics count every message it acknowledged.
+	if !waitFor(10*time.Second, func() bool {
+		v, ok := metric(b.metrics(), `outpost_queue_messages_total{worker="fleet",queue="work",result="acked"}`)
+		return ok && v == total
+	}) {
+		t.Errorf("metrics:\n%s", b.metrics())
+	}
+	if !strings.Contains(b.Output(), `"msg":"queue delivery"`) {
+		t.Error("no queue delivery in node B's log")
+	}
+}
