@@ -59,6 +59,14 @@ func TestStaticAssets(t *testing.T) {
 	}
 	resp, _ = p.Get("/hello.txt")
 	etag := resp.Header.Get("ETag")
+	if resp.Header.Get("CF-Cache-Status") == "" {
+		t.Errorf("GET /hello.txt has no CF-Cache-Status: %v", resp.Header)
+	}
+	// A 304 from the asset server keeps the Content-Type of the 200.
+	resp, _ = p.Do("GET", "/hello.txt", nil, map[string]string{"If-None-Match": etag})
+	if resp.StatusCode != 304 || resp.Header.Get("Content-Type") != "text/plain; charset=utf-8" || resp.Header.Get("CF-Cache-Status") != "HIT" {
+		t.Errorf("GET /hello.txt If-None-Match = %d %v", resp.StatusCode, resp.Header)
+	}
 	if _, body := p.Do("GET", "/via-binding?path=/hello.txt", nil, map[string]string{"If-None-Match": etag}); body != "304  " {
 		t.Errorf("env.ASSETS.fetch with If-None-Match = %q, want a 304", body)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/fsnotify/fsnotify"
 
 	"github.com/outpost-dev/outpost/internal/assets"
+	"github.com/outpost-dev/outpost/internal/config"
 	"github.com/outpost-dev/outpost/internal/logging"
 	"github.com/outpost-dev/outpost/internal/platform"
 	"github.com/outpost-dev/outpost/internal/project"
@@ -51,6 +52,8 @@ type devFlags struct {
 	testScheduled bool
 	crons         bool
 	cache         bool
+	host          string
+	localUpstream string
 }
 
 func runDev(args []string, stdout, stderr io.Writer) error {
@@ -67,17 +70,25 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&f.testScheduled, "test-scheduled", false, "expose /__scheduled and /cdn-cgi/handler/scheduled to fire scheduled events")
 	fs.BoolVar(&f.crons, "crons", true, "fire [triggers] crons on schedule")
 	fs.BoolVar(&f.cache, "cache", true, "Cache API and fetch() caching; false makes caches no-ops that always miss")
+	fs.StringVar(&f.host, "host", "", "the host request.url carries (default: [dev] host, else the first route's host)")
+	fs.StringVar(&f.localUpstream, "local-upstream", "", "the host request.url carries; wins over --host")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
 	}
-	dir := "."
+	dir, script := ".", ""
 	if len(pos) > 1 {
 		fs.Usage()
 		return errUsage
 	}
 	if len(pos) == 1 {
-		dir = pos[0]
+		// outpost dev src/index.ts takes the entry script, as wrangler dev
+		// SCRIPT does; outpost dev DIR the project directory.
+		if st, err := os.Stat(pos[0]); err == nil && !st.IsDir() {
+			script = pos[0]
+		} else {
+			dir = pos[0]
+		}
 	}
 	vars := map[string]string{}
 	for _, v := range f.vars {
@@ -87,13 +98,22 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 		}
 		vars[k] = val
 	}
+	// As wrangler dev: NODE_ENV is "development" unless the shell sets it.
+	nodeEnv := os.Getenv("NODE_ENV")
+	if nodeEnv == "" {
+		nodeEnv = "development"
+	}
 	configs := []string(f.configs)
 	if len(configs) == 0 {
 		configs = []string{""}
 	}
 	var projects []project.Options
-	for _, c := range configs {
-		projects = append(projects, project.Options{Dir: dir, ConfigPath: c, Env: f.env, Vars: vars})
+	for i, c := range configs {
+		o := project.Options{Dir: dir, ConfigPath: c, Env: f.env, Vars: vars, NodeEnv: nodeEnv}
+		if i == 0 {
+			o.Script = script
+		}
+		projects = append(projects, o)
 	}
 
 	// One batched writer for log lines and console output: order is kept,
@@ -181,10 +201,11 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 	primary := dev.workers[0]
 
 	handler := &server.Handler{
-		Target: func() (server.Target, error) { return primary.current(), nil },
-		Origin: origin,
-		Dev:    true,
-		Logger: logger,
+		Target:   func() (server.Target, error) { return primary.current(), nil },
+		Origin:   origin,
+		Dev:      true,
+		Logger:   logger,
+		Upstream: upstream(f, cfg),
 	}
 	handler.Extra = services.devEndpoints(primary, f.testScheduled)
 	if primary.site != nil {
@@ -259,6 +280,23 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
+}
+
+// upstream is the scheme and host request.url carries under outpost dev:
+// --local-upstream, --host, [dev] host, else the host of the first route
+// without a wildcard; "" keeps the dev server's own address.
+func upstream(f devFlags, cfg *config.Config) string {
+	host := firstNonEmpty(f.localUpstream, f.host, cfg.Dev.Host)
+	for _, r := range cfg.Routes {
+		if host != "" {
+			break
+		}
+		host = routeHost(r.Pattern)
+	}
+	if host == "" {
+		return ""
+	}
+	return firstNonEmpty(cfg.Dev.UpstreamProtocol, "http") + "://" + host
 }
 
 // routeHost is the host part of a route pattern like "example.com/*".

@@ -24,6 +24,7 @@ Usage:
   outpost kv ...                 read and write KV namespaces (outpost kv --help)
   outpost cache purge ...        purge the Cache API of a running dev server
   outpost cron trigger ...       fire a scheduled event on a running dev server
+  outpost do list|keys|get|delete  look at the Durable Objects of the project (outpost do --help)
   outpost version                print the version
 
 Run 'outpost COMMAND --help' for a command's flags.
@@ -62,6 +63,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = runCache(args[1:], stdout, stderr)
 	case "cron":
 		err = runCron(args[1:], stdout, stderr)
+	case "do":
+		err = runDO(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "outpost %s\n", version)
 		return 0

@@ -36,6 +36,10 @@ type Site struct {
 
 	mu    sync.Mutex
 	etags map[string]etagEntry // by file path, valid while size and mtime match
+
+	// served holds the file versions (path and ETag) this node has served:
+	// the first answer for a version is a cache MISS, later ones a HIT.
+	served sync.Map
 }
 
 type etagEntry struct {
@@ -188,13 +192,34 @@ func (s *Site) answer(w http.ResponseWriter, r *http.Request, res resolution, st
 		h.Set("Content-Type", "application/octet-stream")
 	}
 	// Cloudflare revalidates assets on every use; the ETag makes that cheap.
-	h.Set("Cache-Control", "public, max-age=0, must-revalidate")
+	// Not for requests with Authorization or Range, as on Cloudflare.
+	if r.Header.Get("Authorization") == "" && r.Header.Get("Range") == "" {
+		h.Set("Cache-Control", "public, max-age=0, must-revalidate")
+	}
 	etag, err := s.etag(res.file, f, st)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
 	h.Set("ETag", etag)
+	if _, seen := s.served.LoadOrStore(res.file+"\x00"+etag, true); seen {
+		h.Set("CF-Cache-Status", "HIT")
+	} else {
+		h.Set("CF-Cache-Status", "MISS")
+	}
+	if status == http.StatusOK && etagMatches(r.Header.Get("If-None-Match"), etag) {
+		// A 304 keeps the headers a 200 would have had but the body's
+		// length, Content-Type included, as on Cloudflare. net/http's
+		// server deletes "Content-Type" from 304s; a key it does not
+		// canonicalize is written as it is (header names are
+		// case-insensitive).
+		if ct := h.Get("Content-Type"); ct != "" {
+			h.Del("Content-Type")
+			h["content-type"] = []string{ct}
+		}
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
 	if status != http.StatusOK {
 		// Not-found pages are not conditional or ranged.
 		w.WriteHeader(status)
@@ -301,4 +326,20 @@ func globMatch(pattern, s string) bool {
 		s = s[i+len(mid):]
 	}
 	return strings.HasSuffix(s, parts[len(parts)-1])
+}
+
+// etagMatches reports whether an If-None-Match header matches etag, by weak
+// comparison: "*", or any listed tag with the same opaque value.
+func etagMatches(header, etag string) bool {
+	if header == "" {
+		return false
+	}
+	want := strings.TrimPrefix(etag, "W/")
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == want {
+			return true
+		}
+	}
+	return false
 }

@@ -122,8 +122,17 @@ func TestHeadersAndRevalidation(t *testing.T) {
 	s.ServeHTTP(rec, httptest.NewRequest("GET", "/app.js", nil))
 	etag := rec.Header().Get("ETag")
 	if rec.Header().Get("Content-Type") != "text/javascript; charset=utf-8" || len(etag) != 34 ||
-		rec.Header().Get("Cache-Control") != "public, max-age=0, must-revalidate" {
+		rec.Header().Get("Cache-Control") != "public, max-age=0, must-revalidate" ||
+		rec.Header().Get("CF-Cache-Status") != "MISS" {
 		t.Errorf("headers = %v", rec.Header())
+	}
+	// Requests with Authorization or Range get no Cache-Control, as on Cloudflare.
+	req0 := httptest.NewRequest("GET", "/app.js", nil)
+	req0.Header.Set("Authorization", "Bearer x")
+	rec = httptest.NewRecorder()
+	s.ServeHTTP(rec, req0)
+	if rec.Header().Get("Cache-Control") != "" || rec.Header().Get("CF-Cache-Status") != "HIT" {
+		t.Errorf("with Authorization: headers = %v", rec.Header())
 	}
 	req := httptest.NewRequest("GET", "/app.js", nil)
 	req.Header.Set("If-None-Match", etag)
@@ -131,6 +140,31 @@ func TestHeadersAndRevalidation(t *testing.T) {
 	s.ServeHTTP(rec, req)
 	if rec.Code != 304 || rec.Body.Len() != 0 {
 		t.Errorf("If-None-Match = %d %q", rec.Code, rec.Body.String())
+	}
+	// A 304 keeps Content-Type and the caching headers, also through
+	// net/http's server (which drops Content-Type from 304s); the version
+	// was served before, so it is a cache HIT.
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	req304, _ := http.NewRequest("GET", srv.URL+"/app.js", nil)
+	req304.Header.Set("If-None-Match", etag)
+	resp304, err := http.DefaultClient.Do(req304)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp304.Body.Close()
+	if resp304.StatusCode != 304 || resp304.Header.Get("Content-Type") != "text/javascript; charset=utf-8" ||
+		resp304.Header.Get("ETag") != etag || resp304.Header.Get("CF-Cache-Status") != "HIT" || resp304.Header.Get("Cache-Control") == "" {
+		t.Errorf("304 = %d %v", resp304.StatusCode, resp304.Header)
+	}
+	for _, inm := range []string{"*", `"x", W/` + etag, "W/" + etag} {
+		req := httptest.NewRequest("GET", "/app.js", nil)
+		req.Header.Set("If-None-Match", inm)
+		rec = httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		if rec.Code != 304 {
+			t.Errorf("If-None-Match %s = %d, want 304 (weak comparison, lists, *)", inm, rec.Code)
+		}
 	}
 	rec = httptest.NewRecorder()
 	s.ServeHTTP(rec, httptest.NewRequest("HEAD", "/app.js", nil))

@@ -29,7 +29,14 @@ type Options struct {
 	// config.DefaultRules.
 	Rules      []config.ModuleRule
 	NodeCompat bool // nodejs_compat: node: imports come from the runtime
-	Minify     bool
+	// NodeModuleFlag, when set, says whether a Node.js module (name
+	// without "node:") is on under the compatibility date and flags, and
+	// which flag turns it on when it is not; nil: all are on.
+	NodeModuleFlag func(name string) (flag string, on bool)
+	// NodeHTTPServer turns on node:http's createServer and
+	// cloudflare:node (enable_nodejs_http_server_modules).
+	NodeHTTPServer bool
+	Minify         bool
 	// KeepNames preserves function and class names under minification
 	// (wrangler's keep_names, on by default there: set it from Config).
 	KeepNames bool
@@ -132,7 +139,7 @@ func Build(opts Options) (*Result, error) {
 		Tsconfig:          opts.TSConfig,
 		// wrangler lets .js files contain JSX.
 		Loader:  map[string]api.Loader{".js": api.LoaderJSX, ".mjs": api.LoaderJSX, ".cjs": api.LoaderJSX},
-		Plugins: []api.Plugin{nodePlugin(opts.NodeCompat, &usesAsyncHooks), rulesPlugin(compiled)},
+		Plugins: []api.Plugin{cloudflarePlugin(opts), nodePlugin(opts, &usesAsyncHooks), rulesPlugin(compiled)},
 	}
 	br := api.Build(bo)
 	if usesAsyncHooks && len(br.Errors) == 0 {

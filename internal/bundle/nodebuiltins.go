@@ -12,7 +12,8 @@ func init() {
 		https inspector inspector/promises module net os path path/posix path/win32 perf_hooks process
 		punycode querystring readline readline/promises repl stream stream/consumers stream/promises
 		stream/web string_decoder sys timers timers/promises tls trace_events tty url util util/types v8 vm
-		wasi worker_threads zlib sqlite test`) {
+		wasi worker_threads zlib sqlite test
+		_stream_readable _stream_writable _stream_duplex _stream_transform _stream_passthrough`) {
 		nodeBuiltins[n] = true
 	}
 }

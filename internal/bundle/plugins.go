@@ -20,7 +20,8 @@ const (
 // nodePlugin turns imports of Node.js built-ins into calls to the runtime's
 // __outpost_require, or, without nodejs_compat, into an error that says how
 // to enable it. It sets *usesAsyncHooks when node:async_hooks is loaded.
-func nodePlugin(nodeCompat bool, usesAsyncHooks *bool) api.Plugin {
+func nodePlugin(opts Options, usesAsyncHooks *bool) api.Plugin {
+	nodeCompat := opts.NodeCompat
 	return api.Plugin{
 		Name: "outpost-node-builtins",
 		Setup: func(b api.PluginBuild) {
@@ -44,7 +45,22 @@ func nodePlugin(nodeCompat bool, usesAsyncHooks *bool) api.Plugin {
 					*usesAsyncHooks = true
 				}
 				spec, _ := json.Marshal(args.Path)
+				name := strings.TrimPrefix(args.Path, "node:")
+				if opts.NodeModuleFlag != nil {
+					if flag, on := opts.NodeModuleFlag(name); !on {
+						// As in workerd, the module does not exist under this
+						// compatibility date; code that probes for it with a
+						// guarded require() carries on.
+						msg, _ := json.Marshal(fmt.Sprintf("No such module %q: it needs the %s compatibility flag (or a compatibility_date that implies it).", args.Path, flag))
+						contents := fmt.Sprintf("throw new Error(%s);\n", msg)
+						return api.OnLoadResult{Contents: &contents, Loader: api.LoaderJS}, nil
+					}
+				}
 				contents := fmt.Sprintf("module.exports = globalThis.__outpost_require(%s);\n", spec)
+				if name == "http" || name == "https" {
+					// createServer depends on enable_nodejs_http_server_modules.
+					contents = fmt.Sprintf("module.exports = globalThis.__outpost_require(%s, { server: %v });\n", spec, opts.NodeHTTPServer)
+				}
 				return api.OnLoadResult{Contents: &contents, Loader: api.LoaderJS}, nil
 			})
 		},

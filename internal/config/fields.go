@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"slices"
 )
 
 // inheritance says how a field behaves under [env.NAME], following wrangler.
@@ -97,9 +98,11 @@ var fields = map[string]fieldSpec{
 			c.Vars = m
 		}
 	}},
-	"define":        {notInherited, func(r *reader, c *Config, v any, f string) { c.Define, _ = r.stringMap(v, f) }},
-	"kv_namespaces": {notInherited, readKV},
-	"services":      {notInherited, readServices},
+	"define":          {notInherited, func(r *reader, c *Config, v any, f string) { c.Define, _ = r.stringMap(v, f) }},
+	"kv_namespaces":   {notInherited, readKV},
+	"services":        {notInherited, readServices},
+	"durable_objects": {notInherited, readDurableObjects},
+	"migrations":      {inherited, readMigrations},
 
 	"alias": {topLevelOnly, func(r *reader, c *Config, v any, f string) { c.Alias, _ = r.stringMap(v, f) }},
 	"dev":   {topLevelOnly, readDev},
@@ -119,7 +122,7 @@ var ignoredFields = map[string]inheritance{
 	"find_additional_modules": inherited, "preserve_file_names": inherited, "base_dir": inherited,
 	"placement": inherited, "first_party_worker": inherited, "logpush": inherited,
 	"upload_source_maps": inherited, "observability": inherited, "compliance_region": inherited,
-	"migrations": inherited, "usage_model": inherited, "send_metrics": topLevelOnly, "keep_vars": topLevelOnly,
+	"usage_model": inherited, "send_metrics": topLevelOnly, "keep_vars": topLevelOnly,
 	"legacy_env": topLevelOnly, "node_compat": inherited, "exports": inherited, "access": inherited,
 	"previews": inherited, "cache": inherited, "python_modules": inherited,
 	"secrets": notInherited, // a list of required secret names; values still come from .dev.vars
@@ -128,7 +131,7 @@ var ignoredFields = map[string]inheritance{
 // unsupportedBindings are binding kinds Outpost does not provide yet; each
 // declared binding is named in a warning so users know what env will lack.
 var unsupportedBindings = map[string]string{
-	"durable_objects": "Durable Objects", "workflows": "Workflows", "d1_databases": "D1",
+	"workflows": "Workflows", "d1_databases": "D1",
 	"r2_buckets": "R2", "queues": "Queues", "vectorize": "Vectorize", "hyperdrive": "Hyperdrive",
 	"analytics_engine_datasets": "Analytics Engine", "dispatch_namespaces": "Workers for Platforms",
 	"mtls_certificates": "mTLS certificates", "send_email": "Email", "ai": "Workers AI",
@@ -415,5 +418,108 @@ func readDev(r *reader, c *Config, v any, f string) {
 	}
 	if x, ok := m["host"]; ok {
 		c.Dev.Host, _ = r.str(x, f+".host")
+	}
+}
+
+// readDurableObjects reads [[durable_objects.bindings]].
+func readDurableObjects(r *reader, c *Config, v any, f string) {
+	m, ok := r.table(v, f)
+	if !ok {
+		return
+	}
+	r.known(m, f, "bindings")
+	list, ok := m["bindings"]
+	if !ok {
+		return
+	}
+	a, ok := r.array(list, f+".bindings")
+	if !ok {
+		return
+	}
+	c.DurableObjects = nil
+	for i, e := range a {
+		ef := fmt.Sprintf("%s.bindings[%d]", f, i)
+		b, ok := r.table(e, ef)
+		if !ok {
+			continue
+		}
+		r.known(b, ef, "name", "class_name", "script_name", "environment")
+		name, ok1 := r.required(b, "name", ef)
+		class, ok2 := r.required(b, "class_name", ef)
+		if !ok1 || !ok2 || !r.bindingName(name, ef+".name") {
+			continue
+		}
+		c.DurableObjects = append(c.DurableObjects, DurableObjectBinding{
+			Name: name, ClassName: class, ScriptName: r.optional(b, "script_name", ef),
+			Environment: r.optional(b, "environment", ef),
+		})
+	}
+}
+
+// readMigrations reads [[migrations]]: which classes are Durable Objects,
+// and whether each keeps its storage in SQLite (new_sqlite_classes) or in
+// the key-value backend (new_classes).
+func readMigrations(r *reader, c *Config, v any, f string) {
+	a, ok := r.array(v, f)
+	if !ok {
+		return
+	}
+	c.Migrations = nil
+	tags := map[string]bool{}
+	for i, e := range a {
+		ef := fmt.Sprintf("%s[%d]", f, i)
+		m, ok := r.table(e, ef)
+		if !ok {
+			continue
+		}
+		r.known(m, ef, "tag", "new_classes", "new_sqlite_classes", "renamed_classes", "deleted_classes", "transferred_classes")
+		mg := Migration{Tag: r.optional(m, "tag", ef)}
+		if mg.Tag != "" && tags[mg.Tag] {
+			r.errorf(ef+".tag", "expected a unique tag, found %q twice", mg.Tag)
+		}
+		tags[mg.Tag] = true
+		for _, k := range []struct {
+			key string
+			to  *[]string
+		}{{"new_classes", &mg.NewClasses}, {"new_sqlite_classes", &mg.NewSQLiteClasses}, {"deleted_classes", &mg.DeletedClasses}} {
+			if x, ok := m[k.key]; ok {
+				*k.to, _ = r.strings(x, ef+"."+k.key)
+			}
+		}
+		if x, ok := m["renamed_classes"]; ok {
+			if list, ok := r.array(x, ef+".renamed_classes"); ok {
+				for j, e := range list {
+					rf := fmt.Sprintf("%s.renamed_classes[%d]", ef, j)
+					if t, ok := r.table(e, rf); ok {
+						from, ok1 := r.required(t, "from", rf)
+						to, ok2 := r.required(t, "to", rf)
+						if ok1 && ok2 {
+							mg.Renamed = append(mg.Renamed, RenamedClass{From: from, To: to})
+						}
+					}
+				}
+			}
+		}
+		if x, ok := m["transferred_classes"]; ok {
+			if list, ok := r.array(x, ef+".transferred_classes"); ok {
+				for j, e := range list {
+					tf := fmt.Sprintf("%s.transferred_classes[%d]", ef, j)
+					if t, ok := r.table(e, tf); ok {
+						from, ok1 := r.required(t, "from", tf)
+						script, ok2 := r.required(t, "from_script", tf)
+						to, ok3 := r.required(t, "to", tf)
+						if ok1 && ok2 && ok3 {
+							mg.Transferred = append(mg.Transferred, TransferredClass{From: from, FromScript: script, To: to})
+						}
+					}
+				}
+			}
+		}
+		for _, cls := range mg.NewClasses {
+			if slices.Contains(mg.NewSQLiteClasses, cls) {
+				r.errorf(ef, "expected %q in only one of new_classes and new_sqlite_classes", cls)
+			}
+		}
+		c.Migrations = append(c.Migrations, mg)
 	}
 }

@@ -19,6 +19,11 @@ type Options struct {
 	ConfigPath string
 	// Env selects [env.NAME] (--env); "" means the top level.
 	Env string
+	// Script is the entry script given on the command line (wrangler dev
+	// SCRIPT), relative to the current directory: it replaces main, and
+	// without a config file the worker runs with the defaults, in the
+	// current directory.
+	Script string
 }
 
 // FileNames are the configuration files looked for in each directory, in
@@ -30,13 +35,36 @@ var FileNames = []string{"wrangler.json", "wrangler.jsonc", "wrangler.toml"}
 // line, each naming the file and the field; the rest are Config.Warnings.
 func Load(opts Options) (*Config, error) {
 	path, err := find(opts)
-	if err != nil {
-		return nil, err
-	}
+	var raw map[string]any
 	display := filepath.Base(path)
-	raw, err := decodeFile(path, display)
-	if err != nil {
+	switch {
+	case err != nil && opts.Script != "" && opts.ConfigPath == "":
+		// A script and no config file: the defaults, named after the
+		// current directory.
+		cwd, werr := os.Getwd()
+		if werr != nil {
+			return nil, werr
+		}
+		path, display = filepath.Join(cwd, "wrangler.toml"), "(no config file)"
+		raw = map[string]any{"name": filepath.Base(cwd)}
+	case err != nil:
 		return nil, err
+	default:
+		if raw, err = decodeFile(path, display); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Script != "" {
+		abs, err := filepath.Abs(opts.Script)
+		if err != nil {
+			return nil, err
+		}
+		raw["main"] = abs
+		if envs, ok := raw["env"].(map[string]any); ok && opts.Env != "" {
+			if e, ok := envs[opts.Env].(map[string]any); ok {
+				e["main"] = abs
+			}
+		}
 	}
 	r := newReader(display)
 	c, err := resolve(r, raw, opts.Env)
@@ -273,6 +301,14 @@ func checkBindings(r *reader, c *Config, raw map[string]any, env string) {
 	}
 	for i, s := range c.Services {
 		add(s.Binding, fmt.Sprintf("%s[%d].binding", fieldPath(raw, env, "services"), i))
+	}
+	classes, _ := c.ObjectClasses()
+	for i, d := range c.DurableObjects {
+		field := fmt.Sprintf("%s.bindings[%d]", fieldPath(raw, env, "durable_objects"), i)
+		add(d.Name, field+".name")
+		if _, ok := classes[d.ClassName]; !ok && d.ScriptName == "" {
+			r.warnf("%s: class %q has no [[migrations]] entry; Outpost runs it with key-value storage (add it to new_sqlite_classes for ctx.storage.sql, as Cloudflare requires on deploy)", field, d.ClassName)
+		}
 	}
 	if c.Assets != nil && c.Assets.Binding != "" {
 		add(c.Assets.Binding, fieldPath(raw, env, "assets")+".binding")

@@ -1,5 +1,7 @@
 package config
 
+import "time"
+
 // Config is a wrangler project's configuration with the selected environment
 // applied: what Outpost needs to bundle and run one worker.
 type Config struct {
@@ -27,6 +29,10 @@ type Config struct {
 
 	KVNamespaces []KVNamespace
 	Services     []ServiceBinding
+	// DurableObjects are the [[durable_objects.bindings]]; Migrations say
+	// which classes are Durable Objects and how they store.
+	DurableObjects []DurableObjectBinding
+	Migrations     []Migration
 	// Crons is [triggers] crons, as written.
 	Crons  []string
 	Routes []Route
@@ -75,6 +81,58 @@ type ServiceBinding struct {
 	Service     string
 	Entrypoint  string
 	Environment string
+}
+
+// DurableObjectBinding is one [[durable_objects.bindings]] entry.
+type DurableObjectBinding struct {
+	Name        string
+	ClassName   string
+	ScriptName  string // the worker that defines the class; "" is this one
+	Environment string
+}
+
+// Migration is one [[migrations]] entry.
+type Migration struct {
+	Tag              string
+	NewClasses       []string
+	NewSQLiteClasses []string
+	DeletedClasses   []string
+	Renamed          []RenamedClass
+	Transferred      []TransferredClass
+}
+
+// RenamedClass moves a Durable Object class's objects to a new name.
+type RenamedClass struct{ From, To string }
+
+// TransferredClass moves objects from a class of another worker.
+type TransferredClass struct{ From, FromScript, To string }
+
+// ObjectClasses applies the migrations in order: the Durable Object
+// classes of this worker, each true when its storage is SQLite-backed
+// (new_sqlite_classes), and the renames (old name → new name) to apply to
+// stored objects.
+func (c *Config) ObjectClasses() (classes map[string]bool, renamed map[string]string) {
+	classes, renamed = map[string]bool{}, map[string]string{}
+	for _, m := range c.Migrations {
+		for _, n := range m.NewClasses {
+			classes[n] = false
+		}
+		for _, n := range m.NewSQLiteClasses {
+			classes[n] = true
+		}
+		for _, rc := range m.Renamed {
+			classes[rc.To] = classes[rc.From]
+			delete(classes, rc.From)
+			renamed[rc.From] = rc.To
+		}
+		for _, t := range m.Transferred {
+			classes[t.To] = false
+		}
+		for _, n := range m.DeletedClasses {
+			delete(classes, n)
+		}
+	}
+	return classes, renamed
 }
 
 // Route is a `route` or `routes` entry. A plain string becomes a Route with
@@ -165,4 +223,64 @@ func (c *Config) NodeCompat() bool {
 		}
 	}
 	return on && !off
+}
+
+// nodeModuleGate is the compatibility flag that makes a Node.js module
+// available on top of nodejs_compat, as workerd's compatibility-date.capnp
+// gives it: on with the enable flag, off with the disable flag, otherwise
+// on from the date.
+type nodeModuleGate struct{ enable, disable, date string }
+
+var nodeModuleGates = map[string]nodeModuleGate{
+	"zlib":        {"nodejs_zlib", "no_nodejs_zlib", "2024-09-23"},
+	"http":        {"enable_nodejs_http_modules", "disable_nodejs_http_modules", "2025-08-15"},
+	"https":       {"enable_nodejs_http_modules", "disable_nodejs_http_modules", "2025-08-15"},
+	"os":          {"enable_nodejs_os_module", "disable_nodejs_os_module", "2025-09-15"},
+	"fs":          {"enable_nodejs_fs_module", "disable_nodejs_fs_module", "2025-09-15"},
+	"fs/promises": {"enable_nodejs_fs_module", "disable_nodejs_fs_module", "2025-09-15"},
+}
+
+// compatFlag reports whether a compatibility flag is on: named in
+// compatibility_flags, not turned off by its disable flag, or implied from
+// date on (a missing compatibility_date counts as today, as the warning
+// about it says).
+func (c *Config) compatFlag(enable, disable, date string) bool {
+	for _, f := range c.CompatibilityFlags {
+		switch f {
+		case enable:
+			return true
+		case disable:
+			return false
+		}
+	}
+	if date == "" {
+		return false
+	}
+	d := c.CompatibilityDate
+	if d == "" {
+		d = time.Now().UTC().Format("2006-01-02")
+	}
+	return d >= date
+}
+
+// NodeModuleFlag reports, for a Node.js module name without "node:",
+// whether the configuration makes it available beyond nodejs_compat and,
+// when it does not, the flag that would.
+func (c *Config) NodeModuleFlag(name string) (flag string, on bool) {
+	g, ok := nodeModuleGates[name]
+	if !ok {
+		return "", true
+	}
+	return g.enable, c.compatFlag(g.enable, g.disable, g.date)
+}
+
+// NodeHTTPServer reports whether node:http's createServer and
+// cloudflare:node's httpServerHandler are on
+// (enable_nodejs_http_server_modules, implied from 2025-09-01 once the
+// http modules are on).
+func (c *Config) NodeHTTPServer() bool {
+	if _, on := c.NodeModuleFlag("http"); !on {
+		return false
+	}
+	return c.compatFlag("enable_nodejs_http_server_modules", "disable_nodejs_http_server_modules", "2025-09-01")
 }

@@ -49,14 +49,19 @@ func TestSoak(t *testing.T) {
 		}
 	}()
 
-	// Runaway scripts interrupted next to the healthy VMs.
+	// Runaway scripts interrupted next to the healthy VMs (at least one,
+	// however quickly the healthy VMs finish on a busy machine).
 	var runaways atomic.Int64
+	runawaysDone := make(chan struct{})
 	go func() {
-		for {
-			select {
-			case <-stop:
-				return
-			default:
+		defer close(runawaysDone)
+		for first := true; ; first = false {
+			if !first {
+				select {
+				case <-stop:
+					return
+				default:
+				}
 			}
 			vm, err := New(Options{TimeLimit: 20 * time.Millisecond})
 			if err != nil {
@@ -149,6 +154,7 @@ func TestSoak(t *testing.T) {
 	}
 	wg.Wait()
 	close(stop)
+	<-runawaysDone
 	select {
 	case err := <-errs:
 		t.Fatal(err)

@@ -115,6 +115,9 @@ func configure() {
 		setEnvDefault("JSC_useConcurrentGC", "false")
 		setEnvDefault("JSC_usePollingTraps", "true")
 		setEnvDefault("JSC_useWasmFaultSignalHandler", "false")
+		// Workers have SharedArrayBuffer (one thread per VM: nothing is
+		// shared across threads, but code and Web APIs accept it).
+		setEnvDefault("JSC_useSharedArrayBuffer", "true")
 		releaseSignalForEngine()
 		beforeSignals := snapshotSignals()
 		// Creating and releasing one group initialises JavaScriptCore

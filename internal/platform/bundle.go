@@ -27,6 +27,11 @@ type Bundle struct {
 	Vars              map[string]any   `json:"vars,omitempty"`
 	KVNamespaces      []KVBinding      `json:"kv_namespaces,omitempty"`
 	Services          []ServiceBinding `json:"services,omitempty"`
+	// DurableObjects are the namespace bindings; ObjectClasses the
+	// worker's own Durable Object classes (true: SQLite-backed), from its
+	// migrations.
+	DurableObjects []DurableObjectBinding `json:"durable_objects,omitempty"`
+	ObjectClasses  map[string]bool        `json:"durable_object_classes,omitempty"`
 	// AssetsBinding names the static assets binding ([assets] binding);
 	// the assets themselves come with the worker's settings.
 	AssetsBinding string   `json:"assets_binding,omitempty"`
@@ -47,8 +52,16 @@ type KVBinding struct {
 
 // ServiceBinding binds another worker of the node to a name on env.
 type ServiceBinding struct {
+	Binding    string `json:"binding"`
+	Service    string `json:"service"`
+	Entrypoint string `json:"entrypoint,omitempty"` // a named export of the service; "" is its default export
+}
+
+// DurableObjectBinding binds a Durable Object namespace to a name on env.
+type DurableObjectBinding struct {
 	Binding string `json:"binding"`
-	Service string `json:"service"`
+	Class   string `json:"class_name"`
+	Script  string `json:"script_name,omitempty"` // the worker that defines the class; "" is this one
 }
 
 // MaxBundleSize caps an uploaded bundle, as Cloudflare caps a worker's
@@ -77,7 +90,21 @@ func NewBundle(name string, cfg *config.Config, res *bundle.Result) *Bundle {
 		b.KVNamespaces = append(b.KVNamespaces, KVBinding{Binding: ns.Binding, ID: KVNamespaceID(ns)})
 	}
 	for _, s := range cfg.Services {
-		b.Services = append(b.Services, ServiceBinding{Binding: s.Binding, Service: s.Service})
+		b.Services = append(b.Services, ServiceBinding{Binding: s.Binding, Service: s.Service, Entrypoint: s.Entrypoint})
+	}
+	for _, d := range cfg.DurableObjects {
+		b.DurableObjects = append(b.DurableObjects, DurableObjectBinding{Binding: d.Name, Class: d.ClassName, Script: d.ScriptName})
+	}
+	classes, _ := cfg.ObjectClasses()
+	for _, d := range cfg.DurableObjects {
+		if _, ok := classes[d.ClassName]; !ok && d.ScriptName == "" {
+			// As wrangler dev: a class without a migration still runs,
+			// with key-value storage (config.Load warns).
+			classes[d.ClassName] = false
+		}
+	}
+	if len(classes) > 0 {
+		b.ObjectClasses = classes
 	}
 	if cfg.Assets != nil {
 		b.AssetsBinding = cfg.Assets.Binding

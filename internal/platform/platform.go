@@ -21,10 +21,12 @@ import (
 	"github.com/outpost-dev/outpost/internal/assets"
 	assetsbinding "github.com/outpost-dev/outpost/internal/bindings/assets"
 	cachebinding "github.com/outpost-dev/outpost/internal/bindings/cache"
+	durablebinding "github.com/outpost-dev/outpost/internal/bindings/durable"
 	kvbinding "github.com/outpost-dev/outpost/internal/bindings/kv"
 	servicebinding "github.com/outpost-dev/outpost/internal/bindings/service"
 	"github.com/outpost-dev/outpost/internal/cache"
 	"github.com/outpost-dev/outpost/internal/cron"
+	"github.com/outpost-dev/outpost/internal/durable"
 	"github.com/outpost-dev/outpost/internal/kv"
 	kvpostgres "github.com/outpost-dev/outpost/internal/kv/postgres"
 	kvsqlite "github.com/outpost-dev/outpost/internal/kv/sqlite"
@@ -80,8 +82,12 @@ type Node struct {
 	kvWhere string
 	cache   *cache.Store
 
+	objects *durable.Store
+	alarms  *durablebinding.Alarms
+
 	mu      sync.RWMutex
 	workers map[string]func() *runtime.Worker
+	classes map[string]map[string]bool // worker → its Durable Object classes
 
 	stop    context.CancelFunc
 	closers []func()
@@ -101,7 +107,7 @@ func Open(ctx context.Context, o Options) (*Node, error) {
 	if o.CacheSweepEvery <= 0 {
 		o.CacheSweepEvery = time.Minute
 	}
-	n := &Node{opts: o, log: o.Logger, workers: map[string]func() *runtime.Worker{}}
+	n := &Node{opts: o, log: o.Logger, workers: map[string]func() *runtime.Worker{}, classes: map[string]map[string]bool{}}
 	sweepCtx, stop := context.WithCancel(context.Background())
 	n.stop = stop
 	n.closers = append(n.closers, stop)
@@ -127,6 +133,15 @@ func Open(ctx context.Context, o Options) (*Node, error) {
 	n.cache = cs
 	if !o.CacheOff {
 		go n.sweepCache(sweepCtx)
+	}
+	// Durable Objects: one SQLite file per object under <state>/do, and
+	// their alarms, armed again from disk.
+	n.objects = durable.NewStore(filepath.Join(o.StateDir, "do"))
+	n.closers = append(n.closers, n.objects.Close)
+	n.alarms = durablebinding.NewAlarms(n.objects, n, n.log, o.Clock.Now)
+	n.closers = append(n.closers, n.alarms.Close)
+	if err := n.alarms.Resume(); err != nil {
+		n.log.Warn("Durable Object alarms could not be read from disk: " + err.Error())
 	}
 	return n, nil
 }
@@ -194,6 +209,17 @@ func (n *Node) Register(name string, current func() *runtime.Worker) {
 	n.workers[name] = current
 }
 
+// objectClasses are a worker's Durable Object classes, as its running
+// version declares them.
+func (n *Node) objectClasses(worker string) map[string]bool {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	return n.classes[worker]
+}
+
+// Objects is the node's Durable Object storage (for the CLI and tests).
+func (n *Node) Objects() *durable.Store { return n.objects }
+
 // Lookup is the running version of a registered worker, or nil.
 func (n *Node) Lookup(name string) *runtime.Worker {
 	n.mu.RLock()
@@ -238,7 +264,9 @@ func (n *Node) Host(s *Settings) *runtime.Host {
 	} else {
 		zone = cachebinding.PartitionZoneCache(n.cache, s.CacheZone)
 	}
-	fetcher := &runtime.Fetcher{Origin: s.Origin, SelfHosts: s.SelfHosts, Cache: zone}
+	// DenyPrivate guards connect() sockets too (fetch() is guarded by the
+	// transport below).
+	fetcher := &runtime.Fetcher{Origin: s.Origin, SelfHosts: s.SelfHosts, Cache: zone, DenyPrivate: n.opts.DenyPrivateSubrequests}
 	fetcher.Client = &http.Client{Transport: &countingTransport{
 		next:  n.transport(s.Origin),
 		count: n.opts.CountSubrequest,
@@ -251,8 +279,9 @@ func (n *Node) Host(s *Settings) *runtime.Host {
 		Extensions: []runtime.Extension{
 			cachebinding.PartitionExtension(store, s.CacheZone),
 			kvbinding.Extension(),
-			servicebinding.Extension(),
+			servicebinding.Extension(n),
 			assetsbinding.Extension(),
+			durablebinding.Extension(n.objects, n.alarms, n.objectClasses, n),
 		},
 		ObserveOp: n.opts.ObserveOp,
 	}
@@ -316,10 +345,22 @@ func (n *Node) Config(b *Bundle, s *Settings, host *runtime.Host) (*runtime.Conf
 		}
 	}
 	for _, sb := range b.Services {
-		if err := bind(sb.Binding, servicebinding.Binding{Service: sb.Service, Workers: n}); err != nil {
+		if err := bind(sb.Binding, servicebinding.Binding{Service: sb.Service, Entrypoint: sb.Entrypoint, Workers: n}); err != nil {
 			return nil, err
 		}
 	}
+	for _, d := range b.DurableObjects {
+		script := d.Script
+		if script == "" {
+			script = s.Name
+		}
+		if err := bind(d.Binding, durablebinding.Namespace{Script: script, Class: d.Class, Workers: n}); err != nil {
+			return nil, err
+		}
+	}
+	n.mu.Lock()
+	n.classes[s.Name] = b.ObjectClasses
+	n.mu.Unlock()
 	if b.AssetsBinding != "" {
 		if s.Site == nil {
 			return nil, fmt.Errorf("worker %s: the assets binding %q has no assets on this node (a deployed version carries no files; run the worker from its project directory)", s.Name, b.AssetsBinding)

@@ -22,8 +22,14 @@ import (
 type Options struct {
 	Dir        string
 	ConfigPath string
-	Env        string
-	Vars       map[string]string // --var KEY:VALUE
+	// Script is an entry script given on the command line (outpost dev
+	// SCRIPT): it replaces main, and the project needs no config file.
+	Script string
+	Env    string
+	Vars   map[string]string // --var KEY:VALUE
+	// NodeEnv is process.env.NODE_ENV in the bundle; empty means
+	// "production" (deploys), `outpost dev` passes "development".
+	NodeEnv string
 }
 
 // Build is one build of a project.
@@ -46,7 +52,7 @@ func (b *Build) Name() string { return b.Bundle.Name }
 // Load reads the config and bundles the worker.
 func Load(o Options) (*Build, error) {
 	start := time.Now()
-	cfg, err := config.Load(config.Options{Dir: o.Dir, ConfigPath: o.ConfigPath, Env: o.Env})
+	cfg, err := config.Load(config.Options{Dir: o.Dir, ConfigPath: o.ConfigPath, Env: o.Env, Script: o.Script})
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +66,7 @@ func Load(o Options) (*Build, error) {
 		// An assets-only worker: the assets answer every request, the
 		// script only has to exist.
 		res = &bundle.Result{Code: []byte(assetsOnlyScript), HasDefaultExport: true}
-	} else if res, err = bundle.Build(bundle.FromConfig(cfg)); err != nil {
+	} else if res, err = bundle.Build(bundleOptions(cfg, o)); err != nil {
 		return nil, err
 	}
 	vars := map[string]any{}
@@ -159,4 +165,10 @@ func StateDir(projectDir, persistTo string) (string, error) {
 		return "", err
 	}
 	return abs, os.MkdirAll(abs, 0o755)
+}
+
+func bundleOptions(cfg *config.Config, o Options) bundle.Options {
+	bo := bundle.FromConfig(cfg)
+	bo.NodeEnv = o.NodeEnv
+	return bo
 }

@@ -25,6 +25,19 @@ type Request struct {
 	// Depth counts the workers this request already passed through
 	// (service bindings); 0 for a request from a client.
 	Depth int
+	// Entrypoint names the exported class that handles the request (a
+	// service binding's entrypoint); "" is the default export.
+	Entrypoint string
+	// Object, when set, sends the request to a Durable Object of this
+	// worker instead (stub.fetch()).
+	Object *ObjectAddress
+}
+
+// ObjectAddress names one Durable Object of a worker.
+type ObjectAddress struct {
+	Class string
+	ID    string // 64 hex digits
+	Name  string // the name it was made from, if any
 }
 
 // Response is what the worker answered.
@@ -283,7 +296,14 @@ func (in *Instance) requestArgs(c *jsc.Context, req *Request, sid, reqID int64) 
 	if err != nil {
 		return nil, err
 	}
-	return []jsc.Value{c.String(req.Method), c.String(req.URL), hs, body, c.String(string(cf)), c.Number(float64(reqID))}, nil
+	object := c.Null()
+	if o := req.Object; o != nil {
+		object = c.Object()
+		object.Set("class", c.String(o.Class))
+		object.Set("id", c.String(o.ID))
+		object.Set("name", c.String(o.Name))
+	}
+	return []jsc.Value{c.String(req.Method), c.String(req.URL), hs, body, c.String(string(cf)), c.Number(float64(reqID)), c.String(req.Entrypoint), object}, nil
 }
 
 // responseFromJS reads the prelude's { status, statusText, headers, body,

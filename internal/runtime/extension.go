@@ -67,6 +67,11 @@ type BindingHost interface {
 	Observe(family, op, result string)
 	// Log writes a line to the worker's console output.
 	Log(level, text string)
+	// RPCMessage reads a value the prelude serialized for RPC (rpc.js's
+	// encode); RPCValue gives a received one to the prelude (its decode
+	// makes the value, with stubs for what it carries).
+	RPCMessage(v jsc.Value) (*Message, error)
+	RPCValue(c *jsc.Context, m *Message) (jsc.Value, error)
 }
 
 var _ BindingHost = (*Instance)(nil)

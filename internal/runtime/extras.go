@@ -18,6 +18,10 @@ func (in *Instance) installExtras(c *jsc.Context, def func(string, jsc.Func)) {
 	in.installCompressOps(def)
 	in.installHTMLOps(def)
 	in.installWebSocketOps(def)
+	in.installZlibOps(def)
+	in.installSocketOps(def)
+	in.installDNSOps(def)
+	in.installFSOps(def)
 	def("hmac", opHMAC)
 	def("nodeConfig", func(call *jsc.Call) (jsc.Value, error) {
 		return in.nodeConfig(call.Ctx)

@@ -1,10 +1,13 @@
 package runtime
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/outpost-dev/outpost/internal/jsc"
 )
@@ -120,4 +123,67 @@ func ResponseToJS(h BindingHost, c *jsc.Context, url string, status int, statusT
 		out.Set("body", c.Number(float64(h.AddStream(body))))
 	}
 	return out, nil
+}
+
+// WebSocketResponseToJS is ResponseToJS for a 101 response carrying
+// another worker's WebSocket: response.webSocket, to be returned as it is.
+func WebSocketResponseToJS(h BindingHost, c *jsc.Context, url string, resp *Response) (jsc.Value, error) {
+	out, err := ResponseToJS(h, c, url, resp.Status, resp.StatusText, resp.Header, resp.Body)
+	if err != nil {
+		return out, err
+	}
+	in, ok := h.(*Instance)
+	if !ok {
+		resp.WebSocket.Reject()
+		return out, nil
+	}
+	s := in.sockets.addForeign(resp.WebSocket)
+	out.Set("webSocket", c.Number(float64(s.id)))
+	return out, nil
+}
+
+// RequestFromJS reads the request a Fetcher-like binding hands its host
+// object: the prelude's { method, url, headers, body, cf } (service
+// bindings, Durable Object stubs).
+func RequestFromJS(init jsc.Value) (*Request, error) {
+	header, err := headersFromJS(init.Get("headers"))
+	if err != nil {
+		return nil, err
+	}
+	u := init.Get("url").String()
+	if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+		return nil, jsc.TypeError("Fetch API cannot load: %s", u)
+	}
+	req := &Request{Method: init.Get("method").String(), URL: u, Header: header}
+	if h := header.Get("Host"); h == "" {
+		if host := hostOf(u); host != "" {
+			header.Set("Host", host)
+		}
+	}
+	if b := init.Get("body"); !b.IsNullish() {
+		var data []byte
+		if view, ok := b.BytesView(); ok {
+			data = bytes.Clone(view)
+		} else {
+			data = []byte(b.String())
+		}
+		req.Body = io.NopCloser(bytes.NewReader(data))
+	}
+	if cf := init.Get("cf"); cf.IsObject() {
+		if js, err := cf.JSON(0); err == nil && js != "" {
+			req.CF = map[string]any{}
+			if err := json.Unmarshal([]byte(js), &req.CF); err != nil {
+				req.CF = nil
+			}
+		}
+	}
+	return req, nil
+}
+
+func hostOf(u string) string {
+	rest := u[strings.Index(u, "://")+3:]
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	return rest
 }

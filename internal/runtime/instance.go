@@ -72,6 +72,14 @@ type Bindings struct {
 	Objects map[string]Binding
 }
 
+// StartupTimeLimit bounds the evaluation of a worker's top-level code, as
+// Cloudflare's one-second startup limit does.
+const StartupTimeLimit = time.Second
+
+// preludeTimeLimit bounds the evaluation of the prelude itself (it takes
+// tens of milliseconds; the bound only guards against a broken build).
+const preludeTimeLimit = 30 * time.Second
+
 // DefaultCPULimit is Cloudflare's default CPU time per invocation.
 const DefaultCPULimit = 30 * time.Second
 
@@ -109,6 +117,7 @@ type Instance struct {
 	life context.Context
 	stop context.CancelFunc
 
+	rpc     rpcTables
 	streams streamTable
 	sockets socketTable
 	fetchMu sync.Mutex
@@ -168,8 +177,11 @@ func NewInstance(cfg *Config) (*Instance, error) {
 		fetches: map[int64]func(){},
 	}
 	in.life, in.stop = context.WithCancel(context.Background())
+	// The prelude is Outpost's own code: the worker's limit does not apply
+	// to it. The worker's top-level code gets Cloudflare's startup limit
+	// (or its CPU limit, when that is longer); handlers get the CPU limit.
 	in.vm, err = jsc.New(jsc.Options{
-		TimeLimit:            limit,
+		TimeLimit:            preludeTimeLimit,
 		Interrupt:            in.interrupt,
 		AfterTask:            func(*jsc.Context) { in.checkHung() },
 		OnUnhandledRejection: in.onUnhandledRejection,
@@ -202,6 +214,7 @@ func NewInstance(cfg *Config) (*Instance, error) {
 		if _, err := c.Eval(prelude, "outpost:prelude.js"); err != nil {
 			return fmt.Errorf("the Outpost prelude failed to start: %w", err)
 		}
+		c.SetTimeLimit(max(limit, StartupTimeLimit))
 		if in.hooks == nil {
 			return errors.New("the Outpost prelude did not register its hooks")
 		}
@@ -225,6 +238,7 @@ func NewInstance(cfg *Config) (*Instance, error) {
 		if _, err := in.hooks.Value().CallMethod("init"); err != nil {
 			return in.scriptError("starting the worker", err)
 		}
+		c.SetTimeLimit(limit)
 		return nil
 	})
 	if err != nil {
@@ -333,6 +347,10 @@ func (in *Instance) Close() {
 			if in.hooks != nil {
 				in.hooks.Release()
 				in.hooks = nil
+			}
+			for id, e := range in.rpc.exports {
+				e.value.Release()
+				delete(in.rpc.exports, id)
 			}
 		})
 		in.vm.Close()

@@ -60,6 +60,7 @@ func (in *Instance) endInvocation(id int64) {
 	if inv := in.reqs[id]; inv != nil {
 		inv.cancel()
 		delete(in.reqs, id)
+		in.releaseExports(id)
 		// Its timers end with it, as in workerd's request context.
 		if inv.timers > 0 {
 			for tid, t := range in.timers {

@@ -31,9 +31,6 @@ const (
 	// DefaultWallLimit bounds how long a handler may take to give its
 	// response (the body may then stream as long as the client reads).
 	DefaultWallLimit = 100 * time.Second
-	// StartupLimit is the CPU time a script's global scope may take when
-	// the CPU limit is lower (Cloudflare allows 1 s for startup).
-	StartupLimit = time.Second
 	// minInterval is the shortest period of a setInterval.
 	minInterval = time.Millisecond
 )
@@ -146,7 +143,7 @@ func (in *Instance) interrupt(c *jsc.Context) bool {
 			in.stopReason.Store(stopCPU)
 			return true
 		}
-	} else if running > max(in.cpuLimit(), StartupLimit) {
+	} else if running > max(in.cpuLimit(), StartupTimeLimit) {
 		// The script's global scope (or work of no invocation).
 		in.stopReason.Store(stopCPU)
 		return true

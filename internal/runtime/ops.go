@@ -83,6 +83,7 @@ func (in *Instance) installOps(c *jsc.Context, ops jsc.Value) {
 	in.installExtras(c, def)
 	in.installSubtleOps(c, def)
 	in.installDigestOps(c, def)
+	in.installEncodingOps(c, def)
 	in.installTimerOps(c, def)
 	def("streamRead", func(call *jsc.Call) (jsc.Value, error) {
 		return in.streamRead(call.Ctx, call.Arg(0).Int())
@@ -102,6 +103,7 @@ func (in *Instance) installOps(c *jsc.Context, ops jsc.Value) {
 		in.waitUntil(call.Ctx, call.Arg(0).Int(), call.Arg(1))
 		return call.Ctx.Undefined(), nil
 	})
+	in.installRPCOps(c, def)
 }
 
 func newHash(alg string) hash.Hash {

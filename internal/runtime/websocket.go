@@ -27,6 +27,9 @@ type wsSocket struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	dialed bool // an outbound connection (new WebSocket, fetch with Upgrade)
+	// foreign is another worker's WebSocket (a Durable Object's or a
+	// service's 101 response) that this worker hands on as it is.
+	foreign *WebSocket
 
 	mu       sync.Mutex
 	conn     *websocket.Conn
@@ -240,6 +243,18 @@ func (t *socketTable) add(conn *websocket.Conn) *wsSocket {
 	return s
 }
 
+// addForeign registers another worker's WebSocket under a number of this
+// instance, so that a Response in this worker can carry it.
+func (t *socketTable) addForeign(ws *WebSocket) *wsSocket {
+	s := t.add(nil)
+	s.foreign = ws
+	go func() {
+		<-ws.Done()
+		s.finish()
+	}()
+	return s
+}
+
 func (t *socketTable) get(id int64) *wsSocket {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -267,11 +282,22 @@ type WebSocket struct {
 
 // Done is closed when the WebSocket is over; the invocation that returned
 // it lasts until then, as on Cloudflare.
-func (w *WebSocket) Done() <-chan struct{} { return w.s.done }
+func (w *WebSocket) Done() <-chan struct{} {
+	if w.s.foreign != nil {
+		return w.s.foreign.Done()
+	}
+	return w.s.done
+}
 
 // Serve connects the client's connection to the worker's WebSocket and
 // returns when either side has closed it.
 func (w *WebSocket) Serve(client *websocket.Conn) {
+	if f := w.s.foreign; f != nil {
+		// Another worker's socket, handed on untouched: it is served there.
+		defer w.s.finish()
+		f.Serve(client)
+		return
+	}
 	client.SetReadLimit(MaxWebSocketMessage)
 	if !w.s.dialed {
 		// The other end of a WebSocketPair is in the worker: JavaScript
@@ -299,7 +325,12 @@ func (w *WebSocket) Serve(client *websocket.Conn) {
 
 // Reject ends a WebSocket that cannot be connected to a client (the
 // request was not a WebSocket upgrade); the worker sees a 1006 close.
-func (w *WebSocket) Reject() { w.s.fail() }
+func (w *WebSocket) Reject() {
+	if w.s.foreign != nil {
+		w.s.foreign.Reject()
+	}
+	w.s.fail()
+}
 
 // relay copies messages from src to dst until src closes, then passes the
 // close (its code and reason) on.

@@ -114,6 +114,29 @@ func (w *Worker) pick(ctx context.Context) (*Instance, error) {
 	}
 }
 
+// objectInstance is the instance the worker's Durable Objects live in: the
+// first healthy one of the pool, so that each object has one live
+// instance (a replaced or swapped instance takes its objects' in-memory
+// state with it; their storage stays).
+func (w *Worker) objectInstance(ctx context.Context) (*Instance, error) {
+	w.mu.Lock()
+	if len(w.pool) > 0 && !w.pool[0].Broken() && !w.closed {
+		in := w.pool[0]
+		w.mu.Unlock()
+		return in, nil
+	}
+	w.mu.Unlock()
+	if _, err := w.pick(ctx); err != nil {
+		return nil, err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.pool) == 0 {
+		return nil, ErrBroken
+	}
+	return w.pool[0], nil
+}
+
 // replace starts an instance of cfg and adds it to the pool, unless the
 // worker was closed or swapped to another version meanwhile.
 func (w *Worker) replace(cfg *Config) {
@@ -148,10 +171,17 @@ func (w *Worker) retire(in *Instance) {
 	}()
 }
 
-// Fetch runs a request on one of the worker's instances.
+// Fetch runs a request on one of the worker's instances (a request for a
+// Durable Object on the instance its objects live in).
 func (w *Worker) Fetch(ctx context.Context, req *Request) (*Response, error) {
 	for attempt := 0; ; attempt++ {
-		in, err := w.pick(ctx)
+		var in *Instance
+		var err error
+		if req.Object != nil {
+			in, err = w.objectInstance(ctx)
+		} else {
+			in, err = w.pick(ctx)
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -44,6 +44,7 @@ func (s *Server) AdminHandler() http.Handler {
 	mux.HandleFunc("GET /admin/workers/{name}/deployments", s.adminVersions)
 	mux.HandleFunc("POST /admin/workers/{name}/rollback", s.adminRollback)
 	mux.HandleFunc("GET /admin/workers/{name}/tail", s.adminTail)
+	mux.HandleFunc("POST /admin/workers/{name}/scheduled", s.adminScheduled)
 	mux.HandleFunc("POST /admin/cache/purge", s.adminPurge)
 	mux.Handle("GET /metrics", s.obs.reg)
 	mux.HandleFunc("GET /healthz", s.serveHealth)
@@ -326,4 +327,41 @@ func writeStoreError(w http.ResponseWriter, err error) {
 		return
 	}
 	writeError(w, http.StatusInternalServerError, err)
+}
+
+// ScheduledResult is the answer of POST /admin/workers/{name}/scheduled.
+type ScheduledResult struct {
+	Outcome string `json:"outcome"`
+	NoRetry bool   `json:"no_retry,omitempty"`
+	Error   string `json:"error,omitempty"`
+}
+
+// adminScheduled runs a worker's scheduled handler now, on this node:
+// ?cron=EXPR (controller.cron) and optionally &time=MILLIS
+// (controller.scheduledTime; default now). It answers once the handler and
+// its waitUntil work are done.
+func (s *Server) adminScheduled(w http.ResponseWriter, r *http.Request) {
+	ws := s.worker(r.PathValue("name"))
+	if ws == nil || ws.current() == nil {
+		writeError(w, http.StatusNotFound, fmt.Errorf("worker %q is not running on this server", r.PathValue("name")))
+		return
+	}
+	q := r.URL.Query()
+	at := time.Now()
+	if t := q.Get("time"); t != "" {
+		ms, err := strconv.ParseInt(t, 10, 64)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, errors.New("time must be milliseconds since the epoch"))
+			return
+		}
+		at = time.UnixMilli(ms)
+	}
+	res, err := s.node.RunScheduled(r.Context(), ws.name, ws.current(), q.Get("cron"), at)
+	out := ScheduledResult{Outcome: string(runtime.OutcomeOf(err, false)), NoRetry: res.NoRetry}
+	status := http.StatusOK
+	if err != nil {
+		out.Error = err.Error()
+		status = http.StatusInternalServerError
+	}
+	writeJSON(w, status, out)
 }

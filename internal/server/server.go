@@ -42,6 +42,10 @@ type Handler struct {
 	// Extra handles Outpost's own endpoints (/__scheduled, /cdn-cgi/…)
 	// before the worker; it returns false for paths it does not own.
 	Extra func(w http.ResponseWriter, r *http.Request) bool
+	// Upstream, when set ("https://example.com"), is the scheme and host
+	// request.url carries instead of the dev server's own, as wrangler dev
+	// gives the host of the project's route (--host, --local-upstream).
+	Upstream string
 }
 
 // maxReplay is how much of a request body is kept so that a pass-through
@@ -78,7 +82,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (int, string) {
 	var replay *replayBody
 	req := &runtime.Request{
 		Method: r.Method,
-		URL:    requestURL(r),
+		URL:    h.requestURL(r),
 		Header: requestHeaders(r),
 		CF:     cfProperties(r),
 	}
@@ -244,7 +248,10 @@ h1{color:#b00020;font-size:1.4rem}pre{background:#f6f6f6;padding:1rem;overflow:a
 `
 
 // requestURL rebuilds the absolute URL the worker sees.
-func requestURL(r *http.Request) string {
+func (h *Handler) requestURL(r *http.Request) string {
+	if h.Upstream != "" {
+		return h.Upstream + r.URL.RequestURI()
+	}
 	scheme := "http"
 	if r.TLS != nil || r.URL.Scheme == "https" { // set by a front that terminated TLS
 		scheme = "https"

@@ -4,14 +4,11 @@
 package servicebinding
 
 import (
-	"bytes"
 	"context"
 	_ "embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/outpost-dev/outpost/internal/jsc"
 	"github.com/outpost-dev/outpost/internal/runtime"
@@ -20,56 +17,89 @@ import (
 //go:embed service.js
 var module string
 
-// Extension is the service binding family (service.js).
-func Extension() runtime.Extension { return runtime.Extension{Name: "service", Module: module} }
+// Extension is the service binding family (service.js), and ctx.exports:
+// ops.serviceSelf(entrypoint) binds the worker to its own entrypoint.
+func Extension(workers Workers) runtime.Extension {
+	return runtime.Extension{
+		Name:   "service",
+		Module: module,
+		Install: func(h runtime.BindingHost, c *jsc.Context, ops jsc.Value) error {
+			return ops.Set("serviceSelf", c.Function("serviceSelf", func(call *jsc.Call) (jsc.Value, error) {
+				return Binding{Service: h.Worker(), Entrypoint: call.Arg(0).String(), Workers: workers}.Install(h, call.Ctx)
+			}))
+		},
+	}
+}
 
 // Workers finds the running version of a worker by name (nil when none).
 type Workers interface {
 	Lookup(name string) *runtime.Worker
 }
 
-// Binding is a service binding to one worker.
+// Binding is a service binding to one worker, or to one of its named
+// entrypoints.
 type Binding struct {
-	Service string
-	Workers Workers
+	Service    string
+	Entrypoint string // "" is the default export
+	Workers    Workers
 }
 
 // Kind names the JavaScript factory (service.js).
 func (Binding) Kind() string { return "service" }
 
-// Install makes the host object: fetch(init) calls the bound worker.
+// Install makes the host object: fetch(init) sends a request to the bound
+// worker, call(path, message) calls a method of its entrypoint over RPC.
 func (b Binding) Install(h runtime.BindingHost, c *jsc.Context) (jsc.Value, error) {
 	obj := c.Object()
-	err := obj.Set("fetch", c.Function("fetch", func(call *jsc.Call) (jsc.Value, error) {
-		depth, err := h.Subrequest("service")
+	err := obj.Set("call", c.Function("call", func(call *jsc.Call) (jsc.Value, error) {
+		depth, target, err := b.start(h, "call")
 		if err != nil {
 			return jsc.Value{}, err
 		}
-		req, err := serviceRequest(call.Arg(0))
+		path := make([]string, call.Arg(0).Len())
+		for i := range path {
+			path[i] = call.Arg(0).Index(i).String()
+		}
+		var args *runtime.Message
+		if m := call.Arg(1); !m.IsNullish() {
+			if args, err = h.RPCMessage(m); err != nil {
+				return jsc.Value{}, err
+			}
+		}
+		return h.Async(call.Ctx, func(ctx context.Context) (runtime.Settle, error) {
+			res, err := target.CallEntrypoint(ctx, depth, b.Entrypoint, path, args)
+			if err != nil {
+				return nil, b.failure(err)
+			}
+			return func(c *jsc.Context) (jsc.Value, error) { return h.RPCValue(c, res) }, nil
+		})
+	}))
+	if err != nil {
+		return obj, err
+	}
+	err = obj.Set("fetch", c.Function("fetch", func(call *jsc.Call) (jsc.Value, error) {
+		depth, target, err := b.start(h, "fetch")
+		if err != nil {
+			return jsc.Value{}, err
+		}
+		req, err := runtime.RequestFromJS(call.Arg(0))
 		if err != nil {
 			return jsc.Value{}, err
 		}
 		req.Depth = depth
-		target := b.Workers.Lookup(b.Service)
-		if target == nil {
-			h.Observe("service", "fetch", "error")
-			return jsc.Value{}, fmt.Errorf("service binding: worker %q is not running here "+
-				"(outpost dev: add its config with another -c; outpost serve: deploy it)", b.Service)
-		}
-		h.Observe("service", "fetch", "ok")
+		req.Entrypoint = b.Entrypoint
 		return h.Async(call.Ctx, func(ctx context.Context) (runtime.Settle, error) {
 			resp, err := target.Fetch(ctx, req)
 			if err != nil {
-				var se *runtime.ScriptError
-				if errors.As(err, &se) {
-					return nil, &jsc.Error{Name: orDefault(se.Name, "Error"), Message: se.Message}
-				}
-				return nil, fmt.Errorf("service binding to %q: %w", b.Service, err)
+				return nil, b.failure(err)
 			}
 			if resp.PassThrough {
 				return nil, fmt.Errorf("service binding to %q: the worker passed the request through to an origin, which a service binding has not got", b.Service)
 			}
 			return func(c *jsc.Context) (jsc.Value, error) {
+				if resp.WebSocket != nil {
+					return runtime.WebSocketResponseToJS(h, c, req.URL, resp)
+				}
 				var body io.ReadCloser
 				if resp.Body != nil {
 					body = resp.Body
@@ -81,48 +111,31 @@ func (b Binding) Install(h runtime.BindingHost, c *jsc.Context) (jsc.Value, erro
 	return obj, err
 }
 
-// serviceRequest reads the prelude's { method, url, headers, body, cf }.
-func serviceRequest(init jsc.Value) (*runtime.Request, error) {
-	header, err := runtime.HeadersFromJS(init.Get("headers"))
+// start accounts for one call through the binding (a subrequest of the
+// running invocation) and finds the worker to call.
+func (b Binding) start(h runtime.BindingHost, op string) (int, *runtime.Worker, error) {
+	depth, err := h.Subrequest("service")
 	if err != nil {
-		return nil, err
+		return 0, nil, err
 	}
-	u := init.Get("url").String()
-	if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
-		return nil, jsc.TypeError("Fetch API cannot load: %s", u)
+	target := b.Workers.Lookup(b.Service)
+	if target == nil {
+		h.Observe("service", op, "error")
+		return 0, nil, fmt.Errorf("service binding: worker %q is not running here "+
+			"(outpost dev: add its config with another -c; outpost serve: deploy it)", b.Service)
 	}
-	req := &runtime.Request{Method: init.Get("method").String(), URL: u, Header: header}
-	if h := header.Get("Host"); h == "" {
-		if host := hostOf(u); host != "" {
-			header.Set("Host", host)
-		}
-	}
-	if b := init.Get("body"); !b.IsNullish() {
-		var data []byte
-		if view, ok := b.BytesView(); ok {
-			data = bytes.Clone(view)
-		} else {
-			data = []byte(b.String())
-		}
-		req.Body = io.NopCloser(bytes.NewReader(data))
-	}
-	if cf := init.Get("cf"); cf.IsObject() {
-		if js, err := cf.JSON(0); err == nil && js != "" {
-			req.CF = map[string]any{}
-			if err := json.Unmarshal([]byte(js), &req.CF); err != nil {
-				req.CF = nil
-			}
-		}
-	}
-	return req, nil
+	h.Observe("service", op, "ok")
+	return depth, target, nil
 }
 
-func hostOf(u string) string {
-	rest := u[strings.Index(u, "://")+3:]
-	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
-		rest = rest[:i]
+// failure is what the caller sees of a failed call: the callee's
+// exception by name and message (its stack stays with the callee's logs).
+func (b Binding) failure(err error) error {
+	var se *runtime.ScriptError
+	if errors.As(err, &se) {
+		return &jsc.Error{Name: orDefault(se.Name, "Error"), Message: se.Message}
 	}
-	return rest
+	return fmt.Errorf("service binding to %q: %w", b.Service, err)
 }
 
 func orDefault(s, def string) string {

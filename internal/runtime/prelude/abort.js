@@ -76,23 +76,30 @@ export function signalAbort(signal, reason) {
   if (signal[kAborted]) return;
   signal[kAborted] = true;
   signal[kReason] = reason === undefined ? new DOMException("signal is aborted without reason", "AbortError") : reason;
-  const deps = signal[kDependents];
-  signal[kDependents] = [];
-  for (const fn of signal[kAlgorithms]) fn();
-  signal[kAlgorithms].clear();
-  const ev = setTrusted(new Event("abort"));
-  if (typeof signal.onabort === "function") {
-    try {
-      signal.onabort.call(signal, ev);
-    } catch (e) {
-      queueMicrotask(() => { throw e; });
+  // Dependent signals (AbortSignal.any) are marked aborted before any abort
+  // event fires, then run their abort steps after this signal's.
+  const deps = [];
+  for (const ref of signal[kDependents]) {
+    const d = ref.deref();
+    if (d && !d[kAborted]) {
+      d[kAborted] = true;
+      d[kReason] = signal[kReason];
+      deps.push(d);
     }
   }
-  dispatch(signal, ev, false);
-  for (const ref of deps) {
-    const d = ref.deref();
-    if (d) signalAbort(d, signal[kReason]);
+  signal[kDependents] = [];
+  abortSteps(signal);
+  for (const d of deps) {
+    d[kDependents] = [];
+    abortSteps(d);
   }
+}
+
+function abortSteps(signal) {
+  for (const fn of signal[kAlgorithms]) fn();
+  signal[kAlgorithms].clear();
+  const handler = signal.onabort;
+  dispatch(signal, setTrusted(new Event("abort")), false, typeof handler === "function" ? handler : null);
 }
 
 export class AbortController {

@@ -28,21 +28,43 @@ function partsToBytes(parts, endings) {
   return chunks.length === 0 ? new Uint8Array(0) : concatBytes(chunks);
 }
 
+// sequence<BlobPart>: each element converted (strings through ToString)
+// as Web IDL does, before the options are read.
+function convertParts(blobParts, iface) {
+  if (blobParts === undefined) return [];
+  if (blobParts === null || typeof blobParts !== "object" || typeof blobParts[Symbol.iterator] !== "function") {
+    throw new TypeError(`Failed to construct '${iface}': The provided value cannot be converted to a sequence.`);
+  }
+  const parts = [];
+  for (const part of blobParts) {
+    parts.push(part instanceof Blob || isBufferSource(part) ? part : toUSVString(part));
+  }
+  return parts;
+}
+
+// BlobPropertyBag: a dictionary, members read in lexicographic order.
+function blobOptions(options, iface) {
+  if (options !== undefined && options !== null && typeof options !== "object" && typeof options !== "function") {
+    throw new TypeError(`Failed to construct '${iface}': The provided value is not of type '${iface === "File" ? "FilePropertyBag" : "BlobPropertyBag"}'.`);
+  }
+  const endings = options?.endings === undefined ? "transparent" : String(options.endings);
+  if (endings !== "transparent" && endings !== "native") {
+    throw new TypeError(`Failed to construct '${iface}': The provided value '${endings}' is not a valid enum value of type EndingType.`);
+  }
+  const type = options?.type === undefined ? "" : String(options.type);
+  return { endings, type };
+}
+
+let constructingFile = false;
+
 export class Blob {
   constructor(blobParts = undefined, options = undefined) {
-    let parts = [];
-    if (blobParts !== undefined) {
-      if (blobParts === null || typeof blobParts !== "object" || typeof blobParts[Symbol.iterator] !== "function") {
-        throw new TypeError("Failed to construct 'Blob': The provided value cannot be converted to a sequence.");
-      }
-      parts = [...blobParts];
-    }
-    const endings = options?.endings ?? "transparent";
-    if (endings !== "transparent" && endings !== "native") {
-      throw new TypeError(`Failed to construct 'Blob': The provided value '${endings}' is not a valid enum value of type EndingType.`);
-    }
+    const iface = constructingFile ? "File" : "Blob";
+    constructingFile = false;
+    const parts = convertParts(blobParts, iface);
+    const { endings, type } = blobOptions(options, iface);
     this[kBytes] = partsToBytes(parts, endings);
-    this[kType] = options?.type === undefined ? "" : normalizeType(options.type);
+    this[kType] = normalizeType(type);
   }
   get size() { return this[kBytes].byteLength; }
   get type() { return this[kType]; }
@@ -87,9 +109,15 @@ export class File extends Blob {
   #lastModified;
   constructor(fileBits, fileName, options = undefined) {
     if (arguments.length < 2) throw new TypeError(`Failed to construct 'File': 2 arguments required, but only ${arguments.length} present.`);
-    super(fileBits, options);
-    this.#name = toUSVString(fileName);
-    this.#lastModified = options?.lastModified === undefined ? Date.now() : Math.trunc(Number(options.lastModified)) || 0;
+    // Arguments convert in order: the bits, the name, then the options
+    // (endings and type, then lastModified).
+    const parts = convertParts(fileBits, "File");
+    const name = toUSVString(fileName);
+    constructingFile = true;
+    super(parts, options);
+    this.#name = name;
+    const lm = options?.lastModified;
+    this.#lastModified = lm === undefined ? Date.now() : Math.trunc(Number(lm)) || 0;
   }
   get name() { return this.#name; }
   get lastModified() { return this.#lastModified; }

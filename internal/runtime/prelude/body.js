@@ -7,7 +7,7 @@ import { S } from "./streamutil.js";
 import { isBufferSource, copyBytes, concatBytes } from "./util.js";
 import {
   ReadableStream, isReadableStream, createReadableByteStream, byteControllerEnqueue, byteControllerClose,
-  byteControllerError, byteControllerRespond, acquireDefaultReader, readerReadPromise, defaultReaderRelease,
+  byteControllerError, byteControllerRespond, acquireDefaultReader, readerReadPromise,
   readableStreamCancel, readableStreamTee,
 } from "./readable.js";
 import { Blob, kBytes, bytesToStream } from "./blob.js";
@@ -88,6 +88,15 @@ export function streamFromSid(sid) {
 // The body's ReadableStream, created on first use.
 export function bodyStream(b) {
   if (b.kind === "none") return null;
+  if (b.stream === null && b.used) {
+    // Already consumed through the fast path: the stream is what a fully
+    // read one is, closed, disturbed and locked to the reader that read it.
+    b.stream = bytesToStream(new Uint8Array(0));
+    b.stream[S].disturbed = true;
+    acquireDefaultReader(b.stream[S]);
+    b.source = null;
+    return b.stream;
+  }
   if (b.stream === null) {
     if (b.kind === "string" || b.kind === "bytes") {
       const bytes = b.kind === "string" ? ops.utf8Encode(b.source) : b.source;
@@ -97,10 +106,6 @@ export function bodyStream(b) {
       b.stream[kExpectedLength] = bytes.byteLength;
     } else if (b.kind === "sid") b.stream = streamFromSid(b.source);
     b.source = null;
-    if (b.used) {
-      // Already consumed through the fast path: the stream reads as disturbed.
-      b.stream[S].disturbed = true;
-    }
   }
   return b.stream;
 }
@@ -115,25 +120,23 @@ function usedError() {
   return new TypeError("Body has already been used. It can only be used once. Use tee() first if you need to read it twice.");
 }
 
+// Reads a body's stream to the end. As the Fetch Standard's "fully read",
+// the reader is never released: the stream stays locked.
 async function readStreamFully(stream) {
   const reader = acquireDefaultReader(stream[S]);
   const chunks = [];
   let total = 0;
-  try {
-    for (;;) {
-      const { value, done } = await readerReadPromise(reader);
-      if (done) break;
-      if (!isBufferSource(value)) {
-        const e = new TypeError("This ReadableStream did not return bytes.");
-        readableStreamCancel(stream[S], e);
-        throw e;
-      }
-      const bytes = value instanceof Uint8Array ? value : copyBytes(value);
-      chunks.push(bytes);
-      total += bytes.byteLength;
+  for (;;) {
+    const { value, done } = await readerReadPromise(reader);
+    if (done) break;
+    if (!isBufferSource(value)) {
+      const e = new TypeError("This ReadableStream did not return bytes.");
+      readableStreamCancel(stream[S], e);
+      throw e;
     }
-  } finally {
-    if (reader.stream !== undefined) defaultReaderRelease(reader);
+    const bytes = value instanceof Uint8Array ? value : copyBytes(value);
+    chunks.push(bytes);
+    total += bytes.byteLength;
   }
   return chunks.length === 0 ? new Uint8Array(0) : concatBytes(chunks, total);
 }

@@ -10,6 +10,8 @@ import { DOMException } from "./domexception.js";
 import { illegalConstructor } from "./util.js";
 import { headerString } from "./headers.js";
 import { coupleWebSocket } from "./websocket.js";
+import { decode, encodeResult, encodeThrow, invokePath, reservedOnEntrypoints, rpcInvoke } from "./rpc.js";
+import { WorkerEntrypoint } from "./entrypoints.js";
 
 // The global scope's event target in service-worker format.
 export const globalEvents = new EventTarget();
@@ -18,6 +20,61 @@ let format = null;
 let env = {};
 let handler = null; // modules: the default export
 let handlerIsClass = false;
+let moduleExports = {}; // modules: every export, for named entrypoints
+
+// The env the worker was given (cloudflare:workers' env).
+export function currentEnv() {
+  return env;
+}
+
+// A class the worker's module exports (Durable Object classes).
+export function exportedClass(name) {
+  const v = moduleExports[name];
+  return typeof v === "function" ? v : undefined;
+}
+
+// ctx.exports (and exports from cloudflare:workers): for each of the
+// worker's own entrypoints a stub that calls it as a service binding would,
+// and for each Durable Object class a namespace. Extensions say how to make
+// them (registerLoopback); the object is made once.
+const loopbackMakers = [];
+export function registerLoopback(maker) {
+  loopbackMakers.push(maker);
+}
+let loopback = null;
+export function loopbackExports() {
+  if (loopback !== null) return loopback;
+  loopback = {};
+  if (format !== "modules") return loopback;
+  for (const name of Object.keys(moduleExports)) {
+    for (const make of loopbackMakers) {
+      let v;
+      try {
+        v = make(name === "default" ? "" : name, moduleExports[name]);
+      } catch (e) {
+        // Unusable (an undeclared Durable Object class): say why on use.
+        Object.defineProperty(loopback, name, { get() { throw e; }, enumerable: true });
+        break;
+      }
+      if (v !== undefined) {
+        loopback[name] = v;
+        break;
+      }
+    }
+  }
+  return Object.freeze(loopback);
+}
+
+// The Durable Objects extension runs objects through this host:
+// { fetch(request, address, ctxId), call(address, path, args, ctxId) }.
+let objectHost = null;
+export function registerObjectHost(host) {
+  objectHost = host;
+}
+
+function noObjects() {
+  return new Error("This worker cannot run Durable Objects here.");
+}
 
 const kCtx = Symbol("#ctx");
 let constructingCtx = false;
@@ -33,10 +90,11 @@ export class ExecutionContext {
     this[kCtx].passThrough = true;
   }
   get props() { return this[kCtx].props; }
+  get exports() { return loopbackExports(); }
 }
 Object.defineProperty(ExecutionContext.prototype, Symbol.toStringTag, { value: "ExecutionContext", configurable: true });
 
-function makeContext(id) {
+export function makeContext(id) {
   constructingCtx = true;
   const ctx = new ExecutionContext();
   constructingCtx = false;
@@ -107,10 +165,12 @@ function init() {
   if (format === "modules") {
     const entry = globalThis.__outpost_entry;
     delete globalThis.__outpost_entry;
+    moduleExports = entry ?? {};
     const def = entry?.default;
     const proto = typeof def === "function" ? def.prototype : undefined;
-    handlerIsClass = typeof proto?.fetch === "function" || typeof proto?.scheduled === "function";
-    if (!handlerIsClass && (def === null || typeof def !== "object" ||
+    handlerIsClass = proto instanceof WorkerEntrypoint || typeof proto?.fetch === "function" || typeof proto?.scheduled === "function";
+    const namedEntrypoints = Object.keys(moduleExports).some((k) => k !== "default" && isEntrypointClass(moduleExports[k]));
+    if (!handlerIsClass && !namedEntrypoints && (def === null || typeof def !== "object" ||
         (typeof def.fetch !== "function" && typeof def.scheduled !== "function"))) {
       throw new Error("The worker's default export has no fetch or scheduled handler. Export one: export default { async fetch(request, env, ctx) { return new Response(\"Hello\"); } }");
     }
@@ -122,7 +182,7 @@ function init() {
 
 const notResponse = "Incorrect type for Promise: the Promise did not resolve to 'Response'.";
 
-function toHostResult(response) {
+export function toHostResult(response) {
   if (!(response instanceof Response)) throw new TypeError(notResponse);
   const r = response[kRes];
   if (r.type === "error") throw new TypeError("Return value from serve handler must not be an error response (like Response.error())");
@@ -133,12 +193,32 @@ function toHostResult(response) {
 
 const passThroughResult = { passThrough: true };
 
-function fetchModules(request, ctx) {
+function isEntrypointClass(v) {
+  return typeof v === "function" && v.prototype instanceof WorkerEntrypoint;
+}
+
+// entrypoint finds the export a call is for: "" is the default export.
+function entrypoint(name) {
+  if (!name) return { target: handler, isClass: handlerIsClass };
+  const v = moduleExports[name];
+  if (!isEntrypointClass(v) && !(typeof v === "object" && v !== null)) {
+    throw new Error(`The worker has no entrypoint named "${name}": export a class extending WorkerEntrypoint with that name.`);
+  }
+  return { target: v, isClass: typeof v === "function" };
+}
+
+function fetchModules(request, ctx, entrypointName) {
   let result;
-  const hasFetch = handlerIsClass ? typeof handler.prototype.fetch === "function" : typeof handler.fetch === "function";
+  let ep;
+  try {
+    ep = entrypoint(entrypointName);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  const hasFetch = ep.isClass ? typeof ep.target?.prototype?.fetch === "function" : typeof ep.target?.fetch === "function";
   if (!hasFetch) return Promise.reject(new Error("Handler does not export a fetch() function."));
   try {
-    result = handlerIsClass ? new handler(ctx, env).fetch(request) : handler.fetch(request, env, ctx);
+    result = ep.isClass ? new ep.target(ctx, env).fetch(request) : ep.target.fetch(request, env, ctx);
   } catch (e) {
     if (ctx[kCtx].passThrough) return Promise.resolve(passThroughResult);
     return Promise.reject(e);
@@ -178,16 +258,67 @@ function fetchServiceWorker(request, ctx) {
   });
 }
 
-function fetchHook(req, ctxId) {
+function fetchHook(req, ctxId, entrypointName, object) {
   const request = incomingRequest(req);
+  if (object) {
+    if (!objectHost) return Promise.reject(noObjects());
+    return Promise.resolve().then(() => objectHost.fetch(request, object, ctxId)).then(toHostResult);
+  }
   const ctx = makeContext(ctxId);
-  return format === "modules" ? fetchModules(request, ctx) : fetchServiceWorker(request, ctx);
+  return format === "modules" ? fetchModules(request, ctx, entrypointName) : fetchServiceWorker(request, ctx);
 }
 
 // fetchArgs is fetchHook with the request's parts as arguments: building
 // the object here is cheaper than setting its properties one by one from Go.
-function fetchArgs(method, url, headers, body, cf, ctxId) {
-  return fetchHook({ method, url, headers, body, cf }, ctxId);
+function fetchArgs(method, url, headers, body, cf, ctxId, entrypointName, object) {
+  return fetchHook({ method, url, headers, body, cf }, ctxId, entrypointName, object);
+}
+
+// rpcObject runs a method of a Durable Object (or its alarm handler).
+async function rpcObject(className, id, name, path, argsMsg, ctxId) {
+  try {
+    if (!objectHost) throw noObjects();
+    const args = argsMsg === null ? null : decode(argsMsg);
+    return encodeResult(await objectHost.call({ class: className, id, name }, path, args, ctxId));
+  } catch (e) {
+    return encodeThrow(e);
+  }
+}
+
+// rpcEntrypoint runs a call that came over RPC (a service binding's
+// method): on a class entrypoint, a method of a new instance made with
+// ctx and env; on an object entrypoint, a handler function taking
+// (arg, env, ctx), as workerd allows.
+async function rpcEntrypoint(entrypointName, path, argsMsg, ctxId) {
+  try {
+    if (format !== "modules") throw new TypeError("This worker does not export any entrypoints: it is written in service-worker syntax, which RPC cannot call.");
+    const args = argsMsg === null ? null : decode(argsMsg);
+    const ep = entrypoint(entrypointName);
+    const ctx = makeContext(ctxId);
+    if (ep.isClass) {
+      return encodeResult(await invokePath(new ep.target(ctx, env), path, args, reservedOnEntrypoints));
+    }
+    const name = path[0];
+    if (path.length !== 1 || reservedOnEntrypoints.has(name)) {
+      throw new TypeError(`'${name}' is a reserved method and cannot be called over RPC.`);
+    }
+    const fn = Object.hasOwn(ep.target, name) ? ep.target[name] : undefined;
+    if (typeof fn !== "function") throw new TypeError(`The RPC receiver does not implement the method "${name}".`);
+    if (args === null) return encodeResult(fn);
+    if (fn.length !== 3) {
+      throw new TypeError(`Cannot call handler function "${name}" over RPC because it has the wrong number of arguments. ` +
+        "A simple function handler can only be called over RPC if it has exactly the arguments (arg, env, ctx), where only the first argument comes from the client. " +
+        "To support multi-argument RPC functions, use class-based syntax (extending WorkerEntrypoint) instead.");
+    }
+    if (args.length !== 1) {
+      throw new TypeError(`Attempted to call RPC function "${name}" with the wrong number of arguments. ` +
+        "When calling a top-level handler function that is not declared as part of a class, you must always send exactly one argument. " +
+        "In order to support variable numbers of arguments, the server must use class-based syntax (extending WorkerEntrypoint) instead.");
+    }
+    return encodeResult(await fn.call(ep.target, args[0], env, ctx));
+  } catch (e) {
+    return encodeThrow(e);
+  }
 }
 
 function scheduledHook(ev, ctxId) {
@@ -241,4 +372,7 @@ export const hooks = {
   fetchArgs,
   scheduled: scheduledHook,
   timer: fireTimer,
+  rpcEntrypoint,
+  rpcInvoke,
+  rpcObject,
 };

@@ -1,5 +1,5 @@
 // TextEncoder/TextDecoder (Encoding Standard). UTF-8 goes through the host;
-// UTF-16LE and windows-1252 are decoded here.
+// UTF-16LE/BE are decoded here; the legacy encodings through the host.
 import ops from "./ops.js";
 import { isBufferSource, bytesView } from "./util.js";
 
@@ -54,15 +54,23 @@ export class TextEncoder {
 }
 Object.defineProperty(TextEncoder.prototype, Symbol.toStringTag, { value: "TextEncoder", configurable: true });
 
-const labels = new Map();
-for (const l of ["unicode-1-1-utf-8", "unicode11utf8", "unicode20utf8", "utf-8", "utf8", "x-unicode20utf8"]) labels.set(l, "utf-8");
-for (const l of ["csunicode", "iso-10646-ucs-2", "ucs-2", "unicode", "unicodefeff", "utf-16", "utf-16le"]) labels.set(l, "utf-16le");
-for (const l of ["ansi_x3.4-1968", "ascii", "cp1252", "cp819", "csisolatin1", "ibm819", "iso-8859-1", "iso-ir-100",
-  "iso8859-1", "iso88591", "iso_8859-1", "iso_8859-1:1987", "l1", "latin1", "us-ascii", "windows-1252", "x-cp1252"]) labels.set(l, "windows-1252");
+// Encoding names by label (the Encoding Standard's table, kept by the host),
+// looked up once per label.
+const labelCache = new Map();
+function encodingForLabel(label) {
+  // Strip ASCII whitespace only, lowercase ASCII only.
+  const key = label.replace(/^[\t\n\f\r ]+|[\t\n\f\r ]+$/g, "").replace(/[A-Z]/g, (c) => c.toLowerCase());
+  let name = labelCache.get(key);
+  if (name === undefined) {
+    name = ops.encodingForLabel(key) ?? null;
+    if (labelCache.size < 256) labelCache.set(key, name);
+  }
+  return name;
+}
 
-// windows-1252 bytes 0x80..0x9F map to these code points.
-const cp1252 = [0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f,
-  0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178];
+// Streaming decoders of legacy encodings keep state in the host until the
+// stream ends; one dropped mid-stream is released when collected.
+const legacyRegistry = new FinalizationRegistry((id) => ops.legacyDecoderFree(id));
 
 // Length of the incomplete UTF-8 sequence at the end of b (0 if none).
 function incompleteTail(b) {
@@ -70,7 +78,7 @@ function incompleteTail(b) {
   for (let back = 1; back <= 3 && back <= n; back++) {
     const c = b[n - back];
     if ((c & 0xc0) === 0x80) continue; // continuation byte
-    const need = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 1;
+    const need = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 && c < 0xf0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 1;
     if (need > back) {
       // E0/ED/F0/F4 restrict the second byte; an impossible pair is not "incomplete".
       if (back >= 2) {
@@ -161,9 +169,13 @@ export class TextDecoder {
   #ignoreBOM;
   #pending = null;
   #bomSeen = false;
+  #legacy = 0; // host decoder id while a legacy stream is open
   constructor(label = "utf-8", options = undefined) {
-    const enc = labels.get(String(label).trim().toLowerCase());
-    if (!enc) throw new RangeError(`Failed to construct 'TextDecoder': The encoding label provided ('${label}') is invalid.`);
+    label = String(label);
+    const enc = encodingForLabel(label);
+    if (!enc || enc === "replacement") {
+      throw new RangeError(`Failed to construct 'TextDecoder': The encoding label provided ('${label}') is invalid.`);
+    }
     this.#encoding = enc;
     this.#fatal = !!options?.fatal;
     this.#ignoreBOM = !!options?.ignoreBOM;
@@ -185,17 +197,20 @@ export class TextDecoder {
     try {
       switch (this.#encoding) {
         case "utf-8": return this.#utf8(bytes, stream);
-        case "utf-16le": return this.#utf16(bytes, stream);
-        default: return this.#cp1252(bytes, stream);
+        case "utf-16le": return this.#utf16(bytes, stream, false);
+        case "utf-16be": return this.#utf16(bytes, stream, true);
+        default: return this.#legacyDecode(bytes, stream);
       }
     } catch (e) {
       this.#pending = null;
       this.#bomSeen = false;
+      this.#closeLegacy();
       throw e;
     } finally {
       if (!stream) {
         this.#pending = null;
         this.#bomSeen = false;
+        this.#closeLegacy();
       }
     }
   }
@@ -219,44 +234,52 @@ export class TextDecoder {
     return out;
   }
 
-  #utf16(bytes, stream) {
+  #utf16(bytes, stream, be) {
     let n = bytes.length;
     if (stream && n % 2 === 1) {
       this.#pending = bytes.slice(n - 1);
       n--;
     }
+    const [lo, hi] = be ? [1, 0] : [0, 1];
     let start = 0;
-    if (!this.#ignoreBOM && !this.#bomSeen && n >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) start = 2;
+    if (!this.#ignoreBOM && !this.#bomSeen && n >= 2 && bytes[lo] === 0xff && bytes[hi] === 0xfe) start = 2;
     if (n > 0) this.#bomSeen = true;
     let out = "";
     const CH = 8192;
     const units = [];
-    for (let i = start; i + 1 < n; i += 2) units.push(bytes[i] | (bytes[i + 1] << 8));
+    for (let i = start; i + 1 < n; i += 2) units.push(bytes[i + lo] | (bytes[i + hi] << 8));
     // Keep a trailing high surrogate for the next chunk when streaming.
     if (stream && units.length && units[units.length - 1] >= 0xd800 && units[units.length - 1] <= 0xdbff) {
-      const hi = units.pop();
-      this.#pending = concat(new Uint8Array([hi & 255, hi >> 8]), this.#pending ?? new Uint8Array(0));
+      const u = units.pop();
+      const pair = be ? [u >> 8, u & 255] : [u & 255, u >> 8];
+      this.#pending = concat(new Uint8Array(pair), this.#pending ?? new Uint8Array(0));
     }
     for (let i = 0; i < units.length; i += CH) out += String.fromCharCode.apply(null, units.slice(i, i + CH));
     if (!stream && n % 2 === 1) {
-      if (this.#fatal) throw new TypeError("The encoded data was not valid for encoding utf-16le");
+      if (this.#fatal) throw new TypeError(`The encoded data was not valid for encoding ${this.#encoding}`);
       out += "\ufffd";
     }
     if (!out.isWellFormed()) {
-      if (this.#fatal) throw new TypeError("The encoded data was not valid for encoding utf-16le");
+      if (this.#fatal) throw new TypeError(`The encoded data was not valid for encoding ${this.#encoding}`);
       out = out.toWellFormed();
     }
     return out;
   }
 
-  #cp1252(bytes) {
-    let out = "";
-    const CH = 8192;
-    for (let i = 0; i < bytes.length; i += CH) {
-      const part = Array.from(bytes.subarray(i, i + CH), (b) => (b >= 0x80 && b <= 0x9f ? cp1252[b - 0x80] : b));
-      out += String.fromCharCode.apply(null, part);
+  #legacyDecode(bytes, stream) {
+    if (!stream && !this.#legacy) return ops.legacyDecode(this.#encoding, bytes, false, this.#fatal);
+    if (!this.#legacy) {
+      this.#legacy = ops.legacyDecoderNew(this.#encoding);
+      legacyRegistry.register(this, this.#legacy, this);
     }
-    return out;
+    return ops.legacyDecode(this.#legacy, bytes, stream, this.#fatal);
+  }
+
+  #closeLegacy() {
+    if (!this.#legacy) return;
+    legacyRegistry.unregister(this);
+    ops.legacyDecoderFree(this.#legacy);
+    this.#legacy = 0;
   }
 }
 Object.defineProperty(TextDecoder.prototype, Symbol.toStringTag, { value: "TextDecoder", configurable: true });

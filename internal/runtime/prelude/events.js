@@ -149,12 +149,26 @@ export function hasListeners(target, type) {
 // Runs the listeners; when rethrow is set the first listener exception is
 // thrown after all listeners ran (used for platform events whose errors
 // must fail the request). Otherwise listener errors are reported.
-export function dispatch(target, event, rethrow) {
+// dispatch fires event at target; handler, when given, is the target's
+// on<type> event handler, called first.
+export function dispatch(target, event, rethrow, handler = null) {
   event[kDispatch] = true;
   event[kTarget] = target;
   event[kCurrent] = target;
   let firstError;
   let failed = false;
+  if (handler) {
+    try {
+      handler.call(target, event);
+    } catch (e) {
+      if (rethrow) {
+        failed = true;
+        firstError = e;
+      } else {
+        reportError(e);
+      }
+    }
+  }
   const list = listenersOf(target).get(event.type);
   if (list) {
     for (const l of list.slice()) {

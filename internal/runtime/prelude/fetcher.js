@@ -5,6 +5,8 @@ import { Request, kReq } from "./request.js";
 import { responseFromHost } from "./response.js";
 import { kBody, bodyBytesForFetch } from "./body.js";
 import { headerPairs } from "./headers.js";
+import { kRes } from "./response.js";
+import { webSocketFromHost } from "./websocket.js";
 
 export class Fetcher {
   #send;
@@ -26,7 +28,15 @@ export class Fetcher {
     return bodyBytesForFetch(request[kBody]).then((body) => {
       const headers = headerPairs(r.headers).map((p) => [p[0], p[1]]);
       return this.#send({ method: r.method, url: r.url, headers, body, cf: r.cf ?? null });
-    }).then(responseFromHost);
+    }).then((res) => {
+      const response = responseFromHost(res);
+      if (typeof res.webSocket === "number") {
+        // Another worker's WebSocket (a Durable Object's 101): return it
+        // in a Response as it is.
+        response[kRes].webSocket = webSocketFromHost({ id: res.webSocket, foreign: true });
+      }
+      return response;
+    });
   }
 
   connect() {

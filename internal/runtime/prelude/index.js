@@ -1,8 +1,10 @@
 // The Web API prelude: evaluated in every instance before the worker's
 // script. Installs the platform globals and registers the host hooks.
+import "./symbols.js";
 import ops from "./ops.js";
 import { DOMException } from "./domexception.js";
-import { Event, EventTarget, CustomEvent, setErrorReporter } from "./events.js";
+import { Event, EventTarget, CustomEvent, setErrorReporter, hasListeners, dispatch, setTrusted } from "./events.js";
+import { ErrorEvent } from "./websocket.js";
 import { AbortController, AbortSignal } from "./abort.js";
 import { setTimeout, setInterval, clearTimeout, clearInterval, queueMicrotask, Scheduler } from "./timers.js";
 import { console } from "./console.js";
@@ -29,9 +31,25 @@ import { fetch } from "./fetch.js";
 import { Blob, File } from "./blob.js";
 import { FormData } from "./formdata.js";
 import { URL, URLSearchParams } from "./url.js";
+import "./sockets.js";
 import { hooks, globalEvents, FetchEvent, ScheduledEvent } from "./dispatch.js";
+import { workersModule } from "./workers.js";
 
+// An exception nobody caught (reportError, a queueMicrotask callback, an
+// event listener): as in a worker, an "error" ErrorEvent goes to the global
+// scope first, and the exception is logged unless a listener cancels it.
+let reporting = false;
 function reportException(e) {
+  if (!reporting && hasListeners(globalEvents, "error")) {
+    reporting = true;
+    try {
+      const message = e instanceof Error ? `Uncaught ${e.name}: ${e.message}` : "Uncaught " + inspectValue(e);
+      const ev = setTrusted(new ErrorEvent("error", { message, error: e, cancelable: true }));
+      if (!dispatch(globalEvents, ev, false)) return;
+    } finally {
+      reporting = false;
+    }
+  }
   ops.log("error", "Uncaught " + (e instanceof Error ? formatError(e) : inspectValue(e)));
 }
 setErrorReporter(reportException);
@@ -88,6 +106,17 @@ for (const name of Object.keys(globals)) {
 for (const name of Object.keys(globals)) {
   Object.defineProperty(globalThis, name, { value: globals[name], writable: true, configurable: true, enumerable: false });
 }
+
+// The runtime's own modules (cloudflare:workers …): the bundler turns an
+// import of one into a call of this global.
+const builtins = { "cloudflare:workers": workersModule };
+Object.defineProperty(globalThis, "__outpost_builtin", {
+  value: function __outpost_builtin(name) {
+    if (!Object.hasOwn(builtins, name)) throw new Error(`The module "${name}" is not provided by Outpost.`);
+    return builtins[name];
+  },
+  writable: false, configurable: false, enumerable: false,
+});
 
 ops.registerHooks(hooks);
 import "./extras.js";

@@ -1099,13 +1099,17 @@ export class ReadableStream {
   }
   pipeThrough(transform, options = undefined) {
     const s = this[S];
-    const readable = transform?.readable;
-    const writable = transform?.writable;
+    // ReadableWritablePair: each member is read, then checked, in order.
+    if (transform === null || (typeof transform !== "object" && typeof transform !== "function")) {
+      throw new TypeError("Failed to execute 'pipeThrough' on 'ReadableStream': parameter 1 is not of type 'ReadableWritablePair'.");
+    }
+    const readable = transform.readable;
     if (!isReadableStream(readable)) throw new TypeError("Failed to execute 'pipeThrough' on 'ReadableStream': transform.readable is not a ReadableStream");
+    const writable = transform.writable;
     if (!isWritableStream(writable)) throw new TypeError("Failed to execute 'pipeThrough' on 'ReadableStream': transform.writable is not a WritableStream");
+    const opts = pipeOptions(options, "pipeThrough");
     if (isReadableStreamLocked(s)) throw new TypeError("Cannot pipe a locked stream");
     if (isWritableStreamLocked(writable)) throw new TypeError("Cannot pipe to a locked stream");
-    const opts = pipeOptions(options);
     markHandled(readableStreamPipeTo(s, writable, opts.preventClose, opts.preventAbort, opts.preventCancel, opts.signal));
     return readable;
   }
@@ -1114,7 +1118,7 @@ export class ReadableStream {
     if (!isWritableStream(destination)) return Promise.reject(new TypeError("Failed to execute 'pipeTo' on 'ReadableStream': parameter 1 is not of type 'WritableStream'."));
     let opts;
     try {
-      opts = pipeOptions(options);
+      opts = pipeOptions(options, "pipeTo");
     } catch (e) {
       return Promise.reject(e);
     }
@@ -1140,17 +1144,20 @@ Object.defineProperty(ReadableStream.prototype, Symbol.asyncIterator, {
 });
 Object.defineProperty(ReadableStream.prototype, Symbol.toStringTag, { value: "ReadableStream", configurable: true });
 
-function pipeOptions(options) {
+// StreamPipeOptions as Web IDL converts it: members read in lexicographic
+// order (preventAbort, preventCancel, preventClose, signal).
+function pipeOptions(options, method) {
+  if (options !== undefined && options !== null && typeof options !== "object" && typeof options !== "function") {
+    throw new TypeError(`Failed to execute '${method}' on 'ReadableStream': The provided value is not of type 'StreamPipeOptions'.`);
+  }
+  const preventAbort = !!options?.preventAbort;
+  const preventCancel = !!options?.preventCancel;
+  const preventClose = !!options?.preventClose;
   const signal = options?.signal;
   if (signal !== undefined && !(signal !== null && typeof signal === "object" && "aborted" in signal)) {
-    throw new TypeError("Failed to execute 'pipeTo' on 'ReadableStream': member signal is not of type AbortSignal.");
+    throw new TypeError(`Failed to execute '${method}' on 'ReadableStream': member signal is not of type AbortSignal.`);
   }
-  return {
-    preventClose: !!options?.preventClose,
-    preventAbort: !!options?.preventAbort,
-    preventCancel: !!options?.preventCancel,
-    signal,
-  };
+  return { preventClose, preventAbort, preventCancel, signal };
 }
 
 function readableStreamFromIterable(asyncIterable) {

@@ -35,7 +35,12 @@ function initResponse(res, body, init, contentType) {
   if (init?.headers !== undefined) fillHeaders(h, init.headers);
   setGuard(h, "response");
   if (body.kind !== "none" && nullBodyStatus.has(status)) {
-    throw new TypeError(`Response with null body status (${status}) cannot have a body.`);
+    // As on Workers: an empty body held in memory ("", an empty buffer or
+    // Blob) counts as no body; anything else is an error.
+    const empty = (body.kind === "string" && body.source === "") || (body.kind === "bytes" && body.source.byteLength === 0);
+    if (!empty) throw new TypeError(`Response with null body status (${status}) cannot have a body.`);
+    body = emptyBody();
+    contentType = null;
   }
   if (contentType !== null && !h.has("content-type")) h[kList].push(["content-type", contentType]);
   res[kRes] = { status, statusText, headers: h, url: "", redirected: false, type: "default", cf: init?.cf, webSocket: init?.webSocket ?? null, urlList: null };

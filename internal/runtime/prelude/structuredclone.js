@@ -20,7 +20,18 @@ function uncloneable(v) {
 function cloneBuffer(buf, memo) {
   let out = memo.get(buf);
   if (!out) {
-    out = buf.slice(0);
+    if (!(buf instanceof ArrayBuffer)) {
+      // A SharedArrayBuffer can only be shared with a cross-origin
+      // isolated agent, which a worker is not.
+      throw new DOMException("A SharedArrayBuffer could not be cloned.", "DataCloneError");
+    }
+    if (buf.detached) throw new DOMException("An ArrayBuffer is detached and could not be cloned.", "DataCloneError");
+    if (buf.resizable) {
+      out = new ArrayBuffer(buf.byteLength, { maxByteLength: buf.maxByteLength });
+      new Uint8Array(out).set(new Uint8Array(buf));
+    } else {
+      out = buf.slice(0);
+    }
     memo.set(buf, out);
   }
   return out;
@@ -40,7 +51,7 @@ function clone(v, memo) {
   }
   if (v instanceof Date) out = new Date(v.getTime());
   else if (v instanceof RegExp) out = new RegExp(v.source, v.flags);
-  else if (v instanceof ArrayBuffer) return cloneBuffer(v, memo);
+  else if (v instanceof ArrayBuffer || (typeof SharedArrayBuffer === "function" && v instanceof SharedArrayBuffer)) return cloneBuffer(v, memo);
   else if (v instanceof DataView) out = new DataView(cloneBuffer(v.buffer, memo), v.byteOffset, v.byteLength);
   else if (ArrayBuffer.isView(v)) {
     const Ctor = globalThis[typedArrayTag.call(v)];

@@ -204,13 +204,17 @@ export class URLSearchParams {
           this.#list.push([toUSVString(items[0]), toUSVString(items[1])]);
         }
       } else {
-        // A record<USVString, USVString>: own enumerable string keys.
+        // A record<USVString, USVString>: own enumerable string keys. Keys
+        // that become equal as USVStrings (lone surrogates → U+FFFD) are
+        // one entry, at the first one's place, with the last one's value.
+        const record = new Map();
         for (const key of Reflect.ownKeys(init)) {
           if (typeof key !== "string") continue;
           const d = Reflect.getOwnPropertyDescriptor(init, key);
           if (d === undefined || !d.enumerable) continue;
-          this.#list.push([toUSVString(key), toUSVString(init[key])]);
+          record.set(toUSVString(key), toUSVString(init[key]));
         }
+        for (const pair of record) this.#list.push(pair);
       }
     } else {
       let s = toUSVString(init);

@@ -1,410 +1,787 @@
-// URLPattern (WHATWG URL Pattern): each component's pattern is compiled to
-// a RegExp. Covers named groups (:id), regex groups, wildcards, {…} groups
-// and the ?, +, * modifiers, string patterns with a base URL, exec/test.
+// URLPattern (WHATWG URL Pattern Standard): the tokenizer, the pattern
+// parser into a part list, the regular expression and normalized pattern
+// string generated from it, the constructor string parser, URLPatternInit
+// processing with a base URL, and per-component canonicalization through
+// the URL parser.
 import { URL } from "./url.js";
 
 const COMPONENTS = ["protocol", "username", "password", "hostname", "port", "pathname", "search", "hash"];
-const DEFAULT_PORTS = { "http": "80", "https": "443", "ws": "80", "wss": "443", "ftp": "21" };
+const SPECIAL_SCHEMES = ["ftp", "file", "http", "https", "ws", "wss"];
+const DEFAULT_PORTS = { ftp: "21", http: "80", https: "443", ws: "80", wss: "443" };
 
-const escapeRegex = (s) => s.replace(/[.+*?^${}()[\]|/\\]/g, "\\$&");
-const isNameStart = (c) => /[$_\p{ID_Start}]/u.test(c);
-const isNameChar = (c) => /[$\u200c\u200d\p{ID_Continue}]/u.test(c);
+function fail(what) {
+  return new TypeError(`Failed to construct 'URLPattern': ${what}`);
+}
 
-function tokenize(p) {
+// --- tokenizer ---
+
+const isNameStart = (c) => /^[$_\p{ID_Start}]$/u.test(c);
+const isNamePart = (c) => /^[$\u200c\u200d\p{ID_Continue}]$/u.test(c);
+const isValidNameCodePoint = (c, first) => (first ? isNameStart(c) : isNamePart(c));
+const isASCII = (c) => c.codePointAt(0) < 0x80;
+
+function tokenize(input, lenient) {
   const tokens = [];
-  let i = 0;
-  while (i < p.length) {
-    const c = p[i];
+  let index = 0;
+  const cpAt = (i) => String.fromCodePoint(input.codePointAt(i));
+  const add = (type, next, valuePos, valueLen = next - valuePos) => {
+    tokens.push({ type, index, value: input.substr(valuePos, valueLen) });
+    index = next;
+  };
+  const error = (next, valuePos) => {
+    if (!lenient) throw fail(`invalid pattern "${input}" at ${valuePos}`);
+    add("invalid-char", next, valuePos);
+  };
+  while (index < input.length) {
+    const c = cpAt(index);
+    const next = index + c.length;
+    if (c === "*") { add("asterisk", next, index); continue; }
+    if (c === "+" || c === "?") { add("other-modifier", next, index); continue; }
     if (c === "\\") {
-      if (i + 1 >= p.length) throw new TypeError(`Invalid URLPattern "${p}": trailing escape`);
-      tokens.push({ type: "char", value: p[i + 1] });
-      i += 2;
-    } else if (c === ":") {
-      let j = i + 1;
-      if (j < p.length && isNameStart(p[j])) {
-        j++;
-        while (j < p.length && isNameChar(p[j])) j++;
-        tokens.push({ type: "name", value: p.slice(i + 1, j) });
-        i = j;
-      } else {
-        throw new TypeError(`Invalid URLPattern "${p}": a ":" must be followed by a group name`);
+      if (index === input.length - 1) { error(next, index); continue; }
+      const escaped = cpAt(next);
+      add("escaped-char", next + escaped.length, next);
+      continue;
+    }
+    if (c === "{") { add("open", next, index); continue; }
+    if (c === "}") { add("close", next, index); continue; }
+    if (c === ":") {
+      let pos = next;
+      while (pos < input.length) {
+        const n = cpAt(pos);
+        if (!isValidNameCodePoint(n, pos === next)) break;
+        pos += n.length;
       }
-    } else if (c === "(") {
+      if (pos <= next) { error(next, index); continue; }
+      add("name", pos, next);
+      continue;
+    }
+    if (c === "(") {
       let depth = 1;
-      let j = i + 1;
-      let re = "";
-      while (j < p.length && depth > 0) {
-        if (p[j] === "\\") {
-          re += p.slice(j, j + 2);
-          j += 2;
+      let pos = next;
+      let bad = false;
+      while (pos < input.length) {
+        const n = cpAt(pos);
+        if (!isASCII(n) || (pos === next && n === "?")) { error(next, index); bad = true; break; }
+        if (n === "\\") {
+          if (pos === input.length - 1) { error(next, index); bad = true; break; }
+          const e = cpAt(pos + 1);
+          if (!isASCII(e)) { error(next, index); bad = true; break; }
+          pos += 1 + e.length;
           continue;
         }
-        if (p[j] === "(") {
-          depth++;
-          if (p[j + 1] !== "?") throw new TypeError(`Invalid URLPattern "${p}": capturing groups are not allowed inside a regex group`);
-        } else if (p[j] === ")") {
+        if (n === ")") {
           depth--;
-          if (depth === 0) break;
+          if (depth === 0) { pos += 1; break; }
+        } else if (n === "(") {
+          depth++;
+          if (pos === input.length - 1) { error(next, index); bad = true; break; }
+          if (cpAt(pos + 1) !== "?") { error(next, index); bad = true; break; }
         }
-        re += p[j];
-        j++;
+        pos += n.length;
       }
-      if (depth !== 0 || re === "") throw new TypeError(`Invalid URLPattern "${p}": unbalanced or empty regex group`);
-      tokens.push({ type: "regex", value: re });
-      i = j + 1;
-    } else if (c === "*" || c === "+" || c === "?") {
-      const prev = tokens[tokens.length - 1];
-      const modifiable = prev && (prev.type === "name" || prev.type === "regex" || prev.type === "close" || prev.type === "asterisk");
-      if (modifiable) {
-        tokens.push({ type: "modifier", value: c });
-      } else if (c === "*") {
-        tokens.push({ type: "asterisk" });
-      } else {
-        tokens.push({ type: "char", value: c });
-      }
-      i++;
-    } else if (c === "{") {
-      tokens.push({ type: "open" });
-      i++;
-    } else if (c === "}") {
-      tokens.push({ type: "close" });
-      i++;
-    } else {
-      tokens.push({ type: "char", value: c });
-      i++;
+      if (bad) continue;
+      if (depth !== 0) { error(next, index); continue; }
+      const len = pos - next - 1;
+      if (len === 0) { error(next, index); continue; }
+      add("regexp", pos, next, len);
+      continue;
     }
+    add("char", next, index);
   }
+  add("end", index, index);
   return tokens;
 }
 
-// Parses a component pattern into parts: {type: "fixed", value} or
-// {type: "group", name, regex, prefix, suffix, modifier}.
-function parse(pattern, opts) {
-  const tokens = tokenize(pattern);
+// --- pattern parser ---
+
+const escapeRegexpString = (s) => s.replace(/[.+*?^${}()[\]|/\\]/g, "\\$&");
+const escapePatternString = (s) => s.replace(/[+*?:{}()\\]/g, "\\$&");
+const segmentWildcard = (options) => `[^${escapeRegexpString(options.delimiter)}]+?`;
+const modifierString = (m) => (m === "optional" ? "?" : m === "zero-or-more" ? "*" : m === "one-or-more" ? "+" : "");
+
+function parsePattern(input, options, encode) {
+  const tokens = tokenize(input, false);
   const parts = [];
-  let fixed = "";
-  let nextIndex = 0;
-  const flushFixed = () => {
-    if (fixed) parts.push({ type: "fixed", value: fixed, modifier: "" });
-    fixed = "";
+  const segment = segmentWildcard(options);
+  let pending = "";
+  let index = 0;
+  let nextNumericName = 0;
+  const tryConsume = (type) => {
+    const t = tokens[index];
+    if (t.type !== type) return null;
+    index++;
+    return t;
   };
-  const groupOf = (tok, prefix) => {
-    let name;
-    let regex;
-    if (tok.type === "name") {
-      name = tok.value;
-      regex = opts.segment;
-    } else if (tok.type === "regex") {
-      regex = tok.value;
-    } else {
-      regex = ".*";
-    }
-    if (tok.type === "name" && tok.regex !== undefined) regex = tok.regex;
-    if (name === undefined) name = String(nextIndex++);
-    return { type: "group", name, regex, prefix, suffix: "", modifier: "" };
+  const tryConsumeModifier = () => tryConsume("other-modifier") ?? tryConsume("asterisk");
+  const tryConsumeRegexpOrWildcard = (nameToken) => {
+    const t = tryConsume("regexp");
+    if (t === null && nameToken === null) return tryConsume("asterisk");
+    return t;
   };
-  let i = 0;
-  const modifierAt = (k) => (tokens[k]?.type === "modifier" ? tokens[k].value : "");
-  while (i < tokens.length) {
-    const t = tokens[i];
-    if (t.type === "char") {
-      fixed += t.value;
-      i++;
+  const consumeRequired = (type) => {
+    const t = tryConsume(type);
+    if (t === null) throw fail(`invalid pattern "${input}": expected ${type === "end" ? "the end" : "a closing }"} at ${tokens[index].index}`);
+    return t;
+  };
+  const consumeText = () => {
+    let out = "";
+    for (;;) {
+      const t = tryConsume("char") ?? tryConsume("escaped-char");
+      if (t === null) return out;
+      out += t.value;
+    }
+  };
+  const flushPending = () => {
+    if (pending === "") return;
+    const value = encode(pending);
+    pending = "";
+    parts.push({ type: "fixed-text", value, modifier: "none", name: "", prefix: "", suffix: "" });
+  };
+  const addPart = (prefix, nameToken, regexpToken, suffix, modifierToken) => {
+    let modifier = "none";
+    if (modifierToken !== null) {
+      modifier = modifierToken.value === "?" ? "optional" : modifierToken.value === "*" ? "zero-or-more" : "one-or-more";
+    }
+    if (nameToken === null && regexpToken === null && modifier === "none") {
+      pending += prefix;
+      return;
+    }
+    flushPending();
+    if (nameToken === null && regexpToken === null) {
+      if (prefix === "") return;
+      parts.push({ type: "fixed-text", value: encode(prefix), modifier, name: "", prefix: "", suffix: "" });
+      return;
+    }
+    let value;
+    if (regexpToken === null) value = segment;
+    else if (regexpToken.type === "asterisk") value = ".*";
+    else value = regexpToken.value;
+    let type = "regexp";
+    if (value === segment) {
+      type = "segment-wildcard";
+      value = "";
+    } else if (value === ".*") {
+      type = "full-wildcard";
+      value = "";
+    }
+    let name = "";
+    if (nameToken !== null) name = nameToken.value;
+    else name = String(nextNumericName++);
+    if (parts.some((p) => p.name === name)) throw fail(`invalid pattern "${input}": duplicate group name "${name}"`);
+    parts.push({ type, value, modifier, name, prefix: encode(prefix), suffix: encode(suffix) });
+  };
+  while (index < tokens.length) {
+    const charToken = tryConsume("char");
+    const nameToken = tryConsume("name");
+    const regexpToken = tryConsumeRegexpOrWildcard(nameToken);
+    if (nameToken !== null || regexpToken !== null) {
+      let prefix = charToken === null ? "" : charToken.value;
+      if (prefix !== "" && prefix !== options.prefix) {
+        pending += prefix;
+        prefix = "";
+      }
+      flushPending();
+      addPart(prefix, nameToken, regexpToken, "", tryConsumeModifier());
       continue;
     }
-    if (t.type === "name" || t.type === "regex" || t.type === "asterisk") {
-      let tok = t;
-      if (t.type === "name" && tokens[i + 1]?.type === "regex") {
-        tok = { type: "name", value: t.value, regex: tokens[i + 1].value };
-        i++;
-      }
-      let prefix = "";
-      if (opts.prefix && fixed.endsWith(opts.prefix)) {
-        prefix = opts.prefix;
-        fixed = fixed.slice(0, -1);
-      }
-      flushFixed();
-      const g = groupOf(tok, prefix);
-      g.modifier = modifierAt(i + 1);
-      if (g.modifier) i++;
-      parts.push(g);
-      i++;
+    const fixed = charToken ?? tryConsume("escaped-char");
+    if (fixed !== null) {
+      pending += fixed.value;
       continue;
     }
-    if (t.type === "open") {
-      flushFixed();
-      let j = i + 1;
-      let pre = "";
-      while (tokens[j]?.type === "char") pre += tokens[j++].value;
-      let g = null;
-      if (tokens[j] && ["name", "regex", "asterisk"].includes(tokens[j].type)) {
-        let tok = tokens[j];
-        if (tok.type === "name" && tokens[j + 1]?.type === "regex") {
-          tok = { type: "name", value: tok.value, regex: tokens[j + 1].value };
-          j++;
-        }
-        g = groupOf(tok, pre);
-        j++;
-      }
-      let suf = "";
-      while (tokens[j]?.type === "char") suf += tokens[j++].value;
-      if (tokens[j]?.type !== "close") throw new TypeError(`Invalid URLPattern "${pattern}": expected "}"`);
-      const mod = modifierAt(j + 1);
-      if (g) {
-        g.suffix = suf;
-        g.modifier = mod;
-        parts.push(g);
-      } else {
-        parts.push({ type: "fixed", value: pre + suf, modifier: mod });
-      }
-      i = j + 1 + (mod ? 1 : 0);
+    if (tryConsume("open") !== null) {
+      const prefix = consumeText();
+      const name = tryConsume("name");
+      const regexp = tryConsumeRegexpOrWildcard(name);
+      const suffix = consumeText();
+      consumeRequired("close");
+      addPart(prefix, name, regexp, suffix, tryConsumeModifier());
       continue;
     }
-    if (t.type === "modifier") {
-      throw new TypeError(`Invalid URLPattern "${pattern}": unexpected "${t.value}"`);
-    }
-    throw new TypeError(`Invalid URLPattern "${pattern}": unexpected "}"`);
+    flushPending();
+    consumeRequired("end");
   }
-  flushFixed();
   return parts;
 }
 
-function toRegExp(parts, ignoreCase) {
-  let src = "^";
+function generateRegexp(parts, options) {
+  let result = "^";
   const names = [];
-  for (const p of parts) {
-    if (p.type === "fixed") {
-      const v = escapeRegex(p.value);
-      src += p.modifier ? `(?:${v})${p.modifier}` : v;
+  for (const part of parts) {
+    const mod = modifierString(part.modifier);
+    if (part.type === "fixed-text") {
+      result += part.modifier === "none" ? escapeRegexpString(part.value) : `(?:${escapeRegexpString(part.value)})${mod}`;
       continue;
     }
-    names.push(p.name);
-    const pre = escapeRegex(p.prefix);
-    const suf = escapeRegex(p.suffix);
-    const re = p.regex;
-    if (!pre && !suf) {
-      if (p.modifier === "+" || p.modifier === "*") src += `((?:${re})${p.modifier})`;
-      else src += `(${re})${p.modifier}`;
-    } else if (p.modifier === "+" || p.modifier === "*") {
-      src += `(?:${pre}((?:${re})(?:${suf}${pre}(?:${re}))*)${suf})${p.modifier === "*" ? "?" : ""}`;
-    } else {
-      src += `(?:${pre}(${re})${suf})${p.modifier}`;
+    names.push(part.name);
+    let value = part.value;
+    if (part.type === "segment-wildcard") value = segmentWildcard(options);
+    else if (part.type === "full-wildcard") value = ".*";
+    const prefix = escapeRegexpString(part.prefix);
+    const suffix = escapeRegexpString(part.suffix);
+    if (part.prefix === "" && part.suffix === "") {
+      if (part.modifier === "none" || part.modifier === "optional") result += `(${value})${mod}`;
+      else result += `((?:${value})${mod})`;
+      continue;
     }
+    if (part.modifier === "none" || part.modifier === "optional") {
+      result += `(?:${prefix}(${value})${suffix})${mod}`;
+      continue;
+    }
+    result += `(?:${prefix}((?:${value})(?:${suffix}${prefix}(?:${value}))*)${suffix})`;
+    if (part.modifier === "zero-or-more") result += "?";
   }
-  src += "$";
-  return { regexp: new RegExp(src, ignoreCase ? "ui" : "u"), names };
+  return { source: result + "$", names };
 }
 
-const componentOptions = {
-  hostname: { segment: "[^\\.]+?", prefix: "" },
-  pathname: { segment: "[^\\/]+?", prefix: "/" },
-};
-const defaultOptions = { segment: "[^]+?", prefix: "" };
-
-// Splits a string pattern into components (a simplified constructor
-// string parser: protocol://user:pass@host:port/path?search#hash).
-function parseStringPattern(s) {
-  const init = {};
-  let rest = s;
-  // Index of the first of chars outside groups; a "?" right after a
-  // group, a name or a wildcard is a modifier, not the search.
-  const cut = (str, chars) => {
-    let depth = 0;
-    let modifiable = false;
-    for (let i = 0; i < str.length; i++) {
-      const c = str[i];
-      if (c === "\\") {
-        i++;
-        modifiable = false;
-        continue;
-      }
-      if (c === ":" && i + 1 < str.length && isNameStart(str[i + 1])) {
-        i++;
-        while (i + 1 < str.length && isNameChar(str[i + 1])) i++;
-        modifiable = true;
-        continue;
-      }
-      if (c === "(" || c === "{") depth++;
-      else if (c === ")" || c === "}") depth--;
-      else if (depth === 0 && chars.includes(c) && !(c === "?" && modifiable)) return i;
-      modifiable = depth === 0 && (c === ")" || c === "}" || c === "*");
+function generatePatternString(parts, options) {
+  let result = "";
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
+    const prev = i > 0 ? parts[i - 1] : null;
+    const next = i < parts.length - 1 ? parts[i + 1] : null;
+    const mod = modifierString(part.modifier);
+    if (part.type === "fixed-text") {
+      result += part.modifier === "none" ? escapePatternString(part.value) : `{${escapePatternString(part.value)}}${mod}`;
+      continue;
     }
-    return -1;
-  };
-  const hashAt = cut(rest, "#");
-  if (hashAt >= 0) {
-    init.hash = rest.slice(hashAt + 1);
-    rest = rest.slice(0, hashAt);
-  }
-  const searchAt = cut(rest, "?");
-  if (searchAt >= 0) {
-    init.search = rest.slice(searchAt + 1);
-    rest = rest.slice(0, searchAt);
-  }
-  const proto = /^([^:/?#]+):\/\//.exec(rest) ?? /^([a-zA-Z][a-zA-Z0-9+.\-*]*):/.exec(rest);
-  if (proto && !rest.startsWith("/")) {
-    init.protocol = proto[1];
-    rest = rest.slice(proto[0].length);
-    if (proto[0].endsWith("//")) {
-      const pathAt = cut(rest, "/");
-      let authority = pathAt >= 0 ? rest.slice(0, pathAt) : rest;
-      rest = pathAt >= 0 ? rest.slice(pathAt) : "";
-      const at = authority.lastIndexOf("@");
-      if (at >= 0) {
-        const [user, pass] = authority.slice(0, at).split(":");
-        init.username = user;
-        if (pass !== undefined) init.password = pass;
-        authority = authority.slice(at + 1);
-      }
-      const portAt = authority.startsWith("[") ? authority.indexOf(":", authority.indexOf("]")) : cut(authority, ":");
-      if (portAt >= 0) {
-        init.port = authority.slice(portAt + 1);
-        authority = authority.slice(0, portAt);
+    const customName = !/^[0-9]/.test(part.name);
+    let needsGrouping = part.suffix !== "" || (part.prefix !== "" && part.prefix !== options.prefix);
+    if (!needsGrouping && customName && part.type === "segment-wildcard" && part.modifier === "none" &&
+      next !== null && next.prefix === "" && next.suffix === "") {
+      if (next.type === "fixed-text") {
+        needsGrouping = next.value !== "" && isValidNameCodePoint(String.fromCodePoint(next.value.codePointAt(0)), false);
       } else {
-        init.port = "";
+        needsGrouping = /^[0-9]/.test(next.name);
       }
-      init.hostname = authority;
     }
-    init.pathname = rest || (proto[0].endsWith("//") ? "/" : "");
-    if (init.search === undefined) init.search = "*";
-    if (init.hash === undefined) init.hash = "*";
-  } else {
-    init.pathname = rest;
+    if (!needsGrouping && part.prefix === "" && prev !== null && prev.type === "fixed-text" &&
+      prev.value !== "" && prev.value.at(-1) === options.prefix) {
+      needsGrouping = true;
+    }
+    if (needsGrouping) result += "{";
+    result += escapePatternString(part.prefix);
+    if (customName) result += ":" + part.name;
+    if (part.type === "regexp") {
+      result += `(${part.value})`;
+    } else if (part.type === "segment-wildcard" && !customName) {
+      result += `(${segmentWildcard(options)})`;
+    } else if (part.type === "full-wildcard") {
+      if (!customName && (prev === null || prev.type === "fixed-text" || prev.modifier !== "none" || needsGrouping || part.prefix !== "")) {
+        result += "*";
+      } else {
+        result += "(.*)";
+      }
+    }
+    if (part.type === "segment-wildcard" && customName && part.suffix !== "" &&
+      isValidNameCodePoint(String.fromCodePoint(part.suffix.codePointAt(0)), false)) {
+      result += "\\";
+    }
+    result += escapePatternString(part.suffix);
+    if (needsGrouping) result += "}";
+    result += mod;
   }
-  return init;
+  return result;
 }
 
-// Components the init leaves out inherit from baseURL up to the first one
-// it gives; the rest match anything.
-function processInit(init, baseURL) {
-  const out = {};
-  let base = null;
-  if (baseURL !== undefined) {
-    base = new URL(String(baseURL));
-  }
-  let inherit = base !== null;
-  for (const c of COMPONENTS) {
-    if (init[c] !== undefined) {
-      inherit = false;
-      out[c] = String(init[c]);
-    } else if (inherit && base) {
-      out[c] = componentOf(base, c);
+const defaultOptions = { delimiter: "", prefix: "", ignoreCase: false };
+const hostnameOptions = { delimiter: ".", prefix: "", ignoreCase: false };
+const pathnameOptions = { delimiter: "/", prefix: "/", ignoreCase: false };
+
+let vFlag = true;
+function compileComponent(input, encode, options) {
+  const parts = parsePattern(input, options, encode);
+  const { source, names } = generateRegexp(parts, options);
+  let regexp;
+  try {
+    regexp = new RegExp(source, (options.ignoreCase ? "i" : "") + (vFlag ? "v" : "u"));
+  } catch (e) {
+    if (vFlag && e instanceof SyntaxError && /flag/i.test(e.message)) {
+      vFlag = false;
+      return compileComponent(input, encode, options);
     }
+    throw fail(`invalid pattern "${input}": ${e.message}`);
   }
-  for (const c of COMPONENTS) if (out[c] === undefined) out[c] = "*";
-  if (out.protocol.endsWith(":")) out.protocol = out.protocol.slice(0, -1);
-  if (out.search.startsWith("?")) out.search = out.search.slice(1);
-  if (out.hash.startsWith("#")) out.hash = out.hash.slice(1);
-  if (DEFAULT_PORTS[out.protocol] === out.port) out.port = "";
-  if (base && init.pathname !== undefined && !out.pathname.startsWith("/") && !out.pathname.startsWith("*") && /^(https?|wss?|ftp|file)$/.test(out.protocol)) {
-    const dir = base.pathname.slice(0, base.pathname.lastIndexOf("/") + 1);
-    out.pathname = dir + out.pathname;
+  return {
+    pattern: generatePatternString(parts, options),
+    regexp,
+    names,
+    hasRegExpGroups: parts.some((p) => p.type === "regexp"),
+  };
+}
+
+function matchesSpecialScheme(component) {
+  return SPECIAL_SCHEMES.some((s) => component.regexp.test(s));
+}
+
+// --- canonicalization through the URL parser ---
+
+// Runs a URL setter on two dummy URLs that differ in the component set: if
+// both keep their old value the input was refused (setters fail silently).
+function viaSetter(urlA, urlB, set, get, what, value) {
+  const a = new URL(urlA);
+  const b = new URL(urlB);
+  const beforeA = get(a);
+  const beforeB = get(b);
+  set(a, value);
+  set(b, value);
+  const afterA = get(a);
+  const afterB = get(b);
+  if (afterA === beforeA && afterB === beforeB) throw fail(`invalid ${what} "${value}"`);
+  return afterA;
+}
+
+function canonicalizeProtocol(value) {
+  if (value === "") return value;
+  let url;
+  try {
+    url = new URL(value + "://dummy.test");
+  } catch {
+    throw fail(`invalid protocol "${value}"`);
+  }
+  const scheme = url.protocol.slice(0, -1);
+  if (scheme !== value.toLowerCase()) throw fail(`invalid protocol "${value}"`);
+  return scheme;
+}
+
+function canonicalizeUsername(value) {
+  if (value === "") return value;
+  const u = new URL("http://dummy.test");
+  u.username = value;
+  return u.username;
+}
+
+function canonicalizePassword(value) {
+  if (value === "") return value;
+  const u = new URL("http://dummy.test");
+  u.password = value;
+  return u.password;
+}
+
+// The hostname state of the URL parser with a state override: the host
+// ends at "/", "?" or "#"; a ":" (a port) or a character no host may hold
+// is an error.
+function canonicalizeHostname(value, protocol) {
+  if (value === "") return value;
+  const scheme = protocol === undefined || protocol === "" ? "https" : protocol;
+  return viaSetter(`${scheme}://a.test/`, `${scheme}://b.test/`, (u, v) => { u.hostname = v; }, (u) => u.hostname, "hostname", value);
+}
+
+function canonicalizeIPv6Hostname(value) {
+  let out = "";
+  for (const c of value) {
+    if (!/^[0-9a-fA-F[\]:]$/.test(c)) throw fail(`invalid IPv6 hostname "${value}"`);
+    out += c.toLowerCase();
   }
   return out;
 }
 
-function componentOf(url, c) {
-  switch (c) {
-    case "protocol": return url.protocol.slice(0, -1);
-    case "search": return url.search.slice(1);
-    case "hash": return url.hash.slice(1);
-    default: return url[c];
-  }
+// The port state of the URL parser with a state override: leading digits
+// make the port, whatever follows them is ignored; no digits is an error.
+function canonicalizePort(value, protocol) {
+  if (value === "") return value;
+  const digits = value.replace(/[\t\n\r]/g, "").match(/^[0-9]*/)[0];
+  if (digits === "") throw fail(`invalid port "${value}"`);
+  const n = Number(digits);
+  if (n > 65535) throw fail(`invalid port "${value}"`);
+  if (protocol !== undefined && DEFAULT_PORTS[protocol] === String(n)) return "";
+  return String(n);
 }
 
-export class URLPattern {
-  #patterns;
-  #compiled;
+function canonicalizePathname(value) {
+  if (value === "") return value;
+  const leadingSlash = value[0] === "/";
+  const u = new URL("http://dummy.test");
+  u.pathname = leadingSlash ? value : "/-" + value;
+  const out = u.pathname;
+  return leadingSlash ? out : out.slice(2);
+}
 
-  constructor(input = {}, baseURL = undefined, options = undefined) {
-    if (typeof baseURL === "object" && baseURL !== null) {
-      options = baseURL;
-      baseURL = undefined;
+function canonicalizeOpaquePathname(value) {
+  if (value === "") return value;
+  let url;
+  try {
+    url = new URL("opaque:" + (value[0] === "/" ? "x" : "") + value);
+  } catch {
+    throw fail(`invalid pathname "${value}"`);
+  }
+  return value[0] === "/" ? url.pathname.slice(1) : url.pathname;
+}
+
+function canonicalizeSearch(value) {
+  if (value === "") return value;
+  const u = new URL("foo://dummy.test");
+  u.search = value[0] === "?" ? "?" + value : value;
+  return u.search.slice(1);
+}
+
+function canonicalizeHash(value) {
+  if (value === "") return value;
+  const u = new URL("foo://dummy.test");
+  u.hash = value[0] === "#" ? "#" + value : value;
+  return u.hash.slice(1);
+}
+
+// --- URLPatternInit processing ---
+
+function isAbsolutePathname(input, type) {
+  if (input === "") return false;
+  if (input[0] === "/") return true;
+  if (type === "url") return false;
+  if (input.length < 2) return false;
+  return (input[0] === "\\" || input[0] === "{") && input[1] === "/";
+}
+
+function hasOpaquePath(url) {
+  return url.host === "" && !url.href.slice(url.protocol.length).startsWith("/");
+}
+
+function processInit(init, type, start) {
+  const result = { ...start };
+  const baseString = (s) => (type === "pattern" ? escapePatternString(s) : s);
+  const has = (k) => init[k] !== undefined;
+  let baseURL = null;
+  if (has("baseURL")) {
+    try {
+      baseURL = new URL(init.baseURL);
+    } catch {
+      throw fail(`invalid baseURL "${init.baseURL}"`);
+    }
+    if (!has("protocol")) result.protocol = baseString(baseURL.protocol.slice(0, -1));
+    if (type !== "pattern" && !has("protocol") && !has("hostname") && !has("port") && !has("username")) {
+      result.username = baseString(baseURL.username);
+    }
+    if (type !== "pattern" && !has("protocol") && !has("hostname") && !has("port") && !has("username") && !has("password")) {
+      result.password = baseString(baseURL.password);
+    }
+    if (!has("protocol") && !has("hostname")) result.hostname = baseString(baseURL.hostname);
+    if (!has("protocol") && !has("hostname") && !has("port")) result.port = baseURL.port;
+    if (!has("protocol") && !has("hostname") && !has("port") && !has("pathname")) result.pathname = baseString(baseURL.pathname);
+    if (!has("protocol") && !has("hostname") && !has("port") && !has("pathname") && !has("search")) {
+      result.search = baseString(baseURL.search.slice(1));
+    }
+    if (!has("protocol") && !has("hostname") && !has("port") && !has("pathname") && !has("search") && !has("hash")) {
+      result.hash = baseString(baseURL.hash.slice(1));
+    }
+  }
+  if (has("protocol")) {
+    const stripped = init.protocol.endsWith(":") ? init.protocol.slice(0, -1) : init.protocol;
+    result.protocol = type === "pattern" ? stripped : canonicalizeProtocol(stripped);
+  }
+  if (has("username")) result.username = type === "pattern" ? init.username : canonicalizeUsername(init.username);
+  if (has("password")) result.password = type === "pattern" ? init.password : canonicalizePassword(init.password);
+  if (has("hostname")) result.hostname = type === "pattern" ? init.hostname : canonicalizeHostname(init.hostname, result.protocol);
+  if (has("port")) result.port = type === "pattern" ? init.port : canonicalizePort(init.port, result.protocol);
+  if (has("pathname")) {
+    let pathname = init.pathname;
+    if (baseURL !== null && !hasOpaquePath(baseURL) && !isAbsolutePathname(pathname, type)) {
+      const basePath = baseString(baseURL.pathname);
+      const slash = basePath.lastIndexOf("/");
+      if (slash >= 0) pathname = basePath.slice(0, slash + 1) + pathname;
+    }
+    if (type !== "pattern") {
+      pathname = result.protocol === "" || SPECIAL_SCHEMES.includes(result.protocol)
+        ? canonicalizePathname(pathname) : canonicalizeOpaquePathname(pathname);
+    }
+    result.pathname = pathname;
+  }
+  if (has("search")) {
+    const stripped = init.search.startsWith("?") ? init.search.slice(1) : init.search;
+    result.search = type === "pattern" ? stripped : canonicalizeSearch(stripped);
+  }
+  if (has("hash")) {
+    const stripped = init.hash.startsWith("#") ? init.hash.slice(1) : init.hash;
+    result.hash = type === "pattern" ? stripped : canonicalizeHash(stripped);
+  }
+  return result;
+}
+
+// --- the constructor string parser ---
+
+function parseConstructorString(input) {
+  const tokens = tokenize(input, true);
+  const result = {};
+  let componentStart = 0;
+  let tokenIndex = 0;
+  let tokenIncrement = 1;
+  let groupDepth = 0;
+  let ipv6Depth = 0;
+  let protocolSpecial = false;
+  let state = "init";
+  const safeToken = (i) => (i < tokens.length ? tokens[i] : tokens[tokens.length - 1]);
+  const nonSpecialChar = (i, value) => {
+    const t = safeToken(i);
+    return t.value === value && (t.type === "char" || t.type === "escaped-char" || t.type === "invalid-char");
+  };
+  const isSearchPrefix = () => {
+    if (nonSpecialChar(tokenIndex, "?")) return true;
+    if (tokens[tokenIndex].value !== "?") return false;
+    if (tokenIndex - 1 < 0) return true;
+    const prev = safeToken(tokenIndex - 1);
+    return !["name", "regexp", "close", "asterisk"].includes(prev.type);
+  };
+  const componentString = () => {
+    const token = tokens[tokenIndex];
+    const startToken = safeToken(componentStart);
+    return input.slice(startToken.index, token.index);
+  };
+  const changeState = (newState, skip) => {
+    if (state !== "init" && state !== "authority" && state !== "done") result[state] = componentString();
+    if (state !== "init" && newState !== "done") {
+      if (["protocol", "authority", "username", "password"].includes(state) &&
+        ["port", "pathname", "search", "hash"].includes(newState) && result.hostname === undefined) {
+        result.hostname = "";
+      }
+      if (["protocol", "authority", "username", "password", "hostname", "port"].includes(state) &&
+        ["search", "hash"].includes(newState) && result.pathname === undefined) {
+        result.pathname = protocolSpecial ? "/" : "";
+      }
+      if (["protocol", "authority", "username", "password", "hostname", "port", "pathname"].includes(state) &&
+        newState === "hash" && result.search === undefined) {
+        result.search = "";
+      }
+    }
+    state = newState;
+    tokenIndex += skip;
+    componentStart = tokenIndex;
+    tokenIncrement = 0;
+  };
+  const rewind = () => {
+    tokenIndex = componentStart;
+    tokenIncrement = 0;
+  };
+  const rewindTo = (s) => {
+    rewind();
+    state = s;
+  };
+  while (tokenIndex < tokens.length) {
+    tokenIncrement = 1;
+    const token = tokens[tokenIndex];
+    if (token.type === "end") {
+      if (state === "init") {
+        rewind();
+        if (nonSpecialChar(tokenIndex, "#")) changeState("hash", 1);
+        else if (isSearchPrefix()) changeState("search", 1);
+        else changeState("pathname", 0);
+        tokenIndex += tokenIncrement;
+        continue;
+      }
+      if (state === "authority") {
+        rewindTo("hostname");
+        tokenIndex += tokenIncrement;
+        continue;
+      }
+      changeState("done", 0);
+      break;
+    }
+    if (groupDepth > 0) {
+      if (token.type === "close") {
+        groupDepth--;
+      } else {
+        tokenIndex += tokenIncrement;
+        continue;
+      }
+    }
+    if (token.type === "open") {
+      groupDepth++;
+      tokenIndex += tokenIncrement;
+      continue;
+    }
+    switch (state) {
+      case "init":
+        if (nonSpecialChar(tokenIndex, ":")) rewindTo("protocol");
+        break;
+      case "protocol":
+        if (nonSpecialChar(tokenIndex, ":")) {
+          const protocol = compileComponent(componentString(), canonicalizeProtocol, defaultOptions);
+          protocolSpecial = matchesSpecialScheme(protocol);
+          let nextState = "pathname";
+          let skip = 1;
+          if (nonSpecialChar(tokenIndex + 1, "/") && nonSpecialChar(tokenIndex + 2, "/")) {
+            nextState = "authority";
+            skip = 3;
+          } else if (protocolSpecial) {
+            nextState = "authority";
+          }
+          changeState(nextState, skip);
+        }
+        break;
+      case "authority":
+        if (nonSpecialChar(tokenIndex, "@")) rewindTo("username");
+        else if (nonSpecialChar(tokenIndex, "/") || isSearchPrefix() || nonSpecialChar(tokenIndex, "#")) rewindTo("hostname");
+        break;
+      case "username":
+        if (nonSpecialChar(tokenIndex, ":")) changeState("password", 1);
+        else if (nonSpecialChar(tokenIndex, "@")) changeState("hostname", 1);
+        break;
+      case "password":
+        if (nonSpecialChar(tokenIndex, "@")) changeState("hostname", 1);
+        break;
+      case "hostname":
+        if (nonSpecialChar(tokenIndex, "[")) ipv6Depth++;
+        else if (nonSpecialChar(tokenIndex, "]")) ipv6Depth--;
+        else if (nonSpecialChar(tokenIndex, ":") && ipv6Depth === 0) changeState("port", 1);
+        else if (nonSpecialChar(tokenIndex, "/")) changeState("pathname", 0);
+        else if (isSearchPrefix()) changeState("search", 1);
+        else if (nonSpecialChar(tokenIndex, "#")) changeState("hash", 1);
+        break;
+      case "port":
+        if (nonSpecialChar(tokenIndex, "/")) changeState("pathname", 0);
+        else if (isSearchPrefix()) changeState("search", 1);
+        else if (nonSpecialChar(tokenIndex, "#")) changeState("hash", 1);
+        break;
+      case "pathname":
+        if (isSearchPrefix()) changeState("search", 1);
+        else if (nonSpecialChar(tokenIndex, "#")) changeState("hash", 1);
+        break;
+      case "search":
+        if (nonSpecialChar(tokenIndex, "#")) changeState("hash", 1);
+        break;
+    }
+    tokenIndex += tokenIncrement;
+  }
+  if (result.hostname !== undefined && result.port === undefined) result.port = "";
+  return result;
+}
+
+// --- Web IDL conversions ---
+
+const INIT_KEYS = ["baseURL", "hash", "hostname", "password", "pathname", "port", "protocol", "search", "username"];
+
+// URLPatternInit: the members present, as USVStrings, read in order.
+function toInit(value) {
+  const init = {};
+  if (value === undefined || value === null) return init;
+  for (const k of INIT_KEYS) {
+    const v = value[k];
+    if (v !== undefined) init[k] = toUSV(v);
+  }
+  return init;
+}
+
+function toUSV(v) {
+  if (typeof v === "symbol") throw new TypeError("Cannot convert a Symbol value to a string");
+  return String(v).toWellFormed();
+}
+
+const isInitInput = (v) => v === undefined || v === null || typeof v === "object" || typeof v === "function";
+
+export class URLPattern {
+  #c;
+  constructor(input = undefined, baseURLOrOptions = undefined, maybeOptions = undefined) {
+    let baseURL = null;
+    let options = baseURLOrOptions;
+    if (baseURLOrOptions !== undefined && baseURLOrOptions !== null && typeof baseURLOrOptions !== "object" && typeof baseURLOrOptions !== "function") {
+      baseURL = toUSV(baseURLOrOptions);
+      options = maybeOptions;
     }
     let init;
-    if (typeof input === "string") {
-      init = parseStringPattern(input);
-      if (baseURL === undefined && init.protocol === undefined) {
-        throw new TypeError(`Invalid URLPattern "${input}": a relative pattern needs a base URL`);
-      }
-    } else if (input !== null && typeof input === "object") {
-      if (baseURL !== undefined) throw new TypeError("URLPattern: a base URL is only allowed with a string pattern");
-      init = input;
-      baseURL = input.baseURL;
+    if (isInitInput(input)) {
+      init = toInit(input);
+      if (baseURL !== null) throw fail("a base URL is only allowed with a string pattern");
     } else {
-      throw new TypeError("URLPattern: the input must be a string or an object");
+      init = parseConstructorString(toUSV(input));
+      if (baseURL === null && init.protocol === undefined) {
+        throw fail(`relative pattern "${input}" without a base URL`);
+      }
+      if (baseURL !== null) init.baseURL = baseURL;
     }
-    this.#patterns = processInit(init, baseURL);
     const ignoreCase = !!options?.ignoreCase;
-    this.#compiled = {};
-    for (const c of COMPONENTS) {
-      const opts = componentOptions[c] ?? defaultOptions;
-      this.#compiled[c] = toRegExp(parse(this.#patterns[c], opts), ignoreCase);
+    const p = processInit(init, "pattern", {});
+    for (const c of COMPONENTS) if (p[c] === undefined) p[c] = "*";
+    // The default port of the protocol, as the URL parser reads a port
+    // (digits, then anything that is not pattern syntax), is no port.
+    if (SPECIAL_SCHEMES.includes(p.protocol) && /^[0-9]+[^0-9{}()*+?:\\]*$/.test(p.port) &&
+      canonicalizePort(p.port) === DEFAULT_PORTS[p.protocol]) {
+      p.port = "";
     }
+    const c = {};
+    c.protocol = compileComponent(p.protocol, canonicalizeProtocol, defaultOptions);
+    c.username = compileComponent(p.username, canonicalizeUsername, defaultOptions);
+    c.password = compileComponent(p.password, canonicalizePassword, defaultOptions);
+    const ipv6 = p.hostname.length >= 2 && (p.hostname[0] === "[" || ((p.hostname[0] === "{" || p.hostname[0] === "\\") && p.hostname[1] === "["));
+    c.hostname = compileComponent(p.hostname, ipv6 ? canonicalizeIPv6Hostname : (v) => canonicalizeHostname(v), hostnameOptions);
+    c.port = compileComponent(p.port, (v) => canonicalizePort(v), defaultOptions);
+    const compileOptions = { ...defaultOptions, ignoreCase };
+    if (matchesSpecialScheme(c.protocol)) {
+      c.pathname = compileComponent(p.pathname, canonicalizePathname, { ...pathnameOptions, ignoreCase });
+    } else {
+      c.pathname = compileComponent(p.pathname, canonicalizeOpaquePathname, compileOptions);
+    }
+    c.search = compileComponent(p.search, canonicalizeSearch, compileOptions);
+    c.hash = compileComponent(p.hash, canonicalizeHash, compileOptions);
+    this.#c = c;
   }
 
-  get protocol() { return this.#patterns.protocol; }
-  get username() { return this.#patterns.username; }
-  get password() { return this.#patterns.password; }
-  get hostname() { return this.#patterns.hostname; }
-  get port() { return this.#patterns.port; }
-  get pathname() { return this.#patterns.pathname; }
-  get search() { return this.#patterns.search; }
-  get hash() { return this.#patterns.hash; }
-  get hasRegExpGroups() {
-    return COMPONENTS.some((c) => parse(this.#patterns[c], componentOptions[c] ?? defaultOptions)
-      .some((p) => p.type === "group" && p.regex !== (componentOptions[c] ?? defaultOptions).segment && p.regex !== ".*"));
+  get protocol() { return this.#c.protocol.pattern; }
+  get username() { return this.#c.username.pattern; }
+  get password() { return this.#c.password.pattern; }
+  get hostname() { return this.#c.hostname.pattern; }
+  get port() { return this.#c.port.pattern; }
+  get pathname() { return this.#c.pathname.pattern; }
+  get search() { return this.#c.search.pattern; }
+  get hash() { return this.#c.hash.pattern; }
+  get hasRegExpGroups() { return COMPONENTS.some((k) => this.#c[k].hasRegExpGroups); }
+
+  test(input = undefined, baseURL = undefined) {
+    return this.#match(input, baseURL) !== null;
   }
 
-  test(input = {}, baseURL = undefined) {
-    return this.exec(input, baseURL) !== null;
+  exec(input = undefined, baseURL = undefined) {
+    return this.#match(input, baseURL);
   }
 
-  exec(input = {}, baseURL = undefined) {
-    let values;
-    const inputs = baseURL === undefined ? [input] : [input, baseURL];
-    if (typeof input === "string") {
-      let url;
+  #match(input, baseURL) {
+    const values = {};
+    let inputs;
+    if (isInitInput(input)) {
+      if (baseURL !== undefined) throw new TypeError("URLPattern: a base URL is only allowed with a string input");
+      const init = toInit(input);
+      inputs = [input ?? {}];
+      let r;
       try {
-        url = new URL(input, baseURL);
+        r = processInit(init, "url", { protocol: "", username: "", password: "", hostname: "", port: "", pathname: "", search: "", hash: "" });
       } catch {
         return null;
       }
-      values = {};
-      for (const c of COMPONENTS) values[c] = componentOf(url, c);
-    } else if (input !== null && typeof input === "object") {
-      if (baseURL !== undefined) throw new TypeError("URLPattern: a base URL is only allowed with a string input");
-      let base = null;
-      if (input.baseURL !== undefined) {
+      for (const c of COMPONENTS) values[c] = r[c];
+    } else {
+      const s = toUSV(input);
+      inputs = [s];
+      let base;
+      if (baseURL !== undefined) {
+        const b = toUSV(baseURL);
+        inputs.push(b);
         try {
-          base = new URL(String(input.baseURL));
+          base = new URL(b);
         } catch {
           return null;
         }
       }
-      values = {};
-      let inherit = base !== null;
-      for (const c of COMPONENTS) {
-        if (input[c] !== undefined) {
-          inherit = false;
-          values[c] = String(input[c]);
-        } else values[c] = inherit ? componentOf(base, c) : "";
+      let url;
+      try {
+        url = new URL(s, base);
+      } catch {
+        return null;
       }
-      if (values.protocol.endsWith(":")) values.protocol = values.protocol.slice(0, -1);
-      if (values.search.startsWith("?")) values.search = values.search.slice(1);
-      if (values.hash.startsWith("#")) values.hash = values.hash.slice(1);
-    } else {
-      throw new TypeError("URLPattern: the input must be a string or an object");
+      values.protocol = url.protocol.slice(0, -1);
+      values.username = url.username;
+      values.password = url.password;
+      values.hostname = url.hostname;
+      values.port = url.port;
+      values.pathname = url.pathname;
+      values.search = url.search.slice(1);
+      values.hash = url.hash.slice(1);
     }
-    if (DEFAULT_PORTS[values.protocol] === values.port) values.port = "";
     const result = { inputs };
-    for (const c of COMPONENTS) {
-      const { regexp, names } = this.#compiled[c];
-      const m = regexp.exec(values[c]);
-      if (!m) return null;
+    for (const k of COMPONENTS) {
+      const comp = this.#c[k];
+      const m = comp.regexp.exec(values[k]);
+      if (m === null) return null;
       const groups = {};
-      names.forEach((n, k) => { groups[n] = m[k + 1]; });
-      result[c] = { input: values[c], groups };
+      comp.names.forEach((name, i) => { groups[name] = m[i + 1]; });
+      result[k] = { input: values[k], groups };
     }
     return result;
   }

@@ -167,6 +167,9 @@ export class WebSocket extends EventTarget {
     if (st.mode === "connecting") throw new TypeError("Websockets obtained from the 'new WebSocket()' constructor cannot call accept");
     if (st.mode === "released") throw new TypeError("Can't accept() WebSocket that was already used in a response.");
     if (st.mode === "accepted") return;
+    if (st.foreign) {
+      throw new TypeError("Outpost cannot accept() a WebSocket that another worker or Durable Object returned: return it in a 101 response as it is.");
+    }
     startReading(this);
   }
 
@@ -278,6 +281,7 @@ export function webSocketFromHost(res) {
   st.host = res.id;
   st.protocol = res.protocol;
   st.extensions = res.extensions;
+  st.foreign = !!res.foreign;
   return ws;
 }
 

@@ -14,10 +14,19 @@ import stringDecoder from "./string_decoder.js";
 import assert from "./assert.js";
 import { createProcess } from "./process.js";
 import { installAsyncContext } from "./async_context.js";
+import stream, { webStreams, consumers as streamConsumers } from "./stream.js";
+import zlib from "./zlib.js";
+import os from "./os.js";
+import dns from "./dns.js";
+import fs from "./fs.js";
+import net, { tls } from "./net.js";
+import { loadHTTP, loadHTTPS, cloudflareNode } from "./http.js";
 
 function defineGlobal(name, value) {
   Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
 }
+
+let streamWeb;
 
 export function installNodeCompat() {
   const cfg = ops.nodeConfig();
@@ -38,6 +47,29 @@ export function installNodeCompat() {
     "string_decoder": () => stringDecoder,
     "assert": () => assert,
     "assert/strict": () => assert,
+    "stream": () => stream,
+    "stream/promises": () => stream.promises,
+    "stream/web": () => (streamWeb ??= webStreams()),
+    "stream/consumers": () => streamConsumers,
+    "_stream_readable": () => stream.Readable,
+    "_stream_writable": () => stream.Writable,
+    "_stream_duplex": () => stream.Duplex,
+    "_stream_transform": () => stream.Transform,
+    "_stream_passthrough": () => stream.PassThrough,
+    "zlib": () => zlib,
+    "os": () => os,
+    "dns": () => dns,
+    "fs": () => fs,
+    "net": () => net,
+    "tls": () => tls,
+    "fs/promises": () => fs.promises,
+    "http": (opts) => loadHTTP(opts),
+    "https": (opts) => loadHTTPS(opts),
+    "cloudflare:node": (opts) => {
+      loadHTTP(opts);
+      return cloudflareNode;
+    },
+    "dns/promises": () => dns.promises,
     // Context propagation costs a wrapper per promise reaction: only
     // workers that load async_hooks pay it.
     "async_hooks": () => {
@@ -45,12 +77,12 @@ export function installNodeCompat() {
       return asyncHooks;
     },
   };
-  defineGlobal("__outpost_require", function __outpost_require(specifier) {
+  defineGlobal("__outpost_require", function __outpost_require(specifier, options) {
     const spec = String(specifier);
     const name = spec.startsWith("node:") ? spec.slice(5) : spec;
     const load = Object.hasOwn(modules, name) ? modules[name] : undefined;
-    if (!load) throw new Error(`No such module "node:${name}".`);
-    return load();
+    if (!load) throw new Error(name.includes(":") ? `No such module "${name}".` : `No such module "node:${name}".`);
+    return load(options);
   });
   defineGlobal("Buffer", Buffer);
   defineGlobal("process", process);

@@ -1,0 +1,528 @@
+// Package durablebinding is Durable Objects on one node: the namespace
+// binding (ids, stubs that reach an object by fetch() or RPC), the host
+// that runs a worker's objects (one live instance per object, in the
+// worker's object instance), their storage (internal/durable) and alarms.
+package durablebinding
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/outpost-dev/outpost/internal/durable"
+	"github.com/outpost-dev/outpost/internal/jsc"
+	"github.com/outpost-dev/outpost/internal/runtime"
+)
+
+//go:embed durable.js
+var module string
+
+// Workers finds the running version of a worker by name (nil when none).
+type Workers interface {
+	Lookup(name string) *runtime.Worker
+}
+
+// Classes tells a worker's Durable Object classes, each true when its
+// storage is SQLite-backed (new_sqlite_classes).
+type Classes func(worker string) map[string]bool
+
+// Extension gives every instance the Durable Objects API: namespaces
+// (durable.js), and the storage of the objects of its own worker.
+func Extension(store *durable.Store, alarms *Alarms, classes Classes, workers Workers) runtime.Extension {
+	return runtime.Extension{
+		Name:   "durable",
+		Module: module,
+		Install: func(h runtime.BindingHost, c *jsc.Context, ops jsc.Value) error {
+			// durableSelf(class): ctx.exports' namespace of one of the
+			// worker's own Durable Object classes.
+			if err := ops.Set("durableSelf", c.Function("durableSelf", func(call *jsc.Call) (jsc.Value, error) {
+				class := call.Arg(0).String()
+				if _, ok := classes(h.Worker())[class]; !ok {
+					return jsc.Value{}, &jsc.Error{Name: "Error", Message: fmt.Sprintf("%q is not a Durable Object class of worker %s: add it to new_sqlite_classes (or new_classes) in a [[migrations]] entry", class, h.Worker())}
+				}
+				return Namespace{Script: h.Worker(), Class: class, Workers: workers}.Install(h, call.Ctx)
+			})); err != nil {
+				return err
+			}
+			// doStorage(class, id, sqlite) → the host object of one
+			// object's storage; an instance reaches only the objects of
+			// its own worker.
+			return ops.Set("doStorage", c.Function("doStorage", func(call *jsc.Call) (jsc.Value, error) {
+				class, id := call.Arg(0).String(), call.Arg(1).String()
+				sqlite, declared := classes(h.Worker())[class]
+				if !declared {
+					return jsc.Value{}, &jsc.Error{Name: "Error", Message: fmt.Sprintf("%q is not a Durable Object class of worker %s: "+
+						"add it to new_sqlite_classes (or new_classes) in a [[migrations]] entry of its wrangler config", class, h.Worker())}
+				}
+				o, err := store.Object(h.Worker(), class, id)
+				if err != nil {
+					return jsc.Value{}, err
+				}
+				host, err := storageHost(c, o, alarms, runtime.ObjectAddress{Class: class, ID: id, Name: call.Arg(2).String()}, h.Worker())
+				if err == nil {
+					err = host.Set("sqlite", c.Bool(sqlite))
+				}
+				return host, err
+			}))
+		},
+	}
+}
+
+// Namespace is a Durable Object namespace binding: the objects of class
+// Class of worker Script.
+type Namespace struct {
+	Script  string
+	Class   string
+	Workers Workers
+}
+
+// Kind names the JavaScript factory (durable.js).
+func (Namespace) Kind() string { return "durable_object_namespace" }
+
+func (n Namespace) key() string { return n.Script + "/" + n.Class }
+
+// Install makes the namespace's host object.
+func (n Namespace) Install(h runtime.BindingHost, c *jsc.Context) (jsc.Value, error) {
+	obj := c.Object()
+	def := func(name string, fn jsc.Func) { obj.Set(name, c.Function(name, fn)) }
+	def("idFromName", func(call *jsc.Call) (jsc.Value, error) {
+		return c.String(durable.IDFromName(n.key(), call.Arg(0).String())), nil
+	})
+	def("newUniqueId", func(call *jsc.Call) (jsc.Value, error) {
+		return c.String(durable.NewUniqueID(n.key())), nil
+	})
+	def("checkId", func(call *jsc.Call) (jsc.Value, error) {
+		if err := durable.CheckID(n.key(), call.Arg(0).String()); err != nil {
+			return jsc.Value{}, jsError(err)
+		}
+		return c.Undefined(), nil
+	})
+	// fetch(id, name, init): stub.fetch().
+	def("fetch", func(call *jsc.Call) (jsc.Value, error) {
+		depth, target, err := n.start(h)
+		if err != nil {
+			return jsc.Value{}, err
+		}
+		req, err := runtime.RequestFromJS(call.Arg(2))
+		if err != nil {
+			return jsc.Value{}, err
+		}
+		req.Depth = depth
+		req.Object = &runtime.ObjectAddress{Class: n.Class, ID: call.Arg(0).String(), Name: call.Arg(1).String()}
+		return h.Async(call.Ctx, func(ctx context.Context) (runtime.Settle, error) {
+			resp, err := target.Fetch(ctx, req)
+			if err != nil {
+				return nil, remoteError(err)
+			}
+			return func(c *jsc.Context) (jsc.Value, error) {
+				if resp.WebSocket != nil {
+					return runtime.WebSocketResponseToJS(h, c, req.URL, resp)
+				}
+				return runtime.ResponseToJS(h, c, req.URL, resp.Status, resp.StatusText, resp.Header, resp.Body)
+			}, nil
+		})
+	})
+	// call(id, name, path, message): an RPC method of the object.
+	def("call", func(call *jsc.Call) (jsc.Value, error) {
+		depth, target, err := n.start(h)
+		if err != nil {
+			return jsc.Value{}, err
+		}
+		addr := runtime.ObjectAddress{Class: n.Class, ID: call.Arg(0).String(), Name: call.Arg(1).String()}
+		path := make([]string, call.Arg(2).Len())
+		for i := range path {
+			path[i] = call.Arg(2).Index(i).String()
+			if strings.HasPrefix(path[i], "\x00") {
+				return jsc.Value{}, jsc.TypeError("The RPC receiver does not implement the method %q.", path[i])
+			}
+		}
+		var args *runtime.Message
+		if m := call.Arg(3); !m.IsNullish() {
+			if args, err = h.RPCMessage(m); err != nil {
+				return jsc.Value{}, err
+			}
+		}
+		return h.Async(call.Ctx, func(ctx context.Context) (runtime.Settle, error) {
+			res, err := target.CallObject(ctx, depth, addr, path, args)
+			if err != nil {
+				return nil, remoteError(err)
+			}
+			return func(c *jsc.Context) (jsc.Value, error) { return h.RPCValue(c, res) }, nil
+		})
+	})
+	return obj, nil
+}
+
+// start counts a call to an object as a subrequest and finds the worker
+// that runs its class.
+func (n Namespace) start(h runtime.BindingHost) (int, *runtime.Worker, error) {
+	depth, err := h.Subrequest("service")
+	if err != nil {
+		return 0, nil, err
+	}
+	target := n.Workers.Lookup(n.Script)
+	if target == nil {
+		h.Observe("durable_object", "call", "error")
+		return 0, nil, fmt.Errorf("Durable Object namespace %s: worker %q, which defines the class, is not running here "+
+			"(outpost dev: add its config with another -c; outpost serve: deploy it)", n.Class, n.Script)
+	}
+	h.Observe("durable_object", "call", "ok")
+	return depth, target, nil
+}
+
+// remoteError is what a stub's caller sees of a failure inside the object:
+// the exception by name and message, marked remote as on Cloudflare.
+func remoteError(err error) error {
+	var se *runtime.ScriptError
+	if errors.As(err, &se) {
+		return &jsc.Error{Name: orDefault(se.Name, "Error"), Message: se.Message}
+	}
+	return err
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func jsError(err error) error {
+	var de *durable.Error
+	if errors.As(err, &de) {
+		return &jsc.Error{Name: de.Name, Message: de.Message}
+	}
+	return err
+}
+
+// storageHost is the host object behind one object's ctx.storage: every
+// call is synchronous on the VM's thread, so no other event of the object
+// runs while a storage operation is in flight, and a write is durable
+// before anything that follows it (the input and output gates).
+func storageHost(c *jsc.Context, o *durable.Object, alarms *Alarms, addr runtime.ObjectAddress, worker string) (jsc.Value, error) {
+	obj := c.Object()
+	def := func(name string, fn jsc.Func) { obj.Set(name, c.Function(name, fn)) }
+	entriesToJS := func(c *jsc.Context, es []durable.Entry) (jsc.Value, error) {
+		out := make([]jsc.Value, len(es))
+		for i, e := range es {
+			v, err := c.Bytes(e.Value)
+			if err != nil {
+				return v, err
+			}
+			if out[i], err = c.Array(c.String(e.Key), v); err != nil {
+				return out[i], err
+			}
+		}
+		return c.Array(out...)
+	}
+	keysFromJS := func(v jsc.Value) []string {
+		keys := make([]string, v.Len())
+		for i := range keys {
+			keys[i] = v.Index(i).String()
+		}
+		return keys
+	}
+	def("get", func(call *jsc.Call) (jsc.Value, error) {
+		es, err := o.Get(keysFromJS(call.Arg(0)))
+		if err != nil {
+			return jsc.Value{}, jsError(err)
+		}
+		return entriesToJS(call.Ctx, es)
+	})
+	def("put", func(call *jsc.Call) (jsc.Value, error) {
+		list := call.Arg(0)
+		es := make([]durable.Entry, list.Len())
+		for i := range es {
+			pair := list.Index(i)
+			b, ok := pair.Index(1).CopyBytes()
+			if !ok {
+				return jsc.Value{}, jsc.TypeError("storage: a value must be serialized bytes")
+			}
+			es[i] = durable.Entry{Key: pair.Index(0).String(), Value: b}
+		}
+		return call.Ctx.Undefined(), jsError(o.Put(es))
+	})
+	def("delete", func(call *jsc.Call) (jsc.Value, error) {
+		n, err := o.Delete(keysFromJS(call.Arg(0)))
+		if err != nil {
+			return jsc.Value{}, jsError(err)
+		}
+		return call.Ctx.Number(float64(n)), nil
+	})
+	def("list", func(call *jsc.Call) (jsc.Value, error) {
+		opt := call.Arg(0)
+		var lo durable.ListOptions
+		if v := opt.Get("start"); v.IsString() {
+			lo.Start, lo.HasStart = v.String(), true
+		}
+		if v := opt.Get("startAfter"); v.IsString() {
+			lo.StartAfter, lo.HasStartAfter = v.String(), true
+		}
+		if v := opt.Get("end"); v.IsString() {
+			lo.End, lo.HasEnd = v.String(), true
+		}
+		if v := opt.Get("prefix"); v.IsString() {
+			lo.Prefix = v.String()
+		}
+		lo.Reverse = opt.Get("reverse").Bool()
+		if v := opt.Get("limit"); v.IsNumber() {
+			f := v.Float()
+			if f <= 0 || math.IsNaN(f) {
+				return jsc.Value{}, jsc.TypeError("List limit must be positive.")
+			}
+			lo.Limit = int(f)
+		}
+		es, err := o.List(lo)
+		if err != nil {
+			return jsc.Value{}, jsError(err)
+		}
+		return entriesToJS(call.Ctx, es)
+	})
+	def("deleteAll", func(call *jsc.Call) (jsc.Value, error) {
+		if err := o.DeleteAll(); err != nil {
+			return jsc.Value{}, jsError(err)
+		}
+		alarms.Cancel(worker, addr)
+		return call.Ctx.Undefined(), nil
+	})
+	def("begin", func(call *jsc.Call) (jsc.Value, error) { return call.Ctx.Undefined(), jsError(o.Begin()) })
+	def("end", func(call *jsc.Call) (jsc.Value, error) {
+		return call.Ctx.Undefined(), jsError(o.End(call.Arg(0).Bool()))
+	})
+	def("exec", func(call *jsc.Call) (jsc.Value, error) {
+		args := make([]any, call.Arg(1).Len())
+		for i := range args {
+			v := call.Arg(1).Index(i)
+			switch {
+			case v.IsNull() || v.IsUndefined():
+				args[i] = nil
+			case v.IsNumber():
+				f := v.Float()
+				if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+					args[i] = int64(f)
+				} else {
+					args[i] = f
+				}
+			case v.IsString():
+				args[i] = v.String()
+			default:
+				if b, ok := v.CopyBytes(); ok {
+					args[i] = b
+				} else {
+					args[i] = v.String()
+				}
+			}
+		}
+		res, err := o.Exec(call.Arg(0).String(), args)
+		if err != nil {
+			return jsc.Value{}, jsError(err)
+		}
+		return resultToJS(call.Ctx, res)
+	})
+	def("size", func(call *jsc.Call) (jsc.Value, error) { return call.Ctx.Number(float64(o.Size())), nil })
+	def("getAlarm", func(call *jsc.Call) (jsc.Value, error) {
+		at, _, ok, err := o.Alarm()
+		if err != nil {
+			return jsc.Value{}, err
+		}
+		if !ok {
+			return call.Ctx.Null(), nil
+		}
+		return call.Ctx.Number(float64(at.UnixMilli())), nil
+	})
+	def("setAlarm", func(call *jsc.Call) (jsc.Value, error) {
+		at := time.UnixMilli(int64(call.Arg(0).Float()))
+		if err := o.SetAlarm(at, 0); err != nil {
+			return jsc.Value{}, jsError(err)
+		}
+		alarms.Schedule(worker, addr, at, 0)
+		return call.Ctx.Undefined(), nil
+	})
+	def("deleteAlarm", func(call *jsc.Call) (jsc.Value, error) {
+		if err := o.DeleteAlarm(); err != nil {
+			return jsc.Value{}, err
+		}
+		alarms.Cancel(worker, addr)
+		return call.Ctx.Undefined(), nil
+	})
+	return obj, nil
+}
+
+// resultToJS is { columns, rows, rowsRead, rowsWritten }.
+func resultToJS(c *jsc.Context, r *durable.Result) (jsc.Value, error) {
+	out := c.Object()
+	cols := make([]jsc.Value, len(r.Columns))
+	for i, n := range r.Columns {
+		cols[i] = c.String(n)
+	}
+	colsV, err := c.Array(cols...)
+	if err != nil {
+		return out, err
+	}
+	out.Set("columns", colsV)
+	rows := make([]jsc.Value, len(r.Rows))
+	for i, row := range r.Rows {
+		vals := make([]jsc.Value, len(row))
+		for j, v := range row {
+			switch x := v.(type) {
+			case nil:
+				vals[j] = c.Null()
+			case int64:
+				vals[j] = c.Number(float64(x))
+			case float64:
+				vals[j] = c.Number(x)
+			case string:
+				vals[j] = c.String(x)
+			case []byte:
+				b, err := c.Bytes(x)
+				if err != nil {
+					return out, err
+				}
+				vals[j] = b
+			default:
+				vals[j] = c.String(fmt.Sprint(x))
+			}
+		}
+		if rows[i], err = c.Array(vals...); err != nil {
+			return out, err
+		}
+	}
+	rowsV, err := c.Array(rows...)
+	if err != nil {
+		return out, err
+	}
+	out.Set("rows", rowsV)
+	out.Set("rowsRead", c.Number(float64(r.RowsRead)))
+	out.Set("rowsWritten", c.Number(float64(r.RowsWritten)))
+	return out, nil
+}
+
+// Alarms fires objects' alarms on one node: each set alarm is a timer; a
+// failed alarm() is retried with exponential backoff (up to six times, as
+// on Cloudflare); alarms stored on disk are scheduled again at start.
+type Alarms struct {
+	store   *durable.Store
+	workers Workers
+	log     *slog.Logger
+	now     func() time.Time
+
+	mu     sync.Mutex
+	timers map[string]*time.Timer
+	closed bool
+}
+
+// MaxAlarmRetries is how often a failing alarm is retried.
+const MaxAlarmRetries = 6
+
+// NewAlarms makes the node's alarm scheduler.
+func NewAlarms(store *durable.Store, workers Workers, log *slog.Logger, now func() time.Time) *Alarms {
+	if now == nil {
+		now = time.Now
+	}
+	return &Alarms{store: store, workers: workers, log: log, now: now, timers: map[string]*time.Timer{}}
+}
+
+func alarmKey(worker string, a runtime.ObjectAddress) string {
+	return worker + "/" + a.Class + "/" + a.ID
+}
+
+// Schedule (re)arms an object's alarm.
+func (s *Alarms) Schedule(worker string, addr runtime.ObjectAddress, at time.Time, retries int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	key := alarmKey(worker, addr)
+	if t := s.timers[key]; t != nil {
+		t.Stop()
+	}
+	s.timers[key] = time.AfterFunc(max(at.Sub(s.now()), 0), func() { s.fire(worker, addr, at, retries) })
+}
+
+// Cancel disarms an object's alarm.
+func (s *Alarms) Cancel(worker string, addr runtime.ObjectAddress) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key := alarmKey(worker, addr)
+	if t := s.timers[key]; t != nil {
+		t.Stop()
+		delete(s.timers, key)
+	}
+}
+
+// Resume schedules the alarms found on disk (after a restart).
+func (s *Alarms) Resume() error {
+	list, err := s.store.Alarms()
+	if err != nil {
+		return err
+	}
+	for _, a := range list {
+		s.Schedule(a.Worker, runtime.ObjectAddress{Class: a.Class, ID: a.ID}, a.At, a.Retries)
+	}
+	return nil
+}
+
+// Close stops every timer.
+func (s *Alarms) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	for k, t := range s.timers {
+		t.Stop()
+		delete(s.timers, k)
+	}
+}
+
+// fire runs alarm() on the object; on failure it is retried with backoff.
+func (s *Alarms) fire(worker string, addr runtime.ObjectAddress, at time.Time, retries int) {
+	o, err := s.store.Object(worker, addr.Class, addr.ID)
+	if err != nil {
+		s.log.Error("alarm: opening the object", "worker", worker, "class", addr.Class, "id", addr.ID, "error", err.Error())
+		return
+	}
+	// The alarm may have been changed or deleted since it was armed.
+	cur, _, ok, err := o.Alarm()
+	if err != nil || !ok || !cur.Equal(at) {
+		return
+	}
+	w := s.workers.Lookup(worker)
+	if w == nil {
+		// Not running (yet, at start): try the same alarm again shortly.
+		s.mu.Lock()
+		if !s.closed {
+			s.timers[alarmKey(worker, addr)] = time.AfterFunc(time.Second, func() { s.fire(worker, addr, at, retries) })
+		}
+		s.mu.Unlock()
+		return
+	}
+	// The alarm is taken off before it runs: alarm() may set a new one.
+	o.DeleteAlarm()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	// The arguments, as the prelude serializes them: [{ retryCount, isRetry }].
+	info := fmt.Sprintf(`["a",[["o",{"retryCount":%d,"isRetry":%t}]]]`, retries, retries > 0)
+	_, err = w.CallObject(ctx, 0, addr, []string{"\x00alarm"}, &runtime.Message{JSON: info})
+	if err == nil {
+		return
+	}
+	if retries >= MaxAlarmRetries {
+		s.log.Error("alarm failed and will not be retried", "worker", worker, "class", addr.Class, "id", addr.ID, "retries", retries, "error", err.Error())
+		return
+	}
+	// Unless alarm() set a new alarm, run it again after a backoff.
+	if _, _, set, _ := o.Alarm(); set {
+		return
+	}
+	next := s.now().Add(time.Duration(1<<retries) * 2 * time.Second)
+	s.log.Warn("alarm failed; retrying", "worker", worker, "class", addr.Class, "id", addr.ID, "retry", retries+1, "at", next.UTC().Format(time.RFC3339), "error", err.Error())
+	if err := o.SetAlarm(next, retries+1); err == nil {
+		s.Schedule(worker, addr, next, retries+1)
+	}
+}

@@ -1,0 +1,129 @@
+package runtime
+
+import (
+	"os"
+	"testing"
+)
+
+// TestWebCompatDetails covers details the Web Platform Tests found
+// (Response, AbortSignal.any, pipes, Blob/File, structuredClone, uncaught
+// errors), each as workerd and the specifications have them.
+func TestWebCompatDetails(t *testing.T) {
+	harness, err := os.ReadFile("prelude/testdata/harness.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	runJSTest(t, string(harness)+`
+test("an empty in-memory body counts as none for a null-body status", async () => {
+  for (const body of ["", new Uint8Array(0), new ArrayBuffer(0), new Blob([])]) {
+    const r = new Response(body, { status: 204, headers: { "access-control-allow-origin": "*" } });
+    assert.equal(r.status, 204);
+    assert.equal(r.body, null);
+    assert.equal(r.headers.get("content-type"), null);
+    assert.equal(await r.text(), "");
+  }
+  assert.throws(() => new Response("x", { status: 204 }), TypeError);
+  assert.throws(() => new Response(new ReadableStream(), { status: 304 }), TypeError);
+});
+
+test("a body read with text() leaves its stream locked", async () => {
+  for (const r of [new Response("hello"), new Response(new Uint8Array([104, 105])), new Response(new Response("x").body)]) {
+    await r.text();
+    assert.equal(r.bodyUsed, true);
+    assert.equal(r.body.locked, true);
+    assert.throws(() => r.body.getReader(), TypeError);
+    await assert.rejects(r.text(), TypeError);
+  }
+});
+
+test("AbortSignal.any: events have their target; dependents abort before any event", () => {
+  const c = new AbortController();
+  const any = AbortSignal.any([c.signal]);
+  const seen = [];
+  c.signal.addEventListener("abort", () => seen.push("parent sees dependent aborted: " + any.aborted));
+  any.onabort = (e) => seen.push("handler target ok: " + (e.target === any && e.currentTarget === any));
+  any.addEventListener("abort", (e) => seen.push("listener target ok: " + (e.target === any)));
+  c.abort("why");
+  assert.deepEqual(seen, ["parent sees dependent aborted: true", "handler target ok: true", "listener target ok: true"]);
+  assert.equal(any.reason, "why");
+});
+
+test("pipeTo reads its options in dictionary order", async () => {
+  const order = [];
+  const opts = {};
+  for (const k of ["signal", "preventClose", "preventAbort", "preventCancel"]) {
+    Object.defineProperty(opts, k, { get() { order.push(k); return undefined; } });
+  }
+  await new ReadableStream({ start(c) { c.close(); } }).pipeTo(new WritableStream(), opts);
+  assert.deepEqual(order, ["preventAbort", "preventCancel", "preventClose", "signal"]);
+  await assert.rejects(new ReadableStream().pipeTo(new WritableStream(), 5), TypeError);
+});
+
+test("pipeThrough checks readable before it reads writable", () => {
+  const read = [];
+  const pair = {
+    get readable() { read.push("readable"); return "not a stream"; },
+    get writable() { read.push("writable"); return new WritableStream(); },
+  };
+  assert.throws(() => new ReadableStream().pipeThrough(pair), TypeError);
+  assert.deepEqual(read, ["readable"]);
+});
+
+test("Blob and File convert their arguments as Web IDL does", () => {
+  assert.throws(() => new Blob([], 5), TypeError);
+  assert.throws(() => new Blob([], "text/plain"), TypeError);
+  assert.throws(() => new Blob([], { endings: "invalid" }), TypeError);
+  assert.throws(() => new Blob("abc"), TypeError);
+  const order = [];
+  const part = { toString() { order.push("part"); return "x"; } };
+  const name = { toString() { order.push("name"); return "f.txt"; } };
+  const opts = {};
+  for (const k of ["type", "lastModified", "endings"]) {
+    Object.defineProperty(opts, k, { get() { order.push(k); return k === "lastModified" ? 42 : undefined; } });
+  }
+  const f = new File([part], name, opts);
+  assert.deepEqual(order, ["part", "name", "endings", "type", "lastModified"]);
+  assert.equal(f.name, "f.txt");
+  assert.equal(f.lastModified, 42);
+  assert.equal(new Blob(["a"], { type: "Text/Plain" }).type, "text/plain");
+});
+
+test("structuredClone throws DataCloneError for what cannot be cloned", () => {
+  const detached = new ArrayBuffer(8);
+  const view = new Uint8Array(detached);
+  detached.transfer();
+  for (const v of [detached, view, new SharedArrayBuffer(4), () => 1, Symbol("s")]) {
+    const e = assert.throws(() => structuredClone(v));
+    assert.equal(e instanceof DOMException && e.name, "DataCloneError", typeof v);
+  }
+  const r = structuredClone(new ArrayBuffer(2, { maxByteLength: 8 }));
+  assert.equal(r.resizable, true);
+  assert.equal(r.maxByteLength, 8);
+});
+
+test("SharedArrayBuffer exists and Web APIs accept views of it", () => {
+  const sab = new SharedArrayBuffer(3);
+  new Uint8Array(sab).set([0x68, 0x69, 0x21]);
+  assert.equal(new TextDecoder().decode(new Uint8Array(sab)), "hi!");
+  const out = new Uint8Array(new SharedArrayBuffer(4));
+  assert.deepEqual(new TextEncoder().encodeInto("ok", out), { read: 2, written: 2 });
+});
+
+test("exceptions in microtasks and reportError reach the global error event", async () => {
+  const seen = [];
+  const listener = (e) => {
+    seen.push([e.constructor.name, e.error?.message ?? e.error, e.cancelable]);
+    e.preventDefault();
+  };
+  addEventListener("error", listener);
+  try {
+    queueMicrotask(() => { throw new Error("in a microtask"); });
+    await new Promise((r) => setTimeout(r, 0));
+    reportError("reported");
+  } finally {
+    removeEventListener("error", listener);
+  }
+  assert.deepEqual(seen, [["ErrorEvent", "in a microtask", true], ["ErrorEvent", "reported", true]]);
+});
+`)
+}
