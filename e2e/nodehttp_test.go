@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/andybalholm/brotli"
 	"github.com/outpost-dev/outpost/internal/outposttest"
 )
 
@@ -58,6 +59,19 @@ func TestNodeHTTPServer(t *testing.T) {
 	plain, _ := io.ReadAll(zr)
 	if !strings.HasPrefix(string(plain), "line 0\nline 1\n") || !strings.HasSuffix(string(plain), "line 99\n") {
 		t.Errorf("GET /gzip = %q", plain)
+	}
+
+	// And a Brotli stream.
+	req, _ = http.NewRequest("GET", p.URL+"/br", nil)
+	req.Header.Set("Accept-Encoding", "br")
+	bresp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bresp.Body.Close()
+	plain, err = io.ReadAll(brotli.NewReader(bresp.Body))
+	if err != nil || bresp.Header.Get("Content-Encoding") != "br" || !strings.HasSuffix(string(plain), "line 98\nline 99\n") {
+		t.Errorf("GET /br = %v %q", err, plain)
 	}
 
 	if resp, body = p.Get("/headers-sent"); body != "x" || !p.WaitOutput("late header: ERR_HTTP_HEADERS_SENT", 2*time.Second) {

@@ -205,7 +205,8 @@ func TestServeCPUHogNextToHealthyWorker(t *testing.T) {
 		t.Errorf("cpu limit counter = %v\n%s", v, m)
 	}
 	// CPU time per worker: 0.8 s of busy work in the healthy worker shows
-	// up (less than all of it on a machine shared with other processes).
+	// up (much less than all of it on a machine busy with other processes:
+	// the loop counts wall-clock time).
 	before, _ := metric(n.metrics(), `outpost_cpu_seconds_total{worker="api"}`)
 	for i := 0; i < 2; i++ {
 		if code, body := n.hostGet("api.test", "/burn?ms=400"); code != 200 || body != "burned true" {
@@ -215,7 +216,7 @@ func TestServeCPUHogNextToHealthyWorker(t *testing.T) {
 	var after float64
 	if !waitFor(6*time.Second, func() bool {
 		after, _ = metric(n.metrics(), `outpost_cpu_seconds_total{worker="api"}`)
-		return after-before >= 0.25
+		return after-before >= 0.1
 	}) {
 		t.Errorf("outpost_cpu_seconds_total{worker=\"api\"} went from %v to %v after 0.8 s of busy work", before, after)
 	}

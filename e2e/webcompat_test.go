@@ -9,8 +9,8 @@ import (
 )
 
 // TestWebCompat drives Web API details through outpost dev: a 204 with an
-// empty string body, built-in class names, NODE_ENV, legacy encodings and
-// URLPattern's pattern strings.
+// empty string body, built-in class names, NODE_ENV, legacy encodings,
+// strict mode in a module worker and URLPattern's pattern strings.
 func TestWebCompat(t *testing.T) {
 	p := outposttest.DevEnv(t, []string{"NODE_ENV="}, project("webcompat"))
 
@@ -45,6 +45,10 @@ func TestWebCompat(t *testing.T) {
 		if resp.StatusCode != c.code || body != c.want {
 			t.Errorf("decode %s = %d %q, want %d %q", c.label, resp.StatusCode, body, c.code, c.want)
 		}
+	}
+
+	if _, body := p.Get("/strict"); body != `{"assigned":"ReferenceError","topThis":"undefined","fnThis":"undefined"}` {
+		t.Errorf("module worker strictness = %s", body)
 	}
 
 	_, body = p.Get("/pattern?u=" + url.QueryEscape("https://example.com/books/42"))

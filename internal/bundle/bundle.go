@@ -161,7 +161,15 @@ func Build(opts Options) (*Result, error) {
 		return nil, err
 	}
 
+	isModule := slices.Contains(meta.exports, "default")
+	banner := ""
+	if isModule {
+		// An ES-module worker is module code, which is always strict:
+		// assigning an undeclared variable throws, as on workerd.
+		banner = `"use strict";`
+	}
 	tr := api.Transform(string(br.OutputFiles[0].Contents), api.TransformOptions{
+		Banner:           banner,
 		Loader:           api.LoaderJS,
 		Format:           api.FormatIIFE,
 		GlobalName:       GlobalName,
@@ -190,7 +198,7 @@ func Build(opts Options) (*Result, error) {
 		SourceMap:        sm,
 		Inputs:           meta.inputs,
 		Warnings:         warnings,
-		HasDefaultExport: slices.Contains(meta.exports, "default"),
+		HasDefaultExport: isModule,
 		Exports:          meta.exports,
 	}, nil
 }

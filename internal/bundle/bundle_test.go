@@ -59,7 +59,8 @@ func TestModuleWorker(t *testing.T) {
 		t.Errorf("HasDefaultExport = %v, Exports = %q for an ES-module worker", r.HasDefaultExport, r.Exports)
 	}
 	code := string(r.Code)
-	if !strings.HasPrefix(code, "var "+GlobalName+" = (() => {") || !strings.Contains(code, "return __toCommonJS(") {
+	// Module code is strict: the script starts with the directive.
+	if !strings.HasPrefix(code, "\"use strict\";\nvar "+GlobalName+" = (() => {") || !strings.Contains(code, "return __toCommonJS(") {
 		t.Errorf("bundle is not an IIFE assigning %s:\n%.300s", GlobalName, code)
 	}
 	if regexp.MustCompile(`(?m)^\s*(import|export)\b`).MatchString(code) {
@@ -131,6 +132,9 @@ func TestServiceWorker(t *testing.T) {
 	if !strings.Contains(string(r.Code), `addEventListener("fetch"`) {
 		t.Errorf("bundle lost the listener:\n%s", r.Code)
 	}
+	if strings.Contains(string(r.Code), "use strict") {
+		t.Errorf("a service-worker script is a classic script, not strict:\n%.200s", r.Code)
+	}
 	if !slices.Equal(r.Inputs, []string{abs(t, "service_worker/worker.js")}) {
 		t.Errorf("Inputs = %q", r.Inputs)
 	}
@@ -189,7 +193,7 @@ func TestDefineAliasRules(t *testing.T) {
 
 func TestMinify(t *testing.T) {
 	r := mustBuild(t, "module_ts", "src/index.ts", func(o *Options) { o.Minify = true })
-	if bytes.Count(r.Code, []byte("\n")) > 3 || !bytes.HasPrefix(r.Code, []byte("var "+GlobalName+"=")) {
+	if bytes.Count(r.Code, []byte("\n")) > 4 || !bytes.HasPrefix(r.Code, []byte("\"use strict\";\nvar "+GlobalName+"=")) {
 		t.Errorf("not minified:\n%.400s", r.Code)
 	}
 	if !r.HasDefaultExport {

@@ -103,6 +103,7 @@ var fields = map[string]fieldSpec{
 	"services":        {notInherited, readServices},
 	"durable_objects": {notInherited, readDurableObjects},
 	"migrations":      {inherited, readMigrations},
+	"hyperdrive":      {notInherited, readHyperdrive},
 
 	"alias": {topLevelOnly, func(r *reader, c *Config, v any, f string) { c.Alias, _ = r.stringMap(v, f) }},
 	"dev":   {topLevelOnly, readDev},
@@ -132,7 +133,7 @@ var ignoredFields = map[string]inheritance{
 // declared binding is named in a warning so users know what env will lack.
 var unsupportedBindings = map[string]string{
 	"workflows": "Workflows", "d1_databases": "D1",
-	"r2_buckets": "R2", "queues": "Queues", "vectorize": "Vectorize", "hyperdrive": "Hyperdrive",
+	"r2_buckets": "R2", "queues": "Queues", "vectorize": "Vectorize",
 	"analytics_engine_datasets": "Analytics Engine", "dispatch_namespaces": "Workers for Platforms",
 	"mtls_certificates": "mTLS certificates", "send_email": "Email", "ai": "Workers AI",
 	"browser": "Browser Rendering", "images": "Images", "version_metadata": "Version metadata",
@@ -230,6 +231,29 @@ func readKV(r *reader, c *Config, v any, f string) {
 		}
 		c.KVNamespaces = append(c.KVNamespaces, KVNamespace{
 			Binding: b, ID: r.optional(m, "id", ef), PreviewID: r.optional(m, "preview_id", ef),
+		})
+	}
+}
+
+func readHyperdrive(r *reader, c *Config, v any, f string) {
+	a, ok := r.array(v, f)
+	if !ok {
+		return
+	}
+	c.Hyperdrive = nil
+	for i, e := range a {
+		ef := fmt.Sprintf("%s[%d]", f, i)
+		m, ok := r.table(e, ef)
+		if !ok {
+			continue
+		}
+		r.known(m, ef, "binding", "id", "localConnectionString")
+		b, ok := r.required(m, "binding", ef)
+		if !ok || !r.bindingName(b, ef+".binding") {
+			continue
+		}
+		c.Hyperdrive = append(c.Hyperdrive, HyperdriveBinding{
+			Binding: b, ID: r.optional(m, "id", ef), LocalConnectionString: r.optional(m, "localConnectionString", ef),
 		})
 	}
 }

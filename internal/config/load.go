@@ -310,6 +310,9 @@ func checkBindings(r *reader, c *Config, raw map[string]any, env string) {
 			r.warnf("%s: class %q has no [[migrations]] entry; Outpost runs it with key-value storage (add it to new_sqlite_classes for ctx.storage.sql, as Cloudflare requires on deploy)", field, d.ClassName)
 		}
 	}
+	for i, h := range c.Hyperdrive {
+		add(h.Binding, fmt.Sprintf("%s[%d].binding", fieldPath(raw, env, "hyperdrive"), i))
+	}
 	if c.Assets != nil && c.Assets.Binding != "" {
 		add(c.Assets.Binding, fieldPath(raw, env, "assets")+".binding")
 	}

@@ -1,6 +1,9 @@
 package config
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestNodeModuleFlags(t *testing.T) {
 	cases := []struct {
@@ -33,5 +36,29 @@ func TestNodeModuleFlags(t *testing.T) {
 		if got := cfg.NodeHTTPServer(); got != c.httpSrv {
 			t.Errorf("%s %v: NodeHTTPServer() = %v, want %v", c.date, c.flags, got, c.httpSrv)
 		}
+	}
+}
+
+func TestHyperdriveBindings(t *testing.T) {
+	c := &Config{Hyperdrive: []HyperdriveBinding{
+		{Binding: "DB", ID: "x", LocalConnectionString: "postgres://app:s3cret@db.internal:6543/shop?sslmode=disable"},
+		{Binding: "NONE", ID: "y"},
+		{Binding: "BAD", LocalConnectionString: "not a url"},
+	}}
+	got := c.HyperdriveBindings()
+	db := got["DB"]
+	if db["__kind"] != "hyperdrive" || db["host"] != "db.internal" || db["port"] != 6543 || db["user"] != "app" ||
+		db["password"] != "s3cret" || db["database"] != "shop" || db["connectionString"] != c.Hyperdrive[0].LocalConnectionString {
+		t.Errorf("DB = %v", db)
+	}
+	if e, _ := got["NONE"]["error"].(string); !strings.Contains(e, "CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_NONE") {
+		t.Errorf("NONE = %v", got["NONE"])
+	}
+	if _, ok := got["BAD"]["error"]; !ok {
+		t.Errorf("BAD = %v", got["BAD"])
+	}
+	t.Setenv("CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_NONE", "postgresql://u@h/d")
+	if n := c.HyperdriveBindings()["NONE"]; n["host"] != "h" || n["port"] != 5432 || n["database"] != "d" {
+		t.Errorf("NONE from the environment = %v", n)
 	}
 }

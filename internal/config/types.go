@@ -33,6 +33,10 @@ type Config struct {
 	// which classes are Durable Objects and how they store.
 	DurableObjects []DurableObjectBinding
 	Migrations     []Migration
+
+	// Hyperdrive is [[hyperdrive]]: PostgreSQL reached through a binding.
+	Hyperdrive []HyperdriveBinding
+
 	// Crons is [triggers] crons, as written.
 	Crons  []string
 	Routes []Route

@@ -32,6 +32,10 @@ type Bundle struct {
 	// migrations.
 	DurableObjects []DurableObjectBinding `json:"durable_objects,omitempty"`
 	ObjectClasses  map[string]bool        `json:"durable_object_classes,omitempty"`
+	// Hyperdrive are the [[hyperdrive]] bindings' connection parts. They
+	// hold a password, so a deploy does not upload them: a worker run from
+	// its project directory has them.
+	Hyperdrive map[string]map[string]any `json:"-"`
 	// AssetsBinding names the static assets binding ([assets] binding);
 	// the assets themselves come with the worker's settings.
 	AssetsBinding string   `json:"assets_binding,omitempty"`
@@ -105,6 +109,9 @@ func NewBundle(name string, cfg *config.Config, res *bundle.Result) *Bundle {
 	}
 	if len(classes) > 0 {
 		b.ObjectClasses = classes
+	}
+	if len(cfg.Hyperdrive) > 0 {
+		b.Hyperdrive = cfg.HyperdriveBindings()
 	}
 	if cfg.Assets != nil {
 		b.AssetsBinding = cfg.Assets.Binding

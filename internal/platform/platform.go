@@ -22,6 +22,7 @@ import (
 	assetsbinding "github.com/outpost-dev/outpost/internal/bindings/assets"
 	cachebinding "github.com/outpost-dev/outpost/internal/bindings/cache"
 	durablebinding "github.com/outpost-dev/outpost/internal/bindings/durable"
+	hyperdrivebinding "github.com/outpost-dev/outpost/internal/bindings/hyperdrive"
 	kvbinding "github.com/outpost-dev/outpost/internal/bindings/kv"
 	servicebinding "github.com/outpost-dev/outpost/internal/bindings/service"
 	"github.com/outpost-dev/outpost/internal/cache"
@@ -282,6 +283,7 @@ func (n *Node) Host(s *Settings) *runtime.Host {
 			servicebinding.Extension(n),
 			assetsbinding.Extension(),
 			durablebinding.Extension(n.objects, n.alarms, n.objectClasses, n),
+			hyperdrivebinding.Extension(),
 		},
 		ObserveOp: n.opts.ObserveOp,
 	}
@@ -355,6 +357,11 @@ func (n *Node) Config(b *Bundle, s *Settings, host *runtime.Host) (*runtime.Conf
 			script = s.Name
 		}
 		if err := bind(d.Binding, durablebinding.Namespace{Script: script, Class: d.Class, Workers: n}); err != nil {
+			return nil, err
+		}
+	}
+	for name, spec := range b.Hyperdrive {
+		if err := bind(name, hyperdrivebinding.Binding{Spec: spec}); err != nil {
 			return nil, err
 		}
 	}

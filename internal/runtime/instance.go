@@ -111,6 +111,7 @@ type Instance struct {
 	// subrequest is counted against the invocation that made it.
 	cur    int64
 	reqs   map[int64]*Invocation
+	phase  int // phasePrelude, phaseScript while starting (VM thread only)
 	reqSeq int64
 	// life ends when the instance is closed: ops not made for an
 	// invocation (while the script is evaluated) carry it.
@@ -211,10 +212,12 @@ func NewInstance(cfg *Config) (*Instance, error) {
 		// new Function throw (libraries probe this and take their
 		// non-generating path, as they would on workerd).
 		c.DisableEval("Code generation from strings disallowed for this context")
+		in.phase = phasePrelude
 		if _, err := c.Eval(prelude, "outpost:prelude.js"); err != nil {
 			return fmt.Errorf("the Outpost prelude failed to start: %w", err)
 		}
 		c.SetTimeLimit(max(limit, StartupTimeLimit))
+		in.phase = phaseScript
 		if in.hooks == nil {
 			return errors.New("the Outpost prelude did not register its hooks")
 		}
@@ -239,6 +242,7 @@ func NewInstance(cfg *Config) (*Instance, error) {
 			return in.scriptError("starting the worker", err)
 		}
 		c.SetTimeLimit(limit)
+		in.phase = phaseRunning
 		return nil
 	})
 	if err != nil {

@@ -143,8 +143,7 @@ func (in *Instance) interrupt(c *jsc.Context) bool {
 			in.stopReason.Store(stopCPU)
 			return true
 		}
-	} else if running > max(in.cpuLimit(), StartupTimeLimit) {
-		// The script's global scope (or work of no invocation).
+	} else if running > in.startupLimit() {
 		in.stopReason.Store(stopCPU)
 		return true
 	}
@@ -271,3 +270,23 @@ func (t *socketTable) count() int {
 	defer t.mu.Unlock()
 	return len(t.m)
 }
+
+// startupLimit bounds CPU used outside any invocation: the prelude (Outpost's
+// own code) gets preludeTimeLimit, the worker's top-level code Cloudflare's
+// startup limit (or its CPU limit, when longer), later work the CPU limit.
+func (in *Instance) startupLimit() time.Duration {
+	switch in.phase {
+	case phasePrelude:
+		return preludeTimeLimit
+	case phaseScript:
+		return max(in.cpuLimit(), StartupTimeLimit)
+	}
+	return in.cpuLimit()
+}
+
+// Where an instance is in its start.
+const (
+	phaseRunning = iota
+	phasePrelude
+	phaseScript
+)

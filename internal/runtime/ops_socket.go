@@ -110,6 +110,64 @@ func socketInfo(c *jsc.Context, id int64, conn net.Conn) jsc.Value {
 	return o
 }
 
+// A socket belongs to the invocation that opened it and, as in workerd, is
+// closed once that invocation has ended (its response sent and its
+// waitUntil work settled). The owners are tracked per instance, on the
+// VM's thread, and swept every socketSweepEvery while any are open.
+type socketOwners struct {
+	owner map[int64]int64 // stream id → invocation id
+}
+
+var instanceSockets sync.Map // *Instance → *socketOwners
+
+const socketSweepEvery = time.Second
+
+// ownSocket records the running invocation as the owner of socket id (VM
+// thread). Sockets opened outside any invocation are not swept.
+func (in *Instance) ownSocket(id int64) {
+	if in.cur == 0 {
+		return
+	}
+	v, loaded := instanceSockets.LoadOrStore(in, &socketOwners{owner: map[int64]int64{}})
+	so := v.(*socketOwners)
+	so.owner[id] = in.cur
+	if !loaded {
+		in.scheduleSocketSweep()
+	}
+}
+
+func (in *Instance) scheduleSocketSweep() {
+	time.AfterFunc(socketSweepEvery, func() {
+		if err := in.vm.Enqueue(func(*jsc.Context) { in.sweepSockets() }); err != nil {
+			instanceSockets.Delete(in) // the VM is gone; Close closed the sockets
+		}
+	})
+}
+
+// sweepSockets closes the sockets of invocations that have ended (VM thread).
+func (in *Instance) sweepSockets() {
+	v, ok := instanceSockets.Load(in)
+	if !ok {
+		return
+	}
+	so := v.(*socketOwners)
+	for id, owner := range so.owner {
+		if _, open := in.streams.get(id).(*tcpSocket); !open {
+			delete(so.owner, id)
+			continue
+		}
+		if _, live := in.reqs[owner]; !live {
+			in.streams.close(id)
+			delete(so.owner, id)
+		}
+	}
+	if len(so.owner) == 0 {
+		instanceSockets.Delete(in)
+		return
+	}
+	in.scheduleSocketSweep()
+}
+
 func (in *Instance) installSocketOps(def func(string, jsc.Func)) {
 	// sockConnect(hostname, port, tls) → promise of {id, remoteAddress,
 	// localAddress}. The connection is a subrequest of the invocation.
@@ -147,7 +205,9 @@ func (in *Instance) installSocketOps(def func(string, jsc.Func)) {
 			}
 			s := &tcpSocket{conn: conn}
 			return func(c *jsc.Context) (jsc.Value, error) {
-				return socketInfo(c, in.streams.add(s), conn), nil
+				id := in.streams.add(s)
+				in.ownSocket(id)
+				return socketInfo(c, id, conn), nil
 			}, nil
 		})
 	})
@@ -232,7 +292,9 @@ func (in *Instance) installSocketOps(def func(string, jsc.Func)) {
 			}
 			ts := &tcpSocket{conn: tc}
 			return func(c *jsc.Context) (jsc.Value, error) {
-				return socketInfo(c, in.streams.add(ts), tc), nil
+				nid := in.streams.add(ts)
+				in.ownSocket(nid)
+				return socketInfo(c, nid, tc), nil
 			}, nil
 		})
 	})

@@ -11,6 +11,7 @@ import (
 	"io"
 	"sync"
 
+	"github.com/andybalholm/brotli"
 	"github.com/outpost-dev/outpost/internal/jsc"
 )
 
@@ -215,6 +216,8 @@ func zlibDecode(mode string, in io.Reader, d *zlibDecompressor) error {
 		r = zr
 	case "inflateRaw":
 		r = flate.NewReader(br)
+	case "brotliDecompress":
+		r = brotliErrors{brotli.NewReader(br)}
 	default:
 		return fmt.Errorf("unknown zlib mode %q", mode)
 	}
@@ -239,8 +242,25 @@ func pump(r io.Reader, d *zlibDecompressor) error {
 	}
 }
 
+// brotliErrors gives the brotli decoder's failures Node's message.
+type brotliErrors struct{ r io.Reader }
+
+func (b brotliErrors) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err != nil && err != io.EOF {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return n, &zlibError{"Z_BUF_ERROR", "unexpected end of file"}
+		}
+		return n, &zlibError{"ERR_BROTLI_DECOMPRESSION_FAILED", "Decompression failed"}
+	}
+	return n, err
+}
+
 func newZlibEngine(mode string, level int) (zlibEngine, error) {
-	if level < -1 || level > 9 {
+	if mode == "brotliCompress" && level > 11 {
+		return nil, fmt.Errorf("invalid brotli quality %d", level)
+	}
+	if mode != "brotliCompress" && (level < -1 || level > 9) {
 		return nil, fmt.Errorf("invalid compression level %d", level)
 	}
 	switch mode {
@@ -259,7 +279,14 @@ func newZlibEngine(mode string, level int) (zlibEngine, error) {
 		w, err := flate.NewWriter(&c.buf, level)
 		c.w = w
 		return c, err
-	case "gunzip", "inflate", "inflateRaw", "unzip":
+	case "brotliCompress":
+		if level < 0 {
+			level = 11 // BROTLI_DEFAULT_QUALITY
+		}
+		c := &zlibCompressor{}
+		c.w = brotli.NewWriterLevel(&c.buf, level)
+		return c, nil
+	case "gunzip", "inflate", "inflateRaw", "unzip", "brotliDecompress":
 		return newZlibDecompressor(mode)
 	}
 	return nil, fmt.Errorf("unknown zlib mode %q", mode)

@@ -112,9 +112,6 @@ func bundlePrelude(fsys fs.FS, exts []Extension) (string, error) {
 		Write:       false,
 		Charset:     api.CharsetUTF8,
 		LogLevel:    api.LogLevelSilent,
-		// Without it a class that names itself in its body is bundled as
-		// `var Blob = class _Blob`, and Blob.name is "_Blob".
-		KeepNames: true,
 	})
 	if len(res.Errors) > 0 {
 		var sb strings.Builder

@@ -82,6 +82,13 @@ const socketScript = `var __outpost_entry = { default: {
 				}
 				return new Response(out.join(","));
 			}
+			case "/leave-open": {
+				const s = connect(addr);
+				const w = s.writable.getWriter();
+				await w.write(enc.encode("left open\n"));
+				globalThis.leftOpen = s;
+				return new Response("sent");
+			}
 			case "/close": {
 				const s = connect(addr);
 				await s.opened;
@@ -213,5 +220,27 @@ func TestSocketsPrivateAndLimit(t *testing.T) {
 	limited := newSocketWorker(t, false, 2)
 	if got := sockGet(t, limited, "/many?addr="+echo); got != "ok,ok,Too many subrequests." {
 		t.Errorf("three connects with a limit of two = %q", got)
+	}
+}
+
+// A socket the worker leaves open is closed once its request has ended,
+// as in workerd.
+func TestSocketsClosedWithTheirInvocation(t *testing.T) {
+	closed := make(chan string, 1)
+	addr := serve(t, func(c net.Conn) {
+		b, _ := io.ReadAll(c) // returns when the worker's side closes
+		closed <- string(b)
+	})
+	w := newSocketWorker(t, false, 0)
+	if got := sockGet(t, w, "/leave-open?addr="+addr); got != "sent" {
+		t.Fatalf("/leave-open = %q", got)
+	}
+	select {
+	case got := <-closed:
+		if got != "left open\n" {
+			t.Errorf("the server read %q", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the socket is still open 5 s after its request ended")
 	}
 }

@@ -109,6 +109,36 @@ test("SharedArrayBuffer exists and Web APIs accept views of it", () => {
   assert.deepEqual(new TextEncoder().encodeInto("ok", out), { read: 2, written: 2 });
 });
 
+test("MessagePort.postMessage transfers ArrayBuffers (detached) and ports", async () => {
+  const { port1, port2 } = new MessageChannel();
+  const buf = new Uint8Array([1, 2, 3]).buffer;
+  const other = new MessageChannel();
+  const got = new Promise((resolve) => { port2.onmessage = resolve; });
+  port1.postMessage({ buf }, [buf, other.port1]);
+  assert.equal(buf.byteLength, 0, "the sender's buffer is detached");
+  const ev = await got;
+  assert.deepEqual(new Uint8Array(ev.data.buf), new Uint8Array([1, 2, 3]));
+  assert.equal(ev.ports.length, 1);
+  assert.equal(ev.ports[0], other.port1);
+  assert.ok(Object.isFrozen(ev.ports));
+  const e = assert.throws(() => port1.postMessage(null, [port1]));
+  assert.equal(e.name, "DataCloneError");
+  port1.close();
+  port2.close();
+  other.port1.close();
+});
+
+test("Event.initEvent and addEventListener's options as Web IDL converts them", () => {
+  const ev = new Event("a");
+  ev.initEvent("b", true, true);
+  assert.equal(ev.type, "b");
+  assert.equal(ev.bubbles, true);
+  assert.equal(ev.cancelable, true);
+  const et = new EventTarget();
+  assert.throws(() => et.addEventListener("x", null, { signal: null }), TypeError);
+  assert.throws(() => et.addEventListener("x", () => {}, { signal: {} }), TypeError);
+});
+
 test("exceptions in microtasks and reportError reach the global error event", async () => {
   const seen = [];
   const listener = (e) => {

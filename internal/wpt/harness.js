@@ -420,17 +420,20 @@
         current = prev;
       }
     }
+    // As testharness.js: with no this_obj argument, `this` is the test.
     step_func(func, this_obj) {
       const t = this;
+      if (arguments.length === 1) this_obj = t;
       return function (...args) {
-        return t.step(func, this_obj === undefined ? this : this_obj, ...args);
+        return t.step(func, this_obj, ...args);
       };
     }
     step_func_done(func, this_obj) {
       const t = this;
+      if (arguments.length === 1) this_obj = t;
       return function (...args) {
         let r;
-        if (func) r = t.step(func, this_obj === undefined ? this : this_obj, ...args);
+        if (func) r = t.step(func, this_obj, ...args);
         t.done();
         return r;
       };

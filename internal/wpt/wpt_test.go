@@ -142,7 +142,7 @@ func TestWPT(t *testing.T) {
 		}
 		totalPass += pass
 		totalAll += all
-		line := fmt.Sprintf("%-12s %6d / %-6d %6.1f %%", exp.Area, pass, all, percent(pass, all))
+		line := fmt.Sprintf("%-16s %6d / %-6d %6.1f %%", exp.Area, pass, all, percent(pass, all))
 		if skipped > 0 {
 			line += fmt.Sprintf("   (%d files skipped)", skipped)
 		}
@@ -152,7 +152,7 @@ func TestWPT(t *testing.T) {
 	if *workerd != "" {
 		engine = "workerd"
 	}
-	fmt.Printf("WPT on %s, subtests passed per area:\n%s\n%-12s %6d / %-6d %6.1f %%\n",
+	fmt.Printf("WPT on %s, subtests passed per area:\n%s\n%-16s %6d / %-6d %6.1f %%\n",
 		engine, strings.Join(table, "\n"), "total", totalPass, totalAll, percent(totalPass, totalAll))
 }
 

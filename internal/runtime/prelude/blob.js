@@ -32,11 +32,13 @@ function partsToBytes(parts, endings) {
 // as Web IDL does, before the options are read.
 function convertParts(blobParts, iface) {
   if (blobParts === undefined) return [];
-  if (blobParts === null || typeof blobParts !== "object" || typeof blobParts[Symbol.iterator] !== "function") {
+  const method = blobParts !== null && typeof blobParts === "object" ? blobParts[Symbol.iterator] : undefined;
+  if (typeof method !== "function") {
     throw new TypeError(`Failed to construct '${iface}': The provided value cannot be converted to a sequence.`);
   }
   const parts = [];
-  for (const part of blobParts) {
+  // The iterator method is read once; each element converts as it comes.
+  for (const part of { [Symbol.iterator]: () => method.call(blobParts) }) {
     parts.push(part instanceof Blob || isBufferSource(part) ? part : toUSVString(part));
   }
   return parts;

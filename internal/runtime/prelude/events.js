@@ -52,6 +52,19 @@ export class Event {
   stopPropagation() { this[kStop] = true; }
   stopImmediatePropagation() { this[kStop] = true; this[kStopImmediate] = true; }
   preventDefault() { if (this.#cancelable && !this[kPassive]) this[kCanceled] = true; }
+  // The legacy initializer: ignored while the event is being dispatched.
+  initEvent(type, bubbles = false, cancelable = false) {
+    if (arguments.length === 0) throw new TypeError("Failed to execute 'initEvent' on 'Event': 1 argument required, but only 0 present.");
+    if (this[kDispatch]) return;
+    this.#type = String(type);
+    this.#bubbles = !!bubbles;
+    this.#cancelable = !!cancelable;
+    this[kStop] = false;
+    this[kStopImmediate] = false;
+    this[kCanceled] = false;
+    this[kTrusted] = false;
+    this[kTarget] = null;
+  }
 }
 for (const [k, v] of Object.entries({ NONE: 0, CAPTURING_PHASE: 1, AT_TARGET: 2, BUBBLING_PHASE: 3 })) {
   Object.defineProperty(Event, k, { value: v, enumerable: true });
@@ -79,7 +92,11 @@ export function setTrusted(event) {
 function normalizeOptions(options) {
   if (typeof options === "boolean") return { capture: options, once: false, passive: false, signal: undefined };
   if (options === null || typeof options !== "object") return { capture: false, once: false, passive: false, signal: undefined };
-  return { capture: !!options.capture, once: !!options.once, passive: !!options.passive, signal: options.signal };
+  const signal = options.signal;
+  if (signal !== undefined && (signal === null || typeof signal !== "object" || !("aborted" in signal))) {
+    throw new TypeError("Failed to execute 'addEventListener' on 'EventTarget': member signal is not of type AbortSignal.");
+  }
+  return { capture: !!options.capture, once: !!options.once, passive: !!options.passive, signal };
 }
 
 const kListeners = Symbol("listeners");
@@ -90,13 +107,14 @@ export class EventTarget {
   }
   addEventListener(type, callback, options = undefined) {
     if (arguments.length < 2) throw new TypeError(`Failed to execute 'addEventListener' on 'EventTarget': 2 arguments required, but only ${arguments.length} present.`);
-    if (callback === null || callback === undefined) return;
-    if (typeof callback !== "function" && typeof callback !== "object") {
+    // Web IDL converts every argument, options included, before anything else.
+    type = String(type);
+    if (callback !== null && callback !== undefined && typeof callback !== "function" && typeof callback !== "object") {
       throw new TypeError("Failed to execute 'addEventListener' on 'EventTarget': The callback provided as parameter 2 is not an object.");
     }
     const opts = normalizeOptions(options);
-    if (opts.signal !== undefined && opts.signal?.aborted) return;
-    type = String(type);
+    if (callback === null || callback === undefined) return;
+    if (opts.signal !== undefined && opts.signal.aborted) return;
     const map = listenersOf(this);
     let list = map.get(type);
     if (!list) map.set(type, (list = []));

@@ -6,8 +6,11 @@ import { URLPattern } from "./urlpattern.js";
 import { WebSocket, WebSocketPair, MessageEvent, CloseEvent, ErrorEvent } from "./websocket.js";
 import { MessageChannel, MessagePort } from "./messagechannel.js";
 import { installNodeCompat } from "./node/index.js";
+import { nameGlobals } from "./util.js";
 
 const globals = { CompressionStream, DecompressionStream, HTMLRewriter, URLPattern, WebSocket, WebSocketPair, MessageEvent, CloseEvent, ErrorEvent, MessageChannel, MessagePort };
+
+nameGlobals(globals);
 
 // Like index.js: writable, configurable, not enumerable.
 for (const name of Object.keys(globals)) {

@@ -34,6 +34,7 @@ import { URL, URLSearchParams } from "./url.js";
 import "./sockets.js";
 import { hooks, globalEvents, FetchEvent, ScheduledEvent } from "./dispatch.js";
 import { workersModule } from "./workers.js";
+import { nameGlobals } from "./util.js";
 
 // An exception nobody caught (reportError, a queueMicrotask callback, an
 // event listener): as in a worker, an "error" ErrorEvent goes to the global
@@ -101,6 +102,8 @@ for (const name of Object.keys(globals)) {
     if (d.configurable && !d.enumerable) Object.defineProperty(v.prototype, key, { ...d, enumerable: true });
   }
 }
+
+nameGlobals(globals);
 
 // Like real globals: writable, configurable, not enumerable.
 for (const name of Object.keys(globals)) {

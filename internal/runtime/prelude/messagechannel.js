@@ -6,6 +6,7 @@ import { MessageEvent } from "./websocket.js";
 import { structuredClone } from "./structuredclone.js";
 import { startTimer } from "./timers.js";
 import { illegalConstructor, setToStringTag } from "./util.js";
+import { DOMException } from "./domexception.js";
 
 const kInit = Symbol("#portInit");
 
@@ -29,23 +30,38 @@ export class MessagePort extends EventTarget {
     return [a, b];
   }
 
-  postMessage(message) {
+  // postMessage(message, transfer) or postMessage(message, { transfer }):
+  // transferred ArrayBuffers are detached here and arrive in the message;
+  // transferred MessagePorts arrive in the event's ports.
+  postMessage(message, transfer = undefined) {
+    let list = [];
+    if (transfer !== undefined && transfer !== null && typeof transfer === "object" && typeof transfer[Symbol.iterator] === "function") {
+      list = [...transfer];
+    } else if (transfer !== undefined && transfer !== null && typeof transfer === "object") {
+      list = transfer.transfer === undefined ? [] : [...transfer.transfer];
+    } else if (transfer !== undefined) {
+      throw new TypeError("Failed to execute 'postMessage' on 'MessagePort': The provided value is not of type 'sequence<object>' or 'StructuredSerializeOptions'.");
+    }
+    const ports = list.filter((x) => x instanceof MessagePort);
+    const buffers = list.filter((x) => !(x instanceof MessagePort));
+    if (ports.includes(this)) throw new DOMException("A MessagePort cannot transfer itself.", "DataCloneError");
+    if (new Set(ports).size !== ports.length) throw new DOMException("A MessagePort is marked as transferable twice.", "DataCloneError");
+    const data = structuredClone(message, { transfer: buffers });
     if (this.#closed || this.#other === null) return;
-    const data = structuredClone(message);
-    this.#other.#enqueue(data);
+    this.#other.#enqueue({ data, ports });
   }
 
-  #enqueue(data) {
+  #enqueue(msg) {
     if (this.#closed) return;
-    this.#queue.push(data);
+    this.#queue.push(msg);
     if (this.#started) this.#schedule();
   }
 
   #schedule() {
     startTimer(() => {
       while (this.#queue.length > 0 && !this.#closed) {
-        const data = this.#queue.shift();
-        this.dispatchEvent(setTrusted(new MessageEvent("message", { data })));
+        const { data, ports } = this.#queue.shift();
+        this.dispatchEvent(setTrusted(new MessageEvent("message", { data, ports })));
       }
     }, 0);
   }

@@ -93,3 +93,15 @@ export function enumerableMembers(cls, names) {
     }
   }
 }
+
+// Bundling renames some classes (Request becomes _Request); each global
+// class keeps its own name, as esbuild's keepNames would give every
+// function at a cost to start-up.
+export function nameGlobals(globals) {
+  for (const name of Object.keys(globals)) {
+    const v = globals[name];
+    if (typeof v === "function" && /^[A-Z]/.test(name) && v.name !== name) {
+      Object.defineProperty(v, "name", { value: name, configurable: true });
+    }
+  }
+}

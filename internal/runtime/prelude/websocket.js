@@ -11,16 +11,18 @@ import { isBufferSource, copyBytes } from "./util.js";
 
 export class MessageEvent extends Event {
   #data;
+  #ports;
   constructor(type, init = undefined) {
     if (arguments.length === 0) throw new TypeError("Failed to construct 'MessageEvent': 1 argument required, but only 0 present.");
     super(type, init);
     this.#data = init?.data ?? null;
+    this.#ports = Object.freeze(init?.ports === undefined ? [] : [...init.ports]);
   }
   get data() { return this.#data; }
   get origin() { return null; }
   get lastEventId() { return null; }
   get source() { return null; }
-  get ports() { return undefined; }
+  get ports() { return this.#ports; }
 }
 Object.defineProperty(MessageEvent.prototype, Symbol.toStringTag, { value: "MessageEvent", configurable: true });
 

@@ -339,6 +339,15 @@ export class Buffer extends Uint8Array {
   writeIntLE(value, offset, byteLength) { return writeUInt(this, value, offset, byteLength, true, -(2 ** (8 * byteLength - 1)), 2 ** (8 * byteLength - 1) - 1); }
 }
 
+// Node's Buffer statics are plain enumerable properties: packages such as
+// safer-buffer copy them with for…in.
+for (const name of Object.getOwnPropertyNames(Buffer)) {
+  if (name === "prototype" || name === "length" || name === "name") continue;
+  const d = Object.getOwnPropertyDescriptor(Buffer, name);
+  if (typeof d.value === "function") Object.defineProperty(Buffer, name, { ...d, enumerable: true });
+}
+if (!Object.hasOwn(Buffer, "poolSize")) Buffer.poolSize = 8192;
+
 function checkSize(size) {
   if (typeof size !== "number") throw invalidArg('The "size" argument must be of type number', size);
   if (!(size >= 0 && size <= kMaxLength)) throw outOfRange("size", `>= 0 && <= ${kMaxLength}`, size);

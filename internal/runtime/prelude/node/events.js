@@ -40,7 +40,7 @@ function add(em, name, listener, prepend, once) {
   return em;
 }
 
-export class EventEmitter {
+class EventEmitterClass {
   static get defaultMaxListeners() { return defaultMaxListeners; }
   static set defaultMaxListeners(n) { defaultMaxListeners = n; }
 
@@ -135,6 +135,24 @@ export class EventEmitter {
     return [...listenersOf(this).keys()];
   }
 }
+
+// EventEmitter is a plain function, as in Node, so that packages written
+// for old Node can call EventEmitter.call(this) from their constructors;
+// classes extend it as before. Listener state is created on first use.
+export function EventEmitter(opts) {
+  if (opts?.captureRejections !== undefined && typeof opts.captureRejections !== "boolean") {
+    const e = new TypeError('The "options.captureRejections" property must be of type boolean.');
+    e.code = "ERR_INVALID_ARG_TYPE";
+    throw e;
+  }
+}
+EventEmitter.prototype = EventEmitterClass.prototype;
+Object.defineProperty(EventEmitterClass.prototype, "constructor", { value: EventEmitter, writable: true, configurable: true, enumerable: false });
+for (const key of Object.getOwnPropertyNames(EventEmitterClass)) {
+  if (key === "prototype" || key === "length" || key === "name") continue;
+  Object.defineProperty(EventEmitter, key, Object.getOwnPropertyDescriptor(EventEmitterClass, key));
+}
+EventEmitter.init = function (opts) { EventEmitter.call(this, opts); };
 
 export const once = EventEmitter.once;
 export function getEventListeners(emitter, name) {

@@ -145,7 +145,8 @@ const kHeaders = Symbol("kOutHeaders");
 
 export function OutgoingMessage(options) {
   if (!(this instanceof OutgoingMessage)) return new OutgoingMessage(options);
-  Writable.call(this, { highWaterMark: options?.highWaterMark, decodeStrings: true });
+  // Not destroyed when finished: a request still waits for its response.
+  Writable.call(this, { highWaterMark: options?.highWaterMark, decodeStrings: true, autoDestroy: false });
   this[kHeaders] = new Map(); // lower-case name → [name, value]
   this._headerSent = false;
   this.sendDate = false;
@@ -280,7 +281,8 @@ ServerResponse.prototype._sendHeaders = function () {
         this._pendingWrite = null;
         if (w) w();
       },
-      cancel: (reason) => { this.destroy(reason instanceof Error ? reason : undefined); },
+      // The client went away: the response closes, as when a socket closes in Node.
+      cancel: () => { this.destroy(); },
     });
   }
   const headers = this._headersList();
@@ -323,8 +325,12 @@ ServerResponse.prototype._final = function (cb) {
   this.finished = true;
   try { this._controller?.close(); } catch {}
   cb();
+  queueMicrotask(() => this.emit("close"));
 };
 ServerResponse.prototype._destroy = function (err, cb) {
+  const pending = this._pendingWrite;
+  this._pendingWrite = null;
+  if (pending) queueMicrotask(pending);
   if (!this._headerSent) this._rejectResponse(err ?? new Error("The response was destroyed before it was sent"));
   else if (this._controller) { try { this._controller.error(err ?? new Error("aborted")); } catch {} }
   cb(err);
@@ -597,6 +603,7 @@ ClientRequest.prototype._final = function (cb) {
     res._setBody(response.body);
     res.req = this;
     this.res = res;
+    res.once("end", () => queueMicrotask(() => this.emit("close")));
     if (!this.emit("response", res)) res.resume();
     this.finished = true;
   }, (err) => {

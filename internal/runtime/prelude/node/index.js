@@ -14,13 +14,21 @@ import stringDecoder from "./string_decoder.js";
 import assert from "./assert.js";
 import { createProcess } from "./process.js";
 import { installAsyncContext } from "./async_context.js";
-import stream, { webStreams, consumers as streamConsumers } from "./stream.js";
-import zlib from "./zlib.js";
-import os from "./os.js";
-import dns from "./dns.js";
-import fs from "./fs.js";
-import net, { tls } from "./net.js";
-import { loadHTTP, loadHTTPS, cloudflareNode } from "./http.js";
+
+// The larger modules are evaluated when first required, not when every
+// instance starts (the bundler turns these require calls into lazy
+// initialisers), so workers that do not use them pay nothing.
+const lazy = {
+  stream: () => require("./stream.js"),
+  zlib: () => require("./zlib.js").default,
+  os: () => require("./os.js").default,
+  dns: () => require("./dns.js").default,
+  fs: () => require("./fs.js").default,
+  querystring: () => require("./querystring.js").default,
+  diagnosticsChannel: () => require("./diagnostics_channel.js").default,
+  net: () => require("./net.js"),
+  http: () => require("./http.js"),
+};
 
 function defineGlobal(name, value) {
   Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
@@ -47,27 +55,30 @@ export function installNodeCompat() {
     "string_decoder": () => stringDecoder,
     "assert": () => assert,
     "assert/strict": () => assert,
-    "stream": () => stream,
-    "stream/promises": () => stream.promises,
-    "stream/web": () => (streamWeb ??= webStreams()),
-    "stream/consumers": () => streamConsumers,
-    "_stream_readable": () => stream.Readable,
-    "_stream_writable": () => stream.Writable,
-    "_stream_duplex": () => stream.Duplex,
-    "_stream_transform": () => stream.Transform,
-    "_stream_passthrough": () => stream.PassThrough,
-    "zlib": () => zlib,
-    "os": () => os,
-    "dns": () => dns,
-    "fs": () => fs,
-    "net": () => net,
-    "tls": () => tls,
-    "fs/promises": () => fs.promises,
-    "http": (opts) => loadHTTP(opts),
-    "https": (opts) => loadHTTPS(opts),
+    "stream": () => lazy.stream().default,
+    "stream/promises": () => lazy.stream().default.promises,
+    "stream/web": () => (streamWeb ??= lazy.stream().webStreams()),
+    "stream/consumers": () => lazy.stream().consumers,
+    "_stream_readable": () => lazy.stream().Readable,
+    "_stream_writable": () => lazy.stream().Writable,
+    "_stream_duplex": () => lazy.stream().Duplex,
+    "_stream_transform": () => lazy.stream().Transform,
+    "_stream_passthrough": () => lazy.stream().PassThrough,
+    "zlib": () => lazy.zlib(),
+    "os": () => lazy.os(),
+    "dns": () => lazy.dns(),
+    "dns/promises": () => lazy.dns().promises,
+    "fs": () => lazy.fs(),
+    "fs/promises": () => lazy.fs().promises,
+    "querystring": () => lazy.querystring(),
+    "diagnostics_channel": () => lazy.diagnosticsChannel(),
+    "net": () => lazy.net().default,
+    "tls": () => lazy.net().tls,
+    "http": (opts) => lazy.http().loadHTTP(opts),
+    "https": (opts) => lazy.http().loadHTTPS(opts),
     "cloudflare:node": (opts) => {
-      loadHTTP(opts);
-      return cloudflareNode;
+      lazy.http().loadHTTP(opts);
+      return lazy.http().cloudflareNode;
     },
     "dns/promises": () => dns.promises,
     // Context propagation costs a wrapper per promise reaction: only

@@ -702,6 +702,50 @@ Readable.prototype.reduce = async function (fn, initial, options) {
   return acc;
 };
 
+Readable.prototype.flatMap = function (fn, options) {
+  const src = this;
+  return Readable.from((async function* () {
+    for await (const c of src) yield* await fn(c, { signal: options?.signal });
+  })(), { objectMode: true });
+};
+Readable.prototype.take = function (limit) {
+  const src = this;
+  return Readable.from((async function* () {
+    if (limit <= 0) return;
+    let n = 0;
+    for await (const c of src) {
+      yield c;
+      if (++n >= limit) return;
+    }
+  })(), { objectMode: true });
+};
+Readable.prototype.drop = function (limit) {
+  const src = this;
+  return Readable.from((async function* () {
+    let n = 0;
+    for await (const c of src) if (n++ >= limit) yield c;
+  })(), { objectMode: true });
+};
+Readable.prototype.some = async function (fn, options) {
+  for await (const c of this) if (await fn(c, { signal: options?.signal })) return true;
+  return false;
+};
+Readable.prototype.every = async function (fn, options) {
+  for await (const c of this) if (!(await fn(c, { signal: options?.signal }))) return false;
+  return true;
+};
+Readable.prototype.find = async function (fn, options) {
+  for await (const c of this) if (await fn(c, { signal: options?.signal })) return c;
+  return undefined;
+};
+Readable.prototype.asIndexedPairs = function () {
+  const src = this;
+  return Readable.from((async function* () {
+    let i = 0;
+    for await (const c of src) yield [i++, c];
+  })(), { objectMode: true });
+};
+
 const readableProps = {
   readable: {
     get() {
@@ -814,7 +858,6 @@ Readable.fromWeb = function (readableStream, options) {
 
 Readable.toWeb = function (readable, options) {
   const objectMode = readable.readableObjectMode;
-  let pulling = null;
   return new ReadableStream({
     start(controller) {
       readable.pause();
@@ -825,11 +868,9 @@ Readable.toWeb = function (readable, options) {
         if (controller.desiredSize <= 0) readable.pause();
       });
       finished(readable, (err) => {
-        if (err && err.code !== "ERR_STREAM_PREMATURE_CLOSE") controller.error(err);
-        else if (err) controller.error(err);
+        if (err) controller.error(err);
         else controller.close();
       });
-      void pulling;
     },
     pull() { readable.resume(); },
     cancel(reason) { readable.destroy(reason); },
@@ -1641,5 +1682,4 @@ Object.assign(Stream, {
 Object.defineProperty(pipeline, Symbol.for("nodejs.util.promisify.custom"), { value: promises.pipeline });
 Object.defineProperty(finished, Symbol.for("nodejs.util.promisify.custom"), { value: promises.finished });
 
-export { errorOrDestroy, codeError };
 export default Stream;

@@ -1,6 +1,6 @@
-// node:zlib (nodejs_zlib) — gzip, deflate and raw deflate, their inverses
-// and unzip, as streams (Transform), with callbacks and synchronously, over
-// Go's compress packages. Brotli is not provided: its functions throw.
+// node:zlib (nodejs_zlib) — gzip, deflate and raw deflate, their inverses,
+// unzip and Brotli, as streams (Transform), with callbacks and
+// synchronously, over Go's compress packages and a Go Brotli codec.
 import ops from "../ops.js";
 import { Buffer } from "./buffer.js";
 import { Transform } from "./stream.js";
@@ -24,12 +24,27 @@ const constants = Object.freeze({
   BROTLI_PARAM_SIZE_HINT: 5,
 });
 
-const errnoOf = { Z_NEED_DICT: 2, Z_STREAM_ERROR: -2, Z_DATA_ERROR: -3, Z_BUF_ERROR: -5 };
+const errnoOf = { Z_NEED_DICT: 2, Z_STREAM_ERROR: -2, Z_DATA_ERROR: -3, Z_BUF_ERROR: -5, ERR_BROTLI_DECOMPRESSION_FAILED: -6 };
+
+const isBrotli = (mode) => mode.startsWith("brotli");
+// Brotli operations as the engine's zlib flush modes.
+const brotliOps = { 0: 0, 1: 2, 2: 4, 3: 0 };
+
+function brotliQuality(opts) {
+  const q = opts?.params?.[constants.BROTLI_PARAM_QUALITY];
+  if (q === undefined) return -1;
+  if (!Number.isInteger(q) || q < 0 || q > 11) {
+    const e = new RangeError(`The value of "options.params[key]" is out of range. It must be >= 0 and <= 11. Received ${q}`);
+    e.code = "ERR_OUT_OF_RANGE";
+    throw e;
+  }
+  return q;
+}
 
 function zlibError(e) {
   const msg = String(e?.message ?? e);
   const i = msg.indexOf(":");
-  const code = i > 0 && /^Z_[A-Z_]+$/.test(msg.slice(0, i)) ? msg.slice(0, i) : null;
+  const code = i > 0 && /^(Z|ERR)_[A-Z_]+$/.test(msg.slice(0, i)) ? msg.slice(0, i) : null;
   if (!code) return e;
   const err = new Error(msg.slice(i + 1));
   err.errno = errnoOf[code] ?? -2;
@@ -71,7 +86,7 @@ const asBuffer = (u8) => Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
 // One zlib engine in Go.
 class Engine {
   constructor(mode, opts) {
-    this.id = ops.zlibNew(mode, checkLevel(opts?.level));
+    this.id = ops.zlibNew(mode, isBrotli(mode) ? brotliQuality(opts) : checkLevel(opts?.level));
   }
   write(bytes, flush) {
     if (this.id === 0) {
@@ -97,8 +112,13 @@ class Engine {
 function ZlibBase(mode, opts) {
   opts = opts ?? {};
   this._mode = mode;
-  this._finishFlushFlag = checkFlush(opts.finishFlush, "finishFlush", constants.Z_FINISH);
-  this._defaultFlushFlag = checkFlush(opts.flush, "flush", constants.Z_NO_FLUSH);
+  if (isBrotli(mode)) {
+    this._finishFlushFlag = brotliOps[opts.finishFlush ?? constants.BROTLI_OPERATION_FINISH] ?? constants.Z_FINISH;
+    this._defaultFlushFlag = brotliOps[opts.flush ?? constants.BROTLI_OPERATION_PROCESS] ?? constants.Z_NO_FLUSH;
+  } else {
+    this._finishFlushFlag = checkFlush(opts.finishFlush, "finishFlush", constants.Z_FINISH);
+    this._defaultFlushFlag = checkFlush(opts.flush, "flush", constants.Z_NO_FLUSH);
+  }
   this._info = !!opts.info;
   this._engine = new Engine(mode, opts);
   this.bytesWritten = 0;
@@ -149,7 +169,11 @@ ZlibBase.prototype._destroy = function (err, cb) {
 // flush([kind], [callback]): emit what is buffered, with a sync flush by
 // default, once the writes before it are processed.
 ZlibBase.prototype.flush = function (kind, callback) {
-  if (typeof kind === "function" || kind === undefined) { callback = kind; kind = constants.Z_FULL_FLUSH; }
+  if (typeof kind === "function" || kind === undefined) {
+    callback = kind;
+    kind = isBrotli(this._mode) ? constants.BROTLI_OPERATION_FLUSH : constants.Z_FULL_FLUSH;
+  }
+  if (isBrotli(this._mode)) kind = brotliOps[kind] ?? constants.Z_SYNC_FLUSH;
   if (this.writableFinished) { if (callback) queueMicrotask(callback); return; }
   if (this.writableEnded) { if (callback) this.once("end", callback); return; }
   this.write(Buffer.alloc(0), () => {
@@ -199,11 +223,14 @@ const Inflate = defineClass("Inflate", "inflate");
 const DeflateRaw = defineClass("DeflateRaw", "deflateRaw");
 const InflateRaw = defineClass("InflateRaw", "inflateRaw");
 const Unzip = defineClass("Unzip", "unzip");
+const BrotliCompress = defineClass("BrotliCompress", "brotliCompress");
+const BrotliDecompress = defineClass("BrotliDecompress", "brotliDecompress");
 
 function zlibSync(mode, buffer, opts) {
   const bytes = toBytes(buffer);
   const engine = new Engine(mode, opts);
-  const finish = checkFlush(opts?.finishFlush, "finishFlush", constants.Z_FINISH);
+  const finish = isBrotli(mode) ? brotliOps[opts?.finishFlush ?? constants.BROTLI_OPERATION_FINISH] ?? constants.Z_FINISH
+    : checkFlush(opts?.finishFlush, "finishFlush", constants.Z_FINISH);
   let out;
   try {
     out = engine.write(bytes, finish === constants.Z_FINISH ? constants.Z_FINISH : finish);
@@ -243,14 +270,6 @@ function promisified(fn) {
   const custom = (buffer, opts) => new Promise((resolve, reject) => fn(buffer, opts ?? {}, (err, res) => (err ? reject(err) : resolve(res))));
   Object.defineProperty(fn, Symbol.for("nodejs.util.promisify.custom"), { value: custom });
   return fn;
-}
-
-function brotliUnsupported(name) {
-  return function () {
-    const e = new Error(`zlib.${name}() is not supported by Outpost: Brotli is not available (gzip and deflate are)`);
-    e.code = "ERR_METHOD_NOT_IMPLEMENTED";
-    throw e;
-  };
 }
 
 // zlib.crc32(data[, value]) — CRC-32 as zlib computes it.
@@ -302,14 +321,13 @@ const zlib = {
   deflateRawSync: (b, o) => zlibSync("deflateRaw", b, o),
   inflateRawSync: (b, o) => zlibSync("inflateRaw", b, o),
   unzipSync: (b, o) => zlibSync("unzip", b, o),
-  BrotliCompress: brotliUnsupported("BrotliCompress"),
-  BrotliDecompress: brotliUnsupported("BrotliDecompress"),
-  createBrotliCompress: brotliUnsupported("createBrotliCompress"),
-  createBrotliDecompress: brotliUnsupported("createBrotliDecompress"),
-  brotliCompress: brotliUnsupported("brotliCompress"),
-  brotliDecompress: brotliUnsupported("brotliDecompress"),
-  brotliCompressSync: brotliUnsupported("brotliCompressSync"),
-  brotliDecompressSync: brotliUnsupported("brotliDecompressSync"),
+  BrotliCompress, BrotliDecompress,
+  createBrotliCompress: (o) => new BrotliCompress(o),
+  createBrotliDecompress: (o) => new BrotliDecompress(o),
+  brotliCompress: promisified(zlibAsync("brotliCompress")),
+  brotliDecompress: promisified(zlibAsync("brotliDecompress")),
+  brotliCompressSync: (b, o) => zlibSync("brotliCompress", b, o),
+  brotliDecompressSync: (b, o) => zlibSync("brotliDecompress", b, o),
 };
 // The constants are also on the module itself, as in Node.
 for (const [k, v] of Object.entries(constants)) if (!(k in zlib)) zlib[k] = v;

@@ -200,3 +200,38 @@ test("stream/consumers and stream/web", async () => {
   assert.equal(web.ReadableStream, ReadableStream);
   assert.equal(web.TransformStream, TransformStream);
 });
+
+test("EventEmitter works the old way and the new", () => {
+  const EventEmitter = __outpost_require("node:events");
+  function Old() { EventEmitter.call(this); }
+  util.inherits(Old, EventEmitter);
+  const o = new Old();
+  let got = null;
+  o.on("x", (v) => (got = v));
+  o.emit("x", 1);
+  assert.equal(got, 1);
+  assert.ok(o instanceof EventEmitter);
+  class New extends EventEmitter {}
+  const n = new New();
+  n.once("y", (v) => (got = v));
+  n.emit("y", 2);
+  assert.equal(got, 2);
+  assert.equal(n.listenerCount("y"), 0);
+  assert.equal(new EventEmitter().constructor, EventEmitter);
+  assert.equal(EventEmitter.EventEmitter, EventEmitter);
+  assert.equal(typeof EventEmitter.once, "function");
+  assert.equal(EventEmitter.defaultMaxListeners, 10);
+});
+
+test("iterator helpers", async () => {
+  const nums = () => Readable.from([1, 2, 3, 4, 5]);
+  assert.deepEqual(await nums().map((x) => x * 2).toArray(), [2, 4, 6, 8, 10]);
+  assert.deepEqual(await nums().filter((x) => x % 2).toArray(), [1, 3, 5]);
+  assert.deepEqual(await nums().take(2).toArray(), [1, 2]);
+  assert.deepEqual(await nums().drop(3).toArray(), [4, 5]);
+  assert.deepEqual(await nums().flatMap((x) => [x, x]).take(4).toArray(), [1, 1, 2, 2]);
+  assert.equal(await nums().reduce((a, b) => a + b, 0), 15);
+  assert.equal(await nums().some((x) => x > 4), true);
+  assert.equal(await nums().every((x) => x > 4), false);
+  assert.equal(await nums().find((x) => x > 2), 3);
+});

@@ -74,5 +74,20 @@ test("crc32 and constants", () => {
   assert.equal(zlib.crc32("lo", zlib.crc32("hel")), 907060870);
   assert.equal(zlib.constants.Z_BEST_COMPRESSION, 9);
   assert.equal(zlib.Z_SYNC_FLUSH, 2);
-  assert.throws(() => zlib.brotliCompressSync("x"), { code: "ERR_METHOD_NOT_IMPLEMENTED" });
+});
+
+test("brotli: sync, streams, quality, errors", async () => {
+  const br = zlib.brotliCompressSync(text);
+  assert.ok(br.length < text.length / 10);
+  assert.equal(zlib.brotliDecompressSync(br).toString(), text);
+  const fast = zlib.brotliCompressSync(text, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 1 } });
+  assert.equal(zlib.brotliDecompressSync(fast).toString(), text);
+  assert.throws(() => zlib.brotliCompressSync("x", { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 12 } }), { code: "ERR_OUT_OF_RANGE" });
+  assert.throws(() => zlib.brotliDecompressSync(Buffer.from("definitely not brotli data at all")), { message: "Decompression failed" });
+  const out = [];
+  await pipeline(Readable.from([text.slice(0, 500), text.slice(500)]), zlib.createBrotliCompress(), zlib.createBrotliDecompress(),
+    new Writable({ write(c, e, cb) { out.push(c); cb(); } }));
+  assert.equal(Buffer.concat(out).toString(), text);
+  const viaPromise = await util.promisify(zlib.brotliCompress)("hi");
+  assert.equal(zlib.brotliDecompressSync(viaPromise).toString(), "hi");
 });

@@ -3,7 +3,7 @@
 import { createServer } from "node:http";
 import { httpServerHandler } from "cloudflare:node";
 import { pipeline } from "node:stream/promises";
-import { createGzip } from "node:zlib";
+import { createGzip, createBrotliCompress } from "node:zlib";
 import { Readable } from "node:stream";
 
 const server = createServer(async (req, res) => {
@@ -45,6 +45,11 @@ const server = createServer(async (req, res) => {
     case "/gzip": {
       res.writeHead(200, { "Content-Type": "text/plain", "Content-Encoding": "gzip" });
       await pipeline(Readable.from(Array.from({ length: 100 }, (_, i) => `line ${i}\n`)), createGzip(), res);
+      return;
+    }
+    case "/br": {
+      res.writeHead(200, { "Content-Type": "text/plain", "Content-Encoding": "br" });
+      await pipeline(Readable.from(Array.from({ length: 100 }, (_, i) => `line ${i}\n`)), createBrotliCompress(), res);
       return;
     }
     case "/headers-sent": {

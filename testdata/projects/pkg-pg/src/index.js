@@ -71,6 +71,30 @@ export default {
             await client.end();
           }
         }
+        case "/hyperdrive": {
+          // The documented Hyperdrive pattern: the binding's connection string.
+          const client = new pg.Client({ connectionString: env.HYPERDRIVE.connectionString });
+          await client.connect();
+          try {
+            const { rows } = await client.query("select current_database() as db, current_user as usr");
+            const h = env.HYPERDRIVE;
+            return Response.json({ ...rows[0], sameDb: rows[0].db === h.database, user: h.user, port: typeof h.port });
+          } finally {
+            await client.end();
+          }
+        }
+        case "/tls": {
+          // sslmode=require: pg asks for TLS and upgrades the socket with startTls().
+          if (!env.TLS_DATABASE_URL) return new Response("no TLS_DATABASE_URL", { status: 404 });
+          const client = new pg.Client({ connectionString: env.TLS_DATABASE_URL });
+          await client.connect();
+          try {
+            const { rows } = await client.query("select 'over TLS' as v");
+            return Response.json(rows[0]);
+          } finally {
+            await client.end();
+          }
+        }
         case "/pool": {
           const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 3 });
           const results = await Promise.all(Array.from({ length: 6 }, (_, i) => pool.query("select $1::int * 10 as v, pg_backend_pid() as pid", [i])));

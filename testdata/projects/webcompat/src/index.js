@@ -1,4 +1,6 @@
 // Web-platform details a worker can see, one route each (e2e/webcompat_test.go).
+const topThis = this; // module code: undefined
+
 export default {
   async fetch(request) {
     const url = new URL(request.url);
@@ -26,6 +28,17 @@ export default {
         const p = new URLPattern({ pathname: "/books/:id(\\d+)" });
         const m = p.exec(url.searchParams.get("u"));
         return Response.json({ pathname: p.pathname, username: p.username, groups: m?.pathname.groups ?? null });
+      }
+      case "/strict": {
+        // Module code is strict: no implicit globals, no global `this`.
+        let assigned;
+        try {
+          undeclaredGlobal = 1;
+          assigned = "assigned";
+        } catch (e) {
+          assigned = e.name;
+        }
+        return Response.json({ assigned, topThis: typeof topThis, fnThis: (function () { return typeof this; })() });
       }
       default:
         return new Response("not found", { status: 404 });
