@@ -115,7 +115,9 @@ func TestServeAttackTimerStorm(t *testing.T) {
 		n.victimAnswers("during a storm of 200 intervals")
 		time.Sleep(100 * time.Millisecond)
 	}
-	if res := <-done; !strings.HasPrefix(res, "200 ticks ") {
+	// It either runs to its end or spends its CPU limit first (200 intervals
+	// firing every millisecond cost CPU time): both are its own business.
+	if res := <-done; !strings.HasPrefix(res, "200 ticks ") && !strings.HasPrefix(res, "503 Worker exceeded resource limits") {
 		t.Errorf("storm in an open request: %s", res)
 	}
 	_, before = n.hostGet("attacker.test", "/ticks")
