@@ -300,6 +300,9 @@ func (in *Instance) call(ctx context.Context, kind string, depth int, args *Mess
 	var inv *Invocation
 	m, err := in.runRPC(ctx, func(c *jsc.Context, hooks jsc.Value) (jsc.Value, error) {
 		inv = in.newInvocation(kind, depth, ctx)
+		// An RPC invocation ends with its caller's (which waits on it as
+		// an op), not by hang detection.
+		inv.responded = true
 		jsPath, a, err := in.callArgs(c, path, args)
 		if err != nil {
 			return jsc.Value{}, err

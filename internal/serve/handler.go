@@ -79,7 +79,8 @@ func (s *Server) serveWorker(w http.ResponseWriter, r *http.Request, ws *workerS
 		http.Error(w, fmt.Sprintf("413 Request Entity Too Large: the body (%d bytes) exceeds this worker's limit of %d bytes", r.ContentLength, limit), http.StatusRequestEntityTooLarge)
 		return outcome{name: "ok"}
 	}
-	w = s.guardConn(w, r)
+	w, written := s.guardConn(w, r)
+	defer written()
 	if limit > 0 && r.Body != nil && r.Body != http.NoBody {
 		// A chunked body is counted as it arrives: past the limit the
 		// client gets 413, not the worker's reaction to a failed read.

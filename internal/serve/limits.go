@@ -149,17 +149,19 @@ func (w *deadlineWriter) WriteHeader(code int) {
 
 func (w *deadlineWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// guardConn applies the body and write timeouts to one request.
-func (s *Server) guardConn(w http.ResponseWriter, r *http.Request) http.ResponseWriter {
+// guardConn applies the body and write timeouts to one request. Call
+// done once the handler has returned: the server's final write of the
+// response (the end of a chunked body) then gets WriteTimeout too.
+func (s *Server) guardConn(w http.ResponseWriter, r *http.Request) (_ http.ResponseWriter, done func()) {
 	c := s.httpConfig()
 	rc := http.NewResponseController(w)
-	if r.Body != nil && r.Body != http.NoBody && c.BodyTimeout > 0 {
+	// A keep-alive connection may carry the previous response's deadline.
+	rc.SetWriteDeadline(time.Time{})
+	if r.Body != nil && r.Body != http.NoBody {
 		r.Body = &bodyDeadline{body: r.Body, closer: r.Body, rc: rc, timeout: c.BodyTimeout}
 	}
-	if c.WriteTimeout > 0 {
-		return &deadlineWriter{ResponseWriter: w, rc: rc, timeout: c.WriteTimeout}
-	}
-	return w
+	done = func() { rc.SetWriteDeadline(time.Now().Add(c.WriteTimeout)) }
+	return &deadlineWriter{ResponseWriter: w, rc: rc, timeout: c.WriteTimeout}, done
 }
 
 // runtimeConfig is the runtime configuration of b for ws: its bindings
