@@ -80,7 +80,9 @@ func outpostCommand(e *env, w *workload, port int, dir string) (*exec.Cmd, error
 		return nil, err
 	}
 	cmd := exec.Command(e.outpostBin, "dev", dir, "--port", strconv.Itoa(port), "--ip", "127.0.0.1")
-	cmd.Env = os.Environ()
+	// outpost dev, like wrangler dev, bundles with NODE_ENV=development
+	// unless told; the same production builds of React run everywhere.
+	cmd.Env = append(os.Environ(), "NODE_ENV=production")
 	if e.profileDir != "" {
 		cmd.Env = append(cmd.Env, "OUTPOST_CPUPROFILE="+filepath.Join(e.profileDir, "outpost-"+w.Name+".prof"))
 	}
