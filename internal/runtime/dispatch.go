@@ -613,16 +613,35 @@ func (in *Instance) Scheduled(ctx context.Context, cron string, scheduledTime ti
 		return ScheduledResult{}, res.err
 	}
 	// A scheduled invocation lasts until its waitUntil work is done.
+	in.awaitWaitUntil(ctx, res.st, 0)
+	if in.vm.Enqueue(func(c *jsc.Context) { in.endInvocation(reqID) }) != nil {
+		res.st.cancel()
+	}
+	in.background.Done()
+	if in.vm.Terminated() {
+		in.broken.Store(true)
+	}
+	return res.res, res.err
+}
+
+// awaitWaitUntil waits until the invocation's waitUntil promises have
+// settled, ctx ends, the instance stops, or (when limit > 0) limit passes.
+func (in *Instance) awaitWaitUntil(ctx context.Context, st *Invocation, limit time.Duration) {
 	waitCh := make(chan struct{})
+	var timeout <-chan time.Time
+	if limit > 0 {
+		timeout = time.After(limit)
+	}
 	in.vm.Enqueue(func(c *jsc.Context) {
-		if res.st.waitUntil == 0 {
+		if st.waitUntil == 0 {
 			close(waitCh)
 			return
 		}
 		go func() {
 			select {
-			case <-res.st.done:
+			case <-st.done:
 			case <-ctx.Done():
+			case <-timeout:
 			}
 			close(waitCh)
 		}()
@@ -632,12 +651,4 @@ func (in *Instance) Scheduled(ctx context.Context, cron string, scheduledTime ti
 	case <-ctx.Done():
 	case <-in.vm.Done():
 	}
-	if in.vm.Enqueue(func(c *jsc.Context) { in.endInvocation(reqID) }) != nil {
-		res.st.cancel()
-	}
-	in.background.Done()
-	if in.vm.Terminated() {
-		in.broken.Store(true)
-	}
-	return res.res, res.err
 }

@@ -124,26 +124,7 @@ func (in *Instance) Queue(ctx context.Context, queueName string, msgs []QueueMes
 	}
 	// As workerd (without queue_consumer_no_wait_for_wait_until), the
 	// result counts once the waitUntil work is done.
-	waitCh := make(chan struct{})
-	in.vm.Enqueue(func(c *jsc.Context) {
-		if res.st.waitUntil == 0 {
-			close(waitCh)
-			return
-		}
-		go func() {
-			select {
-			case <-res.st.done:
-			case <-ctx.Done():
-			case <-time.After(WaitUntilLimit):
-			}
-			close(waitCh)
-		}()
-	})
-	select {
-	case <-waitCh:
-	case <-ctx.Done():
-	case <-in.vm.Done():
-	}
+	in.awaitWaitUntil(ctx, res.st, WaitUntilLimit)
 	var decided QueueResult
 	read := make(chan struct{})
 	if in.vm.Enqueue(func(c *jsc.Context) {
