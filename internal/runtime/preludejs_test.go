@@ -22,27 +22,30 @@ import (
 // file is a subtest. globalThis.__testOrigin is a local echo server for
 // the fetch() cases.
 func TestPreludeJS(t *testing.T) {
-	files, err := filepath.Glob("prelude/testdata/*.test.js")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) == 0 {
-		t.Fatal("no prelude tests found")
+	origin := httptest.NewServer(echoOrigin())
+	defer origin.Close()
+	runJSFiles(t, "prelude/testdata/*.test.js", fmt.Sprintf("globalThis.__testOrigin = %q;\n", origin.URL))
+}
+
+// runJSFiles runs every file matching glob, after prefix and harness.js,
+// as a subtest of its own (see runJSTest).
+func runJSFiles(t *testing.T, glob, prefix string, exts ...Extension) {
+	t.Helper()
+	files, err := filepath.Glob(glob)
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no tests match %s (%v)", glob, err)
 	}
 	harness, err := os.ReadFile("prelude/testdata/harness.js")
 	if err != nil {
 		t.Fatal(err)
 	}
-	origin := httptest.NewServer(echoOrigin())
-	defer origin.Close()
-	prefix := fmt.Sprintf("globalThis.__testOrigin = %q;\n", origin.URL)
 	for _, file := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(file), ".test.js"), func(t *testing.T) {
 			src, err := os.ReadFile(file)
 			if err != nil {
 				t.Fatal(err)
 			}
-			runJSTest(t, prefix+string(harness)+"\n"+string(src))
+			runJSTest(t, prefix+string(harness)+"\n"+string(src), exts...)
 		})
 	}
 }
