@@ -45,6 +45,8 @@ type Config struct {
 
 	// Queues says where queue messages live (queues.go).
 	Queues Queues
+	// DurableObjects puts Durable Objects on a fleet (objects.go).
+	DurableObjects DurableObjects
 }
 
 // Admin is the deployment API. It is off unless a token is set.
@@ -129,20 +131,21 @@ type WorkerConfig struct {
 }
 
 type rawConfig struct {
-	Listen          string         `toml:"listen"`
-	StateDir        string         `toml:"state_dir"`
-	ShutdownTimeout string         `toml:"shutdown_timeout"`
-	DrainDelay      string         `toml:"drain_delay"`
-	Instances       int            `toml:"instances"`
-	Admin           rawAdmin       `toml:"admin"`
-	Ops             Ops            `toml:"ops"`
-	Deployments     rawDeployments `toml:"deployments"`
-	KV              KV             `toml:"kv"`
-	Queues          rawQueues      `toml:"queues"`
-	Limits          rawLimits      `toml:"limits"`
-	Security        rawSecurity    `toml:"security"`
-	HTTP            rawHTTP        `toml:"http"`
-	Workers         []rawWorker    `toml:"workers"`
+	Listen          string            `toml:"listen"`
+	StateDir        string            `toml:"state_dir"`
+	ShutdownTimeout string            `toml:"shutdown_timeout"`
+	DrainDelay      string            `toml:"drain_delay"`
+	Instances       int               `toml:"instances"`
+	Admin           rawAdmin          `toml:"admin"`
+	Ops             Ops               `toml:"ops"`
+	Deployments     rawDeployments    `toml:"deployments"`
+	KV              KV                `toml:"kv"`
+	Queues          rawQueues         `toml:"queues"`
+	DurableObjects  rawDurableObjects `toml:"durable_objects"`
+	Limits          rawLimits         `toml:"limits"`
+	Security        rawSecurity       `toml:"security"`
+	HTTP            rawHTTP           `toml:"http"`
+	Workers         []rawWorker       `toml:"workers"`
 }
 
 type rawAdmin struct {
@@ -306,6 +309,10 @@ func ParseConfig(path, text string, getenv func(string) string) (*Config, error)
 		c.KV.URL = u
 	}
 	if c.Queues, err = raw.Queues.apply(getenv("OUTPOST_QUEUES_URL"), fail); err != nil {
+		return nil, err
+	}
+
+	if c.DurableObjects, err = raw.DurableObjects.apply(c, getenv, fail); err != nil {
 		return nil, err
 	}
 

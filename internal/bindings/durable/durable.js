@@ -456,6 +456,25 @@ function entryFor(address) {
   return entry;
 }
 
+// evict drops the object's live instance (idle, or its lease moved to
+// another node): its in-memory state is gone, its storage stays. A forced
+// eviction closes the sockets it accepted, as Cloudflare does when an
+// object is reset.
+function evict(address, force) {
+  const key = `${address.class}/${address.id}`;
+  const entry = objects.get(key);
+  if (!entry) return false;
+  objects.delete(key);
+  if (force) {
+    for (const ws of entry.sockets.keys()) {
+      try {
+        ws.close(1012, "Durable Object moved to another node");
+      } catch {}
+    }
+  }
+  return true;
+}
+
 // run waits for the object's gate (blockConcurrencyWhile) and runs fn.
 async function run(address, fn) {
   const entry = entryFor(address);
@@ -473,6 +492,7 @@ registerObjectHost({
     });
   },
   call(address, path, args, ctxId) {
+    if (path.length === 1 && path[0] === "\u0000evict") return evict(address, args[0] === true);
     return run(address, (entry) => {
       if (path.length === 1 && path[0] === "\u0000alarm") {
         if (typeof entry.instance.alarm !== "function") {

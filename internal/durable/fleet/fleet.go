@@ -187,6 +187,9 @@ func createSchema(ctx context.Context, pool *pgxpool.Pool) error {
 // Name is the node's name.
 func (n *Node) Name() string { return n.cfg.Node }
 
+// LeaseTTL is how long the node's leases last without renewal.
+func (n *Node) LeaseTTL() time.Duration { return n.cfg.LeaseTTL }
+
 func (n *Node) ttlMs() int64 { return n.cfg.LeaseTTL.Milliseconds() }
 
 // localDeadline is how long the node trusts a lease granted or renewed by
