@@ -1,0 +1,281 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/outpost-dev/outpost/internal/durable"
+	"github.com/outpost-dev/outpost/internal/outposttest"
+	"github.com/outpost-dev/outpost/internal/pgtest"
+)
+
+// doFleetConfig is one node of a fleet running Durable Objects: ownership
+// and storage in PostgreSQL, calls forwarded between the nodes.
+const doFleetConfig = `
+state_dir = "state"
+instances = 2
+[admin]
+listen = "%ADMIN%"
+token = "` + adminToken + `"
+[ops]
+listen = "%OPS%"
+[durable_objects]
+url = "%DSN%"
+listen = "%DO%"
+lease = "1s"
+idle_timeout = "%IDLE%"
+[[workers]]
+name = "fleet-do"
+dir = "%DIR%"
+routes = ["do.test/*"]
+vars = { NODE = "%NODE%" }
+`
+
+func startDOFleetNode(t *testing.T, dsn, node, idle string) *serveNode {
+	t.Helper()
+	cfg := strings.NewReplacer("%DSN%", dsn, "%NODE%", node, "%IDLE%", idle,
+		"%DO%", fmt.Sprintf("127.0.0.1:%d", outposttest.FreePort(t)),
+		"%DIR%", filepath.Join(outposttest.RepoRoot(), "testdata", "durable", "fleet")).Replace(doFleetConfig)
+	return startServe(t, t.TempDir(), cfg)
+}
+
+// objectState is what testdata/durable/fleet's counter answers.
+type objectState struct {
+	Node        string `json:"node"`
+	Instance    string `json:"instance"`
+	Incarnation int    `json:"incarnation"`
+	Hits        int    `json:"hits"`
+	Count       int    `json:"count"`
+}
+
+func (n *serveNode) objectCall(t *testing.T, path string) objectState {
+	t.Helper()
+	code, body := n.hostGet("do.test", path)
+	var s objectState
+	if code != 200 || json.Unmarshal([]byte(body), &s) != nil {
+		t.Fatalf("GET %s = %d %s\noutput:\n%s", path, code, body, n.Output())
+	}
+	return s
+}
+
+// TestDurableObjectsFleet runs two `outpost serve` nodes on one
+// PostgreSQL: requests for one object through either node reach its one
+// live instance (RPC and fetch() forwarded to the owner); then the owner
+// is killed with SIGKILL during a burst of writes through both nodes: the
+// object moves to the other node within seconds, every acknowledged write
+// is in its storage, and no two instances ever ran it at once.
+func TestDurableObjectsFleet(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	a := startDOFleetNode(t, dsn, "a", "10m")
+	b := startDOFleetNode(t, dsn, "b", "10m")
+
+	// One instance, whichever node the request comes through.
+	first := a.objectCall(t, "/inc/x")
+	if first.Node != "a" || first.Count != 1 || first.Hits != 1 {
+		t.Fatalf("first call = %+v", first)
+	}
+	for i := 2; i <= 6; i++ {
+		via := a
+		if i%2 == 0 {
+			via = b
+		}
+		s := via.objectCall(t, "/inc/x")
+		if s.Node != "a" || s.Instance != first.Instance || s.Hits != i || s.Count != i || s.Incarnation != first.Incarnation {
+			t.Fatalf("call %d = %+v, want the instance of %+v with %d hits", i, s, first, i)
+		}
+	}
+	// An object first reached through B lives on B, and A forwards to it.
+	y := b.objectCall(t, "/inc/y")
+	if y.Node != "b" {
+		t.Fatalf("y = %+v, want it on b", y)
+	}
+	if s := a.objectCall(t, "/peek/y"); s.Node != "b" || s.Instance != y.Instance || s.Count != 1 {
+		t.Errorf("y through a = %+v", s)
+	}
+
+	// An exception thrown by the object crosses the nodes with its class.
+	if code, body := b.hostGet("do.test", "/fail/x"); code != 200 || body != `{"name":"RangeError","message":"counter overflow","isRangeError":true}` {
+		t.Errorf("/fail/x through b = %d %s", code, body)
+	}
+	// stub.fetch() is forwarded with its method, headers, body, status and
+	// response headers.
+	code, body := b.hostDo("POST", "do.test", "/echo/x", strings.NewReader("hello owner"))
+	var echo struct {
+		objectState
+		Method, Path, Body string
+	}
+	if err := json.Unmarshal([]byte(body), &echo); code != 201 || err != nil || echo.Node != "a" || echo.Instance != first.Instance ||
+		echo.Method != "POST" || echo.Path != "/echo/x" || echo.Body != "hello owner" {
+		t.Errorf("/echo/x through b = %d %s", code, body)
+	}
+
+	// kill -9 of x's owner (a) during a burst of writes through both nodes.
+	type ack struct {
+		objectState
+		at time.Time
+	}
+	var (
+		mu      sync.Mutex
+		acks    []ack
+		failed  int
+		stop    = make(chan struct{})
+		wg      sync.WaitGroup
+		killed  = make(chan struct{})
+		afterOK = make(chan struct{}, 1)
+	)
+	burst := func(via *serveNode, stopAtKill bool) {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if stopAtKill {
+				select {
+				case <-killed:
+					return
+				default:
+				}
+			}
+			st, s, ok := tryGet(via, "/inc/x")
+			if !ok || st != 200 {
+				mu.Lock()
+				failed++
+				mu.Unlock()
+				time.Sleep(20 * time.Millisecond)
+				continue
+			}
+			var o objectState
+			if json.Unmarshal([]byte(s), &o) != nil {
+				t.Errorf("a malformed answer: %s", s)
+				return
+			}
+			mu.Lock()
+			acks = append(acks, ack{o, time.Now()})
+			mu.Unlock()
+			if o.Node == "b" {
+				select {
+				case afterOK <- struct{}{}:
+				default:
+				}
+			}
+		}
+	}
+	for range 2 {
+		wg.Add(2)
+		go burst(a, true)
+		go burst(b, false)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	a.Kill()
+	killedAt := time.Now()
+	close(killed)
+	var moved time.Duration
+	select {
+	case <-afterOK:
+		moved = time.Since(killedAt)
+	case <-time.After(30 * time.Second):
+		close(stop)
+		wg.Wait()
+		t.Fatalf("x did not move to b within 30 s of the kill\nb's output:\n%s", b.Output())
+	}
+	time.Sleep(time.Second) // more writes on the new owner
+	close(stop)
+	wg.Wait()
+	t.Logf("%d writes acknowledged, %d refused or cut off; x moved to b %s after the kill", len(acks), failed, moved.Round(time.Millisecond))
+	if moved > 10*time.Second {
+		t.Errorf("x took %s to move", moved)
+	}
+
+	// No acknowledged write is lost: the final count holds them all.
+	final := b.objectCall(t, "/peek/x")
+	if final.Node != "b" {
+		t.Errorf("after the kill x runs on %q", final.Node)
+	}
+	seen := map[int]bool{}
+	byIncarnation := map[int][]int{}
+	for _, k := range acks {
+		if seen[k.Count] {
+			t.Errorf("count %d was acknowledged twice: two instances wrote at once", k.Count)
+		}
+		seen[k.Count] = true
+		if k.Count > final.Count {
+			t.Errorf("acknowledged count %d is lost: the object holds %d", k.Count, final.Count)
+		}
+		byIncarnation[k.Incarnation] = append(byIncarnation[k.Incarnation], k.Count)
+	}
+	if len(acks) > final.Count-6 {
+		t.Errorf("%d writes acknowledged in the burst, but the count rose by %d", len(acks), final.Count-6)
+	}
+	// One instance at a time: each incarnation's counts form a range that
+	// no other incarnation's overlaps, in incarnation order.
+	var incs []int
+	for inc := range byIncarnation {
+		incs = append(incs, inc)
+	}
+	sort.Ints(incs)
+	prevMax := 0
+	for _, inc := range incs {
+		cs := byIncarnation[inc]
+		sort.Ints(cs)
+		if cs[0] <= prevMax {
+			t.Errorf("incarnation %d wrote count %d after an earlier incarnation wrote %d: two instances ran at once", inc, cs[0], prevMax)
+		}
+		prevMax = cs[len(cs)-1]
+	}
+	if len(incs) < 2 || final.Incarnation <= first.Incarnation {
+		t.Errorf("incarnations %v, final %d: the object did not start again on b", incs, final.Incarnation)
+	}
+
+	// The fencing token PostgreSQL holds for x rose with the move: a's
+	// token is stale, so a paused a could never write again.
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var owner string
+	var token int64
+	id := durable.IDFromName("fleet-do/Counter", "x")
+	if err := conn.QueryRow(ctx, `SELECT owner, token FROM outpost_do_objects WHERE object = $1`, "fleet-do/Counter/"+id).Scan(&owner, &token); err != nil {
+		t.Fatal(err)
+	}
+	if token < 2 || owner == "" {
+		t.Errorf("x's lease: owner %q token %d, want a token past a's", owner, token)
+	}
+	t.Logf("x: incarnations %v, fencing token %d", incs, token)
+}
+
+// tryGet is hostGet for a node that may be gone.
+func tryGet(n *serveNode, path string) (int, string, bool) {
+	req, err := http.NewRequest("GET", n.URL+path, nil)
+	if err != nil {
+		return 0, "", false
+	}
+	req.Host = "do.test"
+	resp, err := burstClient.Do(req)
+	if err != nil {
+		return 0, "", false
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, "", false
+	}
+	return resp.StatusCode, string(b), true
+}
+
+var burstClient = &http.Client{Timeout: 30 * time.Second}

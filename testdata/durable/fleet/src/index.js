@@ -1,0 +1,66 @@
+import { DurableObject } from "cloudflare:workers";
+
+export class Counter extends DurableObject {
+  constructor(ctx, env) {
+    super(ctx, env);
+    // In memory only: lost when the object is evicted or moves.
+    this.instance = crypto.randomUUID();
+    this.hits = 0;
+    ctx.blockConcurrencyWhile(async () => {
+      this.incarnation = ((await ctx.storage.get("incarnation")) ?? 0) + 1;
+      await ctx.storage.put("incarnation", this.incarnation);
+    });
+  }
+
+  state(count) {
+    return { node: this.env.NODE, instance: this.instance, incarnation: this.incarnation, hits: this.hits, count };
+  }
+
+  async increment() {
+    this.hits++;
+    const count = ((await this.ctx.storage.get("count")) ?? 0) + 1;
+    await this.ctx.storage.put("count", count);
+    return this.state(count);
+  }
+
+  async peek() {
+    return this.state((await this.ctx.storage.get("count")) ?? 0);
+  }
+
+  async fail() {
+    throw new RangeError("counter overflow");
+  }
+
+  // stub.fetch(): echoes the request, with the object's state.
+  async fetch(request) {
+    this.hits++;
+    const url = new URL(request.url);
+    return Response.json({ ...this.state(null), method: request.method, path: url.pathname, body: await request.text(), header: request.headers.get("x-test") },
+      { status: 201, headers: { "x-object": "counter" } });
+  }
+}
+
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    const [, op, name] = url.pathname.split("/");
+    if (!name) return new Response("usage: /inc|peek|fail|echo/NAME", { status: 400 });
+    const stub = env.COUNTER.getByName(name);
+    switch (op) {
+      case "inc":
+        return Response.json(await stub.increment());
+      case "peek":
+        return Response.json(await stub.peek());
+      case "fail":
+        try {
+          await stub.fail();
+          return new Response("no error", { status: 500 });
+        } catch (e) {
+          return Response.json({ name: e.name, message: e.message, isRangeError: e instanceof RangeError });
+        }
+      case "echo":
+        return stub.fetch(request);
+    }
+    return new Response("not found", { status: 404 });
+  },
+};
