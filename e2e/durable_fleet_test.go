@@ -279,3 +279,51 @@ func tryGet(n *serveNode, path string) (int, string, bool) {
 }
 
 var burstClient = &http.Client{Timeout: 30 * time.Second}
+
+// TestDurableObjectsIdleEviction: an object with no request for the idle
+// timeout (1 s here; 70 s by default, as on Cloudflare) is evicted — its
+// in-memory state is gone, its storage stays, the next request makes a
+// new instance — and on a fleet it gives its lease up, so the next
+// request through another node runs it there.
+func TestDurableObjectsIdleEviction(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	a := startDOFleetNode(t, dsn, "a", "1s")
+	b := startDOFleetNode(t, dsn, "b", "1s")
+	live := func(n *serveNode) float64 {
+		v, _ := metric(n.metrics(), "outpost_durable_objects_live")
+		return v
+	}
+
+	first := a.objectCall(t, "/inc/e")
+	second := a.objectCall(t, "/inc/e")
+	if first.Node != "a" || second.Instance != first.Instance || second.Hits != 2 || second.Count != 2 {
+		t.Fatalf("before eviction: %+v then %+v", first, second)
+	}
+	if live(a) != 1 {
+		t.Errorf("a has %v live objects, want 1", live(a))
+	}
+	if !waitFor(30*time.Second, func() bool { return live(a) == 0 }) {
+		t.Fatalf("the idle object was not evicted from a\n%s", a.Output())
+	}
+	// Through b now: the lease is free, so b takes the object; its
+	// in-memory state starts over, its storage is whole.
+	after := b.objectCall(t, "/inc/e")
+	if after.Node != "b" || after.Instance == first.Instance || after.Hits != 1 || after.Count != 3 || after.Incarnation != first.Incarnation+1 {
+		t.Errorf("after eviction: %+v (before: %+v)", after, second)
+	}
+	if live(b) != 1 || live(a) != 0 {
+		t.Errorf("live objects: a %v, b %v", live(a), live(b))
+	}
+	// Through a again while b holds it: forwarded, same instance.
+	if s := a.objectCall(t, "/inc/e"); s.Node != "b" || s.Instance != after.Instance || s.Hits != 2 || s.Count != 4 {
+		t.Errorf("through a: %+v", s)
+	}
+	// Evicted on b too; the next request through b makes a new instance
+	// there (the same node: its in-memory state was dropped).
+	if !waitFor(30*time.Second, func() bool { return live(b) == 0 }) {
+		t.Fatalf("the idle object was not evicted from b\n%s", b.Output())
+	}
+	if s := b.objectCall(t, "/inc/e"); s.Node != "b" || s.Instance == after.Instance || s.Hits != 1 || s.Count != 5 {
+		t.Errorf("after b's eviction: %+v", s)
+	}
+}

@@ -243,6 +243,9 @@ func (n *Node) Objects() *durable.Store { return n.objects.Store() }
 // this node's Durable Objects; nil when the objects are not on a fleet.
 func (n *Node) ObjectsHandler() http.Handler { return n.objectsHandler }
 
+// LiveObjects counts the Durable Objects in memory on this node.
+func (n *Node) LiveObjects() int { return n.objects.Live() }
+
 // ObjectsWhere says where Durable Objects' storage lives, for the log.
 func (n *Node) ObjectsWhere() string { return n.objectsWhere }
 

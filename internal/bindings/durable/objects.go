@@ -146,7 +146,14 @@ func (o *Objects) open(worker string, addr runtime.ObjectAddress) (*liveObject, 
 	lo := o.enter(worker, addr)
 	st, err := o.cfg.Store.Object(worker, addr.Class, addr.ID)
 	if err != nil {
-		o.exit(lo)
+		// Not run here (another node owns it): not a live object here
+		// unless it already was.
+		o.mu.Lock()
+		lo.inflight--
+		if key := objectKey(worker, addr); lo.inflight == 0 && lo.evicting == nil && lo.last.IsZero() && o.live[key] == lo {
+			delete(o.live, key)
+		}
+		o.mu.Unlock()
 		return nil, nil, err
 	}
 	return lo, st, nil
