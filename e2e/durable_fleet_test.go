@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/outpost-dev/outpost/internal/durable"
@@ -119,6 +120,24 @@ func TestDurableObjectsFleet(t *testing.T) {
 		echo.Method != "POST" || echo.Path != "/echo/x" || echo.Body != "hello owner" {
 		t.Errorf("/echo/x through b = %d %s", code, body)
 	}
+
+	// A WebSocket to the object through b is joined to the object on a.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, strings.Replace(b.URL, "http", "ws", 1)+"/ws/x", &websocket.DialOptions{Host: "do.test"})
+	if err != nil {
+		t.Fatalf("WebSocket to x through b: %v\n%s", err, b.Output())
+	}
+	for _, msg := range []string{"one", "two"} {
+		if err := ws.Write(ctx, websocket.MessageText, []byte(msg)); err != nil {
+			t.Fatal(err)
+		}
+		_, got, err := ws.Read(ctx)
+		if want := "a " + first.Instance + " " + msg + " sockets=1"; err != nil || string(got) != want {
+			t.Errorf("WebSocket answer %q, %v; want %q", got, err, want)
+		}
+	}
+	ws.Close(websocket.StatusNormalClosure, "done")
 
 	// kill -9 of x's owner (a) during a burst of writes through both nodes.
 	type ack struct {
@@ -241,16 +260,16 @@ func TestDurableObjectsFleet(t *testing.T) {
 
 	// The fencing token PostgreSQL holds for x rose with the move: a's
 	// token is stale, so a paused a could never write again.
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
+	pctx := context.Background()
+	conn, err := pgx.Connect(pctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close(ctx)
+	defer conn.Close(pctx)
 	var owner string
 	var token int64
 	id := durable.IDFromName("fleet-do/Counter", "x")
-	if err := conn.QueryRow(ctx, `SELECT owner, token FROM outpost_do_objects WHERE object = $1`, "fleet-do/Counter/"+id).Scan(&owner, &token); err != nil {
+	if err := conn.QueryRow(pctx, `SELECT owner, token FROM outpost_do_objects WHERE object = $1`, "fleet-do/Counter/"+id).Scan(&owner, &token); err != nil {
 		t.Fatal(err)
 	}
 	if token < 2 || owner == "" {

@@ -8,7 +8,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/outpost-dev/outpost/internal/runtime"
 )
@@ -57,6 +60,10 @@ func (c *Client) Fetch(ctx context.Context, addr, worker string, req *runtime.Re
 		closeBody(req)
 		return nil, err
 	}
+	if isUpgrade(req.Header) {
+		closeBody(req)
+		return c.dialWebSocket(ctx, addr, head)
+	}
 	var body io.Reader
 	if req.Body != nil {
 		body = req.Body
@@ -93,6 +100,60 @@ func (c *Client) Fetch(ctx context.Context, addr, worker string, req *runtime.Re
 		out.Header = http.Header{}
 	}
 	return out, nil
+}
+
+// dialWebSocket forwards a WebSocket upgrade: the object's socket on the
+// owner and this node's end are joined by a WebSocket between the nodes.
+func (c *Client) dialWebSocket(ctx context.Context, addr string, head []byte) (*runtime.Response, error) {
+	u := "ws" + strings.TrimPrefix(baseURL(addr), "http") + fetchPath
+	conn, hr, err := websocket.Dial(ctx, u, &websocket.DialOptions{
+		HTTPClient: c.http(),
+		HTTPHeader: http.Header{"Authorization": {"Bearer " + c.Token}, headHeader: {string(head)}},
+	})
+	if err != nil {
+		if unreachable(err) {
+			return nil, fmt.Errorf("%w: %v", ErrUnreachable, err)
+		}
+		if hr == nil {
+			return nil, fmt.Errorf("forwarding a WebSocket to the Durable Object's node %s: %w", addr, err)
+		}
+		defer hr.Body.Close()
+		switch hr.StatusCode {
+		case http.StatusMisdirectedRequest:
+			return nil, &MovedError{Node: addr}
+		case http.StatusOK:
+			// The object answered without accepting the upgrade.
+		default:
+			return nil, readError(hr)
+		}
+		rh, err := readHead(hr, addr)
+		if err != nil {
+			return nil, err
+		}
+		b, _ := io.ReadAll(hr.Body)
+		return &runtime.Response{Status: rh.Status, StatusText: rh.StatusText, Header: rh.Header, Body: io.NopCloser(bytes.NewReader(b)), ContentLength: int64(len(b))}, nil
+	}
+	rh, err := readHead(hr, addr)
+	if err != nil {
+		conn.CloseNow()
+		return nil, err
+	}
+	return &runtime.Response{Status: http.StatusSwitchingProtocols, StatusText: rh.StatusText, Header: rh.Header, WebSocket: runtime.DialedWebSocket(conn), ContentLength: -1}, nil
+}
+
+func readHead(hr *http.Response, addr string) (*responseHead, error) {
+	var rh responseHead
+	if err := json.Unmarshal([]byte(hr.Header.Get(headHeader)), &rh); err != nil {
+		return nil, fmt.Errorf("forwarding to %s: a malformed response head: %v", addr, err)
+	}
+	if rh.Header == nil {
+		rh.Header = http.Header{}
+	}
+	return &rh, nil
+}
+
+func isUpgrade(h http.Header) bool {
+	return strings.EqualFold(h.Get("Upgrade"), "websocket")
 }
 
 // Call sends an RPC call to the node at addr.

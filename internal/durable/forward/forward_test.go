@@ -44,7 +44,9 @@ func TestForward(t *testing.T) {
 	defer srv.Close()
 	c := &Client{Token: "secret-token-0123456789"}
 	ctx := context.Background()
-	obj := func(name string) *runtime.ObjectAddress { return &runtime.ObjectAddress{Class: "C", ID: strings.Repeat("a", 64), Name: name} }
+	obj := func(name string) *runtime.ObjectAddress {
+		return &runtime.ObjectAddress{Class: "C", ID: strings.Repeat("a", 64), Name: name}
+	}
 
 	req := &runtime.Request{Method: "PUT", URL: "https://do.test/x", Header: http.Header{"X-Test": {"yes"}}, CF: map[string]any{"colo": "OUT"},
 		Depth: 2, Object: obj("mine"), Body: io.NopCloser(strings.NewReader("payload"))}

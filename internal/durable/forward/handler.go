@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/coder/websocket"
+
 	"github.com/outpost-dev/outpost/internal/runtime"
 )
 
@@ -20,6 +22,7 @@ const maxCallBody = 2*runtime.MaxRPCMessage + 1<<20
 func Handler(token string, local Local) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+fetchPath, func(w http.ResponseWriter, r *http.Request) { serveFetch(w, r, local) })
+	mux.HandleFunc("GET "+fetchPath, func(w http.ResponseWriter, r *http.Request) { serveFetch(w, r, local) })
 	mux.HandleFunc("POST "+callPath, func(w http.ResponseWriter, r *http.Request) { serveCall(w, r, local) })
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
@@ -66,15 +69,6 @@ func serveFetch(w http.ResponseWriter, r *http.Request, local Local) {
 		failed(w, err)
 		return
 	}
-	if resp.WebSocket != nil {
-		// Not carried between nodes: the object sees its socket closed.
-		resp.WebSocket.Reject()
-		if resp.Body != nil {
-			resp.Body.Close()
-		}
-		writeError(w, http.StatusNotImplemented, errors.New("Outpost does not yet carry a WebSocket from a Durable Object on another node of the fleet"))
-		return
-	}
 	rh, err := json.Marshal(responseHead{Status: resp.Status, StatusText: resp.StatusText, Header: resp.Header})
 	if err != nil {
 		if resp.Body != nil {
@@ -84,6 +78,25 @@ func serveFetch(w http.ResponseWriter, r *http.Request, local Local) {
 		return
 	}
 	w.Header().Set(headHeader, string(rh))
+	if resp.WebSocket != nil {
+		// The object accepted a WebSocket: join it to the calling node's
+		// end, or close it if the call was not an upgrade.
+		if resp.Body != nil {
+			resp.Body.Close()
+		}
+		if !isUpgrade(r.Header) {
+			resp.WebSocket.Reject()
+			writeError(w, http.StatusInternalServerError, errors.New("the Durable Object answered with a WebSocket to a request that was not an upgrade"))
+			return
+		}
+		conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
+		if err != nil {
+			resp.WebSocket.Reject()
+			return
+		}
+		resp.WebSocket.Serve(conn)
+		return
+	}
 	w.WriteHeader(http.StatusOK)
 	if resp.Body == nil {
 		return

@@ -27,13 +27,25 @@ export class Counter extends DurableObject {
     return this.state((await this.ctx.storage.get("count")) ?? 0);
   }
 
+  async webSocketMessage(ws, message) {
+    this.hits++;
+    ws.send(`${this.env.NODE} ${this.instance} ${message} sockets=${this.ctx.getWebSockets().length}`);
+  }
+
   async fail() {
     throw new RangeError("counter overflow");
   }
 
-  // stub.fetch(): echoes the request, with the object's state.
+  // stub.fetch(): a WebSocket upgrade joins the object's sockets (each
+  // message is answered with the node and the object's state); any other
+  // request is echoed, with the object's state.
   async fetch(request) {
     this.hits++;
+    if (request.headers.get("Upgrade") === "websocket") {
+      const [client, server] = Object.values(new WebSocketPair());
+      this.ctx.acceptWebSocket(server);
+      return new Response(null, { status: 101, webSocket: client });
+    }
     const url = new URL(request.url);
     return Response.json({ ...this.state(null), method: request.method, path: url.pathname, body: await request.text(), header: request.headers.get("x-test") },
       { status: 201, headers: { "x-object": "counter" } });
@@ -59,6 +71,7 @@ export default {
           return Response.json({ name: e.name, message: e.message, isRangeError: e instanceof RangeError });
         }
       case "echo":
+      case "ws":
         return stub.fetch(request);
     }
     return new Response("not found", { status: 404 });
