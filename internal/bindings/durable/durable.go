@@ -329,6 +329,9 @@ func storageHost(c *jsc.Context, o *durable.Object, alarms *Alarms, addr runtime
 		return resultToJS(call.Ctx, res)
 	})
 	def("size", func(call *jsc.Call) (jsc.Value, error) { return call.Ctx.Number(float64(o.Size())), nil })
+	// stale: the storage this instance was made with was closed (the
+	// object was evicted or lost here): the instance must not run again.
+	def("stale", func(call *jsc.Call) (jsc.Value, error) { return call.Ctx.Bool(o.Err() != nil), nil })
 	def("getAlarm", func(call *jsc.Call) (jsc.Value, error) {
 		at, _, ok, err := o.Alarm()
 		if err != nil {

@@ -442,7 +442,7 @@ function entryFor(address) {
     throw new Error(`Durable Object class "${address.class}" is not exported by this worker: export it from the worker's main module.`);
   }
   const storageHost = ops.doStorage(address.class, address.id, address.name ?? "");
-  entry = { key, address, gate: Promise.resolve(), instance: null, sockets: new Map(), autoResponse: null, eventTimeout: null };
+  entry = { key, address, storageHost, gate: Promise.resolve(), instance: null, sockets: new Map(), autoResponse: null, eventTimeout: null };
   entry.id = new DurableObjectId(kToken, address.id, address.name || undefined);
   entry.storage = new DurableObjectStorage(kToken, storageHost, storageHost.sqlite === true);
   entry.state = new DurableObjectState(kToken, entry);
@@ -477,7 +477,13 @@ function evict(address, force) {
 
 // run waits for the object's gate (blockConcurrencyWhile) and runs fn.
 async function run(address, fn) {
-  const entry = entryFor(address);
+  let entry = entryFor(address);
+  if (entry.storageHost.stale()) {
+    // Its storage was closed under it (evicted or lost on this node while
+    // the instance stayed): start over from storage.
+    objects.delete(entry.key);
+    entry = entryFor(address);
+  }
   await entry.gate;
   return fn(entry);
 }

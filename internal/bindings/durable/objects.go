@@ -141,22 +141,41 @@ func (o *Objects) exit(lo *liveObject) {
 
 // open counts an event and opens the object's storage here. On a fleet it
 // returns a *fleet.HeldError (and counts nothing) when another node owns
-// the object.
+// the object. An object left unusable (its lease lost, a write that did
+// not reach PostgreSQL) is dropped and opened again — restored from
+// PostgreSQL on a fleet — once no other event runs on it.
 func (o *Objects) open(worker string, addr runtime.ObjectAddress) (*liveObject, *durable.Object, error) {
-	lo := o.enter(worker, addr)
-	st, err := o.cfg.Store.Object(worker, addr.Class, addr.ID)
-	if err != nil {
-		// Not run here (another node owns it): not a live object here
-		// unless it already was.
+	key := objectKey(worker, addr)
+	for {
+		lo := o.enter(worker, addr)
+		st, err := o.cfg.Store.Object(worker, addr.Class, addr.ID)
+		if err != nil {
+			// Not run here (another node owns it): not a live object here
+			// unless it already was.
+			o.mu.Lock()
+			lo.inflight--
+			if lo.inflight == 0 && lo.evicting == nil && lo.last.IsZero() && o.live[key] == lo {
+				delete(o.live, key)
+			}
+			o.mu.Unlock()
+			return nil, nil, err
+		}
+		serr := st.Err()
+		if serr == nil {
+			return lo, st, nil
+		}
 		o.mu.Lock()
 		lo.inflight--
-		if key := objectKey(worker, addr); lo.inflight == 0 && lo.evicting == nil && lo.last.IsZero() && o.live[key] == lo {
-			delete(o.live, key)
+		if lo.inflight > 0 || lo.evicting != nil {
+			lo.inflight++
+			o.mu.Unlock()
+			return lo, st, nil // the object's calls fail with serr
 		}
+		lo.evicting = make(chan struct{})
 		o.mu.Unlock()
-		return nil, nil, err
+		o.cfg.Log.Warn("durable object: storage unusable here; opening it again", "object", key, "error", serr.Error())
+		o.evict(lo, true)
 	}
-	return lo, st, nil
 }
 
 // Fetch runs a stub.fetch() on the object req.Object of worker: here, or
@@ -368,7 +387,8 @@ func (o *Objects) Lost(object string) {
 	lo.evicting = make(chan struct{})
 	o.mu.Unlock()
 	o.cfg.Log.Warn("durable object: lease lost; dropping the object here", "object", object)
-	o.evict(lo, true)
+	// Not on the caller's goroutine: it renews the node's other leases.
+	go o.evict(lo, true)
 }
 
 // evict removes the object's live instance (an "evict" event the object
