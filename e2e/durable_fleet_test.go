@@ -75,7 +75,9 @@ func (n *serveNode) objectCall(t *testing.T, path string) objectState {
 // live instance (RPC and fetch() forwarded to the owner); then the owner
 // is killed with SIGKILL during a burst of writes through both nodes: the
 // object moves to the other node within seconds, every acknowledged write
-// is in its storage, and no two instances ever ran it at once.
+// is in its storage, and no two instances ever ran it at once. Alarms run
+// once, on the owner — also for objects whose owner died, which the other
+// node's alarm poll takes over.
 func TestDurableObjectsFleet(t *testing.T) {
 	dsn := pgtest.DSN(t)
 	a := startDOFleetNode(t, dsn, "a", "10m")
@@ -138,6 +140,24 @@ func TestDurableObjectsFleet(t *testing.T) {
 		}
 	}
 	ws.Close(websocket.StatusNormalClosure, "done")
+
+	// Alarms: x's (owned by a, written to during the burst below and so
+	// taken over by b) and z's (owned by a, left alone: b's alarm poll
+	// finds it without an owner and takes it over to run its alarm).
+	if s := a.objectCall(t, "/inc/z"); s.Node != "a" {
+		t.Fatalf("z = %+v, want it on a", s)
+	}
+	a.objectCall(t, "/arm/x?ms=8000")
+	b.objectCall(t, "/arm/z?ms=8000")
+	// y's alarm fires on y's owner, b, while both nodes run.
+	a.objectCall(t, "/arm/y?ms=300")
+	alarmRuns := func(n *serveNode, name string) string {
+		_, body := n.hostGet("do.test", "/alarms/"+name)
+		return body
+	}
+	if !waitFor(30*time.Second, func() bool { return alarmRuns(a, "y") != "[]" }) {
+		t.Errorf("y's alarm did not run")
+	}
 
 	// kill -9 of x's owner (a) during a burst of writes through both nodes.
 	type ack struct {
@@ -258,18 +278,43 @@ func TestDurableObjectsFleet(t *testing.T) {
 		t.Errorf("incarnations %v, final %d: the object did not start again on b", incs, final.Incarnation)
 	}
 
-	// The fencing token PostgreSQL holds for x rose with the move: a's
-	// token is stale, so a paused a could never write again.
+	// Each alarm ran once, on the node that held the object.
+	time.Sleep(500 * time.Millisecond)
+	if got := alarmRuns(b, "y"); got != `["b"]` {
+		t.Errorf("y's alarm runs: %s, want one on b", got)
+	}
+	// z: nothing but b's alarm poll can bring it back; PostgreSQL shows its
+	// alarm taken (alarm_ms cleared under b's lease) before anyone asks.
 	pctx := context.Background()
 	conn, err := pgx.Connect(pctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close(pctx)
+	objectKey := func(name string) string { return "fleet-do/Counter/" + durable.IDFromName("fleet-do/Counter", name) }
+	if !waitFor(30*time.Second, func() bool {
+		var pending bool
+		err := conn.QueryRow(pctx, `SELECT alarm_ms IS NOT NULL FROM outpost_do_objects WHERE object = $1`, objectKey("z")).Scan(&pending)
+		return err == nil && !pending
+	}) {
+		t.Errorf("z's alarm was not taken over after its owner died")
+	}
+	for _, name := range []string{"x", "z"} {
+		if !waitFor(30*time.Second, func() bool { return alarmRuns(b, name) != "[]" }) {
+			t.Errorf("%s's alarm did not run after its owner died", name)
+			continue
+		}
+		time.Sleep(time.Second)
+		if got := alarmRuns(b, name); got != `["b"]` {
+			t.Errorf("%s's alarm runs: %s, want one, on b", name, got)
+		}
+	}
+
+	// The fencing token PostgreSQL holds for x rose with the move: a's
+	// token is stale, so a paused a could never write again.
 	var owner string
 	var token int64
-	id := durable.IDFromName("fleet-do/Counter", "x")
-	if err := conn.QueryRow(pctx, `SELECT owner, token FROM outpost_do_objects WHERE object = $1`, "fleet-do/Counter/"+id).Scan(&owner, &token); err != nil {
+	if err := conn.QueryRow(pctx, `SELECT owner, token FROM outpost_do_objects WHERE object = $1`, objectKey("x")).Scan(&owner, &token); err != nil {
 		t.Fatal(err)
 	}
 	if token < 2 || owner == "" {

@@ -32,6 +32,22 @@ export class Counter extends DurableObject {
     ws.send(`${this.env.NODE} ${this.instance} ${message} sockets=${this.ctx.getWebSockets().length}`);
   }
 
+  async armAlarm(ms) {
+    await this.ctx.storage.setAlarm(Date.now() + ms);
+    return this.state(null);
+  }
+
+  // Each run records the node it ran on: one run per alarm, fleet-wide.
+  async alarm() {
+    const nodes = (await this.ctx.storage.get("alarmNodes")) ?? [];
+    nodes.push(this.env.NODE);
+    await this.ctx.storage.put("alarmNodes", nodes);
+  }
+
+  async alarmRuns() {
+    return (await this.ctx.storage.get("alarmNodes")) ?? [];
+  }
+
   async fail() {
     throw new RangeError("counter overflow");
   }
@@ -63,6 +79,10 @@ export default {
         return Response.json(await stub.increment());
       case "peek":
         return Response.json(await stub.peek());
+      case "arm":
+        return Response.json(await stub.armAlarm(Number(url.searchParams.get("ms"))));
+      case "alarms":
+        return Response.json(await stub.alarmRuns());
       case "fail":
         try {
           await stub.fail();
