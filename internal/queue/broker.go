@@ -74,6 +74,24 @@ func (b *Broker) Send(ctx context.Context, queue string, msgs []Outgoing, batch 
 	return nil
 }
 
+// Metrics describes a queue's backlog: what producers see in the answer
+// to send() and in metrics().
+type Metrics struct {
+	BacklogCount int
+	BacklogBytes int64
+	Oldest       time.Time // zero when the queue is empty
+}
+
+// Metrics reads queue's backlog: every stored message, delivered or not,
+// until it is acknowledged.
+func (b *Broker) Metrics(ctx context.Context, queue string) (Metrics, error) {
+	st, err := b.store.Stats(ctx, queue, b.now())
+	if err != nil || len(st) == 0 {
+		return Metrics{}, err
+	}
+	return Metrics{BacklogCount: st[0].Messages, BacklogBytes: st[0].Bytes, Oldest: st[0].Oldest}, nil
+}
+
 func (b *Broker) wake(queue string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
