@@ -78,7 +78,7 @@ func (p Producer) Install(h runtime.BindingHost, c *jsc.Context) (jsc.Value, err
 			h.Observe("queue", op, "ok")
 			// The answer carries the backlog after the send, as Cloudflare's
 			// does; a send that was stored is not failed over its metrics.
-			m, _ := p.Broker.Metrics(ctx, p.Queue)
+			m, _ := p.Broker.Backlog(ctx, p.Queue)
 			return func(c *jsc.Context) (jsc.Value, error) { return metricsToJS(c, m) }, nil
 		})
 	}))
