@@ -158,6 +158,20 @@ func TestDurableObjectsFleet(t *testing.T) {
 	if !waitFor(30*time.Second, func() bool { return alarmRuns(a, "y") != "[]" }) {
 		t.Errorf("y's alarm did not run")
 	}
+	// s's alarm is running on a (for a minute) when a is killed: it runs
+	// again on b, as a retry (at least once, as on Cloudflare); getAlarm()
+	// is null inside alarm().
+	if s := a.objectCall(t, "/inc/s"); s.Node != "a" {
+		t.Fatalf("s = %+v, want it on a", s)
+	}
+	a.hostGet("do.test", "/slow/s?ms=100")
+	slowLog := func(n *serveNode) string {
+		_, body := n.hostGet("do.test", "/slowlog/s")
+		return body
+	}
+	if !waitFor(30*time.Second, func() bool { return slowLog(b) == `["a:start:0:null"]` }) {
+		t.Fatalf("s's slow alarm did not start on a: %s", slowLog(b))
+	}
 
 	// kill -9 of x's owner (a) during a burst of writes through both nodes.
 	type ack struct {
@@ -283,6 +297,11 @@ func TestDurableObjectsFleet(t *testing.T) {
 	if got := alarmRuns(b, "y"); got != `["b"]` {
 		t.Errorf("y's alarm runs: %s, want one on b", got)
 	}
+	want := `["a:start:0:null","b:start:1:null","b:done:1:null"]`
+	if !waitFor(30*time.Second, func() bool { return slowLog(b) == want }) {
+		t.Errorf("s's alarm, cut off by the kill: %s, want %s", slowLog(b), want)
+	}
+
 	// z: nothing but b's alarm poll can bring it back; PostgreSQL shows its
 	// alarm taken (alarm_ms cleared under b's lease) before anyone asks.
 	pctx := context.Background()

@@ -337,7 +337,7 @@ func storageHost(c *jsc.Context, o *durable.Object, alarms *Alarms, addr runtime
 		if err != nil {
 			return jsc.Value{}, err
 		}
-		if !ok {
+		if !ok || alarms.running(worker, addr, at) {
 			return call.Ctx.Null(), nil
 		}
 		return call.Ctx.Number(float64(at.UnixMilli())), nil
@@ -422,7 +422,7 @@ type Alarms struct {
 
 	mu     sync.Mutex
 	timers map[string]*alarmTimer
-	firing map[string]bool
+	firing map[string]time.Time // the alarm whose alarm() runs now, per object
 	closed bool
 }
 
@@ -435,7 +435,7 @@ type alarmTimer struct {
 const MaxAlarmRetries = 6
 
 func newAlarms(o *Objects) *Alarms {
-	return &Alarms{objects: o, log: o.cfg.Log, now: o.cfg.Now, timers: map[string]*alarmTimer{}, firing: map[string]bool{}}
+	return &Alarms{objects: o, log: o.cfg.Log, now: o.cfg.Now, timers: map[string]*alarmTimer{}, firing: map[string]time.Time{}}
 }
 
 func alarmKey(worker string, a runtime.ObjectAddress) string {
@@ -506,6 +506,14 @@ func (s *Alarms) Poll(ctx context.Context, every time.Duration, list func(contex
 	}
 }
 
+// running says whether at is the alarm whose alarm() runs now.
+func (s *Alarms) running(worker string, addr runtime.ObjectAddress, at time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur, ok := s.firing[alarmKey(worker, addr)]
+	return ok && cur.Equal(at)
+}
+
 // Close stops every timer.
 func (s *Alarms) Close() {
 	s.mu.Lock()
@@ -525,11 +533,11 @@ func (s *Alarms) fire(worker string, addr runtime.ObjectAddress, at time.Time) {
 	if s.timers[key] != nil && s.timers[key].at.Equal(at) {
 		delete(s.timers, key)
 	}
-	if s.firing[key] || s.closed {
+	if _, busy := s.firing[key]; busy || s.closed {
 		s.mu.Unlock()
 		return
 	}
-	s.firing[key] = true
+	s.firing[key] = time.Time{}
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
@@ -565,24 +573,41 @@ func (s *Alarms) fire(worker string, addr runtime.ObjectAddress, at time.Time) {
 		}
 		return
 	}
-	// The alarm is taken off before it runs: alarm() may set a new one.
-	if err := o.DeleteAlarm(); err != nil {
+	if retries > MaxAlarmRetries {
+		// Its last attempt was cut off (the node died): give up, as after
+		// a last failure.
+		s.log.Error("alarm failed and will not be retried", "worker", worker, "class", addr.Class, "id", addr.ID, "retries", retries)
+		o.DeleteAlarm()
 		return
 	}
+	// At least once, as on Cloudflare: the alarm stays stored while alarm()
+	// runs, counted as an attempt, so a node that dies meanwhile leaves it
+	// to run again (a retry) where the object goes next. alarm() sees no
+	// alarm set (getAlarm() is null) unless it sets one.
+	if err := o.SetAlarm(cur, retries+1); err != nil {
+		return
+	}
+	s.mu.Lock()
+	s.firing[key] = cur
+	s.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	// The arguments, as the prelude serializes them: [{ retryCount, isRetry }].
 	info := fmt.Sprintf(`["a",[["o",{"retryCount":%d,"isRetry":%t}]]]`, retries, retries > 0)
 	_, err = w.CallObject(ctx, 0, addr, []string{"\x00alarm"}, &runtime.Message{JSON: info})
+	// Unless alarm() set another alarm (or deleted this one), this one is
+	// done, or retried after a backoff.
+	now, _, still, aerr := o.Alarm()
+	if aerr != nil || !still || !now.Equal(cur) {
+		return
+	}
 	if err == nil {
+		o.DeleteAlarm()
 		return
 	}
 	if retries >= MaxAlarmRetries {
 		s.log.Error("alarm failed and will not be retried", "worker", worker, "class", addr.Class, "id", addr.ID, "retries", retries, "error", err.Error())
-		return
-	}
-	// Unless alarm() set a new alarm, run it again after a backoff.
-	if _, _, set, _ := o.Alarm(); set {
+		o.DeleteAlarm()
 		return
 	}
 	next := s.now().Add(time.Duration(1<<retries) * 2 * time.Second)

@@ -37,11 +37,32 @@ export class Counter extends DurableObject {
     return this.state(null);
   }
 
+  // A slow alarm: its first attempt waits a minute, so that a node can
+  // die while it runs.
+  async armSlowAlarm(ms) {
+    await this.ctx.storage.put("slow", true);
+    return this.armAlarm(ms);
+  }
+
   // Each run records the node it ran on: one run per alarm, fleet-wide.
-  async alarm() {
+  async alarm(info) {
     const nodes = (await this.ctx.storage.get("alarmNodes")) ?? [];
     nodes.push(this.env.NODE);
     await this.ctx.storage.put("alarmNodes", nodes);
+    if (await this.ctx.storage.get("slow")) {
+      const log = async (what) => {
+        const entries = (await this.ctx.storage.get("slowLog")) ?? [];
+        entries.push(`${this.env.NODE}:${what}:${info.retryCount}:${await this.ctx.storage.getAlarm()}`);
+        await this.ctx.storage.put("slowLog", entries);
+      };
+      await log("start");
+      if (!info.isRetry) await new Promise((resolve) => setTimeout(resolve, 60000));
+      await log("done");
+    }
+  }
+
+  async slowLog() {
+    return (await this.ctx.storage.get("slowLog")) ?? [];
   }
 
   async alarmRuns() {
@@ -83,6 +104,10 @@ export default {
         return Response.json(await stub.armAlarm(Number(url.searchParams.get("ms"))));
       case "alarms":
         return Response.json(await stub.alarmRuns());
+      case "slow":
+        return Response.json(await stub.armSlowAlarm(Number(url.searchParams.get("ms"))));
+      case "slowlog":
+        return Response.json(await stub.slowLog());
       case "fail":
         try {
           await stub.fail();
