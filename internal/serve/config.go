@@ -131,21 +131,21 @@ type WorkerConfig struct {
 }
 
 type rawConfig struct {
-	Listen          string            `toml:"listen"`
-	StateDir        string            `toml:"state_dir"`
-	ShutdownTimeout string            `toml:"shutdown_timeout"`
-	DrainDelay      string            `toml:"drain_delay"`
-	Instances       int               `toml:"instances"`
-	Admin           rawAdmin          `toml:"admin"`
-	Ops             Ops               `toml:"ops"`
-	Deployments     rawDeployments    `toml:"deployments"`
-	KV              KV                `toml:"kv"`
-	Queues          rawQueues         `toml:"queues"`
-	DurableObjects  rawDurableObjects `toml:"durable_objects"`
-	Limits          rawLimits         `toml:"limits"`
-	Security        rawSecurity       `toml:"security"`
-	HTTP            rawHTTP           `toml:"http"`
-	Workers         []rawWorker       `toml:"workers"`
+	Listen          string         `toml:"listen"`
+	StateDir        string         `toml:"state_dir"`
+	ShutdownTimeout string         `toml:"shutdown_timeout"`
+	DrainDelay      string         `toml:"drain_delay"`
+	Instances       int            `toml:"instances"`
+	Admin           rawAdmin       `toml:"admin"`
+	Ops             Ops            `toml:"ops"`
+	Deployments     rawDeployments `toml:"deployments"`
+	KV              KV             `toml:"kv"`
+	Queues          rawQueues      `toml:"queues"`
+	DurableObjects  rawObjects     `toml:"durable_objects"`
+	Limits          rawLimits      `toml:"limits"`
+	Security        rawSecurity    `toml:"security"`
+	HTTP            rawHTTP        `toml:"http"`
+	Workers         []rawWorker    `toml:"workers"`
 }
 
 type rawAdmin struct {

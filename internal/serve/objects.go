@@ -31,7 +31,7 @@ type DurableObjects struct {
 	IdleTimeout time.Duration
 }
 
-type rawDurableObjects struct {
+type rawObjects struct {
 	URL         string `toml:"url"`
 	Listen      string `toml:"listen"`
 	Advertise   string `toml:"advertise"`
@@ -41,7 +41,7 @@ type rawDurableObjects struct {
 	IdleTimeout string `toml:"idle_timeout"`
 }
 
-func (r rawDurableObjects) apply(c *Config, getenv func(string) string, fail func(field, format string, args ...any) error) (DurableObjects, error) {
+func (r rawObjects) apply(c *Config, getenv func(string) string, fail func(field, format string, args ...any) error) (DurableObjects, error) {
 	d := DurableObjects{URL: r.URL, Listen: r.Listen, Advertise: r.Advertise, Token: r.Token, Lease: 5 * time.Second}
 	if u := getenv("OUTPOST_DURABLE_OBJECTS_URL"); u != "" {
 		d.URL = u
