@@ -66,6 +66,7 @@ func Extension(objects *Objects, classes Classes) runtime.Extension {
 				if err != nil {
 					return jsc.Value{}, err
 				}
+				objects.awake(h.Worker(), class, id)
 				host, err := storageHost(c, o, alarms, runtime.ObjectAddress{Class: class, ID: id, Name: call.Arg(2).String()}, h.Worker())
 				if err == nil {
 					err = host.Set("sqlite", c.Bool(sqlite))

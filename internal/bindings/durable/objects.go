@@ -3,6 +3,7 @@ package durablebinding
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -66,7 +67,11 @@ type liveObject struct {
 	worker   string
 	addr     runtime.ObjectAddress
 	inflight int       // events running: requests, calls, open sockets, alarms
+	sockets  int       // of which WebSockets the object answered with
 	last     time.Time // when the last event ended
+	// hibernated: out of memory with its hibernatable sockets open; its
+	// storage (and lease) stay on this node, where the sockets are.
+	hibernated bool
 	// evicting is closed when an eviction (idle, or a lost lease) ends;
 	// new events wait for it and then open the object again.
 	evicting chan struct{}
@@ -122,6 +127,7 @@ func (o *Objects) enter(worker string, addr runtime.ObjectAddress) *liveObject {
 		}
 		if lo.evicting == nil {
 			lo.inflight++
+			lo.hibernated = false
 			return lo
 		}
 		wait := lo.evicting
@@ -266,8 +272,14 @@ func (o *Objects) route(ctx context.Context, worker string, addr runtime.ObjectA
 func (o *Objects) holdFor(lo *liveObject, resp *runtime.Response) {
 	switch {
 	case resp.WebSocket != nil:
+		o.mu.Lock()
+		lo.sockets++
+		o.mu.Unlock()
 		go func() {
 			<-resp.WebSocket.Done()
+			o.mu.Lock()
+			lo.sockets--
+			o.mu.Unlock()
 			o.exit(lo)
 		}()
 		if resp.Body != nil {
@@ -351,7 +363,8 @@ func (o *Objects) sweep() {
 		var idle []*liveObject
 		o.mu.Lock()
 		for _, lo := range o.live {
-			if lo.inflight == 0 && lo.evicting == nil && now.Sub(lo.last) >= o.cfg.IdleTimeout {
+			// Open sockets only: the object decides (idle, hibernatable).
+			if lo.inflight == lo.sockets && !lo.hibernated && lo.evicting == nil && (lo.sockets > 0 || now.Sub(lo.last) >= o.cfg.IdleTimeout) {
 				lo.evicting = make(chan struct{})
 				idle = append(idle, lo)
 			}
@@ -393,28 +406,64 @@ func (o *Objects) Lost(object string) {
 
 // evict removes the object's live instance (an "evict" event the object
 // host in durable.js handles), then closes its storage, which on a fleet
-// gives its lease up.
+// gives its lease up. Unforced, the object may refuse (still active) or
+// hibernate (only hibernatable sockets open): then it stays open here.
 func (o *Objects) evict(lo *liveObject, force bool) {
+	o.mu.Lock()
+	sockets := lo.sockets
+	o.mu.Unlock()
+	result := "evicted"
 	if w := o.cfg.Workers.Lookup(lo.worker); w != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		arg := `["a",[false]]`
-		if force {
-			arg = `["a",[true]]`
-		}
-		if _, err := w.CallObject(ctx, 0, lo.addr, []string{"\x00evict"}, &runtime.Message{JSON: arg}); err != nil {
-			o.cfg.Log.Debug("durable object: evicting", "worker", lo.worker, "class", lo.addr.Class, "id", lo.addr.ID, "error", err.Error())
-		}
+		arg := fmt.Sprintf(`["a",[%t,%d,%d]]`, force, sockets, o.cfg.IdleTimeout.Milliseconds())
+		res, err := w.CallObject(ctx, 0, lo.addr, []string{"\x00evict"}, &runtime.Message{JSON: arg})
 		cancel()
-	}
-	if err := o.cfg.Store.Drop(lo.worker, lo.addr.Class, lo.addr.ID); err != nil {
-		o.cfg.Log.Debug("durable object: closing its storage", "worker", lo.worker, "class", lo.addr.Class, "id", lo.addr.ID, "error", err.Error())
+		if err != nil {
+			o.cfg.Log.Debug("durable object: evicting", "worker", lo.worker, "class", lo.addr.Class, "id", lo.addr.ID, "error", err.Error())
+		} else if !force {
+			result = evictResult(res)
+		}
+	} else if !force && sockets > 0 {
+		result = "busy"
 	}
 	key := objectKey(lo.worker, lo.addr)
+	if result == "evicted" {
+		if err := o.cfg.Store.Drop(lo.worker, lo.addr.Class, lo.addr.ID); err != nil {
+			o.cfg.Log.Debug("durable object: closing its storage", "worker", lo.worker, "class", lo.addr.Class, "id", lo.addr.ID, "error", err.Error())
+		}
+	}
 	o.mu.Lock()
-	if o.live[key] == lo {
+	switch {
+	case result == "evicted" && o.live[key] == lo:
 		delete(o.live, key)
+	case result == "hibernated" && lo.inflight == lo.sockets:
+		lo.hibernated = true
 	}
 	close(lo.evicting)
+	lo.evicting = nil
+	o.mu.Unlock()
+}
+
+// evictResult reads durable.js's answer to an eviction: "evicted",
+// "hibernated" or "busy" (encoded as an RPC result, ["o",{"ok":…}]).
+func evictResult(m *runtime.Message) string {
+	var v []json.RawMessage
+	var r struct {
+		OK string `json:"ok"`
+	}
+	if m == nil || json.Unmarshal([]byte(m.JSON), &v) != nil || len(v) != 2 || json.Unmarshal(v[1], &r) != nil || r.OK == "" {
+		return "evicted"
+	}
+	return r.OK
+}
+
+// awake notes that an object's instance was made again (an event on a
+// hibernated socket reaches JavaScript without passing here).
+func (o *Objects) awake(worker, class, id string) {
+	o.mu.Lock()
+	if lo := o.live[objectKey(worker, runtime.ObjectAddress{Class: class, ID: id})]; lo != nil {
+		lo.hibernated = false
+	}
 	o.mu.Unlock()
 }
 
@@ -422,7 +471,13 @@ func (o *Objects) evict(lo *liveObject, force bool) {
 func (o *Objects) Live() int {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return len(o.live)
+	n := 0
+	for _, lo := range o.live {
+		if !lo.hibernated {
+			n++
+		}
+	}
+	return n
 }
 
 // replayBody lets a request body be sent again when the first attempt
