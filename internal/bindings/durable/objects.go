@@ -279,6 +279,9 @@ func (o *Objects) holdFor(lo *liveObject, resp *runtime.Response) {
 			<-resp.WebSocket.Done()
 			o.mu.Lock()
 			lo.sockets--
+			if lo.sockets == 0 {
+				lo.hibernated = false // nothing left to keep: evict when idle
+			}
 			o.mu.Unlock()
 			o.exit(lo)
 		}()
