@@ -1,0 +1,396 @@
+package d1
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"zombiezen.com/go/sqlite"
+)
+
+// DB is a D1 database in one SQLite file, journaled in WAL with
+// synchronous=FULL: an acknowledged write is on disk. The file opens with
+// the sqlite3 tool; D1's own bookkeeping is the _cf_METADATA table, which
+// workers cannot reach (as D1's _cf_ tables).
+type DB struct {
+	mu     sync.Mutex
+	conn   *sqlite.Conn
+	pol    *policy
+	path   string
+	closed bool
+}
+
+// OpenFile opens (creating when absent) the database at path.
+func OpenFile(path string) (*DB, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("d1: creating %s: %w", filepath.Dir(path), err)
+	}
+	conn, err := sqlite.OpenConn(path, sqlite.OpenReadWrite|sqlite.OpenCreate|sqlite.OpenWAL)
+	if err != nil {
+		return nil, fmt.Errorf("d1: opening %s: %w", path, err)
+	}
+	conn.SetBusyTimeout(10 * time.Second)
+	d := &DB{conn: conn, pol: &policy{}, path: path}
+	for _, q := range []string{
+		"PRAGMA synchronous=FULL",
+		"PRAGMA foreign_keys=ON", // D1 enforces foreign keys
+		"CREATE TABLE IF NOT EXISTS _cf_METADATA (key INTEGER PRIMARY KEY, value INTEGER NOT NULL)",
+		"INSERT OR IGNORE INTO _cf_METADATA (key, value) VALUES (1, 0)",
+	} {
+		if _, err := d.query(q); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("d1: preparing %s: %w", path, err)
+		}
+	}
+	conn.Limit(sqlite.LimitSQLLength, MaxSQLLength)
+	conn.Limit(sqlite.LimitVariableNumber, MaxParams)
+	conn.Limit(sqlite.LimitLength, MaxValueSize)
+	conn.Limit(sqlite.LimitColumn, MaxColumns)
+	conn.Limit(sqlite.LimitFunctionArg, MaxFuncArgs)
+	conn.Limit(sqlite.LimitAttached, 0)
+	if err := conn.SetAuthorizer(d.pol); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("d1: %w", err)
+	}
+	return d, nil
+}
+
+// Path is the database file.
+func (d *DB) Path() string { return d.path }
+
+// Close closes the database; later calls fail.
+func (d *DB) Close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return nil
+	}
+	d.closed = true
+	return d.conn.Close()
+}
+
+// query runs one statement of Outpost's own (not subject to the policy)
+// and returns its first row.
+func (d *DB) query(q string, args ...any) ([]any, error) {
+	d.pol.trusted = true
+	defer func() { d.pol.trusted = false }()
+	st, _, err := d.conn.PrepareTransient(q)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Finalize()
+	for i, a := range args {
+		bind(st, i+1, a)
+	}
+	var first []any
+	for {
+		row, err := st.Step()
+		if err != nil {
+			return nil, err
+		}
+		if !row {
+			return first, nil
+		}
+		if first == nil {
+			first = readRow(st)
+		}
+	}
+}
+
+// Bookmark is the number of write transactions committed, in hex.
+func (d *DB) Bookmark(ctx context.Context) (string, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return "", errClosed
+	}
+	row, err := d.query("SELECT value FROM _cf_METADATA WHERE key = 1")
+	if err != nil || len(row) == 0 {
+		return "", fmt.Errorf("d1: reading the bookmark: %v", err)
+	}
+	return bookmark(row[0].(int64)), nil
+}
+
+func bookmark(n int64) string { return fmt.Sprintf("%016x", n) }
+
+var errClosed = &Error{Message: "D1 database is closed"}
+
+// state is what a statement's metadata is computed from.
+type state struct {
+	totalChanges, lastRowID, size, schema int64
+}
+
+func (d *DB) state() (state, error) {
+	row, err := d.query(`SELECT total_changes(), last_insert_rowid(),
+		((SELECT page_count FROM pragma_page_count()) - (SELECT freelist_count FROM pragma_freelist_count())) * (SELECT page_size FROM pragma_page_size()),
+		(SELECT schema_version FROM pragma_schema_version())`)
+	if err != nil {
+		return state{}, err
+	}
+	return state{row[0].(int64), row[1].(int64), row[2].(int64), row[3].(int64)}, nil
+}
+
+// Batch runs stmts in one transaction.
+func (d *DB) Batch(ctx context.Context, stmts []Statement) ([]Result, error) {
+	var results []Result
+	err := d.transaction(ctx, func() error {
+		for _, s := range stmts {
+			rs, err := d.run(s, false)
+			if err != nil {
+				return err
+			}
+			results = append(results, rs[0])
+		}
+		return nil
+	}, len(stmts) == 0 || allEmpty(stmts))
+	return results, err
+}
+
+// Exec runs a script of statements (without parameters) in one
+// transaction and returns each statement's result (`outpost d1 execute`).
+func (d *DB) Exec(ctx context.Context, script string) ([]Result, error) {
+	var results []Result
+	err := d.transaction(ctx, func() error {
+		rs, err := d.run(Statement{SQL: script}, true)
+		results = rs
+		return err
+	}, isEmptySQL(script))
+	return results, err
+}
+
+func allEmpty(stmts []Statement) bool {
+	for _, s := range stmts {
+		if !isEmptySQL(s.SQL) {
+			return false
+		}
+	}
+	return true
+}
+
+// transaction runs f inside BEGIN … COMMIT, rolling back when it fails,
+// and counts the commit in the bookmark when it wrote.
+func (d *DB) transaction(ctx context.Context, f func() error, empty bool) error {
+	if empty {
+		return &Error{Message: "No SQL statements detected."}
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return errClosed
+	}
+	ctx, cancel := context.WithTimeout(ctx, QueryDuration*time.Second)
+	defer cancel()
+	d.conn.SetInterrupt(ctx.Done())
+	defer d.conn.SetInterrupt(nil)
+	if _, err := d.query("BEGIN"); err != nil {
+		return d.sqlError(err)
+	}
+	before, err := d.state()
+	if err == nil {
+		err = f()
+	}
+	var after state
+	if err == nil {
+		after, err = d.state()
+	}
+	if err == nil && (after.totalChanges != before.totalChanges || after.schema != before.schema) {
+		_, err = d.query("UPDATE _cf_METADATA SET value = value + 1 WHERE key = 1")
+	}
+	if err == nil {
+		_, err = d.query("COMMIT")
+	}
+	if err != nil {
+		d.conn.SetInterrupt(nil) // a rollback must run even after a timeout
+		d.query("ROLLBACK")
+		var de *Error
+		if errors.As(err, &de) {
+			return de
+		}
+		return d.sqlError(err)
+	}
+	return nil
+}
+
+// run executes one statement, which may be several SQL statements: with
+// each set, every one gives a result; else only the last does (as
+// workerd's SQL API), and only the last may have parameters.
+func (d *DB) run(s Statement, each bool) ([]Result, error) {
+	var out []Result
+	rest := s.SQL
+	if len(rest) > MaxSQLLength {
+		return nil, &Error{Message: "string or blob too big: SQLITE_TOOBIG"}
+	}
+	var last *Result
+	for !isEmptySQL(rest) {
+		start := time.Now()
+		before, err := d.state()
+		if err != nil {
+			return nil, d.sqlError(err)
+		}
+		d.pol.refusal = ""
+		st, trailing, err := d.conn.PrepareTransient(rest)
+		if err != nil {
+			return nil, d.sqlError(err)
+		}
+		consumed := rest[:len(rest)-trailing]
+		rest = rest[len(rest)-trailing:]
+		if isEmptySQL(consumed) {
+			st.Finalize()
+			continue
+		}
+		final := isEmptySQL(rest)
+		res, err := d.step(st, s.Params, final || each)
+		st.Finalize()
+		if err != nil {
+			return nil, err
+		}
+		after, err := d.state()
+		if err != nil {
+			return nil, d.sqlError(err)
+		}
+		changes := after.totalChanges - before.totalChanges
+		res.Meta = Meta{
+			ServedBy:    ServedBy,
+			Duration:    float64(time.Since(start).Microseconds()) / 1000,
+			Changes:     changes,
+			LastRowID:   after.lastRowID,
+			ChangedDB:   changes != 0 || after.lastRowID != before.lastRowID || after.size != before.size || after.schema != before.schema,
+			SizeAfter:   after.size,
+			RowsRead:    int64(len(res.Rows)),
+			RowsWritten: changes,
+		}
+		if each {
+			out = append(out, res)
+		}
+		last = &res
+	}
+	if !each {
+		if last == nil {
+			last = &Result{Meta: Meta{ServedBy: ServedBy}}
+		}
+		out = []Result{*last}
+	}
+	return out, nil
+}
+
+// step binds params (when withParams) and runs st to its end.
+func (d *DB) step(st *sqlite.Stmt, params []any, withParams bool) (Result, error) {
+	n := st.BindParamCount()
+	if !withParams && n > 0 {
+		return Result{}, &Error{Message: "When executing multiple SQL statements in a single call, only the last statement can have parameters."}
+	}
+	if withParams && n != len(params) {
+		return Result{}, &Error{Message: "Wrong number of parameter bindings for SQL query."}
+	}
+	if withParams {
+		for i, p := range params {
+			if err := bind(st, i+1, p); err != nil {
+				return Result{}, err
+			}
+		}
+	}
+	var res Result
+	res.Columns = make([]string, st.ColumnCount())
+	for i := range res.Columns {
+		res.Columns[i] = st.ColumnName(i)
+	}
+	for {
+		row, err := st.Step()
+		if err != nil {
+			return Result{}, d.sqlError(err)
+		}
+		if !row {
+			break
+		}
+		res.Rows = append(res.Rows, readRow(st))
+	}
+	return res, nil
+}
+
+func bind(st *sqlite.Stmt, i int, v any) error {
+	switch t := v.(type) {
+	case nil:
+		st.BindNull(i)
+	case int64:
+		st.BindInt64(i, t)
+	case float64:
+		st.BindFloat(i, t)
+	case string:
+		st.BindText(i, t)
+	case []byte:
+		st.BindBytes(i, t)
+	default:
+		return &Error{Message: fmt.Sprintf("D1 cannot bind a value of type %T", v)}
+	}
+	return nil
+}
+
+func readRow(st *sqlite.Stmt) []any {
+	row := make([]any, st.ColumnCount())
+	for i := range row {
+		switch st.ColumnType(i) {
+		case sqlite.TypeInteger:
+			row[i] = st.ColumnInt64(i)
+		case sqlite.TypeFloat:
+			row[i] = st.ColumnFloat(i)
+		case sqlite.TypeText:
+			row[i] = st.ColumnText(i)
+		case sqlite.TypeBlob:
+			b := make([]byte, st.ColumnLen(i))
+			st.ColumnBytes(i, b)
+			row[i] = b
+		}
+	}
+	return row
+}
+
+// sqlError words a SQLite failure as D1 does: SQLite's message, then the
+// primary result code ("UNIQUE constraint failed: t.id: SQLITE_CONSTRAINT").
+func (d *DB) sqlError(err error) error {
+	var de *Error
+	if errors.As(err, &de) {
+		return de
+	}
+	code := sqlite.ErrCode(err)
+	primary := code.ToPrimary()
+	if primary == sqlite.ResultAuth && d.pol.refusal != "" {
+		return &Error{Message: d.pol.refusal}
+	}
+	msg := err.Error()
+	if i := strings.Index(msg, code.Message()+": "); i >= 0 {
+		msg = msg[i+len(code.Message())+2:]
+	} else if i := strings.Index(msg, primary.Message()+": "); i >= 0 {
+		msg = msg[i+len(primary.Message())+2:]
+	} else if i := strings.LastIndex(msg, ": "); i >= 0 && strings.HasPrefix(msg, "sqlite: ") {
+		msg = msg[i+2:]
+	}
+	return &Error{Message: msg + ": " + primary.String()}
+}
+
+// isEmptySQL reports whether s holds only white space, semicolons and
+// comments.
+func isEmptySQL(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' || c == ';':
+		case c == '-' && i+1 < len(s) && s[i+1] == '-':
+			for i < len(s) && s[i] != '\n' {
+				i++
+			}
+		case c == '/' && i+1 < len(s) && s[i+1] == '*':
+			j := strings.Index(s[i+2:], "*/")
+			if j < 0 {
+				return true
+			}
+			i += j + 3
+		default:
+			return false
+		}
+	}
+	return true
+}
