@@ -2,8 +2,10 @@ package config
 
 import (
 	"fmt"
+	"path"
 	"path/filepath"
 	"regexp"
+	"strings"
 )
 
 // D1Database is one [[d1_databases]] entry.
@@ -13,7 +15,8 @@ type D1Database struct {
 	DatabaseID        string
 	PreviewDatabaseID string
 	// MigrationsDir is absolute (default <project>/migrations);
-	// MigrationsTable defaults to d1_migrations, as in wrangler.
+	// MigrationsTable defaults to d1_migrations; MigrationsPattern is a
+	// glob relative to MigrationsDir (default *.sql), as in wrangler.
 	MigrationsDir     string
 	MigrationsTable   string
 	MigrationsPattern string
@@ -72,6 +75,25 @@ func readD1(r *reader, c *Config, v any, f string) {
 		} else if !sqlName.MatchString(d.MigrationsTable) {
 			r.errorf(ef+".migrations_table", "expected a table name of letters, digits and _, found %q", d.MigrationsTable)
 			continue
+		}
+		if d.MigrationsPattern != "" {
+			if d.MigrationsDir == "" {
+				r.errorf(ef+".migrations_pattern", "expected migrations_dir to be set too (migrations_pattern must start with ${migrations_dir}/), found only migrations_pattern %q", d.MigrationsPattern)
+				continue
+			}
+			dir := path.Clean(strings.ReplaceAll(d.MigrationsDir, `\`, "/"))
+			pat := path.Clean(strings.ReplaceAll(d.MigrationsPattern, `\`, "/"))
+			rel, ok := strings.CutPrefix(pat, dir+"/")
+			if dir == "." {
+				rel, ok = pat, true
+			}
+			if !ok {
+				r.errorf(ef+".migrations_pattern", "expected a pattern starting with %q (the migrations_dir), found %q", dir+"/", d.MigrationsPattern)
+				continue
+			}
+			d.MigrationsPattern = rel
+		} else {
+			d.MigrationsPattern = "*.sql"
 		}
 		if d.MigrationsDir == "" {
 			d.MigrationsDir = "migrations"

@@ -33,7 +33,7 @@ database_id = "xxxx-1"
 preview_database_id = "pv"
 migrations_dir = "db/migrations"
 migrations_table = "my_migrations"
-migrations_pattern = "*.sql"
+migrations_pattern = "db/migrations/*/migration.sql"
 
 [env.staging]
 [[env.staging.d1_databases]]
@@ -45,7 +45,7 @@ database_name = "staging-db"
 		t.Fatal(err)
 	}
 	want := D1Database{Binding: "DB", DatabaseName: "prod-db", DatabaseID: "xxxx-1", PreviewDatabaseID: "pv",
-		MigrationsDir: filepath.Join(c.Dir, "db/migrations"), MigrationsTable: "my_migrations", MigrationsPattern: "*.sql"}
+		MigrationsDir: filepath.Join(c.Dir, "db/migrations"), MigrationsTable: "my_migrations", MigrationsPattern: "*/migration.sql"}
 	if !reflect.DeepEqual(c.D1Databases, []D1Database{want}) {
 		t.Errorf("D1 = %+v", c.D1Databases)
 	}
@@ -88,6 +88,13 @@ database_name = "../etc"`, `d1_databases[0].database_name: expected letters`},
 		{`[[d1_databases]]
 binding = "DB"
 migrations_table = "x; drop"`, `d1_databases[0].migrations_table: expected a table name`},
+		{`[[d1_databases]]
+binding = "DB"
+migrations_pattern = "m/*.sql"`, `d1_databases[0].migrations_pattern: expected migrations_dir to be set too`},
+		{`[[d1_databases]]
+binding = "DB"
+migrations_dir = "m"
+migrations_pattern = "other/*.sql"`, `d1_databases[0].migrations_pattern: expected a pattern starting with "m/"`},
 		{`[[d1_databases]]
 binding = "DB"
 database_id = 7`, `d1_databases[0].database_id: expected a string`},

@@ -46,6 +46,9 @@ type Database interface {
 	// Batch runs statements in one transaction: all of them or, when one
 	// fails, none (the error is an *Error).
 	Batch(ctx context.Context, stmts []Statement) ([]Result, error)
+	// Exec runs a script of statements without parameters in one
+	// transaction and returns each statement's result.
+	Exec(ctx context.Context, script string) ([]Result, error)
 	// Bookmark names the database's latest committed state; bookmarks of
 	// later states compare greater as strings.
 	Bookmark(ctx context.Context) (string, error)

@@ -140,6 +140,9 @@ func (d *DB) Batch(ctx context.Context, stmts []Statement) ([]Result, error) {
 	var results []Result
 	err := d.transaction(ctx, func() error {
 		for _, s := range stmts {
+			if isEmptySQL(s.SQL) {
+				continue // as Miniflare, which drops queries of comments only
+			}
 			rs, err := d.run(s, false)
 			if err != nil {
 				return err

@@ -36,6 +36,8 @@ type Bundle struct {
 	// hold a password, so a deploy does not upload them: a worker run from
 	// its project directory has them.
 	Hyperdrive map[string]map[string]any `json:"-"`
+	// D1Databases bind D1 databases, by name, to names on env.
+	D1Databases []D1Binding `json:"d1_databases,omitempty"`
 	// AssetsBinding names the static assets binding ([assets] binding);
 	// the assets themselves come with the worker's settings.
 	AssetsBinding string `json:"assets_binding,omitempty"`
@@ -56,6 +58,12 @@ type Bundle struct {
 type KVBinding struct {
 	Binding string `json:"binding"`
 	ID      string `json:"id"`
+}
+
+// D1Binding binds the D1 database called Database to a name on env.
+type D1Binding struct {
+	Binding  string `json:"binding"`
+	Database string `json:"database"`
 }
 
 // ServiceBinding binds another worker of the node to a name on env.
@@ -116,6 +124,9 @@ func NewBundle(name string, cfg *config.Config, res *bundle.Result) *Bundle {
 	}
 	if len(cfg.Hyperdrive) > 0 {
 		b.Hyperdrive = cfg.HyperdriveBindings()
+	}
+	for _, d := range cfg.D1Databases {
+		b.D1Databases = append(b.D1Databases, D1Binding{Binding: d.Binding, Database: d.Name()})
 	}
 	if cfg.Assets != nil {
 		b.AssetsBinding = cfg.Assets.Binding

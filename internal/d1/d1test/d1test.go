@@ -9,9 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/outpost-dev/outpost/internal/d1"
 )
@@ -37,6 +40,7 @@ func Run(t *testing.T, s Store) {
 		"Bookmark":       testBookmark,
 		"Dump":           testDump,
 		"Durable":        testDurable,
+		"Migrations":     testMigrations,
 	}
 	for name, f := range tests {
 		t.Run(name, func(t *testing.T) { f(t, s) })
@@ -209,13 +213,9 @@ func testMultiStatement(t *testing.T, s Store) {
 	if r := one(t, db, "SELECT max(x) FROM ms"); r.Rows[0][0] != int64(50) {
 		t.Errorf("trigger: %v", r.Rows)
 	}
-	if e, ok := db.(interface {
-		Exec(context.Context, string) ([]d1.Result, error)
-	}); ok {
-		rs, err := e.Exec(ctx, "SELECT 1; -- c\nSELECT 2;\n\nSELECT 3")
-		if err != nil || len(rs) != 3 || rs[2].Rows[0][0] != int64(3) {
-			t.Errorf("Exec = %+v %v", rs, err)
-		}
+	rs, err := db.Exec(ctx, "SELECT 1; -- c\nSELECT 2;\n\nSELECT 3")
+	if err != nil || len(rs) != 3 || rs[2].Rows[0][0] != int64(3) {
+		t.Errorf("Exec = %+v %v", rs, err)
 	}
 }
 
@@ -263,15 +263,11 @@ two lines', x'00ff', 0.5), (NULL, NULL, 3.0)`)
 		t.Errorf("dump shows D1's own tables:\n%s", out)
 	}
 	db2 := s.Open(t)
-	if e, ok := db2.(interface {
-		Exec(context.Context, string) ([]d1.Result, error)
-	}); ok {
-		if _, err := e.Exec(ctx, out); err != nil {
-			t.Fatalf("reading the dump back: %v", err)
-		}
-		if r := one(t, db2, "SELECT s FROM Quoted WHERE id = 1"); r.Rows[0][0] != "it's\ntwo lines" {
-			t.Errorf("round trip: %v", r.Rows)
-		}
+	if _, err := db2.Exec(ctx, out); err != nil {
+		t.Fatalf("reading the dump back: %v", err)
+	}
+	if r := one(t, db2, "SELECT s FROM Quoted WHERE id = 1"); r.Rows[0][0] != "it's\ntwo lines" {
+		t.Errorf("round trip: %v", r.Rows)
 	}
 }
 
@@ -286,5 +282,48 @@ func testDurable(t *testing.T, s Store) {
 	}
 	if b2, _ := db.Bookmark(ctx); b2 != b {
 		t.Errorf("bookmark after reopening %q, want %q", b2, b)
+	}
+}
+
+func testMigrations(t *testing.T, s Store) {
+	db := s.Open(t)
+	dir := t.TempDir()
+	m := d1.Migrations{Dir: dir}
+	if names, err := m.Pending(ctx, db); err != nil || len(names) != 0 {
+		t.Fatalf("no migrations: %v %v", names, err)
+	}
+	p1, err := m.Create("create users", time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC))
+	if err != nil || filepath.Base(p1) != "0001_create_users.sql" {
+		t.Fatalf("create = %s %v", p1, err)
+	}
+	os.WriteFile(p1, []byte("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);\n"), 0o644)
+	p2, _ := m.Create("bad", time.Now())
+	os.WriteFile(p2, []byte("INSERT INTO users (name) VALUES ('a');\nINSERT INTO nowhere VALUES (1);\n"), 0o644)
+	if pending, err := m.Pending(ctx, db); err != nil || !reflect.DeepEqual(pending, []string{"0001_create_users.sql", "0002_bad.sql"}) {
+		t.Fatalf("pending = %v %v", pending, err)
+	}
+	if err := m.Apply(ctx, db, "0001_create_users.sql"); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Apply(ctx, db, "0002_bad.sql"); err == nil || !strings.Contains(err.Error(), "no such table: nowhere") {
+		t.Fatalf("bad migration: %v", err)
+	}
+	if r := one(t, db, "SELECT count(*) FROM users"); r.Rows[0][0] != int64(0) {
+		t.Errorf("a failed migration left rows: %v", r.Rows)
+	}
+	st, err := m.Status(ctx, db)
+	if err != nil || len(st) != 2 || st[0].AppliedAt == "" || st[1].AppliedAt != "" {
+		t.Errorf("status = %+v %v", st, err)
+	}
+	r := one(t, db, "SELECT name FROM d1_migrations")
+	if !reflect.DeepEqual(r.Rows, [][]any{{"0001_create_users.sql"}}) {
+		t.Errorf("d1_migrations = %v", r.Rows)
+	}
+	// drizzle's layout, through migrations_pattern
+	os.MkdirAll(filepath.Join(dir, "0003_snapshot"), 0o755)
+	os.WriteFile(filepath.Join(dir, "0003_snapshot", "migration.sql"), []byte("SELECT 1;"), 0o644)
+	names, _ := (d1.Migrations{Dir: dir, Pattern: "*/migration.sql"}).Names()
+	if !reflect.DeepEqual(names, []string{"0003_snapshot/migration.sql"}) {
+		t.Errorf("pattern names = %v", names)
 	}
 }
