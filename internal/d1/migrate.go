@@ -203,3 +203,30 @@ func (m Migrations) Create(message string, now time.Time) (string, error) {
 	}
 	return p, nil
 }
+
+// StripDumpTransaction removes the one BEGIN TRANSACTION; … COMMIT; pair
+// a `sqlite3 .dump` file has, as wrangler d1 execute --file does: D1 runs
+// a file in a transaction of its own and refuses SQL transactions.
+func StripDumpTransaction(script string) string {
+	lines := strings.Split(script, "\n")
+	begin, commit := -1, -1
+	for i, l := range lines {
+		switch strings.ToUpper(strings.TrimSpace(l)) {
+		case "BEGIN TRANSACTION;":
+			if begin >= 0 {
+				return script
+			}
+			begin = i
+		case "COMMIT;":
+			if commit >= 0 {
+				return script
+			}
+			commit = i
+		}
+	}
+	if begin < 0 || commit < begin {
+		return script
+	}
+	lines[begin], lines[commit] = "", ""
+	return strings.Join(lines, "\n")
+}

@@ -15,8 +15,9 @@ import (
 
 // DB is a D1 database in one SQLite file, journaled in WAL with
 // synchronous=FULL: an acknowledged write is on disk. The file opens with
-// the sqlite3 tool; D1's own bookkeeping is the _cf_METADATA table, which
-// workers cannot reach (as D1's _cf_ tables).
+// the sqlite3 tool. The bookmark counter is the header's user_version,
+// which workers cannot reach (D1 refuses that PRAGMA); _cf_KV is the table
+// D1 keeps for itself, out of the workers' reach like every _cf_ table.
 type DB struct {
 	mu     sync.Mutex
 	conn   *sqlite.Conn
@@ -39,8 +40,7 @@ func OpenFile(path string) (*DB, error) {
 	for _, q := range []string{
 		"PRAGMA synchronous=FULL",
 		"PRAGMA foreign_keys=ON", // D1 enforces foreign keys
-		"CREATE TABLE IF NOT EXISTS _cf_METADATA (key INTEGER PRIMARY KEY, value INTEGER NOT NULL)",
-		"INSERT OR IGNORE INTO _cf_METADATA (key, value) VALUES (1, 0)",
+		"CREATE TABLE IF NOT EXISTS _cf_KV (key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID",
 	} {
 		if _, err := d.query(q); err != nil {
 			conn.Close()
@@ -102,14 +102,15 @@ func (d *DB) query(q string, args ...any) ([]any, error) {
 	}
 }
 
-// Bookmark is the number of write transactions committed, in hex.
+// Bookmark is the number of write transactions committed, in hex (kept in
+// the file's user_version; a database holds up to 2³¹-1 of them).
 func (d *DB) Bookmark(ctx context.Context) (string, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.closed {
 		return "", errClosed
 	}
-	row, err := d.query("SELECT value FROM _cf_METADATA WHERE key = 1")
+	row, err := d.query("PRAGMA user_version")
 	if err != nil || len(row) == 0 {
 		return "", fmt.Errorf("d1: reading the bookmark: %v", err)
 	}
@@ -202,7 +203,10 @@ func (d *DB) transaction(ctx context.Context, f func() error, empty bool) error 
 		after, err = d.state()
 	}
 	if err == nil && (after.totalChanges != before.totalChanges || after.schema != before.schema) {
-		_, err = d.query("UPDATE _cf_METADATA SET value = value + 1 WHERE key = 1")
+		var row []any
+		if row, err = d.query("PRAGMA user_version"); err == nil {
+			_, err = d.query(fmt.Sprintf("PRAGMA user_version = %d", row[0].(int64)+1))
+		}
 	}
 	if err == nil {
 		_, err = d.query("COMMIT")

@@ -106,14 +106,18 @@ func param(raw json.RawMessage) (any, error) {
 		f, err := t.Float64()
 		return f, err
 	case []any:
+		// Views of wider elements arrive as their numbers, which become
+		// bytes as Uint8Array's constructor makes them (modulo 256).
 		b := make([]byte, len(t))
 		for i, e := range t {
 			n, ok := e.(json.Number)
-			x, err := strconv.Atoi(string(n))
-			if !ok || err != nil || x < 0 || x > 255 {
-				return nil, errors.New("a BLOB is an array of bytes")
+			f, err := n.Float64()
+			if !ok || err != nil {
+				return nil, errors.New("a BLOB is an array of numbers")
 			}
-			b[i] = byte(x)
+			if !math.IsNaN(f) && !math.IsInf(f, 0) {
+				b[i] = byte(int64(math.Trunc(math.Mod(f, 256))))
+			}
 		}
 		return b, nil
 	}

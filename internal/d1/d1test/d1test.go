@@ -152,13 +152,13 @@ func testRefused(t *testing.T, s Store) {
 		fails(t, db, "To execute a transaction, please use the state.storage.transaction()", q)
 	}
 	for _, q := range []string{
-		"PRAGMA journal_mode=DELETE", "PRAGMA synchronous=OFF", "PRAGMA writable_schema=ON",
+		"PRAGMA journal_mode=DELETE", "PRAGMA synchronous=OFF", "PRAGMA user_version = 7", "PRAGMA user_version", "PRAGMA writable_schema=ON",
 		"ATTACH DATABASE '/tmp/x.db' AS x", "CREATE TEMP TABLE t (x)",
 		"CREATE TABLE _cf_mine (x)", "CREATE VIRTUAL TABLE vt USING dbstat",
 	} {
 		fails(t, db, "not authorized: SQLITE_AUTH", q)
 	}
-	fails(t, db, "access to _cf_METADATA.key is prohibited: SQLITE_AUTH", "SELECT * FROM _cf_METADATA")
+	fails(t, db, "access to _cf_KV.key is prohibited: SQLITE_AUTH", "SELECT * FROM _cf_KV")
 	fails(t, db, "not authorized to use function: sqlite_version: SQLITE_ERROR", "SELECT sqlite_version()")
 	for _, q := range []string{"PRAGMA foreign_keys=OFF", "PRAGMA table_list", "PRAGMA table_info(r)", "PRAGMA optimize", "PRAGMA defer_foreign_keys = true"} {
 		one(t, db, q)
