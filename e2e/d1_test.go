@@ -244,3 +244,77 @@ database_name = "copy-db"
 		t.Errorf("list:\n%s", out)
 	}
 }
+
+// TestD1Template runs a project shaped like Cloudflare's D1 template, with
+// its migration applied by the CLI.
+func TestD1Template(t *testing.T) {
+	dir := outposttest.CopyDir(t, project("d1-template"))
+	if out, code := outposttest.Run(t, dir, "d1", "migrations", "apply", "d1-template-d1", "--local"); code != 0 {
+		t.Fatalf("migrations apply: %s", out)
+	}
+	p := outposttest.Dev(t, dir)
+	resp, body := p.Get("/")
+	want := `[
+  {
+    "id": 1,
+    "author": "Ada",
+    "content": "First!"
+  },`
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/html" || !strings.Contains(body, want) || !strings.Contains(body, `"author": "Linus"`) {
+		t.Errorf("GET / = %d %s", resp.StatusCode, body)
+	}
+}
+
+// TestD1Drizzle runs Drizzle ORM's D1 driver (drizzle-orm from npm)
+// unchanged, on migrations in drizzle-kit's format applied by the CLI.
+func TestD1Drizzle(t *testing.T) {
+	dir := outposttest.CopyDir(t, project("d1-drizzle"))
+	if out, code := outposttest.Run(t, dir, "d1", "migrations", "apply", "DB"); code != 0 || !strings.Contains(out, "0000_init.sql") {
+		t.Fatalf("migrations apply = %d: %s", code, out)
+	}
+	p := outposttest.Dev(t, dir)
+	post := func(path, body string) (int, string) {
+		resp, out := p.Do("POST", path, strings.NewReader(body), nil)
+		return resp.StatusCode, out
+	}
+	if code, body := post("/users", `{"name":"Ada","email":"ada@example.com"}`); code != 201 || !strings.HasPrefix(body, `{"id":1,"name":"Ada","email":"ada@example.com","createdAt":"20`) {
+		t.Fatalf("insert returning = %d %s", code, body)
+	}
+	post("/users", `{"name":"Grace","email":"grace@example.com"}`)
+	if code, body := post("/users", `{"name":"Again","email":"ada@example.com"}`); code != 500 || !strings.Contains(body, "UNIQUE constraint failed: users.email: SQLITE_CONSTRAINT") {
+		t.Errorf("duplicate email = %d %s", code, body)
+	}
+	for _, b := range []string{`{"authorId":1,"title":"Notes","tags":["a","b"]}`, `{"authorId":1,"title":"More","tags":[]}`, `{"authorId":2,"title":"Compilers","tags":["c"]}`} {
+		if code, body := post("/posts", b); code != 201 {
+			t.Fatalf("post = %d %s", code, body)
+		}
+	}
+	if code, body := post("/posts", `{"authorId":99,"title":"Orphan","tags":[]}`); code != 500 || !strings.Contains(body, "FOREIGN KEY constraint failed") {
+		t.Errorf("orphan post = %d %s", code, body)
+	}
+	if _, body := p.Get("/users/1"); !strings.Contains(body, `"name":"Ada"`) || !strings.Contains(body, `"posts":[{"title":"Notes","meta":{"tags":["a","b"]}},{"title":"More","meta":{"tags":[]}}]`) {
+		t.Errorf("relational query = %s", body)
+	}
+	if _, body := p.Get("/stats"); body != `{"rows":[{"author":"Ada","posts":2},{"author":"Grace","posts":1}],"total":3}` {
+		t.Errorf("join + group by = %s", body)
+	}
+	if _, body := p.Get("/batch"); !strings.Contains(body, `"rolledBack":true`) || !strings.Contains(body, "UNIQUE constraint failed") {
+		t.Errorf("batch = %s", body)
+	}
+	if _, body := p.Get("/first-created"); body != `{"isDate":true,"year":true}` {
+		t.Errorf("timestamp mode = %s", body)
+	}
+	resp, body := p.Do("PATCH", "/users/2", strings.NewReader(`{"name":"Grace H."}`), nil)
+	if resp.StatusCode != 200 || body != `[{"name":"Grace H."}]` {
+		t.Errorf("update = %d %s", resp.StatusCode, body)
+	}
+	// changes counts the cascaded deletes of the user's two posts, as
+	// wrangler dev's local D1 does (it counts total_changes()).
+	resp, body = p.Do("DELETE", "/users/1", nil, nil)
+	if body != `{"changes":3}` {
+		t.Errorf("delete = %d %s", resp.StatusCode, body)
+	}
+	if _, body := p.Get("/stats"); body != `{"rows":[{"author":"Grace H.","posts":1}],"total":1}` {
+		t.Errorf("after a cascading delete = %s", body)
+	}
+}
