@@ -191,7 +191,7 @@ func (d *DB) transaction(ctx context.Context, f func() error, empty bool) error 
 	defer cancel()
 	d.conn.SetInterrupt(ctx.Done())
 	defer d.conn.SetInterrupt(nil)
-	if _, err := d.query("BEGIN"); err != nil {
+	if _, err := d.query("BEGIN IMMEDIATE"); err != nil {
 		return d.sqlError(err)
 	}
 	before, err := d.state()

@@ -1,7 +1,9 @@
 package d1_test
 
 import (
+	"context"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/outpost-dev/outpost/internal/d1"
@@ -38,3 +40,80 @@ func (f *fileStore) Reopen(t *testing.T) d1.Database {
 }
 
 func TestConformance(t *testing.T) { d1test.Run(t, &fileStore{}) }
+
+// TestTwoProcesses writes through two handles on one file at once, as
+// `outpost dev` and `outpost d1 execute` do: every write lands.
+func TestTwoProcesses(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "shared.sqlite")
+	a, err := d1.OpenFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := d1.OpenFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	ctx := context.Background()
+	if _, err := a.Exec(ctx, "CREATE TABLE t (x)"); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 2)
+	for _, db := range []*d1.DB{a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 50; i++ {
+				if _, err := db.Batch(ctx, []d1.Statement{{SQL: "INSERT INTO t VALUES (?)", Params: []any{int64(i)}}, {SQL: "SELECT count(*) FROM t"}}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	rs, err := b.Batch(ctx, []d1.Statement{{SQL: "SELECT count(*) FROM t"}})
+	if err != nil || rs[0].Rows[0][0] != int64(100) {
+		t.Fatalf("count = %v %v", rs, err)
+	}
+	ba, _ := a.Bookmark(ctx)
+	bb, _ := b.Bookmark(ctx)
+	if ba != bb || ba != "0000000000000065" {
+		t.Errorf("bookmarks %q %q, want 101 writes counted by both", ba, bb)
+	}
+}
+
+func TestStoreNames(t *testing.T) {
+	s := d1.NewStore(t.TempDir())
+	defer s.Close()
+	for _, bad := range []string{"../x", "a/b", "", ".hidden", "x..y"} {
+		if _, err := s.Open(bad); err == nil {
+			t.Errorf("Open(%q) succeeded", bad)
+		}
+	}
+	if _, err := s.Open("prod-db_1.v2"); err != nil {
+		t.Fatal(err)
+	}
+	names, _ := s.List()
+	if len(names) != 1 || names[0] != "prod-db_1.v2" || !s.Exists("prod-db_1.v2") {
+		t.Errorf("List = %v", names)
+	}
+}
+
+func TestStripDumpTransaction(t *testing.T) {
+	in := "PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\nCREATE TABLE t (x);\nCREATE TRIGGER tr AFTER INSERT ON t BEGIN\n SELECT 1;\nEND;\nCOMMIT;\n"
+	want := "PRAGMA foreign_keys=OFF;\n\nCREATE TABLE t (x);\nCREATE TRIGGER tr AFTER INSERT ON t BEGIN\n SELECT 1;\nEND;\n\n"
+	if got := d1.StripDumpTransaction(in); got != want {
+		t.Errorf("got %q", got)
+	}
+	two := "BEGIN TRANSACTION;\nCOMMIT;\nBEGIN TRANSACTION;\nCOMMIT;\n"
+	if got := d1.StripDumpTransaction(two); got != two {
+		t.Errorf("two transactions were changed: %q", got)
+	}
+}
