@@ -56,7 +56,7 @@ func (d *DB) Dump(ctx context.Context, w io.Writer, opts DumpOptions) error {
 			}
 		case strings.HasPrefix(strings.ToUpper(sql), "CREATE VIRTUAL TABLE"):
 			return &Error{Message: "D1 Export error: cannot export databases with Virtual Tables (fts5)"}
-		case strings.HasPrefix(strings.ToLower(name), "_cf_") || strings.HasPrefix(name, "sqlite_"):
+		case !allowedName(name) || strings.HasPrefix(name, "sqlite_"):
 			continue
 		default:
 			if !opts.NoSchema {

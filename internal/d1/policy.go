@@ -27,9 +27,14 @@ type policy struct {
 	refusal string
 }
 
-// allowedName keeps the _cf_ tables (D1's own) out of reach.
+// allowedName keeps the _cf_ tables (D1's own) out of reach, and the
+// _outpost_ tables a database kept on fleet storage shares its file with.
 func allowedName(name string) bool {
-	return len(name) < 4 || !strings.EqualFold(name[:4], "_cf_")
+	return !hasPrefixFold(name, "_cf_") && !hasPrefixFold(name, "_outpost_")
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 func (p *policy) Authorize(a sqlite.Action) sqlite.AuthResult {

@@ -27,7 +27,19 @@ type DB struct {
 }
 
 // OpenFile opens (creating when absent) the database at path.
-func OpenFile(path string) (*DB, error) {
+func OpenFile(path string) (*DB, error) { return Open(path, Options{}) }
+
+// Options change how a database file is kept.
+type Options struct {
+	// Replicated is for a file whose durable home is elsewhere (a fleet's
+	// storage ships its write-ahead log after every write): no fsync, and
+	// the log is never checkpointed by this connection, so no frame leaves
+	// it before it was shipped.
+	Replicated bool
+}
+
+// Open opens (creating when absent) the database at path.
+func Open(path string, opts Options) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("d1: creating %s: %w", filepath.Dir(path), err)
 	}
@@ -37,11 +49,14 @@ func OpenFile(path string) (*DB, error) {
 	}
 	conn.SetBusyTimeout(10 * time.Second)
 	d := &DB{conn: conn, pol: &policy{}, path: path}
-	for _, q := range []string{
-		"PRAGMA synchronous=FULL",
+	pragmas := []string{"PRAGMA synchronous=FULL"}
+	if opts.Replicated {
+		pragmas = []string{"PRAGMA synchronous=OFF", "PRAGMA wal_autocheckpoint=0"}
+	}
+	for _, q := range append(pragmas,
 		"PRAGMA foreign_keys=ON", // D1 enforces foreign keys
 		"CREATE TABLE IF NOT EXISTS _cf_KV (key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID",
-	} {
+	) {
 		if _, err := d.query(q); err != nil {
 			conn.Close()
 			return nil, fmt.Errorf("d1: preparing %s: %w", path, err)
@@ -139,12 +154,12 @@ func (d *DB) state() (state, error) {
 // Batch runs stmts in one transaction.
 func (d *DB) Batch(ctx context.Context, stmts []Statement) ([]Result, error) {
 	var results []Result
-	err := d.transaction(ctx, func() error {
+	err := d.transaction(ctx, func(cur *state) error {
 		for _, s := range stmts {
 			if isEmptySQL(s.SQL) {
 				continue // as Miniflare, which drops queries of comments only
 			}
-			rs, err := d.run(s, false)
+			rs, err := d.run(s, false, cur)
 			if err != nil {
 				return err
 			}
@@ -159,8 +174,8 @@ func (d *DB) Batch(ctx context.Context, stmts []Statement) ([]Result, error) {
 // transaction and returns each statement's result (`outpost d1 execute`).
 func (d *DB) Exec(ctx context.Context, script string) ([]Result, error) {
 	var results []Result
-	err := d.transaction(ctx, func() error {
-		rs, err := d.run(Statement{SQL: script}, true)
+	err := d.transaction(ctx, func(cur *state) error {
+		rs, err := d.run(Statement{SQL: script}, true, cur)
 		results = rs
 		return err
 	}, isEmptySQL(script))
@@ -178,7 +193,7 @@ func allEmpty(stmts []Statement) bool {
 
 // transaction runs f inside BEGIN … COMMIT, rolling back when it fails,
 // and counts the commit in the bookmark when it wrote.
-func (d *DB) transaction(ctx context.Context, f func() error, empty bool) error {
+func (d *DB) transaction(ctx context.Context, f func(cur *state) error, empty bool) error {
 	if empty {
 		return &Error{Message: "No SQL statements detected."}
 	}
@@ -195,12 +210,9 @@ func (d *DB) transaction(ctx context.Context, f func() error, empty bool) error 
 		return d.sqlError(err)
 	}
 	before, err := d.state()
+	after := before
 	if err == nil {
-		err = f()
-	}
-	var after state
-	if err == nil {
-		after, err = d.state()
+		err = f(&after)
 	}
 	if err == nil && (after.totalChanges != before.totalChanges || after.schema != before.schema) {
 		var row []any
@@ -226,7 +238,9 @@ func (d *DB) transaction(ctx context.Context, f func() error, empty bool) error 
 // run executes one statement, which may be several SQL statements: with
 // each set, every one gives a result; else only the last does (as
 // workerd's SQL API), and only the last may have parameters.
-func (d *DB) run(s Statement, each bool) ([]Result, error) {
+// cur is the database's state before the statement; run leaves it at the
+// state after.
+func (d *DB) run(s Statement, each bool, cur *state) ([]Result, error) {
 	var out []Result
 	rest := s.SQL
 	if len(rest) > MaxSQLLength {
@@ -235,10 +249,7 @@ func (d *DB) run(s Statement, each bool) ([]Result, error) {
 	var last *Result
 	for !isEmptySQL(rest) {
 		start := time.Now()
-		before, err := d.state()
-		if err != nil {
-			return nil, d.sqlError(err)
-		}
+		before := *cur
 		d.pol.refusal = ""
 		st, trailing, err := d.conn.PrepareTransient(rest)
 		if err != nil {
@@ -260,6 +271,7 @@ func (d *DB) run(s Statement, each bool) ([]Result, error) {
 		if err != nil {
 			return nil, d.sqlError(err)
 		}
+		*cur = after
 		changes := after.totalChanges - before.totalChanges
 		res.Meta = Meta{
 			ServedBy:    ServedBy,
