@@ -19,7 +19,9 @@ import (
 // which workers cannot reach (D1 refuses that PRAGMA); _cf_KV is the table
 // D1 keeps for itself, out of the workers' reach like every _cf_ table.
 type DB struct {
-	mu     sync.Mutex
+	mu     sync.Mutex // the connection
+	qmu    sync.Mutex // queue
+	queue  []*job     // calls waiting for the connection (transaction)
 	conn   *sqlite.Conn
 	pol    *policy
 	path   string
@@ -155,6 +157,7 @@ func (d *DB) state() (state, error) {
 func (d *DB) Batch(ctx context.Context, stmts []Statement) ([]Result, error) {
 	var results []Result
 	err := d.transaction(ctx, func(cur *state) error {
+		results = nil // a retried group runs this again
 		for _, s := range stmts {
 			if isEmptySQL(s.SQL) {
 				continue // as Miniflare, which drops queries of comments only
@@ -191,30 +194,104 @@ func allEmpty(stmts []Statement) bool {
 	return true
 }
 
-// transaction runs f inside BEGIN … COMMIT, rolling back when it fails,
-// and counts the commit in the bookmark when it wrote.
+// job is one Batch or Exec waiting for its turn on the connection.
+type job struct {
+	ctx  context.Context
+	run  func(cur *state) error // may run again when its group is retried
+	err  error
+	done bool
+}
+
+// transaction runs f atomically and durably. Calls that arrive while the
+// connection is busy are committed together (group commit): each runs
+// inside a savepoint of one transaction, so a failing one rolls back
+// alone, and one fsync makes them all durable; none returns before it.
 func (d *DB) transaction(ctx context.Context, f func(cur *state) error, empty bool) error {
 	if empty {
 		return &Error{Message: "No SQL statements detected."}
 	}
+	j := &job{ctx: ctx, run: f}
+	d.qmu.Lock()
+	d.queue = append(d.queue, j)
+	d.qmu.Unlock()
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if j.done {
+		return j.err
+	}
+	d.qmu.Lock()
+	group := d.queue
+	d.queue = nil
+	d.qmu.Unlock()
 	if d.closed {
+		for _, g := range group {
+			g.err, g.done = errClosed, true
+		}
 		return errClosed
 	}
-	ctx, cancel := context.WithTimeout(ctx, QueryDuration*time.Second)
-	defer cancel()
-	d.conn.SetInterrupt(ctx.Done())
-	defer d.conn.SetInterrupt(nil)
+	for len(group) > 0 {
+		group = d.commitGroup(group)
+	}
+	return j.err
+}
+
+// commitGroup runs jobs in one transaction and returns those to run again
+// (when a failure made SQLite roll the whole transaction back).
+func (d *DB) commitGroup(group []*job) []*job {
+	finish := func(jobs []*job, err error) {
+		for _, g := range jobs {
+			g.err, g.done = err, true
+		}
+	}
 	if _, err := d.query("BEGIN IMMEDIATE"); err != nil {
-		return d.sqlError(err)
+		finish(group, d.sqlError(err))
+		return nil
 	}
 	before, err := d.state()
-	after := before
-	if err == nil {
-		err = f(&after)
+	if err != nil {
+		d.query("ROLLBACK")
+		finish(group, d.sqlError(err))
+		return nil
 	}
-	if err == nil && (after.totalChanges != before.totalChanges || after.schema != before.schema) {
+	cur := before
+	var ran []*job
+	for i, g := range group {
+		if err := g.ctx.Err(); err != nil {
+			finish([]*job{g}, err)
+			continue
+		}
+		if _, err := d.query("SAVEPOINT job"); err != nil {
+			finish([]*job{g}, d.sqlError(err))
+			continue
+		}
+		ctx, cancel := context.WithTimeout(g.ctx, QueryDuration*time.Second)
+		d.conn.SetInterrupt(ctx.Done())
+		err := g.run(&cur)
+		d.conn.SetInterrupt(nil)
+		cancel()
+		if err == nil {
+			if _, err = d.query("RELEASE job"); err == nil {
+				ran = append(ran, g)
+				continue
+			}
+		}
+		finish([]*job{g}, d.sqlError(err))
+		if d.conn.AutocommitEnabled() {
+			// SQLite ended the transaction itself (an interrupted write,
+			// a full disk): the jobs before this one are gone too.
+			return append(ran, group[i+1:]...)
+		}
+		d.query("ROLLBACK TO job")
+		d.query("RELEASE job")
+		if cur, err = d.state(); err != nil {
+			d.query("ROLLBACK")
+			finish(ran, d.sqlError(err))
+			finish(group[i+1:], d.sqlError(err))
+			return nil
+		}
+	}
+	err = nil
+	if cur.totalChanges != before.totalChanges || cur.schema != before.schema {
 		var row []any
 		if row, err = d.query("PRAGMA user_version"); err == nil {
 			_, err = d.query(fmt.Sprintf("PRAGMA user_version = %d", row[0].(int64)+1))
@@ -224,14 +301,11 @@ func (d *DB) transaction(ctx context.Context, f func(cur *state) error, empty bo
 		_, err = d.query("COMMIT")
 	}
 	if err != nil {
-		d.conn.SetInterrupt(nil) // a rollback must run even after a timeout
 		d.query("ROLLBACK")
-		var de *Error
-		if errors.As(err, &de) {
-			return de
-		}
-		return d.sqlError(err)
+		finish(ran, d.sqlError(err))
+		return nil
 	}
+	finish(ran, nil)
 	return nil
 }
 

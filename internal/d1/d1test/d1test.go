@@ -6,6 +6,7 @@ package d1test
 import (
 	"bytes"
 	"context"
+	"sync"
 	"errors"
 	"fmt"
 	"math"
@@ -41,6 +42,7 @@ func Run(t *testing.T, s Store) {
 		"Dump":           testDump,
 		"Durable":        testDurable,
 		"Migrations":     testMigrations,
+		"Concurrent":     testConcurrent,
 	}
 	for name, f := range tests {
 		t.Run(name, func(t *testing.T) { f(t, s) })
@@ -325,5 +327,39 @@ func testMigrations(t *testing.T, s Store) {
 	names, _ := (d1.Migrations{Dir: dir, Pattern: "*/migration.sql"}).Names()
 	if !reflect.DeepEqual(names, []string{"0003_snapshot/migration.sql"}) {
 		t.Errorf("pattern names = %v", names)
+	}
+}
+
+// testConcurrent sends batches at once, half of them failing: each one is
+// atomic on its own, whatever it is committed with.
+func testConcurrent(t *testing.T, s Store) {
+	db := s.Open(t)
+	one(t, db, "CREATE TABLE c (v INTEGER UNIQUE)")
+	var wg sync.WaitGroup
+	errs := make([]error, 40)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			stmts := []d1.Statement{{SQL: "INSERT INTO c VALUES (?)", Params: []any{int64(i)}}}
+			if i%2 == 1 {
+				stmts = append(stmts, d1.Statement{SQL: "INSERT INTO c VALUES (?)", Params: []any{int64(i)}})
+			}
+			rs, err := db.Batch(ctx, stmts)
+			if err == nil && rs[0].Meta.Changes != 1 {
+				err = fmt.Errorf("changes = %d", rs[0].Meta.Changes)
+			}
+			errs[i] = err
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if (i%2 == 0) != (err == nil) {
+			t.Errorf("batch %d: %v", i, err)
+		}
+	}
+	r := one(t, db, "SELECT count(*), sum(v % 2) FROM c")
+	if !reflect.DeepEqual(r.Rows[0], []any{int64(20), int64(0)}) {
+		t.Errorf("rows = %v: only the 20 even batches may have landed", r.Rows[0])
 	}
 }
