@@ -318,3 +318,28 @@ func TestD1Drizzle(t *testing.T) {
 		t.Errorf("after a cascading delete = %s", body)
 	}
 }
+
+// TestD1Serve: under outpost serve a D1 binding reaches the node's
+// database in its state_dir, where the CLI applied the migrations.
+func TestD1Serve(t *testing.T) {
+	proj := outposttest.CopyDir(t, project("d1-template"))
+	dir := t.TempDir()
+	state := filepath.Join(dir, "state")
+	if out, code := outposttest.Run(t, proj, "d1", "migrations", "apply", "DB", "--persist-to", state); code != 0 {
+		t.Fatalf("migrations apply: %s", out)
+	}
+	n := startServe(t, dir, `
+state_dir = "state"
+[[workers]]
+name = "comments"
+dir = "`+proj+`"
+routes = ["comments.test/*"]
+`)
+	code, body := n.hostGet("comments.test", "/")
+	if code != 200 || !strings.Contains(body, `"author": "Grace"`) {
+		t.Errorf("GET / = %d %s", code, body)
+	}
+	if _, err := os.Stat(filepath.Join(state, "d1", "d1-template-d1.sqlite")); err != nil {
+		t.Error(err)
+	}
+}
