@@ -3,6 +3,7 @@ package d1fleet_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,7 +17,13 @@ import (
 	"github.com/outpost-dev/outpost/internal/pgtest"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv("D1FLEET_CHILD") != "" {
+		crashChild()
+		return
+	}
+	pgtest.Main(m)
+}
 
 var seq atomic.Int64
 
