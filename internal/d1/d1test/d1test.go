@@ -6,7 +6,6 @@ package d1test
 import (
 	"bytes"
 	"context"
-	"sync"
 	"errors"
 	"fmt"
 	"math"
@@ -14,6 +13,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
