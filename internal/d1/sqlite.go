@@ -317,23 +317,33 @@ func (d *DB) commitGroup(group []*job) []*job {
 func (d *DB) run(s Statement, each bool, cur *state) ([]Result, error) {
 	var out []Result
 	rest := s.SQL
-	if len(rest) > MaxSQLLength {
-		return nil, &Error{Message: "string or blob too big: SQLITE_TOOBIG"}
+	tooBig := &Error{Message: "string or blob too big: SQLITE_TOOBIG"}
+	if each {
+		// A script (a dump, a migration) may be long; each of its
+		// statements is held to D1's limit below.
+		d.conn.Limit(sqlite.LimitSQLLength, maxScript)
+		defer d.conn.Limit(sqlite.LimitSQLLength, MaxSQLLength)
+	} else if len(rest) > MaxSQLLength {
+		return nil, tooBig
 	}
 	var last *Result
 	for !isEmptySQL(rest) {
 		start := time.Now()
 		before := *cur
 		d.pol.refusal = ""
-		st, trailing, err := d.conn.PrepareTransient(rest)
+		st, n, err := d.prepareNext(rest, each)
 		if err != nil {
 			return nil, d.sqlError(err)
 		}
-		consumed := rest[:len(rest)-trailing]
-		rest = rest[len(rest)-trailing:]
+		consumed := rest[:n]
+		rest = rest[n:]
 		if isEmptySQL(consumed) {
 			st.Finalize()
 			continue
+		}
+		if len(strings.TrimSpace(consumed)) > MaxSQLLength {
+			st.Finalize()
+			return nil, tooBig
 		}
 		final := isEmptySQL(rest)
 		res, err := d.step(st, s.Params, final || each)
@@ -369,6 +379,30 @@ func (d *DB) run(s Statement, each bool, cur *state) ([]Result, error) {
 		out = []Result{*last}
 	}
 	return out, nil
+}
+
+// maxScript bounds a script given to Exec.
+const maxScript = 1 << 30
+
+// prepareNext prepares the first statement of rest and says how many bytes
+// it took. A long script is given to SQLite a window at a time (copying
+// all of it for every statement would take quadratic time); a statement
+// that may go on past the window is prepared again from a larger one.
+func (d *DB) prepareNext(rest string, windowed bool) (*sqlite.Stmt, int, error) {
+	for window := 256 << 10; ; window *= 2 {
+		chunk := rest
+		if windowed && len(rest) > window {
+			chunk = rest[:window]
+		}
+		st, trailing, err := d.conn.PrepareTransient(chunk)
+		if len(chunk) < len(rest) && (err != nil || trailing == 0) {
+			if err == nil {
+				st.Finalize()
+			}
+			continue
+		}
+		return st, len(chunk) - trailing, err
+	}
 }
 
 // step binds params (when withParams) and runs st to its end.

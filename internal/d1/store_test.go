@@ -2,7 +2,9 @@ package d1_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -115,5 +117,33 @@ func TestStripDumpTransaction(t *testing.T) {
 	two := "BEGIN TRANSACTION;\nCOMMIT;\nBEGIN TRANSACTION;\nCOMMIT;\n"
 	if got := d1.StripDumpTransaction(two); got != two {
 		t.Errorf("two transactions were changed: %q", got)
+	}
+}
+
+// TestLongScript loads a script far longer than one statement may be, as
+// `outpost d1 execute --file` does with a dump, and refuses one statement
+// past D1's limit.
+func TestLongScript(t *testing.T) {
+	db, err := d1.OpenFile(filepath.Join(t.TempDir(), "long.sqlite"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var b strings.Builder
+	b.WriteString("CREATE TABLE t (n INTEGER, s TEXT);\n")
+	for i := 0; i < 20000; i++ {
+		fmt.Fprintf(&b, "INSERT INTO t VALUES (%d, '%s');\n", i, strings.Repeat("x", 40))
+	}
+	ctx := context.Background()
+	rs, err := db.Exec(ctx, b.String())
+	if err != nil || len(rs) != 20001 {
+		t.Fatalf("Exec of %d bytes: %d results, %v", b.Len(), len(rs), err)
+	}
+	if rs, _ := db.Batch(ctx, []d1.Statement{{SQL: "SELECT count(*), sum(n) FROM t"}}); rs[0].Rows[0][0] != int64(20000) || rs[0].Rows[0][1] != int64(199990000) {
+		t.Errorf("rows = %v", rs[0].Rows)
+	}
+	long := "INSERT INTO t VALUES (1, '" + strings.Repeat("y", d1.MaxSQLLength) + "');"
+	if _, err := db.Exec(ctx, "SELECT 1;\n"+long); err == nil || err.Error() != "string or blob too big: SQLITE_TOOBIG" {
+		t.Errorf("a statement past the limit: %v", err)
 	}
 }
