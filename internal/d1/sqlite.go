@@ -169,19 +169,20 @@ func (d *DB) Batch(ctx context.Context, stmts []Statement) ([]Result, error) {
 			results = append(results, rs[0])
 		}
 		return nil
-	}, len(stmts) == 0 || allEmpty(stmts))
+	}, len(stmts) == 0 || allEmpty(stmts), true)
 	return results, err
 }
 
 // Exec runs a script of statements (without parameters) in one
-// transaction and returns each statement's result (`outpost d1 execute`).
+// transaction and returns each statement's result (`outpost d1 execute`,
+// migrations). It is not held to QueryDuration: ctx bounds it.
 func (d *DB) Exec(ctx context.Context, script string) ([]Result, error) {
 	var results []Result
 	err := d.transaction(ctx, func(cur *state) error {
 		rs, err := d.run(Statement{SQL: script}, true, cur)
 		results = rs
 		return err
-	}, isEmptySQL(script))
+	}, isEmptySQL(script), false)
 	return results, err
 }
 
@@ -196,7 +197,8 @@ func allEmpty(stmts []Statement) bool {
 
 // job is one Batch or Exec waiting for its turn on the connection.
 type job struct {
-	ctx  context.Context
+	ctx     context.Context
+	timeout bool // held to QueryDuration (worker queries; not CLI scripts)
 	run  func(cur *state) error // may run again when its group is retried
 	err  error
 	done bool
@@ -206,11 +208,11 @@ type job struct {
 // connection is busy are committed together (group commit): each runs
 // inside a savepoint of one transaction, so a failing one rolls back
 // alone, and one fsync makes them all durable; none returns before it.
-func (d *DB) transaction(ctx context.Context, f func(cur *state) error, empty bool) error {
+func (d *DB) transaction(ctx context.Context, f func(cur *state) error, empty, timeout bool) error {
 	if empty {
 		return &Error{Message: "No SQL statements detected."}
 	}
-	j := &job{ctx: ctx, run: f}
+	j := &job{ctx: ctx, run: f, timeout: timeout}
 	d.qmu.Lock()
 	d.queue = append(d.queue, j)
 	d.qmu.Unlock()
@@ -264,7 +266,10 @@ func (d *DB) commitGroup(group []*job) []*job {
 			finish([]*job{g}, d.sqlError(err))
 			continue
 		}
-		ctx, cancel := context.WithTimeout(g.ctx, QueryDuration*time.Second)
+		ctx, cancel := g.ctx, context.CancelFunc(func() {})
+		if g.timeout {
+			ctx, cancel = context.WithTimeout(g.ctx, QueryDuration*time.Second)
+		}
 		d.conn.SetInterrupt(ctx.Done())
 		err := g.run(&cur)
 		d.conn.SetInterrupt(nil)
