@@ -23,9 +23,14 @@ func NewStore(dir string) *Store { return &Store{dir: dir, dbs: map[string]*DB{}
 
 var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
 
+// ValidName reports whether name can name a database (and its file).
+func ValidName(name string) bool {
+	return validName.MatchString(name) && !strings.Contains(name, "..")
+}
+
 // Path is the file of the database called name.
 func (s *Store) Path(name string) (string, error) {
-	if !validName.MatchString(name) || strings.Contains(name, "..") {
+	if !ValidName(name) {
 		return "", fmt.Errorf("d1: %q is not a valid database name", name)
 	}
 	return filepath.Join(s.dir, name+".sqlite"), nil

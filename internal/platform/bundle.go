@@ -10,6 +10,7 @@ import (
 
 	"github.com/outpost-dev/outpost/internal/bundle"
 	"github.com/outpost-dev/outpost/internal/config"
+	"github.com/outpost-dev/outpost/internal/d1"
 )
 
 // Bundle is one version of a worker: the bundled script and what its
@@ -165,6 +166,11 @@ func (b *Bundle) Validate() error {
 	for i, k := range b.KVNamespaces {
 		if k.Binding == "" || k.ID == "" {
 			return fmt.Errorf("bundle: kv_namespaces[%d]: binding and id are required", i)
+		}
+	}
+	for i, d := range b.D1Databases {
+		if d.Binding == "" || !d1.ValidName(d.Database) {
+			return fmt.Errorf("bundle: d1_databases[%d]: a binding and a database name (letters, digits, '.', '-', '_') are required", i)
 		}
 	}
 	return b.validateQueues()
