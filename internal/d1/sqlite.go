@@ -198,10 +198,10 @@ func allEmpty(stmts []Statement) bool {
 // job is one Batch or Exec waiting for its turn on the connection.
 type job struct {
 	ctx     context.Context
-	timeout bool // held to QueryDuration (worker queries; not CLI scripts)
-	run  func(cur *state) error // may run again when its group is retried
-	err  error
-	done bool
+	timeout bool                   // held to QueryDuration (worker queries; not CLI scripts)
+	run     func(cur *state) error // may run again when its group is retried
+	err     error
+	done    bool
 }
 
 // transaction runs f atomically and durably. Calls that arrive while the
