@@ -343,3 +343,12 @@ routes = ["comments.test/*"]
 		t.Error(err)
 	}
 }
+
+func TestD1ServiceWorkerGlobal(t *testing.T) {
+	p := outposttest.Dev(t, outposttest.CopyDir(t, project("d1-sw")))
+	for _, want := range []string{"hits: 1", "hits: 2"} {
+		if _, body := p.Get("/"); body != want {
+			t.Errorf("GET / = %q, want %q", body, want)
+		}
+	}
+}
