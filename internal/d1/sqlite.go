@@ -332,6 +332,7 @@ func (d *DB) run(s Statement, each bool, cur *state) ([]Result, error) {
 		return nil, tooBig
 	}
 	var last *Result
+	first, began := *cur, time.Now()
 	for !isEmptySQL(rest) {
 		start := time.Now()
 		before := *cur
@@ -369,7 +370,7 @@ func (d *DB) run(s Statement, each bool, cur *state) ([]Result, error) {
 			LastRowID:   after.lastRowID,
 			ChangedDB:   changes != 0 || after.lastRowID != before.lastRowID || after.size != before.size || after.schema != before.schema,
 			SizeAfter:   after.size,
-			RowsRead:    int64(len(res.Rows)),
+			RowsRead:    int64(len(res.Rows)) + changes,
 			RowsWritten: changes,
 		}
 		if each {
@@ -381,6 +382,12 @@ func (d *DB) run(s Statement, each bool, cur *state) ([]Result, error) {
 		if last == nil {
 			last = &Result{Meta: Meta{ServedBy: ServedBy}}
 		}
+		// Several statements in one query: as wrangler dev, the rows and
+		// row counts are the last statement's, the changes the query's.
+		changes := cur.totalChanges - first.totalChanges
+		last.Meta.Duration = float64(time.Since(began).Microseconds()) / 1000
+		last.Meta.Changes = changes
+		last.Meta.ChangedDB = changes != 0 || cur.lastRowID != first.lastRowID || cur.size != first.size || cur.schema != first.schema
 		out = []Result{*last}
 	}
 	return out, nil

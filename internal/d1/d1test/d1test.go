@@ -93,7 +93,7 @@ func testMeta(t *testing.T, s Store) {
 		t.Errorf("create meta = %+v", r.Meta)
 	}
 	r = one(t, db, "INSERT INTO m (x) VALUES (1), (2), (3)")
-	if r.Meta.Changes != 3 || r.Meta.LastRowID != 3 || !r.Meta.ChangedDB || r.Meta.RowsWritten != 3 {
+	if r.Meta.Changes != 3 || r.Meta.LastRowID != 3 || !r.Meta.ChangedDB || r.Meta.RowsWritten != 3 || r.Meta.RowsRead != 3 {
 		t.Errorf("insert meta = %+v", r.Meta)
 	}
 	r = one(t, db, "SELECT * FROM m")
@@ -103,6 +103,17 @@ func testMeta(t *testing.T, s Store) {
 	r = one(t, db, "UPDATE m SET x = x + 1 WHERE id > 1")
 	if r.Meta.Changes != 2 {
 		t.Errorf("update meta = %+v", r.Meta)
+	}
+	// As wrangler dev: INSERT … RETURNING reads the row it wrote and the
+	// one it returns; several statements in one query report the query's
+	// changes and the last statement's rows.
+	r = one(t, db, "INSERT INTO m (x) VALUES (9) RETURNING id")
+	if r.Meta.RowsRead != 2 || r.Meta.RowsWritten != 1 || r.Meta.LastRowID != 4 || !reflect.DeepEqual(r.Rows, [][]any{{int64(4)}}) {
+		t.Errorf("insert returning = %+v %v", r.Meta, r.Rows)
+	}
+	r = one(t, db, "INSERT INTO m (x) VALUES (10); INSERT INTO m (x) VALUES (11);")
+	if r.Meta.Changes != 2 || r.Meta.RowsRead != 1 || r.Meta.RowsWritten != 1 || !r.Meta.ChangedDB {
+		t.Errorf("two inserts in one query = %+v", r.Meta)
 	}
 }
 
