@@ -140,7 +140,7 @@ var allowedFunctions = func() map[string]bool {
 // functionName is the function an OpFunction action calls: SQLite passes it
 // as the callback's second argument, which the sqlite package keeps but
 // does not expose for this action (reflect may read an unexported string).
-// TestPolicyFunctions fails if that ever changes.
+// The conformance suite (d1test: Functions, Refused) fails if that changes.
 func functionName(a sqlite.Action) string {
 	f := reflect.ValueOf(a).FieldByName("arg2")
 	if f.Kind() != reflect.String {
