@@ -190,6 +190,11 @@ func testFunctions(t *testing.T, s Store) {
 	if len(r.Rows) != 1 || r.Rows[0][0] != "the quick brown fox" {
 		t.Errorf("fts5 = %#v", r.Rows)
 	}
+	one(t, db, "CREATE VIRTUAL TABLE boxes USING rtree(id, x0, x1)")
+	one(t, db, "INSERT INTO boxes VALUES (1, 0, 5), (2, 10, 20)")
+	if r := one(t, db, "SELECT id FROM boxes WHERE x0 < 3"); !reflect.DeepEqual(r.Rows, [][]any{{int64(1)}}) {
+		t.Errorf("rtree = %v", r.Rows)
+	}
 	r = one(t, db, "SELECT value FROM json_each('[1,2,3]')")
 	if len(r.Rows) != 3 {
 		t.Errorf("json_each = %#v", r.Rows)
