@@ -102,6 +102,11 @@ func (d *DB) Dump(ctx context.Context, w io.Writer, opts DumpOptions) error {
 			fmt.Fprintln(bw, r[1].(string)+";")
 		}
 	}
+	if d.settle != nil {
+		if err := d.settle(); err != nil {
+			return err
+		}
+	}
 	return bw.Flush()
 }
 

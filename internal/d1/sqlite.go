@@ -26,6 +26,7 @@ type DB struct {
 	pol    *policy
 	path   string
 	closed bool
+	settle func() error // Options.Settle
 }
 
 // OpenFile opens (creating when absent) the database at path.
@@ -38,6 +39,11 @@ type Options struct {
 	// the log is never checkpointed by this connection, so no frame leaves
 	// it before it was shipped.
 	Replicated bool
+	// Settle, when set, runs after every transaction, with the connection
+	// still held (nothing else commits meanwhile): a replicated database
+	// ships its new log frames there. When it fails, the calls of that
+	// transaction fail.
+	Settle func() error
 }
 
 // Open opens (creating when absent) the database at path.
@@ -50,7 +56,7 @@ func Open(path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("d1: opening %s: %w", path, err)
 	}
 	conn.SetBusyTimeout(10 * time.Second)
-	d := &DB{conn: conn, pol: &policy{}, path: path}
+	d := &DB{conn: conn, pol: &policy{}, path: path, settle: opts.Settle}
 	pragmas := []string{"PRAGMA synchronous=FULL"}
 	if opts.Replicated {
 		pragmas = []string{"PRAGMA synchronous=OFF", "PRAGMA wal_autocheckpoint=0"}
@@ -130,6 +136,11 @@ func (d *DB) Bookmark(ctx context.Context) (string, error) {
 	row, err := d.query("PRAGMA user_version")
 	if err != nil || len(row) == 0 {
 		return "", fmt.Errorf("d1: reading the bookmark: %v", err)
+	}
+	if d.settle != nil {
+		if err := d.settle(); err != nil {
+			return "", err
+		}
 	}
 	return bookmark(row[0].(int64)), nil
 }
@@ -309,6 +320,12 @@ func (d *DB) commitGroup(group []*job) []*job {
 		d.query("ROLLBACK")
 		finish(ran, d.sqlError(err))
 		return nil
+	}
+	if d.settle != nil {
+		if err := d.settle(); err != nil {
+			finish(ran, err)
+			return nil
+		}
 	}
 	finish(ran, nil)
 	return nil

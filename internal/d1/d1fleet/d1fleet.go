@@ -8,7 +8,9 @@
 //
 // The database file is shared by two connections: the object's (which
 // ships the write-ahead log and checkpoints it) and D1's (internal/d1,
-// with D1's SQL policy), which never checkpoints.
+// with D1's SQL policy), which never checkpoints. D1's connection settles
+// every (group) commit by syncing the object while it still holds itself,
+// so no commit can slip in between the shipping and the checkpoint.
 package d1fleet
 
 import (
@@ -62,12 +64,13 @@ func (s *Store) Open(name string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	local, err := d1.Open(obj.Path(), d1.Options{Replicated: true})
+	db := &DB{name: name, obj: obj}
+	local, err := d1.Open(obj.Path(), d1.Options{Replicated: true, Settle: db.sync})
 	if err != nil {
 		s.objects.Drop(Worker, Class, id)
 		return nil, err
 	}
-	db := &DB{name: name, obj: obj, local: local}
+	db.local = local
 	// The object's first sync ships the tables D1 made in the file.
 	if err := db.sync(); err != nil {
 		local.Close()
@@ -112,13 +115,11 @@ type DB struct {
 	name  string
 	obj   *durable.Object
 	local *d1.DB
-	// mu keeps a write and its shipping together: nothing is answered
-	// before the pages it saw are in PostgreSQL.
-	mu sync.Mutex
 }
 
-// sync ships what the D1 connection committed and checks the lease: the
-// object's operations sync its replica before they return.
+// sync ships what the D1 connection committed and checks the lease (the
+// object's operations sync its replica before they return): after it, a
+// read was served by the owner and a write is in PostgreSQL.
 func (db *DB) sync() error {
 	if _, err := db.obj.Exec("SELECT 1", nil); err != nil {
 		return &d1.Error{Message: fmt.Sprintf("D1 database %s is unavailable on this node: %v", db.name, err)}
@@ -127,50 +128,20 @@ func (db *DB) sync() error {
 }
 
 // Batch runs statements in one transaction and returns once its writes
-// are stored in PostgreSQL.
+// are stored in PostgreSQL (calls at once share the commit and the trip).
 func (db *DB) Batch(ctx context.Context, stmts []d1.Statement) ([]d1.Result, error) {
-	db.mu.Lock()
-	defer db.mu.Unlock()
-	if err := db.sync(); err != nil { // the lease is still ours
-		return nil, err
-	}
-	rs, err := db.local.Batch(ctx, stmts)
-	if serr := db.sync(); serr != nil {
-		return nil, serr
-	}
-	return rs, err
+	return db.local.Batch(ctx, stmts)
 }
 
 // Exec runs a script in one transaction, stored before it returns.
 func (db *DB) Exec(ctx context.Context, script string) ([]d1.Result, error) {
-	db.mu.Lock()
-	defer db.mu.Unlock()
-	if err := db.sync(); err != nil {
-		return nil, err
-	}
-	rs, err := db.local.Exec(ctx, script)
-	if serr := db.sync(); serr != nil {
-		return nil, serr
-	}
-	return rs, err
+	return db.local.Exec(ctx, script)
 }
 
 // Bookmark is the database's bookmark.
-func (db *DB) Bookmark(ctx context.Context) (string, error) {
-	db.mu.Lock()
-	defer db.mu.Unlock()
-	if err := db.sync(); err != nil {
-		return "", err
-	}
-	return db.local.Bookmark(ctx)
-}
+func (db *DB) Bookmark(ctx context.Context) (string, error) { return db.local.Bookmark(ctx) }
 
 // Dump writes the database as SQL.
 func (db *DB) Dump(ctx context.Context, w io.Writer, opts d1.DumpOptions) error {
-	db.mu.Lock()
-	defer db.mu.Unlock()
-	if err := db.sync(); err != nil {
-		return err
-	}
 	return db.local.Dump(ctx, w, opts)
 }
