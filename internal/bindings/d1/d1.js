@@ -58,14 +58,8 @@ export class D1DatabaseSession {
   }
 
   async batch(statements) {
-    const results = await this._query(
-      Array.from(statements, (s) => {
-        if (!(s instanceof D1PreparedStatement)) {
-          throw new TypeError("D1_ERROR: batch() expects an array of prepared statements");
-        }
-        return { sql: s.statement, params: s.params };
-      }),
-    );
+    // As workerd, anything with a statement and params will do.
+    const results = await this._query(Array.from(statements, (s) => ({ sql: s.statement, params: s.params })));
     return results.map(asResult);
   }
 
@@ -79,6 +73,10 @@ export class D1DatabaseSession {
   // _query sends queries and throws D1's error when one fails. A session
   // keeps the latest bookmark it has seen.
   async _query(queries, prefix = "D1_ERROR") {
+    for (const q of queries) {
+      if (typeof q.sql !== "string") throw d1Error(prefix || "D1_ERROR", `SQL must be a string, found ${typeof q.sql}`);
+      if (q.params === undefined || q.params === null) q.params = [];
+    }
     const session = this.#bookmark !== null;
     const answer = JSON.parse(await this.#host.query(JSON.stringify({ queries, bookmark: session }), 0));
     if (answer.error !== undefined) throw d1Error(prefix, answer.error);
