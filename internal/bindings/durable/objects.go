@@ -22,6 +22,11 @@ import (
 // object after 70 to 140 seconds. The sweep runs every half of it.
 const DefaultIdleTimeout = 70 * time.Second
 
+// hibernateAfter is how long an object whose only open sockets are
+// hibernatable ones stays in memory without an event: about 10 s on
+// Cloudflare (never longer than the idle timeout).
+const hibernateAfter = 10 * time.Second
+
 // Remote reaches the objects other nodes own (forward.Client).
 type Remote interface {
 	Fetch(ctx context.Context, addr, worker string, req *runtime.Request) (*runtime.Response, error)
@@ -51,8 +56,9 @@ type ObjectsConfig struct {
 // instance goes, their storage stays — and drops objects whose lease was
 // lost.
 type Objects struct {
-	cfg    ObjectsConfig
-	alarms *Alarms
+	cfg       ObjectsConfig
+	alarms    *Alarms
+	hibernate time.Duration // for objects with only hibernatable sockets
 
 	mu   sync.Mutex
 	live map[string]*liveObject // worker/class/id
@@ -91,7 +97,8 @@ func NewObjects(cfg ObjectsConfig) *Objects {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	o := &Objects{cfg: cfg, live: map[string]*liveObject{}, stop: make(chan struct{}), done: make(chan struct{})}
+	o := &Objects{cfg: cfg, live: map[string]*liveObject{}, stop: make(chan struct{}), done: make(chan struct{}),
+		hibernate: min(hibernateAfter, cfg.IdleTimeout)}
 	o.alarms = newAlarms(o)
 	go o.sweep()
 	return o
@@ -354,7 +361,7 @@ func moved(err error) error {
 // sweep evicts objects that stayed idle for the idle timeout.
 func (o *Objects) sweep() {
 	defer close(o.done)
-	t := time.NewTicker(max(o.cfg.IdleTimeout/2, 10*time.Millisecond))
+	t := time.NewTicker(max(o.hibernate/2, 10*time.Millisecond))
 	defer t.Stop()
 	for {
 		select {
@@ -418,7 +425,11 @@ func (o *Objects) evict(lo *liveObject, force bool) {
 	result := "evicted"
 	if w := o.cfg.Workers.Lookup(lo.worker); w != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		arg := fmt.Sprintf(`["a",[%t,%d,%d]]`, force, sockets, o.cfg.IdleTimeout.Milliseconds())
+		idle := o.cfg.IdleTimeout
+		if sockets > 0 {
+			idle = o.hibernate
+		}
+		arg := fmt.Sprintf(`["a",[%t,%d,%d]]`, force, sockets, idle.Milliseconds())
 		res, err := w.CallObject(ctx, 0, lo.addr, []string{"\x00evict"}, &runtime.Message{JSON: arg})
 		cancel()
 		if err != nil {
