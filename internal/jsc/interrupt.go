@@ -95,7 +95,9 @@ func goInterrupt(id C.uintptr_t) (stop C.bool) {
 	interruptVMs.Lock()
 	vm := interruptVMs.m[uintptr(id)]
 	interruptVMs.Unlock()
-	if vm == nil || vm.opts.Interrupt == nil {
+	if vm == nil || vm.opts.Interrupt == nil || vm.foreignThread() {
+		// A debugger's evaluation on the inspector's thread: the limits
+		// measure the VM's own thread.
 		return false
 	}
 	mark := len(vm.scope)
