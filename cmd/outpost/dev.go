@@ -23,6 +23,7 @@ import (
 
 	"github.com/outpost-dev/outpost/internal/assets"
 	"github.com/outpost-dev/outpost/internal/config"
+	"github.com/outpost-dev/outpost/internal/inspector"
 	"github.com/outpost-dev/outpost/internal/logging"
 	"github.com/outpost-dev/outpost/internal/platform"
 	"github.com/outpost-dev/outpost/internal/project"
@@ -54,6 +55,7 @@ type devFlags struct {
 	cache         bool
 	host          string
 	localUpstream string
+	inspect       inspectFlag
 }
 
 func runDev(args []string, stdout, stderr io.Writer) error {
@@ -72,6 +74,7 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&f.cache, "cache", true, "Cache API and fetch() caching; false makes caches no-ops that always miss")
 	fs.StringVar(&f.host, "host", "", "the host request.url carries (default: [dev] host, else the first route's host)")
 	fs.StringVar(&f.localUpstream, "local-upstream", "", "the host request.url carries; wins over --host")
+	fs.Var(&f.inspect, "inspect", "debug the workers: --inspect or --inspect=PORT (default 9229) serves the Debug Adapter Protocol and the WebKit Inspector protocol on 127.0.0.1")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -184,6 +187,12 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 	}
 	defer services.Close()
 
+	var hub *inspector.Hub
+	if f.inspect.on {
+		if hub = startInspection(logger); hub != nil {
+			defer hub.Close()
+		}
+	}
 	dev := &devServer{node: services.node, logger: logger}
 	defer dev.closeSites()
 	for i, b := range builds {
@@ -199,6 +208,14 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 		dev.workers = append(dev.workers, dw)
 	}
 	primary := dev.workers[0]
+	if hub != nil {
+		isrv, err := serveInspection(hub, f.inspect.port, dev, logger)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer isrv.Close()
+	}
 
 	handler := &server.Handler{
 		Target:   func() (server.Target, error) { return primary.current(), nil },
