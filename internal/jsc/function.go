@@ -94,9 +94,6 @@ func goHostCall(ctx C.JSContextRef, fn C.JSObjectRef, this C.JSObjectRef, argc C
 	}
 	vm := entry.vm
 	c := vm.ctx
-	if vm.foreignThread() {
-		return debuggerHostCall(c, exception)
-	}
 	mark := len(vm.scope)
 	defer func() {
 		if r := recover(); r != nil {

@@ -4,9 +4,29 @@ package jsc
 #cgo linux pkg-config: glib-2.0
 #include <stdlib.h>
 #include <stdbool.h>
+#include <string.h>
 #include <dlfcn.h>
 #include <JavaScriptCore/JavaScript.h>
 #include <glib.h>
+#include <signal.h>
+
+// Set on the inspector's thread: host functions and the interrupt check
+// then answer in C, never calling into Go there (see outpost_host_call).
+__thread int outpost_inspector_thread = 0;
+
+// JavaScriptCore suspends the threads that have used a VM (to scan their
+// stacks) with a signal whose handler refuses to work on an alternate
+// signal stack, and Go gives every thread one. Where a thread only waits
+// in C (the inspector's loop, a paused VM's wait below), it goes without,
+// so that a collection on another thread can suspend it; Go handles its
+// own signals there on the thread's system stack.
+static void outpost_altstack_off(stack_t* old) {
+	stack_t off;
+	memset(&off, 0, sizeof off);
+	off.ss_flags = SS_DISABLE;
+	sigaltstack(&off, old);
+}
+static void outpost_altstack_restore(stack_t* old) { sigaltstack(old, NULL); }
 
 // JavaScriptCore's remote inspector connects to an inspector server only
 // once an address is set, and on Linux that is done through a C++ method
@@ -16,10 +36,15 @@ package jsc
 #define OUTPOST_SYM_CSTRING "_ZN3WTF7CStringC1EPKc"
 #define OUTPOST_SYM_SET_ADDRESS "_ZN9Inspector15RemoteInspector25setInspectorServerAddressEON3WTF7CStringE"
 #define OUTPOST_SYM_MAIN_THREAD "_ZN3WTF20initializeMainThreadEv"
+#define OUTPOST_SYM_SINGLETON "_ZN9Inspector15RemoteInspector9singletonEv"
+#define OUTPOST_SYM_START "_ZN9Inspector15RemoteInspector5startEv"
+#define OUTPOST_SYM_STOP "_ZN9Inspector15RemoteInspector4stopEv"
 
 typedef void (*outpost_cstring_ctor)(void* self, const char* s);
 typedef void (*outpost_set_address)(void* cstring);
 typedef void (*outpost_init_main)(void);
+typedef void* (*outpost_singleton)(void);
+typedef void (*outpost_method)(void* self);
 
 static void* outpost_sym(const char* name) { return dlsym(RTLD_DEFAULT, name); }
 
@@ -35,13 +60,62 @@ static int outpost_set_inspector_address(const char* addr) {
 	return 0;
 }
 
-// outpost_run_inspector_loop makes the calling thread WebKit's "main
-// thread" and runs the default GLib main context on it: the remote
-// inspector's socket and its message dispatch live there.
-static void outpost_run_inspector_loop(void) {
+// A VM paused at a breakpoint runs JavaScriptCore's pause loop, which
+// iterates GLib's global default context without blocking until a command
+// resumes it; the commands themselves arrive and run on the inspector's
+// thread, which has a context of its own. Left alone, the pause loop spins
+// a core. This source, always ready on the default context (which nothing
+// else of Outpost's uses), makes each round of the loop wait
+// OUTPOST_PAUSE_WAIT_MS: it lets go of the context while it waits, so that
+// several paused VMs take turns rather than spin on it.
+#define OUTPOST_PAUSE_WAIT_MS 10
+static gboolean outpost_pause_prepare(GSource* s, gint* timeout) { *timeout = 0; return TRUE; }
+static gboolean outpost_pause_check(GSource* s) { return TRUE; }
+static gboolean outpost_pause_dispatch(GSource* s, GSourceFunc f, gpointer data) {
+	GMainContext* ctx = g_source_get_context(s);
+	stack_t old;
+	g_main_context_release(ctx);
+	outpost_altstack_off(&old);
+	g_usleep(OUTPOST_PAUSE_WAIT_MS * 1000);
+	outpost_altstack_restore(&old);
+	while (!g_main_context_acquire(ctx))
+		g_usleep(1000);
+	return G_SOURCE_CONTINUE;
+}
+static GSourceFuncs outpost_pause_funcs = { outpost_pause_prepare, outpost_pause_check, outpost_pause_dispatch, NULL };
+
+// outpost_prepare_inspector_thread gives the calling thread a GLib main
+// context of its own, as its thread default, before WebKit's threading is
+// initialised on it: the thread becomes WebKit's main thread and its
+// RunLoop adopts that context, where the remote inspector's connection,
+// socket watches and dispatches then live.
+static void outpost_prepare_inspector_thread(void) {
+	outpost_inspector_thread = 1;
+	g_main_context_push_thread_default(g_main_context_new());
+	GSource* pause = g_source_new(&outpost_pause_funcs, sizeof(GSource));
+	g_source_attach(pause, g_main_context_default());
+}
+
+// outpost_start_inspector makes the remote inspector connect to the address
+// now set: it was made, unconnected, when the engine started.
+static int outpost_start_inspector(void) {
 	outpost_init_main init = (outpost_init_main)outpost_sym(OUTPOST_SYM_MAIN_THREAD);
+	outpost_singleton singleton = (outpost_singleton)outpost_sym(OUTPOST_SYM_SINGLETON);
+	outpost_method start = (outpost_method)outpost_sym(OUTPOST_SYM_START);
+	outpost_method stop = (outpost_method)outpost_sym(OUTPOST_SYM_STOP);
+	if (!init || !singleton || !start || !stop) return -1;
 	init();
-	GMainLoop* loop = g_main_loop_new(NULL, FALSE);
+	void* inspector = singleton();
+	stop(inspector);
+	start(inspector);
+	return 0;
+}
+
+// outpost_run_inspector_loop runs the thread's context for good.
+static void outpost_run_inspector_loop(void) {
+	stack_t old;
+	outpost_altstack_off(&old);
+	GMainLoop* loop = g_main_loop_new(g_main_context_get_thread_default(), FALSE);
 	g_main_loop_run(loop);
 }
 
@@ -52,7 +126,7 @@ static void outpost_set_inspectable(JSGlobalContextRef ctx, const char* name) {
 	JSGlobalContextSetInspectable(ctx, true);
 }
 
-static JSValueRef outpost_debugger_host_error(JSContextRef ctx) {
+JSValueRef outpost_debugger_host_error(JSContextRef ctx) {
 	JSStringRef msg = JSStringCreateWithUTF8CString("Outpost's host functions (bindings, console, fetch) cannot run from a debugger evaluation: they belong to the worker's own thread");
 	JSValueRef arg = JSValueMakeString(ctx, msg);
 	JSStringRelease(msg);
@@ -95,6 +169,9 @@ var InspectorSymbols = []string{
 	C.OUTPOST_SYM_CSTRING,
 	C.OUTPOST_SYM_SET_ADDRESS,
 	C.OUTPOST_SYM_MAIN_THREAD,
+	C.OUTPOST_SYM_SINGLETON,
+	C.OUTPOST_SYM_START,
+	C.OUTPOST_SYM_STOP,
 }
 
 // InspectorAvailable reports why remote inspection cannot work with the
@@ -129,19 +206,26 @@ func EnableInspector(addr string) error {
 		return err
 	}
 	caddr := C.CString(addr)
-	defer C.free(unsafe.Pointer(caddr))
-	if C.outpost_set_inspector_address(caddr) != 0 {
-		return errors.New("jsc: cannot set the inspector server address")
-	}
-	started := make(chan struct{})
+	started := make(chan error)
 	go func() {
-		// The loop's thread is WebKit's main thread for the rest of the
-		// process: it is never given back to Go.
+		// The inspector's thread is WebKit's main thread for the rest of
+		// the process: it is never given back to Go. The engine is
+		// initialised on it (configure), after its context is in place
+		// and before the address is built (which initialises WTF too).
 		runtime.LockOSThread()
-		close(started)
+		C.outpost_prepare_inspector_thread()
+		configure()
+		defer C.free(unsafe.Pointer(caddr))
+		if C.outpost_set_inspector_address(caddr) != 0 || C.outpost_start_inspector() != 0 {
+			started <- errors.New("jsc: cannot start the remote inspector")
+			return
+		}
+		started <- nil
 		C.outpost_run_inspector_loop()
 	}()
-	<-started
+	if err := <-started; err != nil {
+		return err
+	}
 	inspector.enabled.Store(true)
 	return nil
 }
@@ -165,20 +249,4 @@ func (vm *VM) makeInspectable() {
 	if f := inspector.changed.Load(); f != nil {
 		(*f)()
 	}
-}
-
-// foreignThread reports whether a callback from the engine runs on a thread
-// other than the VM's own: the inspector's thread evaluating for a
-// debugger.
-func (vm *VM) foreignThread() bool {
-	id := vm.threadID.Load()
-	return id != 0 && int64(gettid()) != id
-}
-
-// debuggerHostCall answers a host function called from a debugger's
-// evaluation on the inspector's thread: Go state of the VM belongs to the
-// VM's thread, so the call throws instead of touching it.
-func debuggerHostCall(c *Context, exception *C.JSValueRef) C.JSValueRef {
-	*exception = C.outpost_debugger_host_error(c.ref)
-	return nil
 }
