@@ -420,6 +420,9 @@ func TestDebugInspectorWebSocketAndLoopbackOnly(t *testing.T) {
 		}
 		json.NewDecoder(resp.Body).Decode(&targets)
 		resp.Body.Close()
+		if len(targets) < 2 {
+			time.Sleep(50 * time.Millisecond)
+		}
 	}
 	var wsURL string
 	for _, tg := range targets {
