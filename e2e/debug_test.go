@@ -368,6 +368,8 @@ func TestDebugAdapterBreakpointsSteppingAndVariables(t *testing.T) {
 	if r := waitResult(t, held); r.body != "helper answered /helper" {
 		t.Fatalf("helper response: %q", r.body)
 	}
+	// What the worker logs reaches the debug console.
+	c.event("output", func(b map[string]any) bool { return strings.Contains(fmt.Sprint(b["output"]), "helper saw /helper") })
 	c.request("setBreakpoints", map[string]any{"source": map[string]any{"path": helperSrc}, "breakpoints": []any{}})
 
 	// Pause on exceptions.

@@ -23,6 +23,7 @@ import (
 
 	"github.com/outpost-dev/outpost/internal/assets"
 	"github.com/outpost-dev/outpost/internal/config"
+	"github.com/outpost-dev/outpost/internal/dap"
 	"github.com/outpost-dev/outpost/internal/inspector"
 	"github.com/outpost-dev/outpost/internal/logging"
 	"github.com/outpost-dev/outpost/internal/platform"
@@ -180,7 +181,12 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 			selfHosts = append(selfHosts, h)
 		}
 	}
-	services, err := openServices(stateDir, f.cache, logger, console.Print)
+	consolePrint, adapter := console.Print, (*dap.Server)(nil)
+	if f.inspect.on {
+		adapter = &dap.Server{}
+		consolePrint = teeConsole(console.Print, adapter)
+	}
+	services, err := openServices(stateDir, f.cache, logger, consolePrint)
 	if err != nil {
 		ln.Close()
 		return err
@@ -209,7 +215,7 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 	}
 	primary := dev.workers[0]
 	if hub != nil {
-		isrv, err := serveInspection(hub, f.inspect.port, dev, logger)
+		isrv, err := serveInspection(hub, adapter, f.inspect.port, dev, logger)
 		if err != nil {
 			ln.Close()
 			return err

@@ -70,8 +70,8 @@ func startInspection(logger *slog.Logger) *inspector.Hub {
 
 // serveInspection opens the debugger port: the Debug Adapter Protocol and
 // the WebKit Inspector protocol over WebSocket, on loopback only.
-func serveInspection(hub *inspector.Hub, port int, dev *devServer, logger *slog.Logger) (*inspector.Server, error) {
-	adapter := &dap.Server{Hub: hub, Workers: dev.debugWorkers}
+func serveInspection(hub *inspector.Hub, adapter *dap.Server, port int, dev *devServer, logger *slog.Logger) (*inspector.Server, error) {
+	adapter.Hub, adapter.Workers = hub, dev.debugWorkers
 	srv := &inspector.Server{Hub: hub, DAP: adapter.Serve}
 	if err := srv.Listen(net.JoinHostPort("127.0.0.1", strconv.Itoa(port))); err != nil {
 		return nil, err
@@ -79,6 +79,14 @@ func serveInspection(hub *inspector.Hub, port int, dev *devServer, logger *slog.
 	addr := srv.Addr().String()
 	logger.Info(fmt.Sprintf("⎔ Debugger on %s: VS Code attaches with \"debugServer\": %d (see README, Debugging); WebKit inspector targets at http://%s/json/list", addr, srv.Addr().(*net.TCPAddr).Port, addr))
 	return srv, nil
+}
+
+// teeConsole also shows the workers' console lines in the debugger.
+func teeConsole(print func(worker, level, text string), adapter *dap.Server) func(worker, level, text string) {
+	return func(worker, level, text string) {
+		print(worker, level, text)
+		adapter.Console(worker, level, text)
+	}
 }
 
 // debugWorkers describes the running version of each worker for the debug

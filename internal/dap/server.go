@@ -34,6 +34,28 @@ type Server struct {
 	// Workers describes the workers as they run now (a reload in
 	// outpost dev changes the source map).
 	Workers func() []*Worker
+
+	mu       sync.Mutex
+	sessions map[*session]bool
+}
+
+// Console shows a line a worker logged (console.log and friends, which
+// Outpost's runtime prints itself) in every attached editor's debug
+// console.
+func (srv *Server) Console(worker, level, text string) {
+	srv.mu.Lock()
+	list := make([]*session, 0, len(srv.sessions))
+	for s := range srv.sessions {
+		list = append(list, s)
+	}
+	srv.mu.Unlock()
+	category := "stdout"
+	if level == "error" || level == "warn" {
+		category = "stderr"
+	}
+	for _, s := range list {
+		s.emit("output", map[string]any{"category": category, "output": text + "\n", "data": map[string]string{"worker": worker}})
+	}
 }
 
 // Serve runs one DAP session on conn until the client disconnects.
@@ -48,7 +70,18 @@ func (srv *Server) Serve(conn net.Conn) {
 		exceptOn: "none",
 		done:     make(chan struct{}),
 	}
-	defer s.shutdown()
+	srv.mu.Lock()
+	if srv.sessions == nil {
+		srv.sessions = map[*session]bool{}
+	}
+	srv.sessions[s] = true
+	srv.mu.Unlock()
+	defer func() {
+		srv.mu.Lock()
+		delete(srv.sessions, s)
+		srv.mu.Unlock()
+		s.shutdown()
+	}()
 	r := bufio.NewReader(conn)
 	for {
 		body, err := readMessage(r)
