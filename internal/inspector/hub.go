@@ -8,12 +8,16 @@ package inspector
 
 import (
 	"bufio"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/outpost-dev/outpost/internal/jsc"
 )
 
 // Hub is the in-process end of JavaScriptCore's remote inspector
@@ -26,6 +30,7 @@ type Hub struct {
 	targets  map[uint64]Target
 	sessions map[uint64]*Session
 	watchers map[chan struct{}]bool
+	synced   []chan struct{} // waiting for the next SetTargetList
 	closed   bool
 	done     chan struct{}
 }
@@ -122,6 +127,10 @@ func (h *Hub) setTargets(list []Target) {
 		}
 	}
 	h.targets = next
+	for _, c := range h.synced {
+		close(c)
+	}
+	h.synced = nil
 	for w := range h.watchers {
 		select {
 		case w <- struct{}{}:
@@ -142,6 +151,38 @@ func (h *Hub) write(b []byte) error {
 	}
 	_, err := h.conn.Write(b)
 	return err
+}
+
+// commandTimeout bounds how long a VM stays parked for one command.
+const commandTimeout = 20 * time.Second
+
+// roundTrip writes a message that makes the engine take a VM's lock
+// (Setup, FrontendDidClose) and waits until the engine has handled it,
+// with the VM parked (jsc.ParkForInspector) unless it is paused.
+func (h *Hub) roundTrip(s *Session, msg []byte) error {
+	if !s.paused.Load() {
+		defer jsc.ParkForInspector(s.Target.Name)()
+	}
+	c := make(chan struct{})
+	h.mu.Lock()
+	h.synced = append(h.synced, c)
+	h.mu.Unlock()
+	if err := h.write(msg); err != nil {
+		return err
+	}
+	// The engine handles messages in order: its answer to GetTargetList
+	// comes after msg is done.
+	if err := h.write(encodeMessage("GetTargetList", nil)); err != nil {
+		return err
+	}
+	t := time.NewTimer(commandTimeout)
+	defer t.Stop()
+	select {
+	case <-c:
+	case <-t.C:
+	case <-h.done:
+	}
+	return nil
 }
 
 // Targets lists the inspectable VMs, by id.
@@ -216,7 +257,7 @@ func (h *Hub) Attach(id uint64) (*Session, error) {
 	s := newSession(h, t)
 	h.sessions[id] = s
 	h.mu.Unlock()
-	if err := h.write(encodeMessage("Setup", encodeID(id))); err != nil {
+	if err := h.roundTrip(s, encodeMessage("Setup", encodeID(id))); err != nil {
 		h.detach(s)
 		return nil, err
 	}
@@ -231,7 +272,7 @@ func (h *Hub) detach(s *Session) {
 	}
 	h.mu.Unlock()
 	if mine {
-		h.write(encodeMessage("FrontendDidClose", encodeID(s.Target.ID)))
+		h.roundTrip(s, encodeMessage("FrontendDidClose", encodeID(s.Target.ID)))
 	}
 	s.end()
 }
@@ -247,6 +288,10 @@ type Session struct {
 	notify chan struct{}
 	done   chan struct{}
 	ended  bool
+	// paused follows Debugger.paused/resumed; waits are the commands
+	// sent for a running VM, by id, until their answer.
+	paused atomic.Bool
+	waits  map[int64]chan struct{}
 }
 
 func newSession(h *Hub, t Target) *Session {
@@ -257,8 +302,23 @@ func newSession(h *Hub, t Target) *Session {
 // that one slow frontend never stalls the engine's connection, which all
 // targets share.
 func (s *Session) deliver(msg []byte) {
+	var m struct {
+		ID     *int64 `json:"id"`
+		Method string `json:"method"`
+	}
+	json.Unmarshal(msg, &m)
+	switch m.Method {
+	case "Debugger.paused":
+		s.paused.Store(true)
+	case "Debugger.resumed":
+		s.paused.Store(false)
+	}
 	s.mu.Lock()
 	s.queue = append(s.queue, msg)
+	if m.ID != nil && s.waits[*m.ID] != nil {
+		close(s.waits[*m.ID])
+		delete(s.waits, *m.ID)
+	}
 	s.mu.Unlock()
 	select {
 	case s.notify <- struct{}{}:
@@ -292,14 +352,41 @@ func (s *Session) Next() (msg []byte, ok bool) {
 	}
 }
 
-// Send hands a protocol message to the target.
+// Send hands a protocol message to the target. For a VM that is not
+// paused it returns once the command is answered, the VM's thread parked
+// meanwhile (see jsc.ParkForInspector).
 func (s *Session) Send(msg []byte) error {
 	select {
 	case <-s.done:
 		return errors.New("inspector: the session has ended")
 	default:
 	}
-	return s.hub.write(encodeMessage("SendMessageToTarget", encodeIDString(s.Target.ID, string(msg))))
+	wire := encodeMessage("SendMessageToTarget", encodeIDString(s.Target.ID, string(msg)))
+	var cmd struct {
+		ID *int64 `json:"id"`
+	}
+	if s.paused.Load() || json.Unmarshal(msg, &cmd) != nil || cmd.ID == nil {
+		return s.hub.write(wire)
+	}
+	answered := make(chan struct{})
+	s.mu.Lock()
+	if s.waits == nil {
+		s.waits = map[int64]chan struct{}{}
+	}
+	s.waits[*cmd.ID] = answered
+	s.mu.Unlock()
+	defer jsc.ParkForInspector(s.Target.Name)()
+	if err := s.hub.write(wire); err != nil {
+		return err
+	}
+	t := time.NewTimer(commandTimeout)
+	defer t.Stop()
+	select {
+	case <-answered:
+	case <-s.done:
+	case <-t.C:
+	}
+	return nil
 }
 
 // Done is closed when the session has ended.

@@ -181,3 +181,77 @@ func TestPauseAtDebuggerStatementAndBreakpoint(t *testing.T) {
 		t.Fatal("the script did not resume after the debugger detached")
 	}
 }
+
+// The engine suspends every thread that has used a VM to collect its
+// garbage. Debugger commands run on the inspector's thread: collections
+// they set off must suspend the VM's thread (parked, or paused), and the
+// VM's own collections must suspend the inspector's thread.
+func TestCollectionsAcrossTheInspectorAndVMThreads(t *testing.T) {
+	h := needHub(t)
+	vm, err := jsc.New(jsc.Options{Name: "gc-test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vm.Close()
+	tg := waitTarget(t, h, "gc-test")
+	s, err := h.Attach(tg.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	call(t, s, nil, 1, "Debugger.enable", nil)
+	call(t, s, nil, 2, "Debugger.setPauseOnDebuggerStatements", map[string]any{"enabled": true})
+	call(t, s, nil, 3, "Debugger.setBreakpointsActive", map[string]any{"active": true})
+	const allocate = "(() => { let a = []; for (let i = 0; i < 300000; i++) a.push({ i, s: 'x' + i }); return a.length })()"
+
+	// The VM's thread collects while the inspector evaluates.
+	vmDone := make(chan error, 1)
+	go func() {
+		for range 10 {
+			err := vm.Run(func(c *jsc.Context) error {
+				_, err := c.Eval(allocate, "vm.js")
+				c.GC()
+				return err
+			})
+			if err != nil {
+				vmDone <- err
+				return
+			}
+		}
+		vmDone <- nil
+	}()
+	for i := range 10 {
+		r := call(t, s, nil, 10+i, "Runtime.evaluate", map[string]any{"expression": allocate})
+		if !strings.Contains(string(r.Result), "300000") {
+			t.Fatalf("evaluate: %s", r.Result)
+		}
+	}
+	select {
+	case err := <-vmDone:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("the VM's own work did not finish")
+	}
+
+	// Paused: evaluations on the paused frame collect too.
+	go vm.Run(func(c *jsc.Context) error {
+		_, err := c.Eval("(function held() { let n = 1; debugger; return n })()", "held.js")
+		return err
+	})
+	p := nextEvent(t, s, "Debugger.paused")
+	var paused struct {
+		CallFrames []struct {
+			CallFrameID string `json:"callFrameId"`
+		} `json:"callFrames"`
+	}
+	json.Unmarshal(p.Params, &paused)
+	for i := range 5 {
+		r := call(t, s, nil, 30+i, "Debugger.evaluateOnCallFrame", map[string]any{"callFrameId": paused.CallFrames[0].CallFrameID, "expression": allocate})
+		if !strings.Contains(string(r.Result), "300000") {
+			t.Fatalf("evaluate on the paused frame: %s", r.Result)
+		}
+	}
+	call(t, s, nil, 40, "Debugger.resume", nil)
+}

@@ -28,6 +28,24 @@ static void outpost_altstack_off(stack_t* old) {
 }
 static void outpost_altstack_restore(stack_t* old) { sigaltstack(old, NULL); }
 
+// A flag has two owners, the park and the release: the second to let go
+// frees it (flag[1] counts them).
+static int* outpost_new_flag(void) { int* f = (int*)calloc(2, sizeof(int)); f[1] = 2; return f; }
+static void outpost_drop_flag(int* f) { if (__atomic_sub_fetch(&f[1], 1, __ATOMIC_ACQ_REL) == 0) free(f); }
+static void outpost_release_flag(int* f) { __atomic_store_n(f, 1, __ATOMIC_RELEASE); outpost_drop_flag(f); }
+static void outpost_park_skipped(int* f) { outpost_drop_flag(f); }
+
+// outpost_park holds a VM's thread in C, suspendable, until *released.
+static void outpost_park(int* released) {
+	stack_t old;
+	outpost_altstack_off(&old);
+	while (!__atomic_load_n(released, __ATOMIC_ACQUIRE))
+		g_usleep(200);
+	outpost_altstack_restore(&old);
+	outpost_drop_flag(released);
+}
+
+
 // JavaScriptCore's remote inspector connects to an inspector server only
 // once an address is set, and on Linux that is done through a C++ method
 // that no header declares. The symbols are private and may change between
@@ -141,6 +159,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unsafe"
 )
 
@@ -162,6 +181,67 @@ var inspector struct {
 // thread, where no GLib loop runs, so the inspector server asks for the
 // list itself when told.
 func OnInspectorTargets(f func()) { inspector.changed.Store(&f) }
+
+// inspectables are the VMs registered with the remote inspector.
+var inspectables sync.Map // *VM → struct{}
+
+// parkWait bounds how long ParkForInspector waits for a VM busy running
+// JavaScript to reach its park.
+const parkWait = 2 * time.Second
+
+// ParkForInspector holds the running VMs named name on their own threads,
+// in C and suspendable by the engine, until release is called. A debugger
+// command for a VM that is not paused runs on the inspector's thread under
+// the VM's lock, and a garbage collection it sets off must suspend the
+// VM's thread to scan its stack; a thread running Go code cannot be
+// suspended (its signal lands on Go's alternate stack, which the engine
+// refuses), a parked one can. Do not park a VM paused at a breakpoint: it
+// runs no tasks until resumed (and is suspendable where it waits).
+func ParkForInspector(name string) (release func()) {
+	var flags []*C.int
+	var parked []chan struct{}
+	inspectables.Range(func(k, _ any) bool {
+		vm := k.(*VM)
+		if vm.closed.Load() {
+			inspectables.Delete(vm)
+			return true
+		}
+		if vm.opts.Name != name {
+			return true
+		}
+		flag := C.outpost_new_flag()
+		ready := make(chan struct{})
+		flags = append(flags, flag)
+		parked = append(parked, ready)
+		go func() {
+			err := vm.Enqueue(func(*Context) {
+				close(ready)
+				C.outpost_park(flag)
+			})
+			if err != nil {
+				C.outpost_park_skipped(flag)
+				close(ready)
+			}
+		}()
+		return true
+	})
+	timeout := time.NewTimer(parkWait)
+	defer timeout.Stop()
+	for _, ready := range parked {
+		select {
+		case <-ready:
+		case <-timeout.C:
+		}
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			for _, f := range flags {
+				C.outpost_release_flag(f)
+			}
+		})
+	}
+}
 
 // InspectorSymbols are the private JavaScriptCore symbols remote inspection
 // needs, by mangled name.
@@ -246,6 +326,7 @@ func (vm *VM) makeInspectable() {
 	cname := C.CString(name)
 	defer C.free(unsafe.Pointer(cname))
 	C.outpost_set_inspectable(vm.gctx, cname)
+	inspectables.Store(vm, struct{}{})
 	if f := inspector.changed.Load(); f != nil {
 		(*f)()
 	}
