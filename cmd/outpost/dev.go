@@ -23,6 +23,8 @@ import (
 
 	"github.com/outpost-dev/outpost/internal/assets"
 	"github.com/outpost-dev/outpost/internal/config"
+	"github.com/outpost-dev/outpost/internal/dap"
+	"github.com/outpost-dev/outpost/internal/inspector"
 	"github.com/outpost-dev/outpost/internal/logging"
 	"github.com/outpost-dev/outpost/internal/platform"
 	"github.com/outpost-dev/outpost/internal/project"
@@ -54,6 +56,7 @@ type devFlags struct {
 	cache         bool
 	host          string
 	localUpstream string
+	inspect       inspectFlag
 }
 
 func runDev(args []string, stdout, stderr io.Writer) error {
@@ -72,6 +75,7 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&f.cache, "cache", true, "Cache API and fetch() caching; false makes caches no-ops that always miss")
 	fs.StringVar(&f.host, "host", "", "the host request.url carries (default: [dev] host, else the first route's host)")
 	fs.StringVar(&f.localUpstream, "local-upstream", "", "the host request.url carries; wins over --host")
+	fs.Var(&f.inspect, "inspect", "debug the workers: --inspect or --inspect=PORT (default 9229) serves the Debug Adapter Protocol and the WebKit Inspector protocol on 127.0.0.1")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -177,13 +181,24 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 			selfHosts = append(selfHosts, h)
 		}
 	}
-	services, err := openServices(stateDir, f.cache, logger, console.Print)
+	consolePrint, adapter := console.Print, (*dap.Server)(nil)
+	if f.inspect.on {
+		adapter = &dap.Server{}
+		consolePrint = teeConsole(console.Print, adapter)
+	}
+	services, err := openServices(stateDir, f.cache, logger, consolePrint)
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	defer services.Close()
 
+	var hub *inspector.Hub
+	if f.inspect.on {
+		if hub = startInspection(logger); hub != nil {
+			defer hub.Close()
+		}
+	}
 	dev := &devServer{node: services.node, logger: logger}
 	defer dev.closeSites()
 	for i, b := range builds {
@@ -199,6 +214,14 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 		dev.workers = append(dev.workers, dw)
 	}
 	primary := dev.workers[0]
+	if hub != nil {
+		isrv, err := serveInspection(hub, adapter, f.inspect.port, dev, logger)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer isrv.Close()
+	}
 
 	handler := &server.Handler{
 		Target:   func() (server.Target, error) { return primary.current(), nil },

@@ -54,6 +54,8 @@ type Options struct {
 	// function's caller gets a plain "internal error" exception, never the
 	// Go stack). Default: the stack is printed to stderr.
 	OnPanic func(value any, stack []byte)
+	// Name is what a debugger shows for the VM (see EnableInspector).
+	Name string
 }
 
 // VM is one JavaScriptCore context group with one global context, owned by
@@ -160,6 +162,7 @@ func (vm *VM) loop(started chan<- error) {
 	vm.group = C.JSContextGroupCreate()
 	vm.gctx = C.JSGlobalContextCreateInGroup(vm.group, nil)
 	vm.ctx = &Context{vm: vm, ref: C.JSContextRef(vm.gctx)}
+	vm.makeInspectable()
 	if vm.opts.Interrupt != nil {
 		vm.installInterrupt()
 	} else {

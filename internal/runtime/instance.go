@@ -183,6 +183,7 @@ func NewInstance(cfg *Config) (*Instance, error) {
 	// (or its CPU limit, when that is longer); handlers get the CPU limit.
 	in.vm, err = jsc.New(jsc.Options{
 		TimeLimit:            preludeTimeLimit,
+		Name:                 cfg.Name,
 		Interrupt:            in.interrupt,
 		AfterTask:            func(*jsc.Context) { in.checkHung() },
 		OnUnhandledRejection: in.onUnhandledRejection,

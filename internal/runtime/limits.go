@@ -31,6 +31,9 @@ const (
 	// DefaultWallLimit bounds how long a handler may take to give its
 	// response (the body may then stream as long as the client reads).
 	DefaultWallLimit = 100 * time.Second
+	// debugWallLimit replaces the wall-clock limit while a debugger may
+	// hold a handler at a breakpoint (outpost dev --inspect).
+	debugWallLimit = 24 * time.Hour
 	// minInterval is the shortest period of a setInterval.
 	minInterval = time.Millisecond
 )
@@ -75,6 +78,10 @@ func (in *Instance) cpuLimit() time.Duration {
 }
 
 func (in *Instance) wallLimit() time.Duration {
+	if jsc.InspectorEnabled() {
+		// A handler paused at a breakpoint waits for the developer.
+		return debugWallLimit
+	}
 	if in.cfg.WallLimit > 0 {
 		return in.cfg.WallLimit
 	}
