@@ -15,5 +15,5 @@ func TestConformance(t *testing.T) {
 		}
 		t.Cleanup(func() { s.Close() })
 		return s
-	})
+	}, r2test.Quirks{})
 }

@@ -6,7 +6,9 @@
 package s3store
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -342,7 +344,7 @@ func (b *bucket) Get(ctx context.Context, key string, rng func(int64) (*r2.ByteR
 		}
 		opts.SetMatchETag(o.ETag)
 	}
-	body, info, _, err := b.s.core.GetObject(ctx, b.b, key, opts)
+	body, info, hdr, err := b.s.core.GetObject(ctx, b.b, key, opts)
 	if err != nil {
 		if code(err) == "NoSuchBucket" {
 			return nil, nil, r2.ErrNoSuchKey
@@ -353,7 +355,7 @@ func (b *bucket) Get(ctx context.Context, key string, rng func(int64) (*r2.ByteR
 	if want != nil {
 		// S3 reports the range's length as the size.
 		o.Range = want
-		if total, ok := contentRangeTotal(info.Metadata.Get("Content-Range")); ok {
+		if total, ok := contentRangeTotal(hdr.Get("Content-Range")); ok {
 			o.Size = total
 		}
 	}
@@ -414,7 +416,13 @@ func (b *bucket) Put(ctx context.Context, key string, body io.Reader, size int64
 	if cond != nil && !verify {
 		cond(&po)
 	}
-	info, err := b.s.core.PutObject(ctx, b.b, target, io.TeeReader(body, digest), size, "", "", po)
+	var data io.Reader = io.TeeReader(body, digest)
+	if size == 0 {
+		// A seekable empty body gets its Content-Length: 0.
+		io.Copy(digest, body)
+		data = bytes.NewReader(nil)
+	}
+	info, err := b.s.core.PutObject(ctx, b.b, target, data, size, "", "", po)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -466,7 +474,18 @@ func (b *bucket) Delete(ctx context.Context, keys []string) error {
 }
 
 func (b *bucket) List(ctx context.Context, o r2.ListOptions) (*r2.ListResult, error) {
-	res, err := b.s.core.ListObjectsV2(b.b, o.Prefix, o.StartAfter, o.Cursor, o.Delimiter, o.Limit)
+	// The cursor is the key the last page ended after (not S3's
+	// continuation token, whose handling of delimited prefixes varies
+	// between S3 implementations).
+	after := o.StartAfter
+	if o.Cursor != "" {
+		c, err := base64.RawURLEncoding.DecodeString(o.Cursor)
+		if err != nil {
+			return nil, &r2.Error{Code: r2.ErrInvalidArgument.Code, Message: "The cursor is not valid."}
+		}
+		after = max(after, string(c))
+	}
+	res, err := b.s.core.ListObjectsV2(b.b, o.Prefix, after, "", o.Delimiter, o.Limit)
 	if code(err) == "NoSuchBucket" {
 		return &r2.ListResult{}, nil
 	}
@@ -474,11 +493,17 @@ func (b *bucket) List(ctx context.Context, o r2.ListOptions) (*r2.ListResult, er
 		return nil, mapErr(err)
 	}
 	out := &r2.ListResult{Truncated: res.IsTruncated}
-	if res.IsTruncated {
-		out.Cursor = res.NextContinuationToken
-	}
+	last := ""
 	for _, p := range res.CommonPrefixes {
 		out.DelimitedPrefixes = append(out.DelimitedPrefixes, p.Prefix)
+		// U+10FFFF sorts after every key under the prefix.
+		last = max(last, p.Prefix+"\U0010FFFF")
+	}
+	for _, c := range res.Contents {
+		last = max(last, c.Key)
+	}
+	if res.IsTruncated {
+		out.Cursor = base64.RawURLEncoding.EncodeToString([]byte(last))
 	}
 	// A listing carries no user metadata: R2's version and upload time
 	// (and the metadata include asks for) come from a HEAD per object.
