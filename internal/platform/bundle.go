@@ -26,6 +26,7 @@ type Bundle struct {
 	CompatibilityFlag []string         `json:"compatibility_flags,omitempty"`
 	Vars              map[string]any   `json:"vars,omitempty"`
 	KVNamespaces      []KVBinding      `json:"kv_namespaces,omitempty"`
+	R2Buckets         []R2Binding      `json:"r2_buckets,omitempty"`
 	Services          []ServiceBinding `json:"services,omitempty"`
 	// DurableObjects are the namespace bindings; ObjectClasses the
 	// worker's own Durable Object classes (true: SQLite-backed), from its
@@ -56,6 +57,12 @@ type Bundle struct {
 type KVBinding struct {
 	Binding string `json:"binding"`
 	ID      string `json:"id"`
+}
+
+// R2Binding binds an R2 bucket to a name on env.
+type R2Binding struct {
+	Binding string `json:"binding"`
+	Bucket  string `json:"bucket_name"`
 }
 
 // ServiceBinding binds another worker of the node to a name on env.
@@ -96,6 +103,9 @@ func NewBundle(name string, cfg *config.Config, res *bundle.Result) *Bundle {
 	}
 	for _, ns := range cfg.KVNamespaces {
 		b.KVNamespaces = append(b.KVNamespaces, KVBinding{Binding: ns.Binding, ID: KVNamespaceID(ns)})
+	}
+	for _, r := range cfg.R2Buckets {
+		b.R2Buckets = append(b.R2Buckets, R2Binding{Binding: r.Binding, Bucket: r.BucketName})
 	}
 	for _, s := range cfg.Services {
 		b.Services = append(b.Services, ServiceBinding{Binding: s.Binding, Service: s.Service, Entrypoint: s.Entrypoint})
@@ -154,6 +164,11 @@ func (b *Bundle) Validate() error {
 	for i, k := range b.KVNamespaces {
 		if k.Binding == "" || k.ID == "" {
 			return fmt.Errorf("bundle: kv_namespaces[%d]: binding and id are required", i)
+		}
+	}
+	for i, r := range b.R2Buckets {
+		if r.Binding == "" || r.Bucket == "" {
+			return fmt.Errorf("bundle: r2_buckets[%d]: binding and bucket_name are required", i)
 		}
 	}
 	return b.validateQueues()
