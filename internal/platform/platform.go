@@ -24,8 +24,8 @@ import (
 	durablebinding "github.com/outpost-dev/outpost/internal/bindings/durable"
 	hyperdrivebinding "github.com/outpost-dev/outpost/internal/bindings/hyperdrive"
 	kvbinding "github.com/outpost-dev/outpost/internal/bindings/kv"
-	r2binding "github.com/outpost-dev/outpost/internal/bindings/r2"
 	queuebinding "github.com/outpost-dev/outpost/internal/bindings/queue"
+	r2binding "github.com/outpost-dev/outpost/internal/bindings/r2"
 	servicebinding "github.com/outpost-dev/outpost/internal/bindings/service"
 	"github.com/outpost-dev/outpost/internal/cache"
 	"github.com/outpost-dev/outpost/internal/cron"
@@ -33,10 +33,10 @@ import (
 	"github.com/outpost-dev/outpost/internal/kv"
 	kvpostgres "github.com/outpost-dev/outpost/internal/kv/postgres"
 	kvsqlite "github.com/outpost-dev/outpost/internal/kv/sqlite"
+	"github.com/outpost-dev/outpost/internal/queue"
 	"github.com/outpost-dev/outpost/internal/r2"
 	"github.com/outpost-dev/outpost/internal/r2/filestore"
 	"github.com/outpost-dev/outpost/internal/r2/s3store"
-	"github.com/outpost-dev/outpost/internal/queue"
 	"github.com/outpost-dev/outpost/internal/runtime"
 )
 

@@ -15,13 +15,13 @@ import (
 
 // Limits, as R2 documents them (and Miniflare enforces).
 const (
-	MaxKeySize      = 1024                  // bytes of UTF-8
-	MaxMetadataSize = 2048                  // custom metadata, keys + values
-	MaxObjectSize   = 5<<30 - 5<<20         // 5 GiB - 5 MiB for a single put
-	MaxListKeys     = 1000                  // list limit and bulk delete
-	MinPartSize     = 5 << 20               // every part but the last
-	MaxPartSize     = 5<<30 - 5<<20         // one uploadPart
-	MaxParts        = 10000                 // part numbers 1..10000
+	MaxKeySize      = 1024                   // bytes of UTF-8
+	MaxMetadataSize = 2048                   // custom metadata, keys + values
+	MaxObjectSize   = 5<<30 - 5<<20          // 5 GiB - 5 MiB for a single put
+	MaxListKeys     = 1000                   // list limit and bulk delete
+	MinPartSize     = 5 << 20                // every part but the last
+	MaxPartSize     = 5<<30 - 5<<20          // one uploadPart
+	MaxParts        = 10000                  // part numbers 1..10000
 	MaxMultipart    = MaxParts * MaxPartSize // a completed upload
 )
 

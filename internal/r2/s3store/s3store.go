@@ -8,8 +8,8 @@ package s3store
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
