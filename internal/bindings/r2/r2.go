@@ -85,7 +85,7 @@ type (
 		ETag         string            `json:"etag"`
 		Uploaded     int64             `json:"uploaded"`
 		HTTP         *httpJSON         `json:"httpMetadata,omitempty"`
-		Custom       map[string]string `json:"customMetadata,omitempty"`
+		Custom       any               `json:"customMetadata,omitempty"` // nil: not included; {} is kept
 		Checksums    map[string]string `json:"checksums"`
 		StorageClass string            `json:"storageClass"`
 		Range        *r2.ByteRange     `json:"range,omitempty"`
@@ -161,10 +161,11 @@ func objectToJSON(o *r2.Object, withHTTP, withCustom bool) *objectJSON {
 		}
 	}
 	if withCustom {
-		out.Custom = o.Custom
-		if out.Custom == nil {
-			out.Custom = map[string]string{}
+		custom := o.Custom
+		if custom == nil {
+			custom = map[string]string{}
 		}
+		out.Custom = custom
 	}
 	for name, sum := range map[string][]byte{"md5": o.Checksums.MD5, "sha1": o.Checksums.SHA1, "sha256": o.Checksums.SHA256, "sha384": o.Checksums.SHA384, "sha512": o.Checksums.SHA512} {
 		if sum != nil {

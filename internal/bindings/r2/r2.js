@@ -469,7 +469,11 @@ export class R2Bucket {
     const got = unwrap(json, "get");
     if (got.object === null) return null;
     if (!got.body) return new R2Object(kToken, got.object);
-    return new R2ObjectBody(kToken, got.object, streamFromSid(sid));
+    // The body's length is known, as in workerd: it can be put again or
+    // sent with a Content-Length.
+    const stream = streamFromSid(sid);
+    stream[kExpectedLength] = got.object.range ? got.object.range.length : got.object.size;
+    return new R2ObjectBody(kToken, got.object, stream);
   }
 
   async put(key, value, options = undefined) {
