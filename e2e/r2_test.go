@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/outpost-dev/outpost/internal/outposttest"
+	"github.com/outpost-dev/outpost/internal/r2/s3server"
 )
 
 // r2Object is an R2Object as JSON.stringify gives it.
@@ -139,14 +140,14 @@ func exerciseR2(t *testing.T, c r2Client) {
 		t.Errorf("onlyIf etagMatches overrides uploadedBefore = %s", text)
 	}
 	// conditional put: If-Match that fails → null (412 from the worker)
-	if resp, _ := c.do("PUT", "/obj/docs/hello.txt", strings.NewReader("changed"), map[string]string{"If-Match": `"nope"`}); resp.StatusCode != 412 {
-		t.Errorf("conditional put = %d", resp.StatusCode)
+	if resp, text := c.do("PUT", "/obj/docs/hello.txt", strings.NewReader("changed"), map[string]string{"If-Match": `"nope"`}); resp.StatusCode != 412 {
+		t.Errorf("conditional put = %d %s", resp.StatusCode, text)
 	}
 	if resp, _ := c.do("PUT", "/obj/docs/new.txt", strings.NewReader("x"), map[string]string{"If-None-Match": "*"}); resp.StatusCode != 201 {
 		t.Errorf("If-None-Match * on a new key = %d", resp.StatusCode)
 	}
-	if resp, _ := c.do("PUT", "/obj/docs/new.txt", strings.NewReader("y"), map[string]string{"If-None-Match": "*"}); resp.StatusCode != 412 {
-		t.Errorf("If-None-Match * on an existing key = %d", resp.StatusCode)
+	if resp, text := c.do("PUT", "/obj/docs/new.txt", strings.NewReader("y"), map[string]string{"If-None-Match": "*"}); resp.StatusCode != 412 {
+		t.Errorf("If-None-Match * on an existing key = %d %s", resp.StatusCode, text)
 	}
 	// every body type, and every body reader
 	for _, as := range []string{"text", "arrayBuffer", "blob", "fixed", ""} {
@@ -369,5 +370,38 @@ func TestR2ThroughWorker(t *testing.T) {
 	}
 	if _, body := p.Get("/obj/big.bin"); len(body) != 10<<20+1234 {
 		t.Errorf("after restart big.bin has %d bytes", len(body))
+	}
+}
+
+// TestR2ServeOnS3 runs the same worker under outpost serve with its
+// buckets in an S3-compatible server.
+func TestR2ServeOnS3(t *testing.T) {
+	endpoint := s3server.Start(t)
+	dir := t.TempDir()
+	work := outposttest.CopyDir(t, project("r2-basic"))
+	config := fmt.Sprintf(`
+state_dir = "state"
+
+[r2]
+endpoint = %q
+region = "us-east-1"
+path_style = true
+bucket_prefix = "fleet-"
+
+[[workers]]
+name = "r2"
+dir = %q
+routes = ["127.0.0.1/*"]
+`, endpoint, work)
+	n := startServe(t, dir, config, "AWS_ACCESS_KEY_ID="+s3server.AccessKey, "AWS_SECRET_ACCESS_KEY="+s3server.SecretKey)
+	exerciseR2(t, r2Client{t: t, url: n.URL})
+
+	// The objects are in the S3 store (under the prefix), not on the node.
+	if _, err := os.Stat(filepath.Join(dir, "state", "r2", "r2-basic-bucket")); err == nil {
+		t.Error("serve with [r2] wrote objects under the state directory")
+	}
+	out, code := outposttest.Run(t, dir, "r2", "--serve-config", filepath.Join(dir, "outpost.toml"), "object", "get", "r2-basic-bucket/docs/hello.txt", "--pipe")
+	if code != 0 || out != "hello world" {
+		t.Errorf("r2 object get on S3 = %d %q", code, out)
 	}
 }

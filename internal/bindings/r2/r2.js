@@ -410,8 +410,9 @@ async function streamed(host, stream, start, action) {
   await pushed;
   const r = JSON.parse(json);
   // A stream that failed (the store then saw a broken pipe) throws its
-  // own error.
-  if (pushError !== undefined && (!r.error || r.error.code === 10001)) throw pushError;
+  // own error. A store that answered without reading the whole body (a
+  // put whose onlyIf failed) closed the pipe: that is no error.
+  if (pushError !== undefined && r.error?.code === 10001) throw pushError;
   if (r.error) throw new R2Error(r.error.code, r.error.message, action);
   return r.value;
 }

@@ -499,9 +499,17 @@ func (b *bucket) List(ctx context.Context, o r2.ListOptions) (*r2.ListResult, er
 		// U+10FFFF sorts after every key under the prefix.
 		last = max(last, p.Prefix+"\U0010FFFF")
 	}
+	// Keys under a delimited prefix belong to the prefix (not every S3
+	// implementation leaves them out of the contents).
+	contents := res.Contents[:0]
 	for _, c := range res.Contents {
+		if o.Delimiter != "" && strings.Contains(strings.TrimPrefix(c.Key, o.Prefix), o.Delimiter) {
+			continue
+		}
+		contents = append(contents, c)
 		last = max(last, c.Key)
 	}
+	res.Contents = contents
 	if res.IsTruncated {
 		out.Cursor = base64.RawURLEncoding.EncodeToString([]byte(last))
 	}

@@ -57,6 +57,17 @@ async function errorCase(env, name) {
 
 export default {
   async fetch(request, env) {
+    try {
+      return await route(request, env);
+    } catch (e) {
+      // The same answer under dev and serve (which hides uncaught errors).
+      return new Response(`${e.name}: ${e.message}`, { status: 500 });
+    }
+  },
+};
+
+async function route(request, env) {
+  {
     const url = new URL(request.url);
     const q = url.searchParams;
     const [, route, ...rest] = url.pathname.split("/");
@@ -177,5 +188,5 @@ export default {
       }
     }
     return new Response("no route", { status: 404 });
-  },
-};
+  }
+}
