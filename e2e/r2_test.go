@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/md5"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -404,4 +405,68 @@ routes = ["127.0.0.1/*"]
 	if code != 0 || out != "hello world" {
 		t.Errorf("r2 object get on S3 = %d %q", code, out)
 	}
+}
+
+// checkR2Explorer drives Cloudflare's R2 Explorer template (read-only) over
+// a bucket that holds docs/report.txt.
+func checkR2Explorer(t *testing.T, c r2Client) {
+	t.Helper()
+	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	if _, text := c.do("GET", "/api/server/config", nil, nil); !strings.Contains(text, `"buckets":[{"name":"bucket"}]`) {
+		t.Errorf("server config = %s", text)
+	}
+	if _, text := c.do("GET", "/api/buckets/bucket?delimiter=/", nil, nil); !strings.Contains(text, `"delimitedPrefixes":["docs/"]`) {
+		t.Errorf("root listing = %s", text)
+	}
+	if _, text := c.do("GET", "/api/buckets/bucket?delimiter=/&prefix="+b64("docs/"), nil, nil); !strings.Contains(text, `"key":"docs/report.txt"`) || !strings.Contains(text, `"size":12`) {
+		t.Errorf("docs/ listing = %s", text)
+	}
+	resp, body := c.do("GET", "/api/buckets/bucket/"+b64("docs/report.txt"), nil, nil)
+	if resp.StatusCode != 200 || body != "report body\n" || resp.Header.Get("Content-Type") != "text/plain" ||
+		resp.Header.Get("Content-Disposition") != `attachment; filename="report.txt"` || !strings.HasPrefix(resp.Header.Get("Etag"), `"`) {
+		t.Errorf("download = %d %q %v", resp.StatusCode, body, resp.Header)
+	}
+	if _, text := c.do("GET", "/api/buckets/bucket/"+b64("docs/report.txt")+"/head", nil, nil); !strings.Contains(text, `"httpMetadata":{"contentType":"text/plain"}`) {
+		t.Errorf("head = %s", text)
+	}
+	if resp, _ := c.do("GET", "/api/buckets/bucket/"+b64("missing"), nil, nil); resp.StatusCode != 404 {
+		t.Errorf("missing object = %d", resp.StatusCode)
+	}
+	if resp, _ := c.do("POST", "/api/buckets/bucket/delete", strings.NewReader(`{"key":"`+b64("docs/report.txt")+`"}`), nil); resp.StatusCode != 401 {
+		t.Errorf("read-only delete = %d", resp.StatusCode)
+	}
+	if resp, body := c.do("GET", "/", nil, nil); resp.StatusCode != 200 || !strings.Contains(body, "<html") {
+		t.Errorf("dashboard = %d", resp.StatusCode)
+	}
+}
+
+func TestR2ExplorerTemplate(t *testing.T) {
+	dir := outposttest.CopyDir(t, project("r2-explorer"))
+	report := filepath.Join(t.TempDir(), "report.txt")
+	os.WriteFile(report, []byte("report body\n"), 0o644)
+	if out, code := outposttest.Run(t, dir, "r2", "object", "put", "r2-explorer-bucket/docs/report.txt", "--file", report, "--content-type", "text/plain"); code != 0 {
+		t.Fatalf("r2 object put = %d %s", code, out)
+	}
+	p := outposttest.Dev(t, dir)
+	checkR2Explorer(t, r2Client{t: t, url: p.URL})
+	p.Stop()
+
+	// The same project under serve, its bucket on the S3 server.
+	endpoint := s3server.Start(t)
+	sdir := t.TempDir()
+	n := startServe(t, sdir, fmt.Sprintf(`
+[r2]
+endpoint = %q
+path_style = true
+
+[[workers]]
+name = "explorer"
+dir = %q
+routes = ["127.0.0.1/*"]
+`, endpoint, dir), "AWS_ACCESS_KEY_ID="+s3server.AccessKey, "AWS_SECRET_ACCESS_KEY="+s3server.SecretKey)
+	if out, code := outposttest.RunEnv(t, sdir, []string{"AWS_ACCESS_KEY_ID=" + s3server.AccessKey, "AWS_SECRET_ACCESS_KEY=" + s3server.SecretKey},
+		"r2", "--serve-config", filepath.Join(sdir, "outpost.toml"), "object", "put", "r2-explorer-bucket/docs/report.txt", "--file", report, "--content-type", "text/plain"); code != 0 {
+		t.Fatalf("r2 object put on S3 = %d %s", code, out)
+	}
+	checkR2Explorer(t, r2Client{t: t, url: n.URL})
 }

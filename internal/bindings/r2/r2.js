@@ -531,6 +531,17 @@ export class R2Bucket {
     return new R2MultipartUpload(kToken, this[kHost], toKey(key), String(uploadId));
   }
 }
+// workerd's methods are native: String(env.BUCKET.get) reads
+// "function get() { [native code] }", and apps rely on it (R2 Explorer
+// finds buckets among env's values that way).
+for (const cls of [R2Bucket, R2MultipartUpload, R2Object, R2ObjectBody]) {
+  for (const name of Object.getOwnPropertyNames(cls.prototype)) {
+    const d = Object.getOwnPropertyDescriptor(cls.prototype, name);
+    if (name === "constructor" || typeof d.value !== "function") continue;
+    const text = `function ${name}() { [native code] }`;
+    Object.defineProperty(d.value, "toString", { value: () => text, configurable: true, writable: true });
+  }
+}
 setToStringTag(R2Bucket, "R2Bucket");
 setToStringTag(R2Object, "R2Object");
 setToStringTag(R2ObjectBody, "R2ObjectBody");
