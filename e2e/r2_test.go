@@ -470,3 +470,92 @@ routes = ["127.0.0.1/*"]
 	}
 	checkR2Explorer(t, r2Client{t: t, url: n.URL})
 }
+
+// patternReader yields n bytes of a repeating pattern without holding
+// them: the test's side stays as flat as the server's should.
+type patternReader struct{ left, pos int64 }
+
+func (r *patternReader) Read(p []byte) (int, error) {
+	if r.left == 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > r.left {
+		p = p[:r.left]
+	}
+	for i := range p {
+		p[i] = byte((r.pos + int64(i)) % 251)
+	}
+	r.left -= int64(len(p))
+	r.pos += int64(len(p))
+	return len(p), nil
+}
+
+// TestR2LargeStreamedObject streams a large object into a bucket and back
+// through a worker: the bytes never sit in memory, so the server's peak
+// memory (VmHWM) grows by far less than the object's size. The size is
+// 256 MiB, or OUTPOST_R2_LARGE_MIB (1024 for the 1 GiB check).
+func TestR2LargeStreamedObject(t *testing.T) {
+	size := int64(256) << 20
+	if v := os.Getenv("OUTPOST_R2_LARGE_MIB"); v != "" {
+		var mib int64
+		fmt.Sscan(v, &mib)
+		size = mib << 20
+	}
+	dir := outposttest.CopyDir(t, project("r2-basic"))
+	p := outposttest.Dev(t, dir)
+	c := r2Client{t: t, url: p.URL}
+	// Warm up: one small object through every path first.
+	c.object("PUT", "/obj/small", strings.NewReader("warm"), nil, 201)
+	c.do("GET", "/obj/small", nil, nil)
+	peak := func() int64 {
+		n, err := p.PeakRSS()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := peak()
+
+	req, _ := http.NewRequest("PUT", p.URL+"/obj/large.bin", &patternReader{left: size})
+	req.ContentLength = size
+	resp, err := (&http.Client{Timeout: 10 * time.Minute}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 201 || !strings.Contains(string(body), fmt.Sprintf(`"size":%d`, size)) {
+		t.Fatalf("put = %d %s", resp.StatusCode, body)
+	}
+	afterPut := peak()
+
+	resp, err = (&http.Client{Timeout: 10 * time.Minute}).Get(p.URL + "/obj/large.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &patternReader{left: size}
+	buf, wbuf := make([]byte, 1<<20), make([]byte, 1<<20)
+	var got int64
+	for {
+		n, err := io.ReadFull(resp.Body, buf)
+		if n > 0 {
+			want.Read(wbuf[:n])
+			if !bytes.Equal(buf[:n], wbuf[:n]) {
+				t.Fatalf("bytes differ near offset %d", got)
+			}
+			got += int64(n)
+		}
+		if err != nil {
+			break
+		}
+	}
+	resp.Body.Close()
+	if got != size {
+		t.Fatalf("read back %d of %d bytes", got, size)
+	}
+	afterGet := peak()
+	t.Logf("peak RSS: %d MiB before, %d MiB after a %d MiB put, %d MiB after reading it back", before>>20, afterPut>>20, size>>20, afterGet>>20)
+	if grew := afterGet - before; grew > 128<<20 || grew > size/4 {
+		t.Errorf("peak memory grew by %d MiB while streaming a %d MiB object", grew>>20, size>>20)
+	}
+}
