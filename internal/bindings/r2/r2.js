@@ -344,9 +344,14 @@ function parseChecksums(o) {
   return out;
 }
 
+function noSSEC(options) {
+  if (options.ssecKey !== undefined) throw new TypeError("ssecKey (SSE-C) is not supported by Outpost's R2.");
+}
+
 function putOptions(options, multipart) {
   if (options === undefined || options === null) return {};
   if (typeof options !== "object") throw new TypeError("Failed to execute 'put' on 'R2Bucket': parameter 3 is not of type 'R2PutOptions'.");
+  noSSEC(options);
   const out = {
     httpMetadata: parseHttpMetadata(options.httpMetadata),
     customMetadata: parseCustomMetadata(options.customMetadata),
@@ -464,6 +469,7 @@ export class R2Bucket {
     let opts = {};
     if (options !== undefined && options !== null) {
       if (typeof options !== "object") throw new TypeError("Failed to execute 'get' on 'R2Bucket': parameter 2 is not of type 'R2GetOptions'.");
+      noSSEC(options);
       opts = { onlyIf: parseOnlyIf(options.onlyIf), ...parseRange(options.range) };
     }
     const [json, sid] = await this[kHost].get(key, JSON.stringify(opts));
