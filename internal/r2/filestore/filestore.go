@@ -1,8 +1,9 @@
 // Package filestore keeps R2 buckets on one machine: each object's bytes
 // in a file under <dir>/<bucket>/, its metadata in one SQLite database
 // (<dir>/r2.sqlite). Writes stream to a temporary file that is fsynced
-// and renamed into place before the metadata commits, so a crash leaves
-// either the old object or the new one, never a mix. Files are named by
+// and renamed to the new version's name before the metadata commits, so a
+// crash leaves either the old object or the new one, never a mix (a file
+// no row names is removed at the next start). Files are named by
 // the object's version, not its key: "a" and "a/b" are both valid keys,
 // which no directory tree can hold.
 package filestore
@@ -374,19 +375,26 @@ func syncDir(dir string) error {
 	return d.Sync()
 }
 
-// commit moves a written temporary file into place as o's new version
-// and records its metadata; the replaced version's file goes after the
-// commit. Called with mu held.
-func (b *bucket) commit(ctx context.Context, tmp string, o *r2.Object, prev *r2.Object, extra func(*sql.Tx) error) error {
-	final := filepath.Join(b.dir(), o.Version)
+// place moves a written temporary file to its final name, the new
+// version's id: no row names it yet, so readers cannot see it, and
+// concurrent writers do this (and its fsync) without the lock.
+func (b *bucket) place(tmp string) (version, final string, err error) {
+	version = newID()
+	final = filepath.Join(b.dir(), version)
 	if err := os.Rename(tmp, final); err != nil {
 		os.Remove(tmp)
-		return err
+		return "", "", err
 	}
 	if err := syncDir(b.dir()); err != nil {
 		os.Remove(final)
-		return err
+		return "", "", err
 	}
+	return version, final, nil
+}
+
+// commit records o (whose file is in place) as the key's current version;
+// the replaced version's file goes after the commit. Called with mu held.
+func (b *bucket) commit(ctx context.Context, o *r2.Object, prev *r2.Object, extra func(*sql.Tx) error) error {
 	httpJSON, _ := json.Marshal(o.HTTP)
 	custom := o.Custom
 	if custom == nil {
@@ -418,7 +426,7 @@ func (b *bucket) commit(ctx context.Context, tmp string, o *r2.Object, prev *r2.
 		return tx.Commit()
 	}()
 	if err != nil {
-		os.Remove(final)
+		os.Remove(filepath.Join(b.dir(), o.Version))
 		return err
 	}
 	if prev != nil {
@@ -438,22 +446,26 @@ func (b *bucket) Put(ctx context.Context, key string, body io.Reader, size int64
 		os.Remove(tmp)
 		return nil, err
 	}
+	version, final, err := b.place(tmp)
+	if err != nil {
+		return nil, err
+	}
 	b.s.mu.Lock()
 	defer b.s.mu.Unlock()
 	prev, err := b.head(ctx, key)
 	if err != nil && !errors.Is(err, r2.ErrNoSuchKey) {
-		os.Remove(tmp)
+		os.Remove(final)
 		return nil, err
 	}
 	if !opts.OnlyIf.Holds(prev) {
-		os.Remove(tmp)
+		os.Remove(final)
 		return nil, r2.ErrPreconditionFailed
 	}
 	o := &r2.Object{
-		Key: key, Version: newID(), Size: n, ETag: hex.EncodeToString(sums.MD5), Uploaded: b.s.now(),
+		Key: key, Version: version, Size: n, ETag: hex.EncodeToString(sums.MD5), Uploaded: b.s.now(),
 		HTTP: opts.HTTP, Custom: opts.Custom, Checksums: sums, StorageClass: opts.StorageClass,
 	}
-	if err := b.commit(ctx, tmp, o, prev, nil); err != nil {
+	if err := b.commit(ctx, o, prev, nil); err != nil {
 		return nil, err
 	}
 	return o, nil
@@ -674,22 +686,26 @@ func (b *bucket) CompleteMultipart(ctx context.Context, key, id string, parts []
 	if err != nil {
 		return nil, err
 	}
+	version, final, err := b.place(tmp)
+	if err != nil {
+		return nil, err
+	}
 	b.s.mu.Lock()
 	defer b.s.mu.Unlock()
 	if _, err := b.upload(ctx, key, id); err != nil {
-		os.Remove(tmp)
+		os.Remove(final)
 		return nil, err
 	}
 	prev, err := b.head(ctx, key)
 	if err != nil && !errors.Is(err, r2.ErrNoSuchKey) {
-		os.Remove(tmp)
+		os.Remove(final)
 		return nil, err
 	}
 	o := &r2.Object{
-		Key: key, Version: newID(), Size: n, ETag: r2.MultipartETag(etags), Uploaded: b.s.now(),
+		Key: key, Version: version, Size: n, ETag: r2.MultipartETag(etags), Uploaded: b.s.now(),
 		HTTP: u.HTTP, Custom: u.Custom, StorageClass: u.StorageClass,
 	}
-	err = b.commit(ctx, tmp, o, prev, func(tx *sql.Tx) error {
+	err = b.commit(ctx, o, prev, func(tx *sql.Tx) error {
 		if _, err := tx.Exec(`DELETE FROM parts WHERE upload_id = ?`, id); err != nil {
 			return err
 		}
