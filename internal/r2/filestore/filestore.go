@@ -72,6 +72,11 @@ type Store struct {
 	// opens.
 	mu  sync.RWMutex
 	now func() time.Time
+	// jobs are metadata commits waiting for the committer, which runs
+	// the ones that queue up together in one transaction: concurrent
+	// writes share one fsync of the database.
+	jobs chan commitJob
+	quit chan struct{}
 }
 
 var _ r2.Store = (*Store)(nil)
@@ -99,11 +104,12 @@ func Open(dir string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("r2: preparing %s: %w", path, err)
 	}
-	s := &Store{dir: dir, db: db, now: time.Now}
+	s := &Store{dir: dir, db: db, now: time.Now, jobs: make(chan commitJob), quit: make(chan struct{})}
 	if err := s.sweep(); err != nil {
 		db.Close()
 		return nil, err
 	}
+	go s.committer()
 	return s, nil
 }
 
@@ -158,8 +164,107 @@ func (s *Store) sweep() error {
 // Where is the store's directory.
 func (s *Store) Where() string { return s.dir }
 
-// Close closes the metadata database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close stops the committer and closes the metadata database.
+func (s *Store) Close() error {
+	close(s.quit)
+	return s.db.Close()
+}
+
+// commitJob is one write's metadata change. run executes inside the
+// batch's transaction (under its own savepoint, so one failing write does
+// not undo the others) and returns what to do once the batch is durable;
+// undo runs when the write did not commit.
+type commitJob struct {
+	run  func(tx *sql.Tx) (after func(), err error)
+	undo func()
+	done chan error
+}
+
+// maxBatch bounds the writes one transaction commits.
+const maxBatch = 256
+
+func (s *Store) committer() {
+	for {
+		var batch []commitJob
+		select {
+		case j := <-s.jobs:
+			batch = append(batch, j)
+		case <-s.quit:
+			return
+		}
+	more:
+		for len(batch) < maxBatch {
+			select {
+			case j := <-s.jobs:
+				batch = append(batch, j)
+			default:
+				break more
+			}
+		}
+		s.mu.Lock()
+		errs, afters := s.runBatch(batch)
+		s.mu.Unlock()
+		for i, j := range batch {
+			if errs[i] != nil {
+				if j.undo != nil {
+					j.undo()
+				}
+			} else if afters[i] != nil {
+				afters[i]()
+			}
+			j.done <- errs[i]
+		}
+	}
+}
+
+func (s *Store) runBatch(batch []commitJob) ([]error, []func()) {
+	errs := make([]error, len(batch))
+	afters := make([]func(), len(batch))
+	fail := func(err error) ([]error, []func()) {
+		for i := range errs {
+			errs[i] = err
+		}
+		return errs, afters
+	}
+	tx, err := s.db.Begin()
+	if err != nil {
+		return fail(err)
+	}
+	defer tx.Rollback()
+	for i, j := range batch {
+		if _, err := tx.Exec(`SAVEPOINT w`); err != nil {
+			return fail(err)
+		}
+		afters[i], errs[i] = j.run(tx)
+		if errs[i] != nil {
+			if _, err := tx.Exec(`ROLLBACK TO w`); err != nil {
+				return fail(err)
+			}
+		}
+		if _, err := tx.Exec(`RELEASE w`); err != nil {
+			return fail(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fail(err)
+	}
+	return errs, afters
+}
+
+// submit hands a metadata change to the committer and waits until it is
+// durable (or failed).
+func (s *Store) submit(run func(tx *sql.Tx) (func(), error), undo func()) error {
+	j := commitJob{run: run, undo: undo, done: make(chan error, 1)}
+	select {
+	case s.jobs <- j:
+	case <-s.quit:
+		if undo != nil {
+			undo()
+		}
+		return errors.New("r2: the store is closed")
+	}
+	return <-j.done
+}
 
 // CreateBucket makes an empty bucket.
 func (s *Store) CreateBucket(ctx context.Context, name string) error {
@@ -378,23 +483,22 @@ func syncDir(dir string) error {
 // place moves a written temporary file to its final name, the new
 // version's id: no row names it yet, so readers cannot see it, and
 // concurrent writers do this (and its fsync) without the lock.
-func (b *bucket) place(tmp string) (version, final string, err error) {
+func (b *bucket) place(tmp string) (version string, err error) {
 	version = newID()
-	final = filepath.Join(b.dir(), version)
+	final := filepath.Join(b.dir(), version)
 	if err := os.Rename(tmp, final); err != nil {
 		os.Remove(tmp)
-		return "", "", err
+		return "", err
 	}
 	if err := syncDir(b.dir()); err != nil {
 		os.Remove(final)
-		return "", "", err
+		return "", err
 	}
-	return version, final, nil
+	return version, nil
 }
 
-// commit records o (whose file is in place) as the key's current version;
-// the replaced version's file goes after the commit. Called with mu held.
-func (b *bucket) commit(ctx context.Context, o *r2.Object, prev *r2.Object, extra func(*sql.Tx) error) error {
+// upsert records o (whose file is in place) as the key's current version.
+func (b *bucket) upsert(tx *sql.Tx, o *r2.Object) error {
 	httpJSON, _ := json.Marshal(o.HTTP)
 	custom := o.Custom
 	if custom == nil {
@@ -402,37 +506,44 @@ func (b *bucket) commit(ctx context.Context, o *r2.Object, prev *r2.Object, extr
 	}
 	customJSON, _ := json.Marshal(custom)
 	sumsJSON, _ := json.Marshal(o.Checksums)
-	err := func() error {
-		tx, err := b.s.db.BeginTx(ctx, nil)
-		if err != nil {
-			return err
+	if _, err := tx.Exec(`INSERT INTO buckets (name, created_ms) VALUES (?, ?) ON CONFLICT DO NOTHING`, b.name, o.Uploaded.UnixMilli()); err != nil {
+		return err
+	}
+	_, err := tx.Exec(`INSERT INTO objects (bucket, `+columns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (bucket, key) DO UPDATE SET version = excluded.version, size = excluded.size, etag = excluded.etag,
+		uploaded_ms = excluded.uploaded_ms, http = excluded.http, custom = excluded.custom, checksums = excluded.checksums,
+		storage_class = excluded.storage_class`,
+		b.name, o.Key, o.Version, o.Size, o.ETag, o.Uploaded.UnixMilli(), string(httpJSON), string(customJSON), string(sumsJSON), o.StorageClass)
+	return err
+}
+
+// replace commits o as the key's current version when onlyIf holds for
+// the version it replaces; that version's file goes once the commit is
+// durable, o's file if it fails.
+func (b *bucket) replace(o *r2.Object, onlyIf *r2.Conditional, extra func(*sql.Tx) error) error {
+	final := filepath.Join(b.dir(), o.Version)
+	return b.s.submit(func(tx *sql.Tx) (func(), error) {
+		prev, err := scanObject(tx.QueryRow(`SELECT `+columns+` FROM objects WHERE bucket = ? AND key = ?`, b.name, o.Key))
+		if err != nil && !errors.Is(err, r2.ErrNoSuchKey) {
+			return nil, err
 		}
-		defer tx.Rollback()
-		if _, err := tx.Exec(`INSERT INTO buckets (name, created_ms) VALUES (?, ?) ON CONFLICT DO NOTHING`, b.name, o.Uploaded.UnixMilli()); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(`INSERT INTO objects (bucket, `+columns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (bucket, key) DO UPDATE SET version = excluded.version, size = excluded.size, etag = excluded.etag,
-			uploaded_ms = excluded.uploaded_ms, http = excluded.http, custom = excluded.custom, checksums = excluded.checksums,
-			storage_class = excluded.storage_class`,
-			b.name, o.Key, o.Version, o.Size, o.ETag, o.Uploaded.UnixMilli(), string(httpJSON), string(customJSON), string(sumsJSON), o.StorageClass); err != nil {
-			return err
+		if !onlyIf.Holds(prev) {
+			return nil, r2.ErrPreconditionFailed
 		}
 		if extra != nil {
 			if err := extra(tx); err != nil {
-				return err
+				return nil, err
 			}
 		}
-		return tx.Commit()
-	}()
-	if err != nil {
-		os.Remove(filepath.Join(b.dir(), o.Version))
-		return err
-	}
-	if prev != nil {
-		os.Remove(filepath.Join(b.dir(), prev.Version))
-	}
-	return nil
+		o.Uploaded = b.s.now()
+		if err := b.upsert(tx, o); err != nil {
+			return nil, err
+		}
+		if prev == nil {
+			return nil, nil
+		}
+		return func() { os.Remove(filepath.Join(b.dir(), prev.Version)) }, nil
+	}, func() { os.Remove(final) })
 }
 
 func (b *bucket) Put(ctx context.Context, key string, body io.Reader, size int64, opts r2.PutOptions) (*r2.Object, error) {
@@ -446,26 +557,15 @@ func (b *bucket) Put(ctx context.Context, key string, body io.Reader, size int64
 		os.Remove(tmp)
 		return nil, err
 	}
-	version, final, err := b.place(tmp)
+	version, err := b.place(tmp)
 	if err != nil {
 		return nil, err
 	}
-	b.s.mu.Lock()
-	defer b.s.mu.Unlock()
-	prev, err := b.head(ctx, key)
-	if err != nil && !errors.Is(err, r2.ErrNoSuchKey) {
-		os.Remove(final)
-		return nil, err
-	}
-	if !opts.OnlyIf.Holds(prev) {
-		os.Remove(final)
-		return nil, r2.ErrPreconditionFailed
-	}
 	o := &r2.Object{
-		Key: key, Version: version, Size: n, ETag: hex.EncodeToString(sums.MD5), Uploaded: b.s.now(),
+		Key: key, Version: version, Size: n, ETag: hex.EncodeToString(sums.MD5),
 		HTTP: opts.HTTP, Custom: opts.Custom, Checksums: sums, StorageClass: opts.StorageClass,
 	}
-	if err := b.commit(ctx, o, prev, nil); err != nil {
+	if err := b.replace(o, opts.OnlyIf, nil); err != nil {
 		return nil, err
 	}
 	return o, nil
@@ -686,30 +786,24 @@ func (b *bucket) CompleteMultipart(ctx context.Context, key, id string, parts []
 	if err != nil {
 		return nil, err
 	}
-	version, final, err := b.place(tmp)
+	version, err := b.place(tmp)
 	if err != nil {
 		return nil, err
 	}
-	b.s.mu.Lock()
-	defer b.s.mu.Unlock()
-	if _, err := b.upload(ctx, key, id); err != nil {
-		os.Remove(final)
-		return nil, err
-	}
-	prev, err := b.head(ctx, key)
-	if err != nil && !errors.Is(err, r2.ErrNoSuchKey) {
-		os.Remove(final)
-		return nil, err
-	}
 	o := &r2.Object{
-		Key: key, Version: version, Size: n, ETag: r2.MultipartETag(etags), Uploaded: b.s.now(),
+		Key: key, Version: version, Size: n, ETag: r2.MultipartETag(etags),
 		HTTP: u.HTTP, Custom: u.Custom, StorageClass: u.StorageClass,
 	}
-	err = b.commit(ctx, o, prev, func(tx *sql.Tx) error {
-		if _, err := tx.Exec(`DELETE FROM parts WHERE upload_id = ?`, id); err != nil {
+	err = b.replace(o, nil, func(tx *sql.Tx) error {
+		// The upload may have been aborted or completed meanwhile.
+		res, err := tx.Exec(`DELETE FROM uploads WHERE id = ? AND bucket = ? AND key = ?`, id, b.name, key)
+		if err != nil {
 			return err
 		}
-		_, err := tx.Exec(`DELETE FROM uploads WHERE id = ?`, id)
+		if n, _ := res.RowsAffected(); n == 0 {
+			return r2.ErrNoSuchUpload
+		}
+		_, err = tx.Exec(`DELETE FROM parts WHERE upload_id = ?`, id)
 		return err
 	})
 	if err != nil {

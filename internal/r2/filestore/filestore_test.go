@@ -2,10 +2,13 @@ package filestore
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -73,5 +76,59 @@ func TestCrashLeftovers(t *testing.T) {
 	body.Close()
 	if string(data) != "data" {
 		t.Errorf("body %q", data)
+	}
+}
+
+// TestConcurrentWrites: writes that commit together still check their
+// conditions one after another: of many "create if absent" puts of one
+// key exactly one wins, and every other key is written.
+func TestConcurrentWrites(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	b := r2.NewBucket("busy", s.Backend("busy"))
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	var won atomic.Int32
+	absent := &r2.Conditional{EtagDoesNotMatch: []r2.Etag{{Wildcard: true}}}
+	for i := range 40 {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			o, err := b.Put(ctx, "once", strings.NewReader("x"), 1, r2.PutOptions{OnlyIf: absent})
+			if err != nil {
+				t.Error(err)
+			}
+			if o != nil {
+				won.Add(1)
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			body := fmt.Sprint(i)
+			if _, err := b.Put(ctx, "k"+body, strings.NewReader(body), int64(len(body)), r2.PutOptions{}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if won.Load() != 1 {
+		t.Errorf("%d conditional creates won", won.Load())
+	}
+	res, err := b.List(ctx, r2.ListOptions{})
+	if err != nil || len(res.Objects) != 41 {
+		t.Fatalf("listed %d objects: %v", len(res.Objects), err)
+	}
+	files, _ := os.ReadDir(filepath.Join(s.Where(), "busy"))
+	n := 0
+	for _, f := range files {
+		if !f.IsDir() {
+			n++
+		}
+	}
+	if n != 41 {
+		t.Errorf("%d object files for 41 objects (losers' files must go)", n)
 	}
 }
