@@ -177,7 +177,10 @@ func (s *Store) Close() error {
 type commitJob struct {
 	run  func(tx *sql.Tx) (after func(), err error)
 	undo func()
-	done chan error
+	// syncDir is a directory whose new entry (the placed file) must be
+	// durable before the commit: fsynced once for the whole batch.
+	syncDir string
+	done    chan error
 }
 
 // maxBatch bounds the writes one transaction commits.
@@ -226,6 +229,15 @@ func (s *Store) runBatch(batch []commitJob) ([]error, []func()) {
 		}
 		return errs, afters
 	}
+	dirs := map[string]bool{}
+	for _, j := range batch {
+		if j.syncDir != "" && !dirs[j.syncDir] {
+			dirs[j.syncDir] = true
+			if err := syncDir(j.syncDir); err != nil {
+				return fail(err)
+			}
+		}
+	}
 	tx, err := s.db.Begin()
 	if err != nil {
 		return fail(err)
@@ -253,8 +265,8 @@ func (s *Store) runBatch(batch []commitJob) ([]error, []func()) {
 
 // submit hands a metadata change to the committer and waits until it is
 // durable (or failed).
-func (s *Store) submit(run func(tx *sql.Tx) (func(), error), undo func()) error {
-	j := commitJob{run: run, undo: undo, done: make(chan error, 1)}
+func (s *Store) submit(dir string, run func(tx *sql.Tx) (func(), error), undo func()) error {
+	j := commitJob{run: run, undo: undo, syncDir: dir, done: make(chan error, 1)}
 	select {
 	case s.jobs <- j:
 	case <-s.quit:
@@ -482,16 +494,12 @@ func syncDir(dir string) error {
 
 // place moves a written temporary file to its final name, the new
 // version's id: no row names it yet, so readers cannot see it, and
-// concurrent writers do this (and its fsync) without the lock.
+// concurrent writers do this without the lock. The committer fsyncs the
+// directory before the row commits.
 func (b *bucket) place(tmp string) (version string, err error) {
 	version = newID()
-	final := filepath.Join(b.dir(), version)
-	if err := os.Rename(tmp, final); err != nil {
+	if err := os.Rename(tmp, filepath.Join(b.dir(), version)); err != nil {
 		os.Remove(tmp)
-		return "", err
-	}
-	if err := syncDir(b.dir()); err != nil {
-		os.Remove(final)
 		return "", err
 	}
 	return version, nil
@@ -522,7 +530,7 @@ func (b *bucket) upsert(tx *sql.Tx, o *r2.Object) error {
 // durable, o's file if it fails.
 func (b *bucket) replace(o *r2.Object, onlyIf *r2.Conditional, extra func(*sql.Tx) error) error {
 	final := filepath.Join(b.dir(), o.Version)
-	return b.s.submit(func(tx *sql.Tx) (func(), error) {
+	return b.s.submit(b.dir(), func(tx *sql.Tx) (func(), error) {
 		prev, err := scanObject(tx.QueryRow(`SELECT `+columns+` FROM objects WHERE bucket = ? AND key = ?`, b.name, o.Key))
 		if err != nil && !errors.Is(err, r2.ErrNoSuchKey) {
 			return nil, err
