@@ -260,6 +260,12 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 			break
 		}
 	}
+	for _, b := range builds {
+		if len(b.Bundle.R2Buckets) > 0 {
+			logger.Info("R2 buckets in " + services.node.R2().Where())
+			break
+		}
+	}
 	// Bundling leaves garbage on the Go heap; give it back before idling.
 	debug.FreeOSMemory()
 	errc := make(chan error, 1)
