@@ -57,6 +57,8 @@ func workerdSupports(w *workload) (bool, string) {
 		return false, "raw workerd has no R2 storage (wrangler dev adds it through Miniflare)"
 	case w.Cache:
 		return false, "raw workerd has no Cache API storage without an external cache service"
+	case w.D1:
+		return false, "raw workerd has no D1 (wrangler dev adds it through Miniflare)"
 	}
 	return true, ""
 }
@@ -73,6 +75,9 @@ func wranglerConfig(e *env, w *workload) string {
 	}
 	if w.R2 {
 		b.WriteString("\n[[r2_buckets]]\nbinding = \"R2\"\nbucket_name = \"bench\"\n")
+	}
+	if w.D1 {
+		b.WriteString("\n[[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"bench\"\ndatabase_id = \"bench\"\n")
 	}
 	if w.Queue {
 		b.WriteString(queueConfig)

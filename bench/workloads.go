@@ -21,6 +21,7 @@ type workload struct {
 	R2    bool // needs the R2 binding (bucket "bench" as env.R2)
 	Cache bool // needs Cache API storage
 	Queue bool // produces to and consumes queue "bench" (queues.go)
+	D1    bool // needs the D1 binding DB
 	// Check tells whether the system really did the work: a 200 with the
 	// wrong body means the workload failed there.
 	Check func(get func(path string) (*http.Response, string, error)) error
@@ -49,6 +50,10 @@ var workloads = []*workload{
 		Check: expectBody("/put-1k", func(b string) bool { return b == "1024" }, `"1024"`)},
 	{Name: "r2-put-1m", Title: "R2 put of 1 MiB (1,000 keys)", Script: "r2.js", Path: "/put-1m", Probe: "/seed", R2: true,
 		Check: expectBody("/put-1m", func(b string) bool { return b == "1048576" }, `"1048576"`)},
+	{Name: "d1-get", Title: "D1 point query (primary key, 1,000 rows)", Script: "d1.js", Path: "/get", Probe: "/seed", D1: true,
+		Check: expectBody("/get", func(b string) bool { return b == kvValue }, "the seeded row")},
+	{Name: "d1-put", Title: "D1 insert of a small row", Script: "d1.js", Path: "/put", Probe: "/seed", D1: true,
+		Check: expectBody("/put", func(b string) bool { return b == "ok" }, `"ok"`)},
 	{Name: "cache-hit", Title: "Cache API match hit", Script: "cache.js", Path: "/", Probe: "/", Cache: true, Check: checkCacheHit},
 	{Name: "react", Title: "React renderToString, 200-row table", Script: "react.js", Path: "/", Probe: "/",
 		Check: expectBody("/", func(b string) bool {
