@@ -383,6 +383,9 @@ func TestR2ServeOnS3(t *testing.T) {
 	config := fmt.Sprintf(`
 state_dir = "state"
 
+[ops]
+listen = "%%OPS%%"
+
 [r2]
 endpoint = %q
 region = "us-east-1"
@@ -396,6 +399,19 @@ routes = ["127.0.0.1/*"]
 `, endpoint, work)
 	n := startServe(t, dir, config, "AWS_ACCESS_KEY_ID="+s3server.AccessKey, "AWS_SECRET_ACCESS_KEY="+s3server.SecretKey)
 	exerciseR2(t, r2Client{t: t, url: n.URL})
+
+	// Operations show in the metrics.
+	resp, err := client.Get(n.ops + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsText, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`outpost_r2_operations_total{worker="r2",op="get",result="hit"}`, `outpost_r2_operations_total{worker="r2",op="put",result="ok"}`, `outpost_r2_hit_ratio{worker="r2"}`} {
+		if !strings.Contains(string(metricsText), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
 
 	// The objects are in the S3 store (under the prefix), not on the node.
 	if _, err := os.Stat(filepath.Join(dir, "state", "r2", "r2-basic-bucket")); err == nil {

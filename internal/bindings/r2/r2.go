@@ -196,7 +196,11 @@ func (b Binding) Install(h runtime.BindingHost, c *jsc.Context) (jsc.Value, erro
 				defer cancel()
 			}
 			v, err := work(ctx)
-			h.Observe("r2", op, runtime.OK(err))
+			result := runtime.OK(err)
+			if o, ok := v.(*objectJSON); ok && op == "head" && err == nil {
+				result = runtime.Lookup(o != nil)
+			}
+			h.Observe("r2", op, result)
 			data, jerr := envelope(h, op, v, err)
 			if jerr != nil {
 				return nil, jerr
@@ -240,7 +244,11 @@ func (b Binding) Install(h runtime.BindingHost, c *jsc.Context) (jsc.Value, erro
 		}
 		return h.Async(call.Ctx, func(ctx context.Context) (runtime.Settle, error) {
 			o, body, err := bucket.Get(ctx, key, opts)
-			h.Observe("r2", "get", runtime.OK(err))
+			if err != nil {
+				h.Observe("r2", "get", "error")
+			} else {
+				h.Observe("r2", "get", runtime.Lookup(o != nil))
+			}
 			type got struct {
 				Object *objectJSON `json:"object"`
 				Body   bool        `json:"body"`
