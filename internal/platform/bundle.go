@@ -11,6 +11,7 @@ import (
 	"github.com/outpost-dev/outpost/internal/bundle"
 	"github.com/outpost-dev/outpost/internal/config"
 	"github.com/outpost-dev/outpost/internal/d1"
+	"github.com/outpost-dev/outpost/internal/r2"
 )
 
 // Bundle is one version of a worker: the bundled script and what its
@@ -179,8 +180,8 @@ func (b *Bundle) Validate() error {
 		}
 	}
 	for i, r := range b.R2Buckets {
-		if r.Binding == "" || r.Bucket == "" {
-			return fmt.Errorf("bundle: r2_buckets[%d]: binding and bucket_name are required", i)
+		if r.Binding == "" || !r2.ValidBucketName(r.Bucket) {
+			return fmt.Errorf("bundle: r2_buckets[%d]: a binding and a bucket_name of 3 to 63 lowercase letters, digits and hyphens are required", i)
 		}
 	}
 	for i, d := range b.D1Databases {

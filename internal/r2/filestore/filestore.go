@@ -21,7 +21,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -80,9 +79,6 @@ type Store struct {
 }
 
 var _ r2.Store = (*Store)(nil)
-
-// BucketName is R2's rule for bucket names.
-var BucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$`)
 
 // Open opens (creating if needed) the store in dir, usually
 // <state>/r2, and removes what an interrupted write left behind.
@@ -280,7 +276,7 @@ func (s *Store) submit(dir string, run func(tx *sql.Tx) (func(), error), undo fu
 
 // CreateBucket makes an empty bucket.
 func (s *Store) CreateBucket(ctx context.Context, name string) error {
-	if !BucketName.MatchString(name) {
+	if !r2.ValidBucketName(name) {
 		return r2.ErrInvalidBucketName
 	}
 	res, err := s.db.ExecContext(ctx, `INSERT INTO buckets (name, created_ms) VALUES (?, ?) ON CONFLICT DO NOTHING`, name, s.now().UnixMilli())
@@ -347,6 +343,10 @@ type bucket struct {
 func (b *bucket) dir() string { return filepath.Join(b.s.dir, b.name) }
 
 func (b *bucket) ensure(ctx context.Context) error {
+	// The name becomes a directory: never one outside the store.
+	if !r2.ValidBucketName(b.name) {
+		return r2.ErrInvalidBucketName
+	}
 	if _, err := b.s.db.ExecContext(ctx, `INSERT INTO buckets (name, created_ms) VALUES (?, ?) ON CONFLICT DO NOTHING`, b.name, b.s.now().UnixMilli()); err != nil {
 		return err
 	}
