@@ -14,7 +14,6 @@ import { kExpectedLength } from "runtime:identitystream.js";
 import { registerUncloneable } from "runtime:structuredclone.js";
 
 const kToken = Symbol("R2Bucket");
-const kHost = Symbol("#host");
 
 export class R2Error extends Error {
   constructor(code, message, action) {
@@ -455,13 +454,14 @@ export class R2MultipartUpload {
 }
 
 export class R2Bucket {
+  #host;
   constructor(token, host) {
     if (token !== kToken) throw new TypeError("Illegal constructor");
-    this[kHost] = host;
+    this.#host = host;
   }
 
   async head(key) {
-    return objectOrNull(unwrap(await this[kHost].head(toKey(key)), "head"));
+    return objectOrNull(unwrap(await this.#host.head(toKey(key)), "head"));
   }
 
   async get(key, options = undefined) {
@@ -472,7 +472,7 @@ export class R2Bucket {
       noSSEC(options);
       opts = { onlyIf: parseOnlyIf(options.onlyIf), ...parseRange(options.range) };
     }
-    const [json, sid] = await this[kHost].get(key, JSON.stringify(opts));
+    const [json, sid] = await this.#host.get(key, JSON.stringify(opts));
     const got = unwrap(json, "get");
     if (got.object === null) return null;
     if (!got.body) return new R2Object(kToken, got.object);
@@ -487,14 +487,14 @@ export class R2Bucket {
     key = toKey(key);
     const body = bodyOf(value, "put", "R2Bucket");
     const opts = JSON.stringify(putOptions(options, false));
-    const host = this[kHost];
+    const host = this.#host;
     if (body.bytes !== undefined) return objectOrNull(unwrap(await host.put(key, body.bytes, opts), "put"));
     return objectOrNull(await streamed(host, body.stream, (id) => host.putStream(key, id, body.length, opts), "put"));
   }
 
   async delete(keys) {
     const list = Array.isArray(keys) ? keys.map(toKey) : [toKey(keys)];
-    unwrap(await this[kHost].delete(JSON.stringify(list)), "delete");
+    unwrap(await this.#host.delete(JSON.stringify(list)), "delete");
   }
 
   async list(options = undefined) {
@@ -513,7 +513,7 @@ export class R2Bucket {
         });
       }
     }
-    const r = unwrap(await this[kHost].list(JSON.stringify(o)), "list");
+    const r = unwrap(await this.#host.list(JSON.stringify(o)), "list");
     const out = {
       objects: r.objects.map((x) => new R2Object(kToken, x)),
       truncated: r.truncated,
@@ -526,15 +526,15 @@ export class R2Bucket {
   async createMultipartUpload(key, options = undefined) {
     key = toKey(key);
     const opts = JSON.stringify(putOptions(options, true));
-    const id = unwrap(await this[kHost].createMultipartUpload(key, opts), "createMultipartUpload");
-    return new R2MultipartUpload(kToken, this[kHost], key, id);
+    const id = unwrap(await this.#host.createMultipartUpload(key, opts), "createMultipartUpload");
+    return new R2MultipartUpload(kToken, this.#host, key, id);
   }
 
   resumeMultipartUpload(key, uploadId) {
     if (uploadId === undefined) {
       throw new TypeError("Failed to execute 'resumeMultipartUpload' on 'R2Bucket': parameter 2 is not of type 'string'.");
     }
-    return new R2MultipartUpload(kToken, this[kHost], toKey(key), String(uploadId));
+    return new R2MultipartUpload(kToken, this.#host, toKey(key), String(uploadId));
   }
 }
 // workerd's methods are native: String(env.BUCKET.get) reads
