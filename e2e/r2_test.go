@@ -575,3 +575,16 @@ func TestR2LargeStreamedObject(t *testing.T) {
 		t.Errorf("peak memory grew by %d MiB while streaming a %d MiB object", grew>>20, size>>20)
 	}
 }
+
+func TestR2ServiceWorkerGlobal(t *testing.T) {
+	dir := outposttest.CopyDir(t, project("r2-sw"))
+	p := outposttest.Dev(t, dir)
+	resp, etag := p.Do("PUT", "/notes/a.txt", strings.NewReader("note"), map[string]string{"Content-Type": "text/plain"})
+	sum := md5.Sum([]byte("note"))
+	if resp.StatusCode != 201 || etag != hex.EncodeToString(sum[:]) {
+		t.Fatalf("put = %d %s", resp.StatusCode, etag)
+	}
+	if resp, body := p.Get("/notes/a.txt"); body != "note" || resp.Header.Get("Content-Type") != "text/plain" {
+		t.Errorf("get = %q %v", body, resp.Header)
+	}
+}
