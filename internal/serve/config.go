@@ -47,6 +47,8 @@ type Config struct {
 	Queues Queues
 	// R2 says where R2 buckets live (r2config.go).
 	R2 R2
+	// DurableObjects puts Durable Objects on a fleet (objects.go).
+	DurableObjects DurableObjects
 }
 
 // Admin is the deployment API. It is off unless a token is set.
@@ -142,6 +144,7 @@ type rawConfig struct {
 	KV              KV             `toml:"kv"`
 	Queues          rawQueues      `toml:"queues"`
 	R2              rawR2          `toml:"r2"`
+	DurableObjects  rawObjects     `toml:"durable_objects"`
 	Limits          rawLimits      `toml:"limits"`
 	Security        rawSecurity    `toml:"security"`
 	HTTP            rawHTTP        `toml:"http"`
@@ -312,6 +315,10 @@ func ParseConfig(path, text string, getenv func(string) string) (*Config, error)
 		return nil, err
 	}
 	if c.R2, err = raw.R2.apply(getenv, fail); err != nil {
+		return nil, err
+	}
+
+	if c.DurableObjects, err = raw.DurableObjects.apply(c, getenv, fail); err != nil {
 		return nil, err
 	}
 
