@@ -286,6 +286,12 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 	for _, b := range builds {
 		warnUnappliedD1(ctx, logger, services.node.D1(), b.Config)
 	}
+	for _, b := range builds {
+		if len(b.Bundle.R2Buckets) > 0 {
+			logger.Info("R2 buckets in " + services.node.R2().Where())
+			break
+		}
+	}
 	// Bundling leaves garbage on the Go heap; give it back before idling.
 	debug.FreeOSMemory()
 	errc := make(chan error, 1)

@@ -22,6 +22,7 @@ Usage:
   outpost rollback [WORKER]      restore an earlier deployed version
   outpost tail [WORKER]          stream a served worker's logs and exceptions
   outpost kv ...                 read and write KV namespaces (outpost kv --help)
+  outpost r2 ...                 manage R2 buckets and objects (outpost r2 --help)
   outpost queues ...             look at queues: backlog, dead letters (outpost queues --help)
   outpost cache purge ...        purge the Cache API of a running dev server
   outpost cron trigger ...       fire a scheduled event on a running dev server
@@ -61,6 +62,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = runTail(args[1:], stdout, stderr)
 	case "kv":
 		err = runKV(args[1:], stdin, stdout, stderr)
+	case "r2":
+		err = runR2(args[1:], stdin, stdout, stderr)
 	case "queues":
 		err = runQueues(args[1:], stdout, stderr)
 	case "cache":

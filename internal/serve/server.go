@@ -115,6 +115,7 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 		StateDir:               cfg.StateDir,
 		KVURL:                  cfg.KV.URL,
 		QueueURL:               cfg.Queues.URL,
+		R2S3:                   cfg.R2.S3,
 		QueueLease:             cfg.Queues.Lease,
 		QueueEvents:            s.queueEvent,
 		DenyPrivateSubrequests: cfg.Security.DenyPrivateSubrequests,
