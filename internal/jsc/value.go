@@ -434,23 +434,24 @@ func newJSString(s string) C.JSStringRef {
 	if len(s) == 0 {
 		return C.JSStringCreateWithCharacters(nil, 0)
 	}
-	if isASCIINoNUL(s) {
-		// JavaScriptCore keeps ASCII as an 8-bit string.
-		buf := C.CBytes(append([]byte(s), 0))
-		defer C.free(buf)
-		return C.JSStringCreateWithUTF8CString((*C.char)(buf))
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
-	u := utf16.Encode([]rune(strings.ToValidUTF8(s, "\uFFFD")))
+	if strings.IndexByte(s, 0) < 0 {
+		// One copy; JavaScriptCore keeps ASCII as an 8-bit string and
+		// converts the rest itself.
+		buf := (*byte)(C.malloc(C.size_t(len(s) + 1)))
+		defer C.free(unsafe.Pointer(buf))
+		b := unsafe.Slice(buf, len(s)+1)
+		copy(b, s)
+		b[len(s)] = 0
+		return C.JSStringCreateWithUTF8CString((*C.char)(unsafe.Pointer(buf)))
+	}
+	u := make([]uint16, 0, len(s))
+	for _, r := range s {
+		u = utf16.AppendRune(u, r)
+	}
 	return C.JSStringCreateWithCharacters((*C.JSChar)(unsafe.Pointer(&u[0])), C.size_t(len(u)))
-}
-
-func isASCIINoNUL(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if b := s[i]; b >= utf8.RuneSelf || b == 0 {
-			return false
-		}
-	}
-	return true
 }
 
 // goString converts a JSStringRef to Go UTF-8; lone surrogates become U+FFFD.
