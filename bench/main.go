@@ -270,20 +270,27 @@ func measure(ctx context.Context, e *env, s *system, w *workload, gen loadGen, o
 	// Idle memory once the first requests are done and start-up work has
 	// settled.
 	time.Sleep(time.Second)
-	smp.IdleRSS, _ = treeRSS(r.cmd.Process.Pid)
+	if st, err := treeStat(r.cmd.Process.Pid); err == nil {
+		smp.IdleRSS, smp.IdleAnon = st.RSS, st.Anon
+	}
 	url := r.url + w.Path
 	if _, err := gen.Run(ctx, url, o.warmup); err != nil {
 		smp.Err = "warm-up: " + err.Error() + r.tail()
 		return smp
 	}
 	sampler := sampleRSS(r.cmd.Process.Pid, 100*time.Millisecond)
+	before, _ := treeStat(r.cmd.Process.Pid)
 	res, err := gen.Run(ctx, url, o.duration)
+	after, _ := treeStat(r.cmd.Process.Pid)
 	smp.PeakRSS = sampler.Stop()
 	if err != nil {
 		smp.Err = err.Error()
 		return smp
 	}
 	smp.Load = res
+	if res.Requests > 0 {
+		smp.CPUPer1k = (after.CPU - before.CPU) * 1000 / time.Duration(res.Requests)
+	}
 	select {
 	case <-r.exited:
 		smp.Err = s.Name + " exited during the load" + r.tail()

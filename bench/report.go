@@ -14,6 +14,8 @@ type sample struct {
 	Err              string // why the run failed
 	Load             loadResult
 	IdleRSS, PeakRSS int64
+	IdleAnon         int64         // private (anonymous) part of IdleRSS
+	CPUPer1k         time.Duration // CPU time of the server's process tree per 1,000 requests
 	Cold             time.Duration
 }
 
@@ -26,6 +28,8 @@ type cell struct {
 	P50, P99, Cold   time.Duration
 	Requests, Errors int64
 	IdleRSS, PeakRSS int64
+	IdleAnon         int64
+	CPUPer1k         time.Duration
 }
 
 func (c *cell) ok() bool { return c != nil && c.NA == "" && c.Err == "" && c.Runs > 0 }
@@ -50,7 +54,8 @@ func aggregate(samples []sample) map[[2]string]*cell {
 		c := &cell{}
 		var rps []float64
 		var p50, p99, cold []time.Duration
-		var idle []int64
+		var idle, anon []int64
+		var cpu []time.Duration
 		for _, s := range ss {
 			switch {
 			case s.NA != "":
@@ -66,12 +71,15 @@ func aggregate(samples []sample) map[[2]string]*cell {
 			p99 = append(p99, s.Load.P99)
 			cold = append(cold, s.Cold)
 			idle = append(idle, s.IdleRSS)
+			anon = append(anon, s.IdleAnon)
+			cpu = append(cpu, s.CPUPer1k)
 			c.Requests += s.Load.Requests
 			c.Errors += s.Load.Errors
 			c.PeakRSS = max(c.PeakRSS, s.PeakRSS)
 		}
 		if c.Runs > 0 {
 			c.RPS, c.P50, c.P99, c.Cold, c.IdleRSS = median(rps), median(p50), median(p99), median(cold), median(idle)
+			c.IdleAnon, c.CPUPer1k = median(anon), median(cpu)
 			if c.errorShare() > 0.01 {
 				c.Err = fmt.Sprintf("%.1f%% of %d requests failed (non-2xx or socket errors)", 100*c.errorShare(), c.Requests)
 			}
@@ -105,7 +113,7 @@ type target struct {
 	What     string
 	Workload string
 	Peer     string
-	Metric   string // "rps" (Outpost ÷ peer, higher is better) or "idle-rss" (Outpost ÷ peer, lower is better)
+	Metric   string // "rps" (Outpost ÷ peer, higher is better); "idle-rss", "idle-anon", "cpu" (Outpost ÷ peer, lower is better)
 	Want     float64
 }
 
@@ -116,6 +124,11 @@ var targets = []target{
 	{"cache hit ≥ 10× wrangler dev's req/s", "cache-hit", "wrangler", "rps", 10},
 	{"React SSR ≥ 0.7× workerd's req/s", "react", "workerd", "rps", 0.7},
 	{"idle RSS per worker below workerd's (hello)", "hello", "workerd", "idle-rss", 1},
+	{"idle private memory below workerd's (hello)", "hello", "workerd", "idle-anon", 1},
+	{"CPU per request at or below workerd's (hello)", "hello", "workerd", "cpu", 1},
+	{"CPU per request at or below workerd's (Hono)", "hono", "workerd", "cpu", 1},
+	{"CPU per request at or below workerd's (React SSR)", "react", "workerd", "cpu", 1},
+	{"CPU per request at or below workerd's (fetch)", "fetch", "workerd", "cpu", 1},
 }
 
 func markdown(h reportHeader, systems []*system, wls []*workload, cells map[[2]string]*cell) string {
@@ -151,6 +164,14 @@ func markdown(h reportHeader, systems []*system, wls []*workload, cells map[[2]s
 			r := float64(o.IdleRSS) / float64(p.IdleRSS)
 			measured = fmt.Sprintf("%s vs %s (%.2f×)", mib(o.IdleRSS), mib(p.IdleRSS), r)
 			met = yesNo(r < t.Want)
+		case t.Metric == "idle-anon":
+			r := float64(o.IdleAnon) / float64(p.IdleAnon)
+			measured = fmt.Sprintf("%s vs %s (%.2f×)", mib(o.IdleAnon), mib(p.IdleAnon), r)
+			met = yesNo(r < t.Want)
+		case t.Metric == "cpu":
+			r := float64(o.CPUPer1k) / float64(p.CPUPer1k)
+			measured = fmt.Sprintf("%s vs %s per 1,000 requests (%.2f×)", dur(o.CPUPer1k), dur(p.CPUPer1k), r)
+			met = yesNo(r <= t.Want)
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", t.What, measured, met)
 	}
@@ -159,7 +180,7 @@ func markdown(h reportHeader, systems []*system, wls []*workload, cells map[[2]s
 	var failures []string
 	for _, w := range wls {
 		fmt.Fprintf(&b, "\n### %s: %s\n\n", w.Name, w.Title)
-		b.WriteString("| system | req/s | p50 | p99 | idle RSS | peak RSS | cold start | Outpost ÷ system |\n|---|--:|--:|--:|--:|--:|--:|--:|\n")
+		b.WriteString("| system | req/s | p50 | p99 | CPU / 1k req | idle RSS | idle private | peak RSS | cold start | Outpost ÷ system |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 		o := cells[[2]string{w.Name, "outpost"}]
 		for _, s := range systems {
 			c := cells[[2]string{w.Name, s.Name}]
@@ -168,17 +189,17 @@ func markdown(h reportHeader, systems []*system, wls []*workload, cells map[[2]s
 			}
 			switch {
 			case c.NA != "":
-				fmt.Fprintf(&b, "| %s | n/a: %s |||||||\n", s.Title, c.NA)
+				fmt.Fprintf(&b, "| %s | n/a: %s |||||||||\n", s.Title, c.NA)
 			case !c.ok():
-				fmt.Fprintf(&b, "| %s | **failed** |||||||\n", s.Title)
+				fmt.Fprintf(&b, "| %s | **failed** |||||||||\n", s.Title)
 				failures = append(failures, fmt.Sprintf("%s on %s: %s", w.Name, s.Title, c.Err))
 			default:
 				ratio := "—"
 				if s.Name != "outpost" && o.ok() {
 					ratio = fmt.Sprintf("%.2f×", o.RPS/c.RPS)
 				}
-				fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", s.Title, num(c.RPS), dur(c.P50), dur(c.P99),
-					mib(c.IdleRSS), mib(c.PeakRSS), dur(c.Cold), ratio)
+				fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", s.Title, num(c.RPS), dur(c.P50), dur(c.P99),
+					dur(c.CPUPer1k), mib(c.IdleRSS), mib(c.IdleAnon), mib(c.PeakRSS), dur(c.Cold), ratio)
 			}
 		}
 	}
