@@ -51,12 +51,15 @@ func TestAggregateMediansAndFailures(t *testing.T) {
 	ms := time.Millisecond
 	cells := aggregate([]sample{
 		{System: "outpost", Workload: "hello", Load: loadResult{Requests: 1000, RPS: 100, P50: 1 * ms, P99: 9 * ms}, IdleRSS: 10, PeakRSS: 30, IdleAnon: 4, CPUPer1k: 90 * ms, Cold: 5 * ms},
-		{System: "outpost", Workload: "hello", Load: loadResult{Requests: 1000, RPS: 300, P50: 3 * ms, P99: 7 * ms}, IdleRSS: 30, PeakRSS: 50, IdleAnon: 6, CPUPer1k: 70 * ms, Cold: 7 * ms},
-		{System: "outpost", Workload: "hello", Load: loadResult{Requests: 1000, RPS: 200, P50: 2 * ms, P99: 8 * ms}, IdleRSS: 20, PeakRSS: 40, IdleAnon: 5, CPUPer1k: 80 * ms, Cold: 6 * ms},
+		{System: "outpost", Workload: "hello", Run: 1, Load: loadResult{Requests: 1000, RPS: 300, P50: 3 * ms, P99: 7 * ms}, IdleRSS: 30, PeakRSS: 50, IdleAnon: 6, CPUPer1k: 70 * ms, Cold: 7 * ms},
+		{System: "outpost", Workload: "hello", Run: 2, Load: loadResult{Requests: 1000, RPS: 200, P50: 2 * ms, P99: 8 * ms}, IdleRSS: 20, PeakRSS: 40, IdleAnon: 5, CPUPer1k: 80 * ms, Cold: 6 * ms},
 		{System: "wrangler", Workload: "hello", Load: loadResult{Requests: 100, Errors: 5, RPS: 10, P50: ms, P99: ms}},
 		{System: "workerd", Workload: "kv-get", NA: "no KV"},
 		{System: "outpost", Workload: "kv-get", Err: "exited"},
 	})
+	if o := cells[[2]string{"hello", "outpost"}]; spread(o.RunRPS, map[int]float64{0: 100, 1: 100, 2: 100}) != "; runs 1.00–3.00×" {
+		t.Errorf("spread = %q", spread(o.RunRPS, map[int]float64{0: 100, 1: 100, 2: 100}))
+	}
 	o := cells[[2]string{"hello", "outpost"}]
 	if !o.ok() || o.RPS != 200 || o.P50 != 2*ms || o.P99 != 8*ms || o.IdleRSS != 20 || o.PeakRSS != 50 || o.Cold != 6*ms || o.Runs != 3 ||
 		o.IdleAnon != 5 || o.CPUPer1k != 80*ms {

@@ -220,10 +220,12 @@ func run(ctx context.Context, o options) error {
 				}
 				fmt.Fprintf(log, "run %d/%d: %s on %s … ", r+1, o.runs, w.Name, s.Name)
 				smp := measure(ctx, e, s, w, gen, o)
+				smp.Run = r
 				if smp.Err != "" {
 					fmt.Fprintf(log, "failed: %s\n", oneLine(smp.Err))
 				} else {
-					fmt.Fprintf(log, "%s req/s, p99 %s, cold start %s\n", num(smp.Load.RPS), dur(smp.Load.P99), dur(smp.Cold))
+					fmt.Fprintf(log, "%s req/s, p99 %s, CPU %s per 1k requests, cold start %s\n",
+						num(smp.Load.RPS), dur(smp.Load.P99), dur(smp.CPUPer1k), dur(smp.Cold))
 				}
 				samples = append(samples, smp)
 			}

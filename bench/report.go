@@ -10,6 +10,7 @@ import (
 // sample is one system on one workload in one run.
 type sample struct {
 	System, Workload string
+	Run              int    // which of the -runs
 	NA               string // why the system cannot run the workload
 	Err              string // why the run failed
 	Load             loadResult
@@ -30,6 +31,8 @@ type cell struct {
 	IdleRSS, PeakRSS int64
 	IdleAnon         int64
 	CPUPer1k         time.Duration
+	// Per run (by index), for the spread of ratios between systems.
+	RunRPS, RunCPU map[int]float64
 }
 
 func (c *cell) ok() bool { return c != nil && c.NA == "" && c.Err == "" && c.Runs > 0 }
@@ -66,6 +69,10 @@ func aggregate(samples []sample) map[[2]string]*cell {
 				continue
 			}
 			c.Runs++
+			if c.RunRPS == nil {
+				c.RunRPS, c.RunCPU = map[int]float64{}, map[int]float64{}
+			}
+			c.RunRPS[s.Run], c.RunCPU[s.Run] = s.Load.RPS, float64(s.CPUPer1k)
 			rps = append(rps, s.Load.RPS)
 			p50 = append(p50, s.Load.P50)
 			p99 = append(p99, s.Load.P99)
@@ -143,7 +150,8 @@ func markdown(h reportHeader, systems []*system, wls []*workload, cells map[[2]s
 	for _, n := range h.Notes {
 		fmt.Fprintf(&b, "- %s\n", n)
 	}
-	b.WriteString("\nRatios are Outpost ÷ the other system: above 1× Outpost serves more requests per second.\n")
+	b.WriteString("\nRatios are Outpost ÷ the other system: above 1× Outpost serves more requests per second\n" +
+		"(for CPU per request, above 1× Outpost uses more). \"runs a–b×\" is the range of the ratio within each run.\n")
 
 	b.WriteString("\n## Targets\n\n| target | measured | met |\n|---|---|---|\n")
 	for _, t := range targets {
@@ -158,7 +166,7 @@ func markdown(h reportHeader, systems []*system, wls []*workload, cells map[[2]s
 			measured = t.Peer + " not measured: " + oneLine(p.Err+p.NA)
 		case t.Metric == "rps":
 			r := o.RPS / p.RPS
-			measured = fmt.Sprintf("%.2f× (%s vs %s req/s)", r, num(o.RPS), num(p.RPS))
+			measured = fmt.Sprintf("%.2f× (%s vs %s req/s)%s", r, num(o.RPS), num(p.RPS), spread(o.RunRPS, p.RunRPS))
 			met = yesNo(r >= t.Want)
 		case t.Metric == "idle-rss":
 			r := float64(o.IdleRSS) / float64(p.IdleRSS)
@@ -170,7 +178,7 @@ func markdown(h reportHeader, systems []*system, wls []*workload, cells map[[2]s
 			met = yesNo(r < t.Want)
 		case t.Metric == "cpu":
 			r := float64(o.CPUPer1k) / float64(p.CPUPer1k)
-			measured = fmt.Sprintf("%s vs %s per 1,000 requests (%.2f×)", dur(o.CPUPer1k), dur(p.CPUPer1k), r)
+			measured = fmt.Sprintf("%s vs %s per 1,000 requests (%.2f×)%s", dur(o.CPUPer1k), dur(p.CPUPer1k), r, spread(o.RunCPU, p.RunCPU))
 			met = yesNo(r <= t.Want)
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", t.What, measured, met)
@@ -196,7 +204,7 @@ func markdown(h reportHeader, systems []*system, wls []*workload, cells map[[2]s
 			default:
 				ratio := "—"
 				if s.Name != "outpost" && o.ok() {
-					ratio = fmt.Sprintf("%.2f×", o.RPS/c.RPS)
+					ratio = fmt.Sprintf("%.2f×", o.RPS/c.RPS) + spread(o.RunRPS, c.RunRPS)
 				}
 				fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", s.Title, num(c.RPS), dur(c.P50), dur(c.P99),
 					dur(c.CPUPer1k), mib(c.IdleRSS), mib(c.IdleAnon), mib(c.PeakRSS), dur(c.Cold), ratio)
@@ -210,6 +218,21 @@ func markdown(h reportHeader, systems []*system, wls []*workload, cells map[[2]s
 		}
 	}
 	return b.String()
+}
+
+// spread is the range of the per-run ratios a ÷ b, over the runs both
+// systems completed, when there are several.
+func spread(a, b map[int]float64) string {
+	var rs []float64
+	for run, x := range a {
+		if y, ok := b[run]; ok && y > 0 {
+			rs = append(rs, x/y)
+		}
+	}
+	if len(rs) < 2 {
+		return ""
+	}
+	return fmt.Sprintf("; runs %.2f–%.2f×", slices.Min(rs), slices.Max(rs))
 }
 
 func yesNo(ok bool) string {
