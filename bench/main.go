@@ -233,7 +233,8 @@ func run(ctx context.Context, o options) error {
 	}
 
 	cells := aggregate(samples)
-	md := markdown(reportHeader{When: when, Machine: machineInfo(), Versions: versions, Load: loadDesc, Runs: o.runs, Notes: notes},
+	md := markdown(reportHeader{When: when, Command: strings.Join(append([]string{"go run ./bench"}, os.Args[1:]...), " "),
+		Machine: machineInfo(), Versions: versions, Load: loadDesc, Runs: o.runs, Notes: notes},
 		systems, wls, cells)
 	fmt.Println(md)
 	path := filepath.Join(o.out, stamp+".md")

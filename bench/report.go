@@ -108,6 +108,7 @@ func median[T int64 | float64 | time.Duration](xs []T) T {
 // reportHeader is what was measured where.
 type reportHeader struct {
 	When     time.Time
+	Command  string // how the report was made
 	Machine  string
 	Versions []string
 	Load     string
@@ -141,6 +142,9 @@ var targets = []target{
 func markdown(h reportHeader, systems []*system, wls []*workload, cells map[[2]string]*cell) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Outpost benchmarks, %s\n\n", h.When.UTC().Format("2006-01-02 15:04 MST"))
+	if h.Command != "" {
+		fmt.Fprintf(&b, "- Command: `%s`\n", h.Command)
+	}
 	fmt.Fprintf(&b, "- Machine: %s\n", h.Machine)
 	for _, v := range h.Versions {
 		fmt.Fprintf(&b, "- %s\n", v)
