@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -20,6 +21,8 @@ type workload struct {
 	KV    bool // needs the KV binding
 	Cache bool // needs Cache API storage
 	Queue bool // produces to and consumes queue "bench" (queues.go)
+	DO    bool // binds the Durable Object class Counter as COUNTER
+	D1    bool // needs the D1 binding DB
 	// Check tells whether the system really did the work: a 200 with the
 	// wrong body means the workload failed there.
 	Check func(get func(path string) (*http.Response, string, error)) error
@@ -40,13 +43,27 @@ var workloads = []*workload{
 		Check: expectBody("/get", func(b string) bool { return b == kvValue }, "the seeded value")},
 	{Name: "kv-put", Title: "KV put (40-byte value, 1,000 keys)", Script: "kv.js", Path: "/put", Probe: "/seed", KV: true,
 		Check: expectBody("/put", func(b string) bool { return b == "ok" }, `"ok"`)},
+	{Name: "d1-get", Title: "D1 point query (primary key, 1,000 rows)", Script: "d1.js", Path: "/get", Probe: "/seed", D1: true,
+		Check: expectBody("/get", func(b string) bool { return b == kvValue }, "the seeded row")},
+	{Name: "d1-put", Title: "D1 insert of a small row", Script: "d1.js", Path: "/put", Probe: "/seed", D1: true,
+		Check: expectBody("/put", func(b string) bool { return b == "ok" }, `"ok"`)},
 	{Name: "cache-hit", Title: "Cache API match hit", Script: "cache.js", Path: "/", Probe: "/", Cache: true, Check: checkCacheHit},
 	{Name: "react", Title: "React renderToString, 200-row table", Script: "react.js", Path: "/", Probe: "/",
 		Check: expectBody("/", func(b string) bool {
 			return strings.Contains(b, "<table>") && strings.Contains(b, "Item 200") && strings.Count(b, "<tr") == 201
 		}, "a table of 200 rows")},
+	{Name: "do-one", Title: "Durable Object RPC increment (a storage write), one object", Script: "durable.js", Path: "/one", Probe: "/one", DO: true,
+		Check: expectBody("/one", isCount, "a count")},
+	{Name: "do-many", Title: "Durable Object RPC increment (a storage write), 1,000 objects", Script: "durable.js", Path: "/many", Probe: "/many", DO: true,
+		Check: expectBody("/many", isCount, "a count")},
 	{Name: "fetch", Title: "fetch() to a local origin", Script: "fetch.js", Path: "/", Probe: "/",
 		Check: expectBody("/", func(b string) bool { return b == originBody }, "the origin's body")},
+}
+
+// isCount says whether b is a positive integer (a counter's value).
+func isCount(b string) bool {
+	n, err := strconv.Atoi(b)
+	return err == nil && n > 0
 }
 
 func expectBody(path string, ok func(string) bool, want string) func(func(string) (*http.Response, string, error)) error {

@@ -260,6 +260,9 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 			break
 		}
 	}
+	for _, b := range builds {
+		warnUnappliedD1(ctx, logger, services.node.D1(), b.Config)
+	}
 	// Bundling leaves garbage on the Go heap; give it back before idling.
 	debug.FreeOSMemory()
 	errc := make(chan error, 1)
