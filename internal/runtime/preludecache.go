@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"time"
 )
 
 // Bundling the prelude takes esbuild a good part of a cold start; its
@@ -94,6 +95,28 @@ func cachedPrelude(fsys fs.FS, exts []Extension) (string, error) {
 			}
 			os.Remove(f.Name())
 		}
+		prunePreludeCache(dir, file)
 	}
 	return code, nil
+}
+
+// preludeCacheAge is how old a cached prelude of another build may get
+// before a new entry's write removes it (a build still in use writes it
+// again at its next start).
+const preludeCacheAge = 7 * 24 * time.Hour
+
+func prunePreludeCache(dir, keep string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		p := filepath.Join(dir, e.Name())
+		if p == keep {
+			continue
+		}
+		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > preludeCacheAge {
+			os.Remove(p)
+		}
+	}
 }

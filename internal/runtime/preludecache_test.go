@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 func TestPreludeCache(t *testing.T) {
@@ -32,6 +33,23 @@ func TestPreludeCache(t *testing.T) {
 	got, err = cachedPrelude(preludeFS, exts)
 	if err != nil || got == "/* cached */" {
 		t.Errorf("a changed extension reused the old bundle (err %v)", err)
+	}
+	// Writing an entry removes those of other builds not written for a
+	// week, and keeps recent ones.
+	stale, recent := filepath.Join(dir, "prelude", "stale.js"), filepath.Join(dir, "prelude", "recent.js")
+	os.WriteFile(stale, []byte("old"), 0o644)
+	os.WriteFile(recent, []byte("new"), 0o644)
+	old := time.Now().Add(-8 * 24 * time.Hour)
+	os.Chtimes(stale, old, old)
+	exts[0].Module = "globalThis.__probe = 3;"
+	if _, err := cachedPrelude(preludeFS, exts); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("a week-old entry was kept (%v)", err)
+	}
+	if _, err := os.Stat(recent); err != nil {
+		t.Errorf("a recent entry was removed: %v", err)
 	}
 	// Without a cache directory, the prelude is bundled each time.
 	t.Setenv("OUTPOST_CACHE_DIR", "")
