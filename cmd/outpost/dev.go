@@ -499,7 +499,7 @@ func (d *devServer) watch(ctx context.Context) error {
 					continue
 				}
 				mu.Lock()
-				changed[filepath.Dir(ev.Name)] = true
+				changed[ev.Name] = true
 				mu.Unlock()
 				if timer != nil {
 					timer.Stop()
@@ -512,11 +512,11 @@ func (d *devServer) watch(ctx context.Context) error {
 				})
 			case <-fire:
 				mu.Lock()
-				dirs := changed
+				files := changed
 				changed = map[string]bool{}
 				mu.Unlock()
 				for _, dw := range d.workers {
-					if dw.touchedBy(dirs) {
+					if dw.touchedBy(files) {
 						d.reload(dw)
 					}
 				}
@@ -531,19 +531,38 @@ func (d *devServer) watch(ctx context.Context) error {
 	return nil
 }
 
-// touchedBy reports whether a change in one of dirs concerns the worker:
-// one of its inputs, or its project directory, is there.
-func (d *devWorker) touchedBy(dirs map[string]bool) bool {
+// touchedBy reports whether a change to one of files concerns the worker:
+// one of its inputs, a new file beside its sources, or the project's
+// package manifest or lockfile. Other files in the project directory (a
+// log the server itself writes there, a database) do not.
+func (d *devWorker) touchedBy(files map[string]bool) bool {
 	b := d.build()
-	if dirs[b.Config.Dir] {
-		return true
-	}
+	inputDirs := map[string]bool{}
 	for _, in := range b.Inputs {
-		if dirs[filepath.Dir(in)] {
+		if files[in] {
+			return true
+		}
+		inputDirs[filepath.Dir(in)] = true
+	}
+	for f := range files {
+		dir := filepath.Dir(f)
+		if dir == b.Config.Dir {
+			if packageFiles[filepath.Base(f)] {
+				return true
+			}
+			continue
+		}
+		if inputDirs[dir] {
 			return true
 		}
 	}
 	return false
+}
+
+// packageFiles change when the project's packages are (re)installed.
+var packageFiles = map[string]bool{
+	"package.json": true, "package-lock.json": true, "npm-shrinkwrap.json": true,
+	"yarn.lock": true, "pnpm-lock.yaml": true, "bun.lock": true, "bun.lockb": true,
 }
 
 func ignoredPath(p string) bool {
