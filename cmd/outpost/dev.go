@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/outpost-dev/outpost/internal/assets"
 	"github.com/outpost-dev/outpost/internal/config"
+	"github.com/outpost-dev/outpost/internal/dashboard"
 	"github.com/outpost-dev/outpost/internal/logging"
 	"github.com/outpost-dev/outpost/internal/platform"
 	"github.com/outpost-dev/outpost/internal/project"
@@ -54,6 +56,7 @@ type devFlags struct {
 	cache         bool
 	host          string
 	localUpstream string
+	noDashboard   bool
 }
 
 func runDev(args []string, stdout, stderr io.Writer) error {
@@ -72,6 +75,7 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&f.cache, "cache", true, "Cache API and fetch() caching; false makes caches no-ops that always miss")
 	fs.StringVar(&f.host, "host", "", "the host request.url carries (default: [dev] host, else the first route's host)")
 	fs.StringVar(&f.localUpstream, "local-upstream", "", "the host request.url carries; wins over --host")
+	fs.BoolVar(&f.noDashboard, "no-dashboard", false, "do not serve the local explorer at "+dashboard.Path)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -177,7 +181,13 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 			selfHosts = append(selfHosts, h)
 		}
 	}
-	services, err := openServices(stateDir, f.cache, logger, console.Print)
+	// The dashboard's request log records every request, console line
+	// and subrequest; --no-dashboard leaves it out.
+	var rec *dashboard.Recorder
+	if !f.noDashboard {
+		rec = dashboard.NewRecorder(500)
+	}
+	services, err := openServices(stateDir, f.cache, logger, console.Print, rec)
 	if err != nil {
 		ln.Close()
 		return err
@@ -219,11 +229,32 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 			status := primary.currentSite().ServeBeforeWorker(w, r)
 			if status != 0 {
 				logger.Info(fmt.Sprintf("%s %s %d %s (%s) (asset)", r.Method, r.URL.RequestURI(), status, http.StatusText(status), time.Since(start).Round(time.Microsecond)))
+				if rec != nil {
+					rec.MarkAsset(r.Context())
+				}
 			}
 			return status != 0
 		}
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 30 * time.Second}
+	var root http.Handler = handler
+	if rec != nil {
+		dash, err := dev.dashboard(rec, stateDir, services.node)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		handler.Failed = func(r *http.Request, outcome runtime.Outcome, err error) { rec.Finish(r.Context(), outcome, err) }
+		endpoints := handler.Extra
+		handler.Extra = func(w http.ResponseWriter, r *http.Request) bool {
+			if r.URL.Path == dashboard.Path || strings.HasPrefix(r.URL.Path, dashboard.Path+"/") {
+				dash.ServeHTTP(w, r)
+				return true
+			}
+			return endpoints(w, r)
+		}
+		root = rec.Wrap(primary.name, handler)
+	}
+	srv := &http.Server{Handler: root, ReadHeaderTimeout: 30 * time.Second}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -326,6 +357,28 @@ type devServer struct {
 	watcher *fsnotify.Watcher
 	watched map[string]bool
 	queues  *devQueues // devqueues.go
+}
+
+// dashboard builds the local explorer over the dev server's workers.
+func (d *devServer) dashboard(rec *dashboard.Recorder, stateDir string, node *platform.Node) (*dashboard.Dashboard, error) {
+	return dashboard.New(dashboard.Options{
+		Node:     node,
+		Recorder: rec,
+		StateDir: stateDir,
+		Workers: func() []dashboard.Worker {
+			var out []dashboard.Worker
+			for _, dw := range d.workers {
+				b := dw.build()
+				var secrets []string
+				for k := range b.Secrets {
+					secrets = append(secrets, k)
+				}
+				sort.Strings(secrets)
+				out = append(out, dashboard.Worker{Name: dw.name, Bundle: b.Bundle, Secrets: secrets, Current: dw.current})
+			}
+			return out
+		},
+	})
 }
 
 // devWorker is one project of the dev server.
