@@ -26,6 +26,7 @@ Usage:
   outpost cache purge ...        purge the Cache API of a running dev server
   outpost cron trigger ...       fire a scheduled event on a running dev server
   outpost do list|keys|get|delete  look at the Durable Objects of the project (outpost do --help)
+  outpost types [PATH]           write worker-configuration.d.ts: the Env interface of the bindings
   outpost version                print the version
 
 Run 'outpost COMMAND --help' for a command's flags.
@@ -68,6 +69,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = runCron(args[1:], stdout, stderr)
 	case "do":
 		err = runDO(args[1:], stdout, stderr)
+	case "types":
+		err = runTypes(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "outpost %s\n", version)
 		return 0
