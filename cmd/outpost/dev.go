@@ -59,7 +59,7 @@ type devFlags struct {
 	noDashboard   bool
 }
 
-func runDev(args []string, stdout, stderr io.Writer) error {
+func runDev(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var f devFlags
 	fs := newFlagSet("outpost dev", devUsage, stderr)
 	fs.IntVar(&f.port, "port", 0, "port to listen on (default: [dev] port, else 8787)")
@@ -281,15 +281,24 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 	if strings.Contains(shownHost, ":") {
 		shownHost = "[" + shownHost + "]"
 	}
-	logger.Info(fmt.Sprintf("⎔ Ready on http://%s:%d (%s, built in %s)", shownHost, addr.Port, primary.name, builds[0].Took.Round(time.Millisecond)))
+	baseURL := fmt.Sprintf("http://%s:%d", shownHost, addr.Port)
+	explorerURL := ""
+	if rec != nil {
+		explorerURL = baseURL + dashboard.Path
+	}
+	dev.banner(out, stateDir, services.node.KVWhere())
+	logger.Info(fmt.Sprintf("⎔ Ready on %s (%s, built in %s)", baseURL, primary.name, builds[0].Took.Round(time.Millisecond)))
 	for _, dw := range dev.workers[1:] {
 		logger.Info(fmt.Sprintf("⎔ Also running %s (service bindings reach it)", dw.name))
 	}
-	for _, b := range builds {
-		if len(b.Bundle.KVNamespaces) > 0 {
-			logger.Info("KV in " + services.node.KVWhere())
-			break
-		}
+	if explorerURL != "" {
+		logger.Info("⎔ Explorer on " + explorerURL)
+	}
+	// Keys only from a terminal in the foreground: CI has no stdin, and a
+	// pipe is not for us to read.
+	keys := &devKeys{out: out, url: baseURL, explorer: explorerURL, stop: stop}
+	if tty, ok := stdin.(*os.File); ok && keys.run(ctx, tty) {
+		fmt.Fprintln(out, keys.hint())
 	}
 	// Bundling leaves garbage on the Go heap; give it back before idling.
 	debug.FreeOSMemory()
@@ -359,6 +368,43 @@ type devServer struct {
 	queues  *devQueues // devqueues.go
 }
 
+// banner lists each worker's bindings and where the state lives, before
+// the Ready line, as wrangler dev does.
+func (d *devServer) banner(out io.Writer, stateDir, kvWhere string) {
+	var b strings.Builder
+	for _, dw := range d.workers {
+		bs := dashboard.Bindings(d.dashboardWorker(dw))
+		if len(bs) == 0 {
+			fmt.Fprintf(&b, "%s has no bindings.\n", dw.name)
+			continue
+		}
+		fmt.Fprintf(&b, "%s has access to the following bindings:\n", dw.name)
+		width := 0
+		for _, x := range bs {
+			width = max(width, len("env.")+len(x.Name))
+		}
+		for _, x := range bs {
+			fmt.Fprintf(&b, "  %-*s  %-22s  %s\n", width, "env."+x.Name, x.Type, x.What)
+		}
+	}
+	fmt.Fprintf(&b, "State in %s", stateDir)
+	if !strings.HasPrefix(kvWhere, stateDir) {
+		fmt.Fprintf(&b, " (KV in %s)", kvWhere)
+	}
+	fmt.Fprintln(&b)
+	io.WriteString(out, b.String())
+}
+
+func (d *devServer) dashboardWorker(dw *devWorker) dashboard.Worker {
+	b := dw.build()
+	var secrets []string
+	for k := range b.Secrets {
+		secrets = append(secrets, k)
+	}
+	sort.Strings(secrets)
+	return dashboard.Worker{Name: dw.name, Bundle: b.Bundle, Secrets: secrets, Current: dw.current}
+}
+
 // dashboard builds the local explorer over the dev server's workers.
 func (d *devServer) dashboard(rec *dashboard.Recorder, stateDir string, node *platform.Node) (*dashboard.Dashboard, error) {
 	return dashboard.New(dashboard.Options{
@@ -368,13 +414,7 @@ func (d *devServer) dashboard(rec *dashboard.Recorder, stateDir string, node *pl
 		Workers: func() []dashboard.Worker {
 			var out []dashboard.Worker
 			for _, dw := range d.workers {
-				b := dw.build()
-				var secrets []string
-				for k := range b.Secrets {
-					secrets = append(secrets, k)
-				}
-				sort.Strings(secrets)
-				out = append(out, dashboard.Worker{Name: dw.name, Bundle: b.Bundle, Secrets: secrets, Current: dw.current})
+				out = append(out, d.dashboardWorker(dw))
 			}
 			return out
 		},

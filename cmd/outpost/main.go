@@ -50,7 +50,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var err error
 	switch args[0] {
 	case "dev":
-		err = runDev(args[1:], stdout, stderr)
+		err = runDev(args[1:], stdin, stdout, stderr)
 	case "serve":
 		err = runServe(args[1:], stdout, stderr)
 	case "deploy":
