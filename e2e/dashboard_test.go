@@ -81,7 +81,13 @@ func TestDashboardInChromium(t *testing.T) {
 		waitJS(t, ctx, problems, fmt.Sprintf(`document.body.textContent.includes(%q)`, c.want), c.page+" to show "+c.want)
 	}
 
+	// Run the cron now: the scheduled handler's console line reaches the log.
+	run(t, ctx, problems, "running the cron", chromedp.Submit(chromedp.CSS(`#crons form button`)))
+	waitJS(t, ctx, problems, `document.querySelector(".flash")?.textContent.includes("ran explorer-demo \"*/5 * * * *\": ok")`, "the cron run to be confirmed")
+	waitJS(t, ctx, problems, `document.querySelector("#crons .outcome.ok") !== null`, "the cron's last run")
+
 	run(t, ctx, problems, "opening the log", chromedp.Navigate(p.URL+explorer+"/"))
+	waitJS(t, ctx, problems, `[...document.querySelectorAll("#log tbody.line")].some(b => b.textContent.includes("cron */5 * * * *"))`, "the cron's console line in the log")
 	waitJS(t, ctx, problems, `document.querySelectorAll("#log tbody.req").length >= 6`, "the log to list the requests")
 	// Open the failed request to show its exception.
 	// (a script click: a pointer click would land on the sticky header

@@ -215,10 +215,15 @@ func (p *kvPage) post(w http.ResponseWriter, r *http.Request, ns *kvNamespace) {
 	key := r.FormValue("key")
 	switch r.URL.Path {
 	case "/put":
+		// A failed put goes back to the form it came from.
+		form := back + "&key=" + url.QueryEscape(key)
+		if r.FormValue("new") != "" {
+			form = back + "&new"
+		}
 		opts := kv.PutOptions{}
 		if md := strings.TrimSpace(r.FormValue("metadata")); md != "" {
 			if !json.Valid([]byte(md)) {
-				p.view.Back(w, r, back+"&key="+url.QueryEscape(key), "", errors.New("metadata must be JSON"))
+				p.view.Back(w, r, form, "", errors.New("metadata must be JSON"))
 				return
 			}
 			opts.Metadata = json.RawMessage(md)
@@ -226,7 +231,7 @@ func (p *kvPage) post(w http.ResponseWriter, r *http.Request, ns *kvNamespace) {
 		if ttl := strings.TrimSpace(r.FormValue("ttl")); ttl != "" {
 			secs, err := strconv.ParseInt(ttl, 10, 64)
 			if err != nil {
-				p.view.Back(w, r, back+"&new", "", fmt.Errorf("TTL %q: give whole seconds (at least 60)", ttl))
+				p.view.Back(w, r, form, "", fmt.Errorf("TTL %q: give whole seconds (at least 60)", ttl))
 				return
 			}
 			opts.ExpirationTTL = &secs
@@ -237,11 +242,7 @@ func (p *kvPage) post(w http.ResponseWriter, r *http.Request, ns *kvNamespace) {
 			}
 		}
 		if err := n.Put(r.Context(), key, []byte(r.FormValue("value")), opts); err != nil {
-			target := back + "&key=" + url.QueryEscape(key)
-			if r.FormValue("new") != "" {
-				target = back + "&new"
-			}
-			p.view.Back(w, r, target, "", err)
+			p.view.Back(w, r, form, "", err)
 			return
 		}
 		p.view.Back(w, r, back+"&key="+url.QueryEscape(key), fmt.Sprintf("saved %q", key), nil)
