@@ -61,6 +61,8 @@ type Options struct {
 	StateDir string
 	// Pages are added after the built-in ones.
 	Pages []Page
+	// Prefix is where the dashboard is mounted (default Path).
+	Prefix string
 }
 
 // Dashboard serves the pages.
@@ -73,6 +75,9 @@ type Dashboard struct {
 
 // New builds the dashboard with the built-in pages.
 func New(o Options) (*Dashboard, error) {
+	if o.Prefix == "" {
+		o.Prefix = Path
+	}
 	d := &Dashboard{opts: o}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html")
 	if err != nil {
@@ -115,14 +120,15 @@ func (d *Dashboard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "cross-site request refused", http.StatusForbidden)
 		return
 	}
-	rest := strings.TrimPrefix(r.URL.Path, Path)
+	prefix := d.opts.Prefix
+	rest := strings.TrimPrefix(r.URL.Path, prefix)
 	if rest == "" {
-		http.Redirect(w, r, Path+"/", http.StatusFound)
+		http.Redirect(w, r, prefix+"/", http.StatusFound)
 		return
 	}
 	if strings.HasPrefix(rest, "/static/") {
 		w.Header().Set("Cache-Control", "no-cache")
-		http.StripPrefix(Path+"/static", d.static).ServeHTTP(w, r)
+		http.StripPrefix(prefix+"/static", d.static).ServeHTTP(w, r)
 		return
 	}
 	slug, sub, _ := strings.Cut(strings.TrimPrefix(rest, "/"), "/")
@@ -209,13 +215,14 @@ type navItem struct {
 // Render writes the page with data; a flash message or error comes from
 // the query (?flash=, ?error=) a form redirected with.
 func (v *View) Render(w http.ResponseWriter, r *http.Request, data any) {
-	f := frame{Title: v.page.Title(), Base: Path, Page: Path + "/" + v.page.Slug(), Data: data,
+	base := v.d.opts.Prefix
+	f := frame{Title: v.page.Title(), Base: base, Page: base + "/" + v.page.Slug(), Data: data,
 		Flash: r.URL.Query().Get("flash"), Error: r.URL.Query().Get("error"),
 		Loaded: time.Now().Format("15:04:05")}
 	for i, p := range v.d.pages {
-		href := Path + "/" + p.Slug()
+		href := base + "/" + p.Slug()
 		if i == 0 {
-			href = Path + "/"
+			href = base + "/"
 		}
 		f.Nav = append(f.Nav, navItem{Title: p.Title(), Href: href, Active: p == v.page})
 	}
@@ -228,7 +235,7 @@ func (v *View) Render(w http.ResponseWriter, r *http.Request, data any) {
 
 // Back redirects to the page at rel with a message for the person.
 func (v *View) Back(w http.ResponseWriter, r *http.Request, rel string, flash string, err error) {
-	u := Path + "/" + v.page.Slug() + rel
+	u := v.d.opts.Prefix + "/" + v.page.Slug() + rel
 	q := url.Values{}
 	if err != nil {
 		q.Set("error", err.Error())

@@ -29,7 +29,7 @@ type Binding struct {
 	Name string
 	Type string // the TypeScript type, as worker-configuration.d.ts names it
 	What string // what it points at
-	Link string // the dashboard page that shows its state, if any
+	Link string // the dashboard page that shows its state, if any (relative to the dashboard)
 }
 
 type workerBindings struct {
@@ -42,14 +42,14 @@ func Bindings(w Worker) []Binding {
 	b := w.Bundle
 	var out []Binding
 	for _, kv := range b.KVNamespaces {
-		out = append(out, Binding{kv.Binding, "KVNamespace", "namespace " + kv.ID, Path + "/kv/?ns=" + url.QueryEscape(kv.ID)})
+		out = append(out, Binding{kv.Binding, "KVNamespace", "namespace " + kv.ID, "/kv/?ns=" + url.QueryEscape(kv.ID)})
 	}
 	for _, do := range b.DurableObjects {
 		script := do.Script
 		if script == "" {
 			script = w.Name
 		}
-		out = append(out, Binding{do.Binding, "DurableObjectNamespace", "class " + do.Class + " of " + script, Path + "/objects/?worker=" + url.QueryEscape(script) + "&class=" + url.QueryEscape(do.Class)})
+		out = append(out, Binding{do.Binding, "DurableObjectNamespace", "class " + do.Class + " of " + script, "/objects/?worker=" + url.QueryEscape(script) + "&class=" + url.QueryEscape(do.Class)})
 	}
 	for _, s := range b.Services {
 		what := "worker " + s.Service
@@ -59,7 +59,7 @@ func Bindings(w Worker) []Binding {
 		out = append(out, Binding{s.Binding, "Fetcher", what, ""})
 	}
 	for _, q := range b.QueueProducers {
-		out = append(out, Binding{q.Binding, "Queue", "queue " + q.Queue, Path + "/queues/#q-" + q.Queue})
+		out = append(out, Binding{q.Binding, "Queue", "queue " + q.Queue, "/queues/#q-" + q.Queue})
 	}
 	for name, h := range b.Hyperdrive {
 		what := "PostgreSQL"
