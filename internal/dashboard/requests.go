@@ -93,6 +93,9 @@ type second struct {
 	durations []float64 // milliseconds
 }
 
+// maxLines bounds the console lines and subrequests kept per request.
+const maxLines = 200
+
 // chartSeconds is how far back the charts go.
 const chartSeconds = 300
 
@@ -108,6 +111,9 @@ type recordKey struct{}
 // whose record is in ctx (From) gets its outcome and exception from the
 // server (Finish).
 func (rc *Recorder) Begin(worker string, r *http.Request) *Request {
+	if rc == nil {
+		return nil
+	}
 	rc.mu.Lock()
 	rc.seq++
 	req := &Request{ID: rc.seq, Worker: worker, Time: rc.now(), Method: r.Method, Path: r.URL.RequestURI(), Outcome: "ok"}
@@ -119,6 +125,9 @@ func (rc *Recorder) Begin(worker string, r *http.Request) *Request {
 
 // End records how the request ended and sends it to the live log.
 func (rc *Recorder) End(req *Request, status int, took time.Duration) {
+	if rc == nil || req == nil {
+		return
+	}
 	rc.mu.Lock()
 	req.Status = status
 	req.Duration = float64(took.Microseconds()) / 1000
@@ -148,11 +157,18 @@ func (rc *Recorder) End(req *Request, status int, took time.Duration) {
 	rc.publish(Event{Request: req})
 }
 
-// Finish is the server's word on a request: its outcome and, for an
-// exception, the error (a *runtime.ScriptError carries the mapped stack).
+// Finish is the server's word on the request in ctx: its outcome and,
+// for an exception, the error (a *runtime.ScriptError carries the mapped
+// stack).
 func (rc *Recorder) Finish(ctx context.Context, outcome runtime.Outcome, err error) {
-	req, _ := ctx.Value(recordKey{}).(*Request)
-	if req == nil {
+	if req, _ := ctx.Value(recordKey{}).(*Request); req != nil {
+		rc.Outcome(req, outcome, err)
+	}
+}
+
+// Outcome records how req ended before End sends it.
+func (rc *Recorder) Outcome(req *Request, outcome runtime.Outcome, err error) {
+	if rc == nil || req == nil {
 		return
 	}
 	rc.mu.Lock()
@@ -179,9 +195,12 @@ func (rc *Recorder) MarkAsset(ctx context.Context) {
 
 // Console takes a console line of worker.
 func (rc *Recorder) Console(worker, level, text string) {
+	if rc == nil {
+		return
+	}
 	line := Line{Time: rc.now(), Level: level, Text: text}
 	rc.mu.Lock()
-	if list := rc.inflight[worker]; len(list) == 1 {
+	if list := rc.inflight[worker]; len(list) == 1 && len(list[0].Console) < maxLines {
 		req := list[0]
 		req.Console = append(req.Console, line)
 		rc.mu.Unlock()
@@ -199,6 +218,9 @@ func (rc *Recorder) Console(worker, level, text string) {
 
 // Subrequest takes a fetch() worker made and how it ended.
 func (rc *Recorder) Subrequest(worker string, r *http.Request, resp *http.Response, err error, took time.Duration) {
+	if rc == nil {
+		return
+	}
 	sr := Subrequest{Method: r.Method, URL: r.URL.String(), Duration: float64(took.Microseconds()) / 1000}
 	if resp != nil {
 		sr.Status = resp.StatusCode
@@ -208,7 +230,7 @@ func (rc *Recorder) Subrequest(worker string, r *http.Request, resp *http.Respon
 	}
 	rc.mu.Lock()
 	list := rc.inflight[worker]
-	if len(list) != 1 {
+	if len(list) != 1 || len(list[0].Subrequests) >= maxLines {
 		rc.mu.Unlock()
 		return
 	}
@@ -379,6 +401,9 @@ type CronRun struct {
 
 // Scheduled records a run of a worker's cron trigger.
 func (rc *Recorder) Scheduled(worker, expr string, at time.Time, took time.Duration, err error) {
+	if rc == nil {
+		return
+	}
 	run := CronRun{At: at, Took: took, Outcome: string(runtime.OutcomeOf(err, false))}
 	if err != nil {
 		run.Error = err.Error()
