@@ -114,6 +114,8 @@ var targets = []target{
 	{"hello world ≥ 50% of bare Go's req/s", "hello", "go", "rps", 0.5},
 	{"KV get ≥ 10× wrangler dev's req/s", "kv-get", "wrangler", "rps", 10},
 	{"cache hit ≥ 10× wrangler dev's req/s", "cache-hit", "wrangler", "rps", 10},
+	{"D1 point query ≥ 10× wrangler dev's req/s", "d1-get", "wrangler", "rps", 10},
+	{"D1 insert ≥ 10× wrangler dev's req/s", "d1-put", "wrangler", "rps", 10},
 	{"React SSR ≥ 0.7× workerd's req/s", "react", "workerd", "rps", 0.7},
 	{"idle RSS per worker below workerd's (hello)", "hello", "workerd", "idle-rss", 1},
 }

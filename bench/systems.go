@@ -55,6 +55,8 @@ func workerdSupports(w *workload) (bool, string) {
 		return false, "raw workerd has no KV storage (wrangler dev adds it through Miniflare)"
 	case w.Cache:
 		return false, "raw workerd has no Cache API storage without an external cache service"
+	case w.D1:
+		return false, "raw workerd has no D1 (wrangler dev adds it through Miniflare)"
 	}
 	return true, ""
 }
@@ -68,6 +70,9 @@ func wranglerConfig(e *env, w *workload) string {
 	fmt.Fprintf(&b, "[vars]\nORIGIN = %q\n", e.originURL)
 	if w.KV {
 		b.WriteString("\n[[kv_namespaces]]\nbinding = \"KV\"\nid = \"bench\"\n")
+	}
+	if w.D1 {
+		b.WriteString("\n[[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"bench\"\ndatabase_id = \"bench\"\n")
 	}
 	if w.Queue {
 		b.WriteString(queueConfig)

@@ -20,6 +20,7 @@ type workload struct {
 	KV    bool // needs the KV binding
 	Cache bool // needs Cache API storage
 	Queue bool // produces to and consumes queue "bench" (queues.go)
+	D1    bool // needs the D1 binding DB
 	// Check tells whether the system really did the work: a 200 with the
 	// wrong body means the workload failed there.
 	Check func(get func(path string) (*http.Response, string, error)) error
@@ -39,6 +40,10 @@ var workloads = []*workload{
 	{Name: "kv-get", Title: "KV get hit (40-byte value)", Script: "kv.js", Path: "/get", Probe: "/seed", KV: true,
 		Check: expectBody("/get", func(b string) bool { return b == kvValue }, "the seeded value")},
 	{Name: "kv-put", Title: "KV put (40-byte value, 1,000 keys)", Script: "kv.js", Path: "/put", Probe: "/seed", KV: true,
+		Check: expectBody("/put", func(b string) bool { return b == "ok" }, `"ok"`)},
+	{Name: "d1-get", Title: "D1 point query (primary key, 1,000 rows)", Script: "d1.js", Path: "/get", Probe: "/seed", D1: true,
+		Check: expectBody("/get", func(b string) bool { return b == kvValue }, "the seeded row")},
+	{Name: "d1-put", Title: "D1 insert of a small row", Script: "d1.js", Path: "/put", Probe: "/seed", D1: true,
 		Check: expectBody("/put", func(b string) bool { return b == "ok" }, `"ok"`)},
 	{Name: "cache-hit", Title: "Cache API match hit", Script: "cache.js", Path: "/", Probe: "/", Cache: true, Check: checkCacheHit},
 	{Name: "react", Title: "React renderToString, 200-row table", Script: "react.js", Path: "/", Probe: "/",

@@ -13,11 +13,14 @@ import (
 func TestStaticAssets(t *testing.T) {
 	p := outposttest.Dev(t, project("assets-binding"))
 	for _, c := range []struct{ path, want string }{
-		{"/hello.txt", "hello asset\n"},             // a file, before the worker
-		{"/", "<h1>home</h1>\n"},                    // index.html
-		{"/docs/", "<h1>docs</h1>\n"},               // a folder's index.html
-		{"/api/users", "worker: /api/users"},        // no such asset: the worker
-		{"/app/static/s.txt", "static under app\n"}, // negated run_worker_first route
+		{"/hello.txt", "hello asset\n"},                  // a file, before the worker
+		{"/", "<h1>home</h1>\n"},                         // index.html
+		{"/docs/", "<h1>docs</h1>\n"},                    // a folder's index.html
+		{"/api/users", "worker: /api/users"},             // no such asset: the worker
+		{"/app/static/s.txt", "static under app\n"},      // negated run_worker_first route
+		{"/notes.draft.txt", "worker: /notes.draft.txt"}, // .assetsignore: not an asset
+		{"/secrets/key.txt", "worker: /secrets/key.txt"},
+		{"/.assetsignore", "worker: /.assetsignore"},
 	} {
 		if resp, body := p.Get(c.path); resp.StatusCode != 200 || body != c.want {
 			t.Errorf("GET %s = %d %q, want %q", c.path, resp.StatusCode, body, c.want)
@@ -50,6 +53,7 @@ func TestStaticAssets(t *testing.T) {
 		{"/docs/index.html", nil, "307 /docs/ "},
 		{"/missing", nil, "404  <h1>no such page</h1>"},
 		{"/hello.txt", nil, "200  hello asset"},
+		{"/secrets/key.txt", nil, "404  <h1>no such page</h1>"},
 		{"/hello.txt", map[string]string{"If-None-Match": `"other"`}, "200  hello asset"},
 	} {
 		_, body := p.Do("GET", "/via-binding?path="+c.path, nil, c.header)

@@ -133,6 +133,31 @@ func TestQueuesDev(t *testing.T) {
 		}
 	})
 
+	t.Run("metrics", func(t *testing.T) {
+		var got struct {
+			Before, After map[string]any
+			Sent, Batch   struct {
+				Metadata struct{ Metrics map[string]any }
+			}
+			IsDate bool
+		}
+		if err := json.Unmarshal([]byte(d.get(t, "/metrics")), &got); err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Before) != 2 || got.Before["backlogCount"] != 0.0 || got.Before["backlogBytes"] != 0.0 {
+			t.Errorf("metrics() of an empty queue = %v, want zero counts and no oldestMessageTimestamp", got.Before)
+		}
+		if m := got.Sent.Metadata.Metrics; m["backlogCount"] != 1.0 || m["backlogBytes"] != 3.0 || m["oldestMessageTimestamp"] == nil {
+			t.Errorf("send() answered %v, want the backlog after it", m)
+		}
+		if m := got.Batch.Metadata.Metrics; m["backlogCount"] != 2.0 || m["backlogBytes"] != 5.0 {
+			t.Errorf("sendBatch() answered %v", m)
+		}
+		if got.After["backlogCount"] != 2.0 || got.After["oldestMessageTimestamp"] != got.Sent.Metadata.Metrics["oldestMessageTimestamp"] || !got.IsDate {
+			t.Errorf("metrics() after two sends = %v (a Date: %v)", got.After, got.IsDate)
+		}
+	})
+
 	t.Run("limit", func(t *testing.T) {
 		if got := d.get(t, "/too-big"); got != "Error: Queue send failed: message length of 128001 bytes exceeds limit of 128000" {
 			t.Errorf("too big: %s", got)

@@ -4,12 +4,14 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/outpost-dev/outpost/internal/outposttest"
 	"github.com/outpost-dev/outpost/internal/pgtest"
 )
 
@@ -100,7 +102,7 @@ func TestServeReadinessReflectsAStalledDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	u.Host = f.ln.Addr().String()
-	n := startServe(t, t.TempDir(), strings.ReplaceAll(`
+	n := startServe(t, t.TempDir(), strings.NewReplacer("%DIR%", serveProject(""), "%KV%", filepath.Join(outposttest.RepoRoot(), "testdata", "projects", "kv-basic")).Replace(`
 state_dir = "state"
 instances = 1
 [ops]
@@ -112,7 +114,19 @@ routes = ["api.test/*"]
 [[workers]]
 name = "auth"
 dir = "%DIR%/auth"
-`, "%DIR%", serveProject("")), "OUTPOST_KV_URL="+u.String())
+[[workers]]
+name = "kv-basic"
+dir = "%KV%"
+routes = ["kv.test/*"]
+`), "OUTPOST_KV_URL="+u.String())
+	put := func() (int, string, time.Duration) {
+		start := time.Now()
+		code, body := n.hostDo("PUT", "kv.test", "/kv/k", strings.NewReader("v"))
+		return code, body, time.Since(start)
+	}
+	if code, body, _ := put(); code != 201 {
+		t.Fatalf("KV put with the database answering: %d %q", code, body)
+	}
 	ready := func() (int, string) {
 		resp, err := client.Get(n.ops + "/readyz")
 		if err != nil {
@@ -135,9 +149,17 @@ dir = "%DIR%/auth"
 	}
 	// The node itself still answers what needs no database.
 	n.victimAnswers("with the database frozen")
+	// KV calls fail at once, naming the cause, rather than each waiting
+	// out its 30 s timeout (kv-basic answers a KV error with 400).
+	if code, body, took := put(); code != 400 || took > 10*time.Second || !strings.Contains(body, "kv: the PostgreSQL database is not answering") {
+		t.Errorf("KV put with the database frozen: %d %q after %s\noutput:\n%s", code, body, took, n.Output())
+	}
 	f.set(false)
 	if !waitFor(20*time.Second, func() bool { code, _ := ready(); return code == 200 }) {
 		code, body := ready()
 		t.Errorf("readyz after the database came back: %d %q", code, body)
+	}
+	if code, body, _ := put(); code != 201 {
+		t.Errorf("KV put after the database came back: %d %q", code, body)
 	}
 }

@@ -300,6 +300,9 @@ func runDev(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if tty, ok := stdin.(*os.File); ok && keys.run(ctx, tty) {
 		fmt.Fprintln(out, keys.hint())
 	}
+	for _, b := range builds {
+		warnUnappliedD1(ctx, logger, services.node.D1(), b.Config)
+	}
 	// Bundling leaves garbage on the Go heap; give it back before idling.
 	debug.FreeOSMemory()
 	errc := make(chan error, 1)

@@ -27,6 +27,7 @@ Usage:
   outpost cron trigger ...       fire a scheduled event on a running dev server
   outpost do list|keys|get|delete  look at the Durable Objects of the project (outpost do --help)
   outpost types [PATH]           write worker-configuration.d.ts: the Env interface of the bindings
+  outpost d1 ...                 D1 databases: execute, export, migrations (outpost d1 --help)
   outpost version                print the version
 
 Run 'outpost COMMAND --help' for a command's flags.
@@ -71,6 +72,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = runDO(args[1:], stdout, stderr)
 	case "types":
 		err = runTypes(args[1:], stdout, stderr)
+	case "d1":
+		err = runD1(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "outpost %s\n", version)
 		return 0

@@ -20,6 +20,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
+
 	"github.com/outpost-dev/outpost/internal/config"
 )
 
@@ -33,6 +35,7 @@ type Site struct {
 	notFound    string
 	workerFirst func(p string) bool
 	hasWorker   bool
+	ignored     gitignore.Matcher // .assetsignore; nil when there is none
 
 	mu    sync.Mutex
 	etags map[string]etagEntry // by file path, valid while size and mtime match
@@ -58,8 +61,14 @@ func New(a *config.Assets, hasWorker bool) (*Site, error) {
 	if err != nil {
 		return nil, fmt.Errorf("assets.directory: %w", err)
 	}
+	ignored, err := readAssetsIgnore(root)
+	if err != nil {
+		root.Close()
+		return nil, err
+	}
 	return &Site{
 		root:        root,
+		ignored:     ignored,
 		html:        a.HTMLHandling,
 		notFound:    a.NotFoundHandling,
 		workerFirst: workerFirstMatcher(a.RunWorkerFirst),
@@ -255,7 +264,7 @@ func (s *Site) etag(name string, f io.ReadSeeker, st fs.FileInfo) (string, error
 }
 
 func (s *Site) exists(p string) bool {
-	if hidden[p] {
+	if hidden[p] || s.isIgnored(p) {
 		return false
 	}
 	st, err := s.root.Stat(strings.TrimPrefix(p, "/"))
@@ -342,4 +351,41 @@ func etagMatches(header, etag string) bool {
 		}
 	}
 	return false
+}
+
+// readAssetsIgnore reads the directory's .assetsignore, whose lines are
+// gitignore patterns naming files that are not assets (Cloudflare neither
+// uploads nor serves them).
+func readAssetsIgnore(root *os.Root) (gitignore.Matcher, error) {
+	data, err := root.ReadFile(".assetsignore")
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("assets: .assetsignore: %w", err)
+	}
+	var patterns []gitignore.Pattern
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSuffix(line, "\r")
+		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		patterns = append(patterns, gitignore.ParsePattern(line, nil))
+	}
+	return gitignore.NewMatcher(patterns), nil
+}
+
+// isIgnored reports whether .assetsignore excludes the file at p, or a
+// directory on its way.
+func (s *Site) isIgnored(p string) bool {
+	if s.ignored == nil {
+		return false
+	}
+	parts := strings.Split(strings.Trim(p, "/"), "/")
+	for i := 1; i < len(parts); i++ {
+		if s.ignored.Match(parts[:i], true) {
+			return true
+		}
+	}
+	return s.ignored.Match(parts, false)
 }

@@ -252,3 +252,40 @@ func TestGlobMatch(t *testing.T) {
 }
 
 var _ http.Handler = (*Site)(nil)
+
+// .assetsignore takes gitignore patterns: ignored files and the files of
+// ignored directories are not assets, a negation brings one back, and the
+// metafiles stay hidden only at the root.
+func TestAssetsIgnore(t *testing.T) {
+	s := site(t, config.Assets{}, false, map[string]string{
+		".assetsignore":      "# build output\n*.map\nprivate/\n/drafts\n!keep.map\n",
+		"index.html":         "home",
+		"app.js":             "js",
+		"app.js.map":         "map",
+		"keep.map":           "kept",
+		"deep/x.js.map":      "map",
+		"private/key.txt":    "secret",
+		"drafts/post.html":   "draft",
+		"blog/drafts/a.html": "nested drafts are not anchored",
+		"child/_headers":     "served: only the root's metafiles are read",
+	})
+	for path, want := range map[string]int{
+		"/":                 200,
+		"/app.js":           200,
+		"/app.js.map":       404,
+		"/deep/x.js.map":    404,
+		"/keep.map":         200,
+		"/private/key.txt":  404,
+		"/drafts/post.html": 404,
+		"/drafts/post":      404,
+		"/blog/drafts/a":    200,
+		"/.assetsignore":    404,
+		"/child/_headers":   200,
+	} {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		if rec.Code != want {
+			t.Errorf("GET %s = %d, want %d (%q)", path, rec.Code, want, rec.Body.String())
+		}
+	}
+}

@@ -105,6 +105,7 @@ var fields = map[string]fieldSpec{
 	"queues":          {notInherited, readQueues},
 	"migrations":      {inherited, readMigrations},
 	"hyperdrive":      {notInherited, readHyperdrive},
+	"d1_databases":    {notInherited, readD1},
 
 	"alias": {topLevelOnly, func(r *reader, c *Config, v any, f string) { c.Alias, _ = r.stringMap(v, f) }},
 	"dev":   {topLevelOnly, readDev},
@@ -133,7 +134,7 @@ var ignoredFields = map[string]inheritance{
 // unsupportedBindings are binding kinds Outpost does not provide yet; each
 // declared binding is named in a warning so users know what env will lack.
 var unsupportedBindings = map[string]string{
-	"workflows": "Workflows", "d1_databases": "D1",
+	"workflows":  "Workflows",
 	"r2_buckets": "R2", "vectorize": "Vectorize",
 	"analytics_engine_datasets": "Analytics Engine", "dispatch_namespaces": "Workers for Platforms",
 	"mtls_certificates": "mTLS certificates", "send_email": "Email", "ai": "Workers AI",

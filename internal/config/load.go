@@ -256,6 +256,7 @@ func finish(r *reader, c *Config, raw map[string]any, env string) {
 	}
 	resolveMain(r, c, raw, env)
 	checkBindings(r, c, raw, env)
+	finishD1(r, c, raw, env)
 }
 
 func resolveMain(r *reader, c *Config, raw map[string]any, env string) {
@@ -312,6 +313,9 @@ func checkBindings(r *reader, c *Config, raw map[string]any, env string) {
 	}
 	for i, h := range c.Hyperdrive {
 		add(h.Binding, fmt.Sprintf("%s[%d].binding", fieldPath(raw, env, "hyperdrive"), i))
+	}
+	for i, d := range c.D1Databases {
+		add(d.Binding, fmt.Sprintf("%s[%d].binding", fieldPath(raw, env, "d1_databases"), i))
 	}
 	if c.Assets != nil && c.Assets.Binding != "" {
 		add(c.Assets.Binding, fieldPath(raw, env, "assets")+".binding")

@@ -94,8 +94,8 @@ func TestFullTOML(t *testing.T) {
 	if c.Origin != "http://127.0.0.1:9000" {
 		t.Errorf("Origin = %q (the top-level origin wins over [dev] host)", c.Origin)
 	}
-	if !hasWarning(c, "wrangler.toml", "d1_databases", "binding DB will be missing") {
-		t.Errorf("no warning about the D1 binding: %q", c.Warnings)
+	if len(c.D1Databases) != 1 || c.D1Databases[0].Name() != "shop" {
+		t.Errorf("D1 = %+v", c.D1Databases)
 	}
 	wantSecrets := map[string]string{
 		"API_KEY": "plain-value", "QUOTED": "line1\nline2", "SINGLE": `no \n escape`,

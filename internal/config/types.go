@@ -37,6 +37,9 @@ type Config struct {
 	// Hyperdrive is [[hyperdrive]]: PostgreSQL reached through a binding.
 	Hyperdrive []HyperdriveBinding
 
+	// D1Databases are the [[d1_databases]] (d1.go).
+	D1Databases []D1Database
+
 	// QueueProducers and QueueConsumers are [[queues.producers]] and
 	// [[queues.consumers]].
 	QueueProducers []QueueProducer

@@ -10,6 +10,7 @@ import (
 
 	"github.com/outpost-dev/outpost/internal/bundle"
 	"github.com/outpost-dev/outpost/internal/config"
+	"github.com/outpost-dev/outpost/internal/d1"
 )
 
 // Bundle is one version of a worker: the bundled script and what its
@@ -36,6 +37,8 @@ type Bundle struct {
 	// hold a password, so a deploy does not upload them: a worker run from
 	// its project directory has them.
 	Hyperdrive map[string]map[string]any `json:"-"`
+	// D1Databases bind D1 databases, by name, to names on env.
+	D1Databases []D1Binding `json:"d1_databases,omitempty"`
 	// AssetsBinding names the static assets binding ([assets] binding);
 	// the assets themselves come with the worker's settings.
 	AssetsBinding string `json:"assets_binding,omitempty"`
@@ -56,6 +59,12 @@ type Bundle struct {
 type KVBinding struct {
 	Binding string `json:"binding"`
 	ID      string `json:"id"`
+}
+
+// D1Binding binds the D1 database called Database to a name on env.
+type D1Binding struct {
+	Binding  string `json:"binding"`
+	Database string `json:"database"`
 }
 
 // ServiceBinding binds another worker of the node to a name on env.
@@ -117,6 +126,9 @@ func NewBundle(name string, cfg *config.Config, res *bundle.Result) *Bundle {
 	if len(cfg.Hyperdrive) > 0 {
 		b.Hyperdrive = cfg.HyperdriveBindings()
 	}
+	for _, d := range cfg.D1Databases {
+		b.D1Databases = append(b.D1Databases, D1Binding{Binding: d.Binding, Database: d.Name()})
+	}
 	if cfg.Assets != nil {
 		b.AssetsBinding = cfg.Assets.Binding
 	}
@@ -154,6 +166,11 @@ func (b *Bundle) Validate() error {
 	for i, k := range b.KVNamespaces {
 		if k.Binding == "" || k.ID == "" {
 			return fmt.Errorf("bundle: kv_namespaces[%d]: binding and id are required", i)
+		}
+	}
+	for i, d := range b.D1Databases {
+		if d.Binding == "" || !d1.ValidName(d.Database) {
+			return fmt.Errorf("bundle: d1_databases[%d]: a binding and a database name (letters, digits, '.', '-', '_') are required", i)
 		}
 	}
 	return b.validateQueues()

@@ -21,6 +21,7 @@ import (
 	"github.com/outpost-dev/outpost/internal/assets"
 	assetsbinding "github.com/outpost-dev/outpost/internal/bindings/assets"
 	cachebinding "github.com/outpost-dev/outpost/internal/bindings/cache"
+	d1binding "github.com/outpost-dev/outpost/internal/bindings/d1"
 	durablebinding "github.com/outpost-dev/outpost/internal/bindings/durable"
 	hyperdrivebinding "github.com/outpost-dev/outpost/internal/bindings/hyperdrive"
 	kvbinding "github.com/outpost-dev/outpost/internal/bindings/kv"
@@ -28,6 +29,7 @@ import (
 	servicebinding "github.com/outpost-dev/outpost/internal/bindings/service"
 	"github.com/outpost-dev/outpost/internal/cache"
 	"github.com/outpost-dev/outpost/internal/cron"
+	"github.com/outpost-dev/outpost/internal/d1"
 	"github.com/outpost-dev/outpost/internal/durable"
 	"github.com/outpost-dev/outpost/internal/kv"
 	kvpostgres "github.com/outpost-dev/outpost/internal/kv/postgres"
@@ -101,6 +103,7 @@ type Node struct {
 
 	objects *durable.Store
 	alarms  *durablebinding.Alarms
+	d1      *d1.Store
 
 	mu      sync.RWMutex
 	workers map[string]func() *runtime.Worker
@@ -164,6 +167,9 @@ func Open(ctx context.Context, o Options) (*Node, error) {
 	if err := n.alarms.Resume(); err != nil {
 		n.log.Warn("Durable Object alarms could not be read from disk: " + err.Error())
 	}
+	// D1: one SQLite file per database under <state>/d1.
+	n.d1 = d1.NewStore(filepath.Join(o.StateDir, "d1"))
+	n.closers = append(n.closers, n.d1.Close)
 	return n, nil
 }
 
@@ -241,6 +247,9 @@ func (n *Node) objectClasses(worker string) map[string]bool {
 // Objects is the node's Durable Object storage (for the CLI and tests).
 func (n *Node) Objects() *durable.Store { return n.objects }
 
+// D1 is the node's D1 storage (for the CLI and tests).
+func (n *Node) D1() *d1.Store { return n.d1 }
+
 // Lookup is the running version of a registered worker, or nil.
 func (n *Node) Lookup(name string) *runtime.Worker {
 	n.mu.RLock()
@@ -306,6 +315,7 @@ func (n *Node) Host(s *Settings) *runtime.Host {
 			durablebinding.Extension(n.objects, n.alarms, n.objectClasses, n),
 			hyperdrivebinding.Extension(),
 			queuebinding.Extension(),
+			d1binding.Extension(),
 		},
 		ObserveOp: n.opts.ObserveOp,
 	}
@@ -384,6 +394,15 @@ func (n *Node) Config(b *Bundle, s *Settings, host *runtime.Host) (*runtime.Conf
 	}
 	for name, spec := range b.Hyperdrive {
 		if err := bind(name, hyperdrivebinding.Binding{Spec: spec}); err != nil {
+			return nil, err
+		}
+	}
+	for _, d := range b.D1Databases {
+		db, err := n.d1.Open(d.Database)
+		if err != nil {
+			return nil, fmt.Errorf("worker %s: D1 binding %s: %w", s.Name, d.Binding, err)
+		}
+		if err := bind(d.Binding, d1binding.Binding{DB: db}); err != nil {
 			return nil, err
 		}
 	}

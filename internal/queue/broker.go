@@ -34,7 +34,20 @@ type Broker struct {
 
 	mu      sync.Mutex
 	waiters map[string]map[chan struct{}]struct{}
+	backlog map[string]backlogRead // by queue: the last metrics read
 }
+
+// backlogRead is a queue's metrics as read from the store at read (real
+// time), plus this broker's sends since.
+type backlogRead struct {
+	read time.Time
+	m    Metrics
+}
+
+// backlogFresh is how long a read of a queue's metrics answers sends: the
+// metrics in send()'s answer are at most this old, plus this node's own
+// sends since, so a send does not pay for a scan of its queue.
+const backlogFresh = time.Second
 
 // NewBroker makes a broker over store.
 func NewBroker(store Store, o Options) *Broker {
@@ -50,7 +63,7 @@ func NewBroker(store Store, o Options) *Broker {
 	if o.Poll <= 0 {
 		o.Poll = time.Second
 	}
-	return &Broker{store: store, now: o.Now, log: o.Logger, lease: o.Lease, poll: o.Poll, waiters: map[string]map[chan struct{}]struct{}{}}
+	return &Broker{store: store, now: o.Now, log: o.Logger, lease: o.Lease, poll: o.Poll, waiters: map[string]map[chan struct{}]struct{}{}, backlog: map[string]backlogRead{}}
 }
 
 // Store is the broker's store (for the command line and tests).
@@ -70,8 +83,58 @@ func (b *Broker) Send(ctx context.Context, queue string, msgs []Outgoing, batch 
 	if err := b.store.Insert(ctx, queue, rows); err != nil {
 		return err
 	}
+	b.mu.Lock()
+	if r, ok := b.backlog[queue]; ok {
+		for _, row := range rows {
+			r.m.BacklogCount++
+			r.m.BacklogBytes += int64(len(row.Body))
+			if sent := time.UnixMilli(row.SentAt.UnixMilli()); r.m.Oldest.IsZero() || sent.Before(r.m.Oldest) {
+				r.m.Oldest = sent
+			}
+		}
+		b.backlog[queue] = r
+	}
+	b.mu.Unlock()
 	b.wake(queue)
 	return nil
+}
+
+// Metrics describes a queue's backlog: what producers see in the answer
+// to send() and in metrics().
+type Metrics struct {
+	BacklogCount int
+	BacklogBytes int64
+	Oldest       time.Time // zero when the queue is empty
+}
+
+// Metrics reads queue's backlog: every stored message, delivered or not,
+// until it is acknowledged.
+func (b *Broker) Metrics(ctx context.Context, queue string) (Metrics, error) {
+	read := time.Now()
+	st, err := b.store.Stats(ctx, queue, b.now())
+	if err != nil {
+		return Metrics{}, err
+	}
+	var m Metrics
+	if len(st) > 0 {
+		m = Metrics{BacklogCount: st[0].Messages, BacklogBytes: st[0].Bytes, Oldest: st[0].Oldest}
+	}
+	b.mu.Lock()
+	b.backlog[queue] = backlogRead{read: read, m: m}
+	b.mu.Unlock()
+	return m, nil
+}
+
+// Backlog is queue's metrics for the answer to a send: a read of at most
+// backlogFresh ago with this broker's sends since, else a new read.
+func (b *Broker) Backlog(ctx context.Context, queue string) (Metrics, error) {
+	b.mu.Lock()
+	r, ok := b.backlog[queue]
+	b.mu.Unlock()
+	if ok && time.Since(r.read) < backlogFresh {
+		return r.m, nil
+	}
+	return b.Metrics(ctx, queue)
 }
 
 func (b *Broker) wake(queue string) {

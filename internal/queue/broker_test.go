@@ -370,3 +370,33 @@ func TestSendLimits(t *testing.T) {
 		t.Fatalf("rows %+v, err %v: want a 128000-byte message accepted, delivery_delay applied", rows, err)
 	}
 }
+
+// Metrics reads the store; Backlog answers sends from that read plus the
+// broker's own sends since, without a scan per send.
+func TestMetricsAndBacklog(t *testing.T) {
+	e := newEnv(t)
+	b := e.broker(time.Minute)
+	ctx := context.Background()
+	if m, err := b.Backlog(ctx, "q"); err != nil || m != (queue.Metrics{}) {
+		t.Fatalf("backlog of an empty queue = %+v, %v", m, err)
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(b.Send(ctx, "q", []queue.Outgoing{{Body: []byte("abc"), ContentType: "text"}}, false, 0))
+	must(b.Send(ctx, "q", []queue.Outgoing{{Body: []byte("de"), ContentType: "text"}, {Body: []byte("f"), ContentType: "text"}}, true, 0))
+	m, err := b.Backlog(ctx, "q")
+	if err != nil || m.BacklogCount != 3 || m.BacklogBytes != 6 || m.Oldest.IsZero() {
+		t.Fatalf("backlog after three sends = %+v, %v", m, err)
+	}
+	// Another producer on the same store: a fresh read sees it.
+	other := e.broker(time.Minute)
+	must(other.Send(ctx, "q", []queue.Outgoing{{Body: []byte("g"), ContentType: "text"}}, false, 0))
+	fresh, err := b.Metrics(ctx, "q")
+	if err != nil || fresh.BacklogCount != 4 || fresh.BacklogBytes != 7 || !fresh.Oldest.Equal(m.Oldest) {
+		t.Fatalf("metrics = %+v, %v; want 4 messages, 7 bytes, oldest %v", fresh, err, m.Oldest)
+	}
+}

@@ -90,6 +90,7 @@ type Stats struct {
 	Delayed  int // waiting for a delay or a retry delay
 	Leased   int // being delivered
 	Bytes    int64
+	Oldest   time.Time // when the oldest stored message was sent; zero when none
 }
 
 // Store keeps messages. Times come from the caller (the broker's clock);

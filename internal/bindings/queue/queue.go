@@ -76,10 +76,35 @@ func (p Producer) Install(h runtime.BindingHost, c *jsc.Context) (jsc.Value, err
 				return nil, err
 			}
 			h.Observe("queue", op, "ok")
-			return func(c *jsc.Context) (jsc.Value, error) { return c.Undefined(), nil }, nil
+			// The answer carries the backlog after the send, as Cloudflare's
+			// does; a send that was stored is not failed over its metrics.
+			m, _ := p.Broker.Backlog(ctx, p.Queue)
+			return func(c *jsc.Context) (jsc.Value, error) { return metricsToJS(c, m) }, nil
+		})
+	}))
+	obj.Set("metrics", c.Function("metrics", func(call *jsc.Call) (jsc.Value, error) {
+		return h.Async(call.Ctx, func(ctx context.Context) (runtime.Settle, error) {
+			ctx, cancel := context.WithTimeout(ctx, sendTimeout)
+			defer cancel()
+			m, err := p.Broker.Metrics(ctx, p.Queue)
+			h.Observe("queue", "metrics", runtime.OK(err))
+			if err != nil {
+				return nil, err
+			}
+			return func(c *jsc.Context) (jsc.Value, error) { return metricsToJS(c, m) }, nil
 		})
 	}))
 	return obj, nil
+}
+
+// metricsToJS is [backlogCount, backlogBytes, oldest ms or null]; queue.js
+// makes the object.
+func metricsToJS(c *jsc.Context, m queue.Metrics) (jsc.Value, error) {
+	oldest := c.Null()
+	if !m.Oldest.IsZero() {
+		oldest = c.Number(float64(m.Oldest.UnixMilli()))
+	}
+	return c.Array(c.Number(float64(m.BacklogCount)), c.Number(float64(m.BacklogBytes)), oldest)
 }
 
 // Deliverer runs batches on the consumer worker that current returns (the

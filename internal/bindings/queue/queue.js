@@ -64,7 +64,8 @@ export class WorkerQueue {
   async send(body, options = undefined) {
     if (body === undefined) throw new TypeError("Message body cannot be undefined");
     const contentType = contentTypeOf(options?.contentType, this.#host.defaultContentType);
-    await this.#host.send([[serialize(body, contentType), contentType, delayOf(options?.delaySeconds)]], false);
+    const m = await this.#host.send([[serialize(body, contentType), contentType, delayOf(options?.delaySeconds)]], false);
+    return { metadata: { metrics: metricsOf(m) } };
   }
 
   async sendBatch(messages, options = undefined) {
@@ -81,8 +82,22 @@ export class WorkerQueue {
       items.push([serialize(m.body, contentType), contentType, delay ?? batchDelay]);
     }
     if (items.length === 0) throw new TypeError("sendBatch() requires at least one message");
-    await this.#host.send(items, true);
+    const m = await this.#host.send(items, true);
+    return { metadata: { metrics: metricsOf(m) } };
   }
+
+  // The queue's backlog: messages not yet acknowledged.
+  async metrics() {
+    return metricsOf(await this.#host.metrics());
+  }
+}
+
+// metricsOf makes the metrics object of the host's [count, bytes, oldest
+// ms or null]; oldestMessageTimestamp is absent for an empty queue.
+function metricsOf([backlogCount, backlogBytes, oldest]) {
+  const m = { backlogCount, backlogBytes };
+  if (oldest !== null) m.oldestMessageTimestamp = new Date(oldest);
+  return m;
 }
 setToStringTag(WorkerQueue, "WorkerQueue");
 registerUncloneable(WorkerQueue);

@@ -30,7 +30,8 @@ const schemaLock = 0x6f75_7470_6b76 // "outpkv"
 
 // Store is a kv.Store in PostgreSQL.
 type Store struct {
-	pool *pgxpool.Pool
+	pool   *pgxpool.Pool
+	health *health
 }
 
 var _ kv.Store = (*Store)(nil)
@@ -50,7 +51,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	return &Store{pool: pool}, nil
+	return &Store{pool: pool, health: newHealth(dsn)}, nil
 }
 
 func createSchema(ctx context.Context, pool *pgxpool.Pool) error {
@@ -68,16 +69,44 @@ func createSchema(ctx context.Context, pool *pgxpool.Pool) error {
 }
 
 // Close closes the connection pool.
-func (s *Store) Close() error { s.pool.Close(); return nil }
+func (s *Store) Close() error {
+	s.health.close()
+	s.pool.Close()
+	return nil
+}
+
+// begin starts a call: it fails at once while the database is stalled,
+// and end turns the cancellation of a call the stall cut short into the
+// stall's error.
+func (s *Store) begin(ctx context.Context) (context.Context, func(ctx context.Context, err *error), error) {
+	ctx, release, err := s.health.guard(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ctx, func(ctx context.Context, err *error) {
+		if *err != nil && errors.Is(context.Cause(ctx), ErrStalled) {
+			*err = s.health.err()
+			if *err == nil {
+				*err = ErrStalled
+			}
+		}
+		release()
+	}, nil
+}
 
 // Get implements kv.Store.
-func (s *Store) Get(ctx context.Context, ns, key string, nowSec int64) (kv.Entry, bool, error) {
+func (s *Store) Get(ctx context.Context, ns, key string, nowSec int64) (_ kv.Entry, _ bool, err error) {
+	ctx, end, err := s.begin(ctx)
+	if err != nil {
+		return kv.Entry{}, false, err
+	}
+	defer end(ctx, &err)
 	var (
 		e   kv.Entry
 		exp *int64
 		md  *string
 	)
-	err := s.pool.QueryRow(ctx,
+	err = s.pool.QueryRow(ctx,
 		`SELECT value, expiration, metadata FROM kv_entries
 		 WHERE namespace = $1 AND key = $2 AND (expiration IS NULL OR expiration > $3)`,
 		ns, encodeKey(key), nowSec).Scan(&e.Value, &exp, &md)
@@ -100,12 +129,17 @@ func (s *Store) Get(ctx context.Context, ns, key string, nowSec int64) (kv.Entry
 }
 
 // Put implements kv.Store.
-func (s *Store) Put(ctx context.Context, ns, key string, e kv.Entry) error {
+func (s *Store) Put(ctx context.Context, ns, key string, e kv.Entry) (err error) {
+	ctx, end, err := s.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer end(ctx, &err)
 	value := e.Value
 	if value == nil {
 		value = []byte{}
 	}
-	_, err := s.pool.Exec(ctx,
+	_, err = s.pool.Exec(ctx,
 		`INSERT INTO kv_entries (namespace, key, value, expiration, metadata) VALUES ($1, $2, $3, $4, $5)
 		 ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, expiration = excluded.expiration, metadata = excluded.metadata`,
 		ns, encodeKey(key), value, nullInt(e.Expiration), nullText(e.Metadata))
@@ -116,7 +150,12 @@ func (s *Store) Put(ctx context.Context, ns, key string, e kv.Entry) error {
 }
 
 // Delete implements kv.Store.
-func (s *Store) Delete(ctx context.Context, ns, key string) error {
+func (s *Store) Delete(ctx context.Context, ns, key string) (err error) {
+	ctx, end, err := s.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer end(ctx, &err)
 	if _, err := s.pool.Exec(ctx, `DELETE FROM kv_entries WHERE namespace = $1 AND key = $2`, ns, encodeKey(key)); err != nil {
 		return fmt.Errorf("kv: postgres: deleting %q: %w", key, err)
 	}
@@ -124,7 +163,12 @@ func (s *Store) Delete(ctx context.Context, ns, key string) error {
 }
 
 // List implements kv.Store with keyset pagination on the primary key.
-func (s *Store) List(ctx context.Context, ns string, q kv.ListQuery) ([]kv.Key, error) {
+func (s *Store) List(ctx context.Context, ns string, q kv.ListQuery) (_ []kv.Key, err error) {
+	ctx, end, err := s.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer end(ctx, &err)
 	// The prefix becomes a key range so the index scan stops at its end.
 	prefix := encodeKey(q.Prefix)
 	upper := ""
@@ -166,7 +210,12 @@ func (s *Store) List(ctx context.Context, ns string, q kv.ListQuery) ([]kv.Key, 
 }
 
 // DeleteExpired implements kv.Store.
-func (s *Store) DeleteExpired(ctx context.Context, nowSec int64) (int64, error) {
+func (s *Store) DeleteExpired(ctx context.Context, nowSec int64) (_ int64, err error) {
+	ctx, end, err := s.begin(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer end(ctx, &err)
 	tag, err := s.pool.Exec(ctx, `DELETE FROM kv_entries WHERE expiration <= $1`, nowSec)
 	if err != nil {
 		return 0, fmt.Errorf("kv: postgres: sweeping expired keys: %w", err)
@@ -191,6 +240,9 @@ func nullText(b []byte) *string {
 
 // Ping checks that the database answers a query.
 func (s *Store) Ping(ctx context.Context) error {
+	if err := s.health.err(); err != nil {
+		return err
+	}
 	_, err := s.pool.Exec(ctx, "SELECT 1")
 	return err
 }

@@ -181,7 +181,7 @@ func (s *Store) Move(ctx context.Context, q string, lease int64, id, to string, 
 func (s *Store) Stats(ctx context.Context, q string, now time.Time) ([]queue.Stats, error) {
 	rows, err := s.pool.Query(ctx, `SELECT queue, count(*),
 		count(*) FILTER (WHERE visible_at <= $1), count(*) FILTER (WHERE visible_at > $1 AND lease = 0),
-		count(*) FILTER (WHERE visible_at > $1 AND lease <> 0), coalesce(sum(length(body)), 0)
+		count(*) FILTER (WHERE visible_at > $1 AND lease <> 0), coalesce(sum(length(body)), 0), min(sent_at)
 		FROM outpost_queue_messages WHERE $2 = '' OR queue = $2 GROUP BY queue ORDER BY queue`, ms(now), q)
 	if err != nil {
 		return nil, err
@@ -190,10 +190,11 @@ func (s *Store) Stats(ctx context.Context, q string, now time.Time) ([]queue.Sta
 	var out []queue.Stats
 	for rows.Next() {
 		var st queue.Stats
-		var all, ready, delayed, leased int64
-		if err := rows.Scan(&st.Queue, &all, &ready, &delayed, &leased, &st.Bytes); err != nil {
+		var all, ready, delayed, leased, oldest int64
+		if err := rows.Scan(&st.Queue, &all, &ready, &delayed, &leased, &st.Bytes, &oldest); err != nil {
 			return nil, err
 		}
+		st.Oldest = time.UnixMilli(oldest)
 		st.Messages, st.Ready, st.Delayed, st.Leased = int(all), int(ready), int(delayed), int(leased)
 		out = append(out, st)
 	}

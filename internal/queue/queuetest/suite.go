@@ -199,17 +199,18 @@ func testSeparate(t *testing.T, s queue.Store) {
 func testStats(t *testing.T, s queue.Store) {
 	must(t, s.Insert(ctx, "q", rows(3, epoch, 0)))
 	must(t, s.Insert(ctx, "q", rows(2, epoch, time.Hour)))
+	must(t, s.Insert(ctx, "r", rows(1, epoch.Add(-time.Minute), 0)))
 	must(t, s.Insert(ctx, "r", rows(1, epoch, 0)))
 	if _, err := s.Lease(ctx, "q", 1, epoch, epoch.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	st, err := s.Stats(ctx, "", epoch)
 	must(t, err)
-	if len(st) != 2 || st[0].Queue != "q" || st[0].Messages != 5 || st[0].Ready != 2 || st[0].Delayed != 2 || st[0].Leased != 1 || st[0].Bytes != 10 || st[1].Queue != "r" {
+	if len(st) != 2 || st[0].Queue != "q" || st[0].Messages != 5 || st[0].Ready != 2 || st[0].Delayed != 2 || st[0].Leased != 1 || st[0].Bytes != 10 || !st[0].Oldest.Equal(epoch) || st[1].Queue != "r" {
 		t.Fatalf("stats = %+v", st)
 	}
 	one, _ := s.Stats(ctx, "r", epoch)
-	if len(one) != 1 || one[0].Messages != 1 {
+	if len(one) != 1 || one[0].Messages != 2 || !one[0].Oldest.Equal(epoch.Add(-time.Minute)) {
 		t.Fatalf("stats of r = %+v", one)
 	}
 }

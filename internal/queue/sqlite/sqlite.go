@@ -277,7 +277,7 @@ func (s *Store) Move(ctx context.Context, q string, lease int64, id, to string, 
 // Stats implements queue.Store.
 func (s *Store) Stats(ctx context.Context, q string, now time.Time) ([]queue.Stats, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT queue, count(*),
-		sum(visible_at <= ?1), sum(visible_at > ?1 AND lease = 0), sum(visible_at > ?1 AND lease <> 0), sum(length(body))
+		sum(visible_at <= ?1), sum(visible_at > ?1 AND lease = 0), sum(visible_at > ?1 AND lease <> 0), sum(length(body)), min(sent_at)
 		FROM queue_messages WHERE ?2 = '' OR queue = ?2 GROUP BY queue ORDER BY queue`, ms(now), q)
 	if err != nil {
 		return nil, err
@@ -286,9 +286,11 @@ func (s *Store) Stats(ctx context.Context, q string, now time.Time) ([]queue.Sta
 	var out []queue.Stats
 	for rows.Next() {
 		var st queue.Stats
-		if err := rows.Scan(&st.Queue, &st.Messages, &st.Ready, &st.Delayed, &st.Leased, &st.Bytes); err != nil {
+		var oldest int64
+		if err := rows.Scan(&st.Queue, &st.Messages, &st.Ready, &st.Delayed, &st.Leased, &st.Bytes, &oldest); err != nil {
 			return nil, err
 		}
+		st.Oldest = time.UnixMilli(oldest)
 		out = append(out, st)
 	}
 	return out, rows.Err()

@@ -24,6 +24,13 @@ export default {
         await env[q.get("binding")].send({ kind: q.get("kind") }, delay === null ? undefined : { delaySeconds: Number(delay) });
         return new Response("sent");
       }
+      case "/metrics": {
+        const before = await env.UNREAD.metrics();
+        const sent = await env.UNREAD.send("abc", { contentType: "text" });
+        const batch = await env.UNREAD.sendBatch([{ body: "de", contentType: "text" }]);
+        const after = await env.UNREAD.metrics();
+        return Response.json({ before, sent, batch, after, isDate: after.oldestMessageTimestamp instanceof Date });
+      }
       case "/too-big":
         try {
           await env.JOBS.send("x".repeat(128001), { contentType: "text" });

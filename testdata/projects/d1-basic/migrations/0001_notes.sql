@@ -1,0 +1,6 @@
+-- Migration number: 0001
+CREATE TABLE notes (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  body TEXT NOT NULL UNIQUE,
+  created_at TIMESTAMP DEFAULT '2025-01-01 00:00:00'
+);
