@@ -63,6 +63,19 @@ func TestDashboardInChromium(t *testing.T) {
 		t.Fatalf("GET /note after the edit = %d %q", resp.StatusCode, body)
 	}
 
+	// A D1 query from the console: the worker reads what it wrote.
+	run(t, ctx, problems, "running a D1 query",
+		chromedp.Navigate(p.URL+explorer+"/d1/"),
+		chromedp.SetValue(chromedp.CSS(`#d1-sql`), "CREATE TABLE items (name TEXT); INSERT INTO items VALUES ('from the console'); SELECT name, length(name) AS n FROM items"),
+		chromedp.Submit(chromedp.CSS(`#d1-sql`)),
+	)
+	waitJS(t, ctx, problems, `[...document.querySelectorAll(".d1-result td")].some(td => td.textContent === "from the console")`, "the query's rows")
+	waitJS(t, ctx, problems, `document.querySelector("#d1-tables")?.textContent.includes("items")`, "the new table in the list")
+	saveShot(t, ctx, "dashboard-d1.png")
+	if resp, body := p.Get("/items"); resp.StatusCode != 200 || body != `["from the console"]` {
+		t.Errorf("GET /items after the D1 query = %d %s", resp.StatusCode, body)
+	}
+
 	// More traffic for the picture: an exception with its source-mapped
 	// stack, a Durable Object, a queued message.
 	p.Get("/boom")
@@ -72,7 +85,7 @@ func TestDashboardInChromium(t *testing.T) {
 
 	// The other pages show that state.
 	for _, c := range []struct{ page, want string }{
-		{"/bindings", "DurableObjectNamespace"},
+		{"/bindings", "D1Database"},
 		{"/objects/", "Counter"},
 		{"/queues/?queue=jobs", `"at":`},
 		{"/crons", "*/5 * * * *"},
@@ -95,19 +108,7 @@ func TestDashboardInChromium(t *testing.T) {
 	waitJS(t, ctx, problems, `(document.querySelector("#log tbody.failed tr.summary td").click(), true)`, "a click on the failed request")
 	waitJS(t, ctx, problems, `document.querySelector("#log tbody.open .exc")?.textContent.includes("src/index.js:")`, "the exception's stack to point into the sources")
 	time.Sleep(1500 * time.Millisecond) // the charts redraw once a second
-	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatalf("screenshot: %v", err)
-	}
-	artifacts := filepath.Join(outposttest.RepoRoot(), "e2e", "artifacts")
-	if err := os.MkdirAll(artifacts, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(artifacts, "dashboard.png")
-	if err := os.WriteFile(path, shot, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot: %s", path)
+	saveShot(t, ctx, "dashboard.png")
 
 	// The log as data agrees with what the page showed.
 	_, body := p.Get(explorer + "/requests/requests.json")
@@ -130,6 +131,24 @@ func TestDashboardInChromium(t *testing.T) {
 	for _, m := range problems() {
 		t.Errorf("browser: %s", m)
 	}
+}
+
+// saveShot saves the page as e2e/artifacts/NAME (a PNG).
+func saveShot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	artifacts := filepath.Join(outposttest.RepoRoot(), "e2e", "artifacts")
+	if err := os.MkdirAll(artifacts, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(artifacts, name)
+	if err := os.WriteFile(path, shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", path)
 }
 
 // --no-dashboard gives the path back to the worker.

@@ -86,7 +86,7 @@ func New(o Options) (*Dashboard, error) {
 	d.layout = layout
 	sub, _ := fs.Sub(files, "static")
 	d.static = http.FileServer(http.FS(sub))
-	builtin := []func(*Dashboard) (Page, error){newRequestsPage, newBindingsPage, newKVPage, newObjectsPage, newQueuesPage, newCronsPage}
+	builtin := []func(*Dashboard) (Page, error){newRequestsPage, newBindingsPage, newKVPage, newD1Page, newObjectsPage, newQueuesPage, newCronsPage}
 	for _, mk := range builtin {
 		p, err := mk(d)
 		if err != nil {
@@ -266,10 +266,11 @@ var funcs = template.FuncMap{
 		}
 		return t.Local().Format("2006-01-02 15:04:05")
 	},
-	"size":  func(n int) string { return sizeText(int64(n)) },
-	"clock": func(t time.Time) string { return t.Local().Format("15:04:05.000") },
-	"path":  url.PathEscape,
-	"query": url.QueryEscape,
+	"d1cell": d1Cell,
+	"size":   func(n int) string { return sizeText(int64(n)) },
+	"clock":  func(t time.Time) string { return t.Local().Format("15:04:05.000") },
+	"path":   url.PathEscape,
+	"query":  url.QueryEscape,
 }
 
 func sizeText(n int64) string {

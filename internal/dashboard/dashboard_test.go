@@ -43,6 +43,7 @@ func newFixture(t *testing.T) *fixture {
 		Name:           "shop",
 		Vars:           map[string]any{"GREETING": "hi", "LIMIT": int64(3)},
 		KVNamespaces:   []platform.KVBinding{{Binding: "NOTES", ID: "notes-id"}},
+		D1Databases:    []platform.D1Binding{{Binding: "DB", Database: "shop-db"}},
 		DurableObjects: []platform.DurableObjectBinding{{Binding: "CARTS", Class: "Cart"}},
 		ObjectClasses:  map[string]bool{"Cart": false},
 		QueueProducers: []platform.QueueProducerBinding{{Binding: "ORDERS", Queue: "orders"}},
@@ -334,5 +335,49 @@ func TestRequestLog(t *testing.T) {
 	f.rec.Console("shop", "warn", "from waitUntil")
 	if _, lines := f.rec.Recent(); len(lines) != 1 || lines[0].Line.Text != "from waitUntil" {
 		t.Errorf("lines of no request: %+v", lines)
+	}
+}
+
+func TestD1Page(t *testing.T) {
+	f := newFixture(t)
+	db, err := f.node.D1().Open("shop-db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(context.Background(), "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO items (name) VALUES ('apple'), ('pear');"); err != nil {
+		t.Fatal(err)
+	}
+	_, body := f.get("/d1/")
+	if !strings.Contains(body, "shop.DB") || !strings.Contains(body, ">items</a></td><td>table</td><td>2</td>") {
+		t.Errorf("D1 page lacks the items table with 2 rows:\n%s", body)
+	}
+	if _, body := f.get("/d1/?db=shop-db&table=items"); !strings.Contains(body, "<td>pear</td>") {
+		t.Errorf("the items table's rows are not shown:\n%s", body)
+	}
+	// The console runs a script; the last statement's rows are shown.
+	form := url.Values{"sql": {"INSERT INTO items (name) VALUES ('plum'); SELECT name FROM items WHERE name = 'plum'"}}
+	req, _ := http.NewRequest("POST", f.srv.URL+Path+"/d1/?db=shop-db", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(b), "<td>plum</td>") || !strings.Contains(string(b), "1 changes") {
+		t.Errorf("the console's result:\n%s", b)
+	}
+	// D1's errors are shown, not a crash.
+	form = url.Values{"sql": {"SELECT * FROM nope"}}
+	req, _ = http.NewRequest("POST", f.srv.URL+Path+"/d1/?db=shop-db", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, _ = http.DefaultClient.Do(req)
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(b), "no such table: nope") {
+		t.Errorf("the error of a bad query is not shown:\n%s", b)
+	}
+	if code, _ := f.get("/d1/?db=other"); code != 404 {
+		t.Errorf("an unbound database = %d, want 404", code)
 	}
 }

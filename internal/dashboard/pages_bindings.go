@@ -44,6 +44,9 @@ func Bindings(w Worker) []Binding {
 	for _, kv := range b.KVNamespaces {
 		out = append(out, Binding{kv.Binding, "KVNamespace", "namespace " + kv.ID, "/kv/?ns=" + url.QueryEscape(kv.ID)})
 	}
+	for _, db := range b.D1Databases {
+		out = append(out, Binding{db.Binding, "D1Database", "database " + db.Database, "/d1/?db=" + url.QueryEscape(db.Database)})
+	}
 	for _, do := range b.DurableObjects {
 		script := do.Script
 		if script == "" {

@@ -21,6 +21,10 @@ export default {
     if (url.pathname === "/count") {
       return Response.json(await env.COUNTER.getByName("global").increment());
     }
+    if (url.pathname === "/items") {
+      const { results } = await env.DB.prepare("SELECT name FROM items ORDER BY name").all();
+      return Response.json(results.map((r) => r.name));
+    }
     if (url.pathname === "/job") {
       await env.JOBS.send({ at: Date.now() });
       return new Response("queued");
