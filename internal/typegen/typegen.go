@@ -67,6 +67,9 @@ func Generate(in Input) (string, error) {
 	for _, kv := range cfg.KVNamespaces {
 		env = append(env, member{kv.Binding, "KVNamespace"})
 	}
+	for _, d := range cfg.D1Databases {
+		env = append(env, member{d.Binding, "D1Database"})
+	}
 	for _, h := range cfg.Hyperdrive {
 		env = append(env, member{h.Binding, "Hyperdrive"})
 	}
