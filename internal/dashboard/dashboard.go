@@ -86,7 +86,7 @@ func New(o Options) (*Dashboard, error) {
 	d.layout = layout
 	sub, _ := fs.Sub(files, "static")
 	d.static = http.FileServer(http.FS(sub))
-	builtin := []func(*Dashboard) (Page, error){newRequestsPage, newBindingsPage, newKVPage, newD1Page, newObjectsPage, newQueuesPage, newCronsPage}
+	builtin := []func(*Dashboard) (Page, error){newRequestsPage, newBindingsPage, newKVPage, newD1Page, newObjectsPage, newQueuesPage, newCronsPage, newCachePage}
 	for _, mk := range builtin {
 		p, err := mk(d)
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/outpost-dev/outpost/internal/cache"
 	"github.com/outpost-dev/outpost/internal/cron"
 	"github.com/outpost-dev/outpost/internal/durable"
 	"github.com/outpost-dev/outpost/internal/kv"
@@ -379,5 +380,34 @@ func TestD1Page(t *testing.T) {
 	}
 	if code, _ := f.get("/d1/?db=other"); code != 404 {
 		t.Errorf("an unbound database = %d, want 404", code)
+	}
+}
+
+func TestCachePage(t *testing.T) {
+	f := newFixture(t)
+	store := f.node.Cache()
+	put := func(u string) {
+		req := cache.Request{Method: "GET", URL: u, Header: http.Header{}}
+		resp := cache.Response{Status: 200, Header: http.Header{"Cache-Control": {"max-age=3600"}}, Body: io.NopCloser(strings.NewReader("cached"))}
+		if err := store.Put("default", req, resp); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("https://shop.example/a")
+	put("https://shop.example/b")
+	loc := f.post("/cache/", url.Values{"urls": {"https://shop.example/a\n"}})
+	if loc.Query().Get("flash") != "purged 1 cache entries" {
+		t.Errorf("purge by URL redirected to %s", loc)
+	}
+	if _, ok, _ := store.Match("default", cache.Request{Method: "GET", URL: "https://shop.example/b", Header: http.Header{}}, cache.MatchOptions{}); !ok {
+		t.Error("purging /a removed /b")
+	}
+	loc = f.post("/cache/", url.Values{})
+	if loc.Query().Get("error") == "" {
+		t.Errorf("an empty purge redirected to %s", loc)
+	}
+	loc = f.post("/cache/", url.Values{"everything": {"1"}})
+	if loc.Query().Get("flash") != "purged 1 cache entries" {
+		t.Errorf("purge everything redirected to %s", loc)
 	}
 }
