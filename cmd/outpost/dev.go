@@ -297,8 +297,11 @@ func runDev(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	// Keys only from a terminal in the foreground: CI has no stdin, and a
 	// pipe is not for us to read.
 	keys := &devKeys{out: out, url: baseURL, explorer: explorerURL, stop: stop}
-	if tty, ok := stdin.(*os.File); ok && keys.run(ctx, tty) {
-		fmt.Fprintln(out, keys.hint())
+	if tty, ok := stdin.(*os.File); ok {
+		if restore, ok := keys.start(ctx, tty); ok {
+			defer restore()
+			fmt.Fprintln(out, keys.hint())
+		}
 	}
 	for _, b := range builds {
 		warnUnappliedD1(ctx, logger, services.node.D1(), b.Config)

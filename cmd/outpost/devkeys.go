@@ -29,18 +29,15 @@ func (k *devKeys) hint() string {
 	return s + "  [d] open devtools  [c] clear console  [x] exit"
 }
 
-// run reads keys from the terminal until ctx ends. The terminal is put in
-// a mode that passes keys without Enter and without echo, but keeps output
-// processing and Ctrl-C; it is restored when ctx ends.
-func (k *devKeys) run(ctx context.Context, tty *os.File) bool {
-	restore, ok := keysMode(tty)
+// start reads keys from the terminal until ctx ends. The terminal is put
+// in a mode that passes keys without Enter and without echo, but keeps
+// output processing and Ctrl-C; restore puts it back (call it before the
+// process exits). ok is false when tty is not a terminal in the foreground.
+func (k *devKeys) start(ctx context.Context, tty *os.File) (restore func(), ok bool) {
+	restore, ok = keysMode(tty)
 	if !ok {
-		return false
+		return func() {}, false
 	}
-	go func() {
-		<-ctx.Done()
-		restore()
-	}()
 	go func() {
 		buf := make([]byte, 16)
 		for {
@@ -53,7 +50,7 @@ func (k *devKeys) run(ctx context.Context, tty *os.File) bool {
 			}
 		}
 	}()
-	return true
+	return restore, true
 }
 
 func (k *devKeys) press(c byte) {
