@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -409,5 +410,36 @@ func TestCachePage(t *testing.T) {
 	loc = f.post("/cache/", url.Values{"everything": {"1"}})
 	if loc.Query().Get("flash") != "purged 1 cache entries" {
 		t.Errorf("purge everything redirected to %s", loc)
+	}
+}
+
+// The cost the recorder adds to a request (under outpost serve it runs for
+// every request when the admin token is set).
+func BenchmarkRecorderRequest(b *testing.B) {
+	rc := NewRecorder(500)
+	r := httptest.NewRequest("GET", "/items?page=2", nil)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			req := rc.Begin("shop", r)
+			rc.Console("shop", "log", "hello")
+			rc.End(req, 200, time.Millisecond)
+		}
+	})
+}
+
+func TestRecorderKeepsTheLast(t *testing.T) {
+	rc := NewRecorder(3)
+	for i := 1; i <= 5; i++ {
+		req := rc.Begin("shop", httptest.NewRequest("GET", fmt.Sprintf("/%d", i), nil))
+		rc.End(req, 200, time.Millisecond)
+	}
+	reqs, _ := rc.Recent()
+	var paths []string
+	for _, r := range reqs {
+		paths = append(paths, r.Path)
+	}
+	if strings.Join(paths, " ") != "/3 /4 /5" {
+		t.Errorf("kept %v, want the last three, oldest first", paths)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"strings"
@@ -72,13 +73,11 @@ type Event struct {
 // clicking through a dev server does; with several in flight (or after the
 // response, from waitUntil work) they appear in the log on their own.
 type Recorder struct {
-	keep int
-
 	mu       sync.Mutex
 	seq      int64
-	recent   []*Request // oldest first, at most keep
+	recent   ring[*Request] // the last keep finished requests
+	lines    ring[Event]    // the last keep console lines of no request
 	inflight map[string][]*Request
-	lines    []Event // console lines of no request, at most keep
 	subs     map[chan []byte]struct{}
 	seconds  []second // ring of per-second stats
 	crons    map[string]CronRun
@@ -93,6 +92,35 @@ type second struct {
 	durations []float64 // milliseconds
 }
 
+// maxSamples bounds the durations kept per second for the latency chart.
+const maxSamples = 256
+
+// ring keeps the last n values added.
+type ring[T any] struct {
+	buf  []T
+	next int
+	full bool
+}
+
+func newRing[T any](n int) ring[T] { return ring[T]{buf: make([]T, n)} }
+
+func (r *ring[T]) add(v T) {
+	if len(r.buf) == 0 {
+		return
+	}
+	r.buf[r.next] = v
+	r.next = (r.next + 1) % len(r.buf)
+	r.full = r.full || r.next == 0
+}
+
+// items are the values, oldest first.
+func (r *ring[T]) items() []T {
+	if !r.full {
+		return append([]T(nil), r.buf[:r.next]...)
+	}
+	return append(append([]T(nil), r.buf[r.next:]...), r.buf[:r.next]...)
+}
+
 // maxLines bounds the console lines and subrequests kept per request.
 const maxLines = 200
 
@@ -101,8 +129,8 @@ const chartSeconds = 300
 
 // NewRecorder keeps the last keep requests.
 func NewRecorder(keep int) *Recorder {
-	return &Recorder{keep: keep, inflight: map[string][]*Request{}, subs: map[chan []byte]struct{}{},
-		seconds: make([]second, chartSeconds), now: time.Now}
+	return &Recorder{inflight: map[string][]*Request{}, subs: map[chan []byte]struct{}{},
+		recent: newRing[*Request](keep), lines: newRing[Event](keep), seconds: make([]second, chartSeconds), now: time.Now}
 }
 
 type recordKey struct{}
@@ -139,10 +167,7 @@ func (rc *Recorder) End(req *Request, status int, took time.Duration) {
 			break
 		}
 	}
-	rc.recent = append(rc.recent, req)
-	if len(rc.recent) > rc.keep {
-		rc.recent = append([]*Request(nil), rc.recent[len(rc.recent)-rc.keep:]...)
-	}
+	rc.recent.add(req)
 	sec := req.Time.Add(took).Unix()
 	s := &rc.seconds[sec%chartSeconds]
 	if s.unix != sec {
@@ -152,7 +177,13 @@ func (rc *Recorder) End(req *Request, status int, took time.Duration) {
 	if status >= 500 || req.Outcome != "ok" && req.Outcome != "asset" {
 		s.errors++
 	}
-	s.durations = append(s.durations, req.Duration)
+	// A sample of at most maxSamples durations per second keeps a busy
+	// server's memory bounded (reservoir sampling: each equally likely).
+	if len(s.durations) < maxSamples {
+		s.durations = append(s.durations, req.Duration)
+	} else if j := rand.IntN(s.count); j < maxSamples {
+		s.durations[j] = req.Duration
+	}
 	rc.mu.Unlock()
 	rc.publish(Event{Request: req})
 }
@@ -208,10 +239,7 @@ func (rc *Recorder) Console(worker, level, text string) {
 		return
 	}
 	ev := Event{Line: &line, Worker: worker}
-	rc.lines = append(rc.lines, ev)
-	if len(rc.lines) > rc.keep {
-		rc.lines = append([]Event(nil), rc.lines[len(rc.lines)-rc.keep:]...)
-	}
+	rc.lines.add(ev)
 	rc.mu.Unlock()
 	rc.publish(ev)
 }
@@ -245,11 +273,12 @@ func (rc *Recorder) Subrequest(worker string, r *http.Request, resp *http.Respon
 func (rc *Recorder) Recent() ([]Request, []Event) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	out := make([]Request, len(rc.recent))
-	for i, r := range rc.recent {
+	reqs := rc.recent.items()
+	out := make([]Request, len(reqs))
+	for i, r := range reqs {
 		out[i] = *r
 	}
-	return out, append([]Event(nil), rc.lines...)
+	return out, rc.lines.items()
 }
 
 // Point is one second of the charts.
