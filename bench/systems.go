@@ -55,6 +55,8 @@ func workerdSupports(w *workload) (bool, string) {
 		return false, "raw workerd has no KV storage (wrangler dev adds it through Miniflare)"
 	case w.Cache:
 		return false, "raw workerd has no Cache API storage without an external cache service"
+	case w.DO:
+		return false, "the harness's workerd config has no Durable Object storage (wrangler dev adds it through Miniflare)"
 	case w.D1:
 		return false, "raw workerd has no D1 (wrangler dev adds it through Miniflare)"
 	}
@@ -76,6 +78,9 @@ func wranglerConfig(e *env, w *workload) string {
 	}
 	if w.Queue {
 		b.WriteString(queueConfig)
+	}
+	if w.DO {
+		b.WriteString("\n[[durable_objects.bindings]]\nname = \"COUNTER\"\nclass_name = \"Counter\"\n\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"Counter\"]\n")
 	}
 	return b.String()
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -20,6 +21,7 @@ type workload struct {
 	KV    bool // needs the KV binding
 	Cache bool // needs Cache API storage
 	Queue bool // produces to and consumes queue "bench" (queues.go)
+	DO    bool // binds the Durable Object class Counter as COUNTER
 	D1    bool // needs the D1 binding DB
 	// Check tells whether the system really did the work: a 200 with the
 	// wrong body means the workload failed there.
@@ -50,8 +52,18 @@ var workloads = []*workload{
 		Check: expectBody("/", func(b string) bool {
 			return strings.Contains(b, "<table>") && strings.Contains(b, "Item 200") && strings.Count(b, "<tr") == 201
 		}, "a table of 200 rows")},
+	{Name: "do-one", Title: "Durable Object RPC increment (a storage write), one object", Script: "durable.js", Path: "/one", Probe: "/one", DO: true,
+		Check: expectBody("/one", isCount, "a count")},
+	{Name: "do-many", Title: "Durable Object RPC increment (a storage write), 1,000 objects", Script: "durable.js", Path: "/many", Probe: "/many", DO: true,
+		Check: expectBody("/many", isCount, "a count")},
 	{Name: "fetch", Title: "fetch() to a local origin", Script: "fetch.js", Path: "/", Probe: "/",
 		Check: expectBody("/", func(b string) bool { return b == originBody }, "the origin's body")},
+}
+
+// isCount says whether b is a positive integer (a counter's value).
+func isCount(b string) bool {
+	n, err := strconv.Atoi(b)
+	return err == nil && n > 0
 }
 
 func expectBody(path string, ok func(string) bool, want string) func(func(string) (*http.Response, string, error)) error {

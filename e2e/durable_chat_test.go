@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -82,5 +83,85 @@ func TestDurableObjectChatRoom(t *testing.T) {
 	}
 	if _, body := p.Get("/count/general"); body != "1" {
 		t.Errorf("messages stored = %s", body)
+	}
+}
+
+const chatServeConfig = `
+state_dir = "state"
+instances = 1
+[ops]
+listen = "%OPS%"
+[durable_objects]
+idle_timeout = "1s"
+[[workers]]
+name = "do-chat"
+dir = "%DIR%"
+routes = ["chat.test/*"]
+`
+
+// TestDurableObjectChatRoomHibernates: a room whose only activity is
+// hibernatable WebSockets leaves memory after the idle timeout (1 s here)
+// with its sockets open; the next message makes a new instance, which
+// sees the sockets (getWebSockets, tags, attachments) and answers.
+func TestDurableObjectChatRoomHibernates(t *testing.T) {
+	dir := filepath.Join(outposttest.RepoRoot(), "testdata", "durable", "chat")
+	n := startServe(t, t.TempDir(), strings.ReplaceAll(chatServeConfig, "%DIR%", dir))
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	dial := func(name string) *websocket.Conn {
+		t.Helper()
+		c, _, err := websocket.Dial(ctx, strings.Replace(n.URL, "http", "ws", 1)+"/room/general?name="+name, &websocket.DialOptions{Host: "chat.test"})
+		if err != nil {
+			t.Fatalf("dial as %s: %v\n%s", name, err, n.Output())
+		}
+		t.Cleanup(func() { c.CloseNow() })
+		return c
+	}
+	read := func(c *websocket.Conn) map[string]any {
+		t.Helper()
+		_, data, err := c.Read(ctx)
+		if err != nil {
+			t.Fatalf("read: %v\n%s", err, n.Output())
+		}
+		var e map[string]any
+		json.Unmarshal(data, &e)
+		return e
+	}
+	live := func() float64 {
+		v, _ := metric(n.metrics(), "outpost_durable_objects_live")
+		return v
+	}
+	alice, bob := dial("alice"), dial("bob")
+	read(alice)
+	read(bob)
+	if !waitFor(30*time.Second, func() bool { return live() == 0 }) {
+		t.Fatalf("the room did not hibernate: %v live objects", live())
+	}
+	// Hibernated, the sockets are open: bob's message wakes the room.
+	if err := bob.Write(ctx, websocket.MessageText, []byte("still here")); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []*websocket.Conn{alice, bob} {
+		e := read(c)
+		if e["type"] != "message" || e["who"] != "bob" || e["text"] != "still here" || e["online"] != 2.0 || fmt.Sprint(e["tags"]) != "[bob]" {
+			t.Errorf("after waking: %v", e)
+		}
+	}
+	if live() != 1 {
+		t.Errorf("%v live objects after the wake-up, want 1", live())
+	}
+	// The auto-response still answers, asleep or awake.
+	alice.Write(ctx, websocket.MessageText, []byte("ping"))
+	if _, data, err := alice.Read(ctx); err != nil || string(data) != "pong" {
+		t.Errorf("auto-response = %q, %v", data, err)
+	}
+	// Once every socket is closed the room is evicted for good.
+	alice.Close(websocket.StatusNormalClosure, "bye")
+	bob.Close(websocket.StatusNormalClosure, "bye")
+	if !waitFor(30*time.Second, func() bool { return live() == 0 }) {
+		t.Errorf("the room stayed in memory after its sockets closed")
+	}
+	if code, body := n.hostGet("chat.test", "/count/general"); code != 200 || body != "1" {
+		t.Errorf("messages stored = %d %s", code, body)
 	}
 }

@@ -324,6 +324,15 @@ func (o *Object) settleAfter(wrote bool, err error) error {
 	return err
 }
 
+// Err says why the object can no longer be used here — it was closed
+// (dropped), or its replica failed, so the local database may hold a write
+// that is not durable — or nil. Such an object must be opened again.
+func (o *Object) Err() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.broken
+}
+
 // usable refuses calls on an object whose replica failed.
 func (o *Object) usable() error {
 	if o.broken != nil {

@@ -78,6 +78,11 @@ type Options struct {
 	QueueLease time.Duration
 	// QueueEvents is told how each queue delivery ended.
 	QueueEvents func(worker string, r queue.Report, outcome runtime.Outcome)
+	// ObjectsFleet puts Durable Objects on a fleet (nil: on this node).
+	// ObjectIdleTimeout evicts objects idle that long from memory
+	// (default 70 s, as on Cloudflare).
+	ObjectsFleet      *ObjectsFleet
+	ObjectIdleTimeout time.Duration
 	// KVSweepEvery and CacheSweepEvery are how often expired entries are
 	// removed (defaults: one minute each).
 	KVSweepEvery, CacheSweepEvery time.Duration
@@ -101,9 +106,10 @@ type Node struct {
 	queueWhere string
 	consumers  map[string]*consumerClaim // queue → the worker consuming it here (under mu)
 
-	objects *durable.Store
-	alarms  *durablebinding.Alarms
-	d1      *d1.Store
+	objects        *durablebinding.Objects
+	objectsHandler http.Handler // forwarded calls, on a fleet
+	objectsWhere   string
+	d1             *d1.Store
 
 	mu      sync.RWMutex
 	workers map[string]func() *runtime.Worker
@@ -158,14 +164,9 @@ func Open(ctx context.Context, o Options) (*Node, error) {
 		n.Close()
 		return nil, err
 	}
-	// Durable Objects: one SQLite file per object under <state>/do, and
-	// their alarms, armed again from disk.
-	n.objects = durable.NewStore(filepath.Join(o.StateDir, "do"))
-	n.closers = append(n.closers, n.objects.Close)
-	n.alarms = durablebinding.NewAlarms(n.objects, n, n.log, o.Clock.Now)
-	n.closers = append(n.closers, n.alarms.Close)
-	if err := n.alarms.Resume(); err != nil {
-		n.log.Warn("Durable Object alarms could not be read from disk: " + err.Error())
+	if err := n.openObjects(ctx); err != nil {
+		n.Close()
+		return nil, err
 	}
 	// D1: one SQLite file per database under <state>/d1.
 	n.d1 = d1.NewStore(filepath.Join(o.StateDir, "d1"))
@@ -245,7 +246,17 @@ func (n *Node) objectClasses(worker string) map[string]bool {
 }
 
 // Objects is the node's Durable Object storage (for the CLI and tests).
-func (n *Node) Objects() *durable.Store { return n.objects }
+func (n *Node) Objects() *durable.Store { return n.objects.Store() }
+
+// ObjectsHandler serves the calls other nodes of the fleet forward to
+// this node's Durable Objects; nil when the objects are not on a fleet.
+func (n *Node) ObjectsHandler() http.Handler { return n.objectsHandler }
+
+// LiveObjects counts the Durable Objects in memory on this node.
+func (n *Node) LiveObjects() int { return n.objects.Live() }
+
+// ObjectsWhere says where Durable Objects' storage lives, for the log.
+func (n *Node) ObjectsWhere() string { return n.objectsWhere }
 
 // D1 is the node's D1 storage (for the CLI and tests).
 func (n *Node) D1() *d1.Store { return n.d1 }
@@ -312,7 +323,7 @@ func (n *Node) Host(s *Settings) *runtime.Host {
 			kvbinding.Extension(),
 			servicebinding.Extension(n),
 			assetsbinding.Extension(),
-			durablebinding.Extension(n.objects, n.alarms, n.objectClasses, n),
+			durablebinding.Extension(n.objects, n.objectClasses),
 			hyperdrivebinding.Extension(),
 			queuebinding.Extension(),
 			d1binding.Extension(),
@@ -388,7 +399,7 @@ func (n *Node) Config(b *Bundle, s *Settings, host *runtime.Host) (*runtime.Conf
 		if script == "" {
 			script = s.Name
 		}
-		if err := bind(d.Binding, durablebinding.Namespace{Script: script, Class: d.Class, Workers: n}); err != nil {
+		if err := bind(d.Binding, durablebinding.Namespace{Script: script, Class: d.Class, Workers: n, Objects: n.objects}); err != nil {
 			return nil, err
 		}
 	}

@@ -352,3 +352,8 @@ func relay(ctx context.Context, src, dst *websocket.Conn) {
 		}
 	}
 }
+
+// DialedWebSocket is a WebSocket whose other end is conn, a connection Go
+// opened (to a Durable Object on another node of a fleet): a worker that
+// returns it in a Response has its frames relayed both ways.
+func DialedWebSocket(conn *websocket.Conn) *WebSocket { return &WebSocket{s: newWSSocket(0, conn)} }

@@ -45,6 +45,8 @@ type Config struct {
 
 	// Queues says where queue messages live (queues.go).
 	Queues Queues
+	// DurableObjects puts Durable Objects on a fleet (objects.go).
+	DurableObjects DurableObjects
 }
 
 // Admin is the deployment API. It is off unless a token is set.
@@ -139,6 +141,7 @@ type rawConfig struct {
 	Deployments     rawDeployments `toml:"deployments"`
 	KV              KV             `toml:"kv"`
 	Queues          rawQueues      `toml:"queues"`
+	DurableObjects  rawObjects     `toml:"durable_objects"`
 	Limits          rawLimits      `toml:"limits"`
 	Security        rawSecurity    `toml:"security"`
 	HTTP            rawHTTP        `toml:"http"`
@@ -306,6 +309,10 @@ func ParseConfig(path, text string, getenv func(string) string) (*Config, error)
 		c.KV.URL = u
 	}
 	if c.Queues, err = raw.Queues.apply(getenv("OUTPOST_QUEUES_URL"), fail); err != nil {
+		return nil, err
+	}
+
+	if c.DurableObjects, err = raw.DurableObjects.apply(c, getenv, fail); err != nil {
 		return nil, err
 	}
 

@@ -136,6 +136,8 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 		CountSubrequest:        func(worker string) { s.obs.subrequests.With(worker, "fetch").Inc() },
 		Events:                 serveEvents{s},
 		Subrequest:             s.rec.Subrequest,
+		ObjectsFleet:           cfg.DurableObjects.fleetOptions(),
+		ObjectIdleTimeout:      cfg.DurableObjects.IdleTimeout,
 	})
 	if err != nil {
 		s.Close()
@@ -147,6 +149,9 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
+	s.log.Info("Durable Objects in " + node.ObjectsWhere())
+	s.obs.reg.GaugeFunc("outpost_durable_objects_live", "Durable Objects in memory on this node (evicted when idle).", nil,
+		func(emit func(float64, ...string)) { emit(float64(node.LiveObjects())) })
 	var routes []Route
 	for i := range cfg.Workers {
 		ws, err := s.newWorkerState(&cfg.Workers[i])
@@ -370,6 +375,9 @@ func (s *Server) Run(ctx context.Context, onReady func(addrs map[string]string))
 	}
 	if err == nil && s.cfg.Ops.Listen != "" {
 		err = listen("ops", s.cfg.Ops.Listen, s.OpsHandler())
+	}
+	if h := s.node.ObjectsHandler(); err == nil && h != nil {
+		err = listen("durable_objects", s.cfg.DurableObjects.Listen, h)
 	}
 	if err != nil {
 		for _, l := range lns {

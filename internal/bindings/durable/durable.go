@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/outpost-dev/outpost/internal/durable"
+	"github.com/outpost-dev/outpost/internal/durable/fleet"
 	"github.com/outpost-dev/outpost/internal/jsc"
 	"github.com/outpost-dev/outpost/internal/runtime"
 )
@@ -34,7 +35,8 @@ type Classes func(worker string) map[string]bool
 
 // Extension gives every instance the Durable Objects API: namespaces
 // (durable.js), and the storage of the objects of its own worker.
-func Extension(store *durable.Store, alarms *Alarms, classes Classes, workers Workers) runtime.Extension {
+func Extension(objects *Objects, classes Classes) runtime.Extension {
+	store, alarms, workers := objects.cfg.Store, objects.alarms, objects.cfg.Workers
 	return runtime.Extension{
 		Name:   "durable",
 		Module: module,
@@ -46,7 +48,7 @@ func Extension(store *durable.Store, alarms *Alarms, classes Classes, workers Wo
 				if _, ok := classes(h.Worker())[class]; !ok {
 					return jsc.Value{}, &jsc.Error{Name: "Error", Message: fmt.Sprintf("%q is not a Durable Object class of worker %s: add it to new_sqlite_classes (or new_classes) in a [[migrations]] entry", class, h.Worker())}
 				}
-				return Namespace{Script: h.Worker(), Class: class, Workers: workers}.Install(h, call.Ctx)
+				return Namespace{Script: h.Worker(), Class: class, Workers: workers, Objects: objects}.Install(h, call.Ctx)
 			})); err != nil {
 				return err
 			}
@@ -64,6 +66,7 @@ func Extension(store *durable.Store, alarms *Alarms, classes Classes, workers Wo
 				if err != nil {
 					return jsc.Value{}, err
 				}
+				objects.awake(h.Worker(), class, id)
 				host, err := storageHost(c, o, alarms, runtime.ObjectAddress{Class: class, ID: id, Name: call.Arg(2).String()}, h.Worker())
 				if err == nil {
 					err = host.Set("sqlite", c.Bool(sqlite))
@@ -80,6 +83,7 @@ type Namespace struct {
 	Script  string
 	Class   string
 	Workers Workers
+	Objects *Objects // runs the calls (here, or forwarded to the owner)
 }
 
 // Kind names the JavaScript factory (durable.js).
@@ -116,7 +120,7 @@ func (n Namespace) Install(h runtime.BindingHost, c *jsc.Context) (jsc.Value, er
 		req.Depth = depth
 		req.Object = &runtime.ObjectAddress{Class: n.Class, ID: call.Arg(0).String(), Name: call.Arg(1).String()}
 		return h.Async(call.Ctx, func(ctx context.Context) (runtime.Settle, error) {
-			resp, err := target.Fetch(ctx, req)
+			resp, err := n.Objects.Fetch(ctx, target, n.Script, req)
 			if err != nil {
 				return nil, remoteError(err)
 			}
@@ -149,7 +153,7 @@ func (n Namespace) Install(h runtime.BindingHost, c *jsc.Context) (jsc.Value, er
 			}
 		}
 		return h.Async(call.Ctx, func(ctx context.Context) (runtime.Settle, error) {
-			res, err := target.CallObject(ctx, depth, addr, path, args)
+			res, err := n.Objects.Call(ctx, target, n.Script, depth, addr, path, args)
 			if err != nil {
 				return nil, remoteError(err)
 			}
@@ -326,12 +330,15 @@ func storageHost(c *jsc.Context, o *durable.Object, alarms *Alarms, addr runtime
 		return resultToJS(call.Ctx, res)
 	})
 	def("size", func(call *jsc.Call) (jsc.Value, error) { return call.Ctx.Number(float64(o.Size())), nil })
+	// stale: the storage this instance was made with was closed (the
+	// object was evicted or lost here): the instance must not run again.
+	def("stale", func(call *jsc.Call) (jsc.Value, error) { return call.Ctx.Bool(o.Err() != nil), nil })
 	def("getAlarm", func(call *jsc.Call) (jsc.Value, error) {
 		at, _, ok, err := o.Alarm()
 		if err != nil {
 			return jsc.Value{}, err
 		}
-		if !ok {
+		if !ok || alarms.running(worker, addr, at) {
 			return call.Ctx.Null(), nil
 		}
 		return call.Ctx.Number(float64(at.UnixMilli())), nil
@@ -403,29 +410,33 @@ func resultToJS(c *jsc.Context, r *durable.Result) (jsc.Value, error) {
 	return out, nil
 }
 
-// Alarms fires objects' alarms on one node: each set alarm is a timer; a
-// failed alarm() is retried with exponential backoff (up to six times, as
-// on Cloudflare); alarms stored on disk are scheduled again at start.
+// Alarms fires objects' alarms: each set alarm is a timer on the node
+// that runs the object; a failed alarm() is retried with exponential
+// backoff (up to six times, as on Cloudflare). Alarms stored on disk are
+// armed again at start (Resume); on a fleet, Poll arms those of the
+// objects this node owns or may take over, and an alarm runs only on the
+// node holding the object's lease: one run per object across the fleet.
 type Alarms struct {
-	store   *durable.Store
-	workers Workers
+	objects *Objects
 	log     *slog.Logger
 	now     func() time.Time
 
 	mu     sync.Mutex
-	timers map[string]*time.Timer
+	timers map[string]*alarmTimer
+	firing map[string]time.Time // the alarm whose alarm() runs now, per object
 	closed bool
+}
+
+type alarmTimer struct {
+	t  *time.Timer
+	at time.Time
 }
 
 // MaxAlarmRetries is how often a failing alarm is retried.
 const MaxAlarmRetries = 6
 
-// NewAlarms makes the node's alarm scheduler.
-func NewAlarms(store *durable.Store, workers Workers, log *slog.Logger, now func() time.Time) *Alarms {
-	if now == nil {
-		now = time.Now
-	}
-	return &Alarms{store: store, workers: workers, log: log, now: now, timers: map[string]*time.Timer{}}
+func newAlarms(o *Objects) *Alarms {
+	return &Alarms{objects: o, log: o.cfg.Log, now: o.cfg.Now, timers: map[string]*alarmTimer{}, firing: map[string]time.Time{}}
 }
 
 func alarmKey(worker string, a runtime.ObjectAddress) string {
@@ -441,9 +452,12 @@ func (s *Alarms) Schedule(worker string, addr runtime.ObjectAddress, at time.Tim
 	}
 	key := alarmKey(worker, addr)
 	if t := s.timers[key]; t != nil {
-		t.Stop()
+		if t.at.Equal(at) {
+			return
+		}
+		t.t.Stop()
 	}
-	s.timers[key] = time.AfterFunc(max(at.Sub(s.now()), 0), func() { s.fire(worker, addr, at, retries) })
+	s.timers[key] = &alarmTimer{at: at, t: time.AfterFunc(max(at.Sub(s.now()), 0), func() { s.fire(worker, addr, at) })}
 }
 
 // Cancel disarms an object's alarm.
@@ -452,14 +466,14 @@ func (s *Alarms) Cancel(worker string, addr runtime.ObjectAddress) {
 	defer s.mu.Unlock()
 	key := alarmKey(worker, addr)
 	if t := s.timers[key]; t != nil {
-		t.Stop()
+		t.t.Stop()
 		delete(s.timers, key)
 	}
 }
 
 // Resume schedules the alarms found on disk (after a restart).
 func (s *Alarms) Resume() error {
-	list, err := s.store.Alarms()
+	list, err := s.objects.cfg.Store.Alarms()
 	if err != nil {
 		return err
 	}
@@ -469,55 +483,132 @@ func (s *Alarms) Resume() error {
 	return nil
 }
 
+// Poll arms the alarms a fleet node lists (fleet.Node.Alarms) every
+// interval until ctx ends: those of its objects, and those of objects
+// whose owner's lease expired, which the node takes over to run them.
+func (s *Alarms) Poll(ctx context.Context, every time.Duration, list func(context.Context) ([]fleet.PendingAlarm, error)) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		pending, err := list(ctx)
+		if err != nil && ctx.Err() == nil {
+			s.log.Warn("alarms: listing the fleet's alarms", "error", err.Error())
+		}
+		for _, a := range pending {
+			if worker, class, id, ok := fleet.ParseObjectKey(a.Object); ok {
+				s.Schedule(worker, runtime.ObjectAddress{Class: class, ID: id}, a.At, 0)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// running says whether at is the alarm whose alarm() runs now.
+func (s *Alarms) running(worker string, addr runtime.ObjectAddress, at time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur, ok := s.firing[alarmKey(worker, addr)]
+	return ok && cur.Equal(at)
+}
+
 // Close stops every timer.
 func (s *Alarms) Close() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
 	for k, t := range s.timers {
-		t.Stop()
+		t.t.Stop()
 		delete(s.timers, k)
 	}
 }
 
-// fire runs alarm() on the object; on failure it is retried with backoff.
-func (s *Alarms) fire(worker string, addr runtime.ObjectAddress, at time.Time, retries int) {
-	o, err := s.store.Object(worker, addr.Class, addr.ID)
-	if err != nil {
-		s.log.Error("alarm: opening the object", "worker", worker, "class", addr.Class, "id", addr.ID, "error", err.Error())
+// fire runs alarm() on the object, on this node only if it holds the
+// object; on failure the alarm is set again with a backoff.
+func (s *Alarms) fire(worker string, addr runtime.ObjectAddress, at time.Time) {
+	key := alarmKey(worker, addr)
+	s.mu.Lock()
+	if s.timers[key] != nil && s.timers[key].at.Equal(at) {
+		delete(s.timers, key)
+	}
+	if _, busy := s.firing[key]; busy || s.closed {
+		s.mu.Unlock()
 		return
 	}
-	// The alarm may have been changed or deleted since it was armed.
-	cur, _, ok, err := o.Alarm()
-	if err != nil || !ok || !cur.Equal(at) {
-		return
-	}
-	w := s.workers.Lookup(worker)
+	s.firing[key] = time.Time{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.firing, key)
+		s.mu.Unlock()
+	}()
+	w := s.objects.cfg.Workers.Lookup(worker)
 	if w == nil {
 		// Not running (yet, at start): try the same alarm again shortly.
 		s.mu.Lock()
-		if !s.closed {
-			s.timers[alarmKey(worker, addr)] = time.AfterFunc(time.Second, func() { s.fire(worker, addr, at, retries) })
+		if !s.closed && s.timers[key] == nil {
+			s.timers[key] = &alarmTimer{at: at, t: time.AfterFunc(time.Second, func() { s.fire(worker, addr, at) })}
 		}
 		s.mu.Unlock()
 		return
 	}
-	// The alarm is taken off before it runs: alarm() may set a new one.
-	o.DeleteAlarm()
+	lo, o, err := s.objects.open(worker, addr)
+	var held *fleet.HeldError
+	if errors.As(err, &held) {
+		// Another node runs the object, and its alarm.
+		return
+	}
+	if err != nil {
+		s.log.Error("alarm: opening the object", "worker", worker, "class", addr.Class, "id", addr.ID, "error", err.Error())
+		return
+	}
+	defer s.objects.exit(lo)
+	// The alarm may have been changed or deleted since it was armed.
+	cur, retries, ok, err := o.Alarm()
+	if err != nil || !ok || cur.After(s.now()) {
+		if err == nil && ok {
+			s.Schedule(worker, addr, cur, retries)
+		}
+		return
+	}
+	if retries > MaxAlarmRetries {
+		// Its last attempt was cut off (the node died): give up, as after
+		// a last failure.
+		s.log.Error("alarm failed and will not be retried", "worker", worker, "class", addr.Class, "id", addr.ID, "retries", retries)
+		o.DeleteAlarm()
+		return
+	}
+	// At least once, as on Cloudflare: the alarm stays stored while alarm()
+	// runs, counted as an attempt, so a node that dies meanwhile leaves it
+	// to run again (a retry) where the object goes next. alarm() sees no
+	// alarm set (getAlarm() is null) unless it sets one.
+	if err := o.SetAlarm(cur, retries+1); err != nil {
+		return
+	}
+	s.mu.Lock()
+	s.firing[key] = cur
+	s.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	// The arguments, as the prelude serializes them: [{ retryCount, isRetry }].
 	info := fmt.Sprintf(`["a",[["o",{"retryCount":%d,"isRetry":%t}]]]`, retries, retries > 0)
 	_, err = w.CallObject(ctx, 0, addr, []string{"\x00alarm"}, &runtime.Message{JSON: info})
+	// Unless alarm() set another alarm (or deleted this one), this one is
+	// done, or retried after a backoff.
+	now, _, still, aerr := o.Alarm()
+	if aerr != nil || !still || !now.Equal(cur) {
+		return
+	}
 	if err == nil {
+		o.DeleteAlarm()
 		return
 	}
 	if retries >= MaxAlarmRetries {
 		s.log.Error("alarm failed and will not be retried", "worker", worker, "class", addr.Class, "id", addr.ID, "retries", retries, "error", err.Error())
-		return
-	}
-	// Unless alarm() set a new alarm, run it again after a backoff.
-	if _, _, set, _ := o.Alarm(); set {
+		o.DeleteAlarm()
 		return
 	}
 	next := s.now().Add(time.Duration(1<<retries) * 2 * time.Second)

@@ -101,6 +101,10 @@ registerLoopback((name, value) => {
 // --- The host side: this worker's objects. ---
 
 const objects = new Map(); // "class/id" → { instance, state, gate }
+// The sockets of objects hibernated with them open (evicted from memory
+// while only hibernatable WebSockets kept them): "class/id" → the state
+// the next instance takes over ({ sockets, autoResponse, eventTimeout }).
+const hibernated = new Map();
 
 function notSupported(what) {
   return new Error(`${what} is not supported by Outpost yet.`);
@@ -334,15 +338,16 @@ class DurableObjectState {
       if (t.length > 256) throw new Error(`"${t}" is longer than the max tag length (256 characters).`);
     }
     const entry = this.#entry;
-    if (entry.sockets.size >= 32768) throw new Error("Too many hibernatable WebSockets: the limit is 32,768 per object.");
-    entry.sockets.set(ws, tags);
+    const shared = entry.shared;
+    if (shared.sockets.size >= 32768) throw new Error("Too many hibernatable WebSockets: the limit is 32,768 per object.");
+    shared.sockets.set(ws, tags);
     ws.accept();
     const handler = (name, ...args) => run(entry.address, (e) => {
       const fn = e.instance[name];
       return typeof fn === "function" ? fn.call(e.instance, ws, ...args) : undefined;
     }).catch((err) => reportError(err));
     ws.addEventListener("message", (ev) => {
-      const auto = entry.autoResponse;
+      const auto = shared.autoResponse;
       if (auto && typeof ev.data === "string" && ev.data === auto.request) {
         autoTimestamps.set(ws, new Date());
         ws.send(auto.response);
@@ -351,20 +356,20 @@ class DurableObjectState {
       handler("webSocketMessage", ev.data);
     });
     ws.addEventListener("close", (ev) => {
-      entry.sockets.delete(ws);
+      shared.sockets.delete(ws);
       handler("webSocketClose", ev.code, ev.reason, ev.wasClean);
     });
     ws.addEventListener("error", (ev) => handler("webSocketError", ev.error));
   }
   getWebSockets(tag = undefined) {
     const out = [];
-    for (const [ws, tags] of this.#entry.sockets) {
+    for (const [ws, tags] of this.#entry.shared.sockets) {
       if (tag === undefined || tags.includes(String(tag))) out.push(ws);
     }
     return out;
   }
   getTags(ws) {
-    const tags = this.#entry.sockets.get(ws);
+    const tags = this.#entry.shared.sockets.get(ws);
     if (tags === undefined) throw new TypeError("getTags() was called on a WebSocket that was not accepted with acceptWebSocket().");
     return tags.slice();
   }
@@ -372,10 +377,10 @@ class DurableObjectState {
     if (pair !== undefined && !(pair instanceof WebSocketRequestResponsePair)) {
       throw new TypeError("setWebSocketAutoResponse() expects a WebSocketRequestResponsePair");
     }
-    this.#entry.autoResponse = pair === undefined ? null : { request: pair.request, response: pair.response };
+    this.#entry.shared.autoResponse = pair === undefined ? null : { request: pair.request, response: pair.response };
   }
   getWebSocketAutoResponse() {
-    const a = this.#entry.autoResponse;
+    const a = this.#entry.shared.autoResponse;
     return a ? new WebSocketRequestResponsePair(a.request, a.response) : null;
   }
   getWebSocketAutoResponseTimestamp(ws) {
@@ -383,10 +388,10 @@ class DurableObjectState {
   }
   setHibernatableWebSocketEventTimeout(ms = undefined) {
     if (ms !== undefined && Number(ms) > 604800000) throw new Error("Event timeout should not exceed 604800000 ms.");
-    this.#entry.eventTimeout = ms === undefined ? null : Number(ms);
+    this.#entry.shared.eventTimeout = ms === undefined ? null : Number(ms);
   }
   getHibernatableWebSocketEventTimeout() {
-    return this.#entry.eventTimeout ?? null;
+    return this.#entry.shared.eventTimeout ?? null;
   }
 }
 Object.defineProperty(DurableObjectState.prototype, Symbol.toStringTag, { value: "DurableObjectState", configurable: true });
@@ -442,7 +447,9 @@ function entryFor(address) {
     throw new Error(`Durable Object class "${address.class}" is not exported by this worker: export it from the worker's main module.`);
   }
   const storageHost = ops.doStorage(address.class, address.id, address.name ?? "");
-  entry = { key, address, gate: Promise.resolve(), instance: null, sockets: new Map(), autoResponse: null, eventTimeout: null };
+  const shared = hibernated.get(key) ?? { sockets: new Map(), autoResponse: null, eventTimeout: null };
+  hibernated.delete(key);
+  entry = { key, address, storageHost, gate: Promise.resolve(), instance: null, shared, lastActive: Date.now() };
   entry.id = new DurableObjectId(kToken, address.id, address.name || undefined);
   entry.storage = new DurableObjectStorage(kToken, storageHost, storageHost.sqlite === true);
   entry.state = new DurableObjectState(kToken, entry);
@@ -456,11 +463,55 @@ function entryFor(address) {
   return entry;
 }
 
+// evict drops the object's live instance (idle, or its lease moved to
+// another node): its in-memory state is gone, its storage stays. A forced
+// eviction closes the sockets it accepted, as Cloudflare does when an
+// object is reset. Otherwise an object still active within idleMs stays
+// ("busy"), and one whose only open sockets (openSockets, as the host
+// counts them) are hibernatable ones it accepted is hibernated: the
+// sockets stay open and the next event on one makes a new instance.
+function evict(address, force, openSockets = 0, idleMs = 0) {
+  const key = `${address.class}/${address.id}`;
+  const entry = objects.get(key);
+  const shared = entry?.shared ?? hibernated.get(key);
+  if (force) {
+    objects.delete(key);
+    hibernated.delete(key);
+    for (const ws of shared?.sockets.keys() ?? []) {
+      try {
+        ws.close(1012, "Durable Object moved to another node");
+      } catch {}
+    }
+    return "evicted";
+  }
+  if (entry && Date.now() - entry.lastActive < idleMs) return "busy";
+  if (openSockets === 0) {
+    objects.delete(key);
+    hibernated.delete(key);
+    return "evicted";
+  }
+  if ((shared?.sockets.size ?? 0) !== openSockets) return "busy";
+  objects.delete(key);
+  hibernated.set(key, shared);
+  return "hibernated";
+}
+
 // run waits for the object's gate (blockConcurrencyWhile) and runs fn.
 async function run(address, fn) {
-  const entry = entryFor(address);
-  await entry.gate;
-  return fn(entry);
+  let entry = entryFor(address);
+  if (entry.storageHost.stale()) {
+    // Its storage was closed under it (evicted or lost on this node while
+    // the instance stayed): start over from storage.
+    objects.delete(entry.key);
+    entry = entryFor(address);
+  }
+  entry.lastActive = Date.now();
+  try {
+    await entry.gate;
+    return await fn(entry);
+  } finally {
+    entry.lastActive = Date.now();
+  }
 }
 
 registerObjectHost({
@@ -473,6 +524,7 @@ registerObjectHost({
     });
   },
   call(address, path, args, ctxId) {
+    if (path.length === 1 && path[0] === "\u0000evict") return evict(address, args[0] === true, args[1], args[2]);
     return run(address, (entry) => {
       if (path.length === 1 && path[0] === "\u0000alarm") {
         if (typeof entry.instance.alarm !== "function") {

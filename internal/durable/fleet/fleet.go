@@ -166,6 +166,11 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	if err := n.heartbeat(ctx); err != nil {
 		return nil, err
 	}
+	// Every process joins under a name of its own: forget the nodes that
+	// stopped (killed, or never closed) long ago.
+	if _, err := n.pool.Exec(ctx, `DELETE FROM outpost_do_nodes WHERE heartbeat_at < clock_timestamp() - interval '1 hour'`); err != nil {
+		return nil, fmt.Errorf("fleet: forgetting stopped nodes: %w", err)
+	}
 	go n.loop()
 	return n, nil
 }
@@ -186,6 +191,9 @@ func createSchema(ctx context.Context, pool *pgxpool.Pool) error {
 
 // Name is the node's name.
 func (n *Node) Name() string { return n.cfg.Node }
+
+// LeaseTTL is how long the node's leases last without renewal.
+func (n *Node) LeaseTTL() time.Duration { return n.cfg.LeaseTTL }
 
 func (n *Node) ttlMs() int64 { return n.cfg.LeaseTTL.Milliseconds() }
 
