@@ -57,6 +57,10 @@ type objDetail struct {
 }
 
 type objView struct {
+	// Fleet is set when the objects live on a fleet (outpost serve with
+	// [durable_objects] url): opening one here would move its ownership
+	// to this node, so the explorer does not.
+	Fleet   bool
 	Classes []objClass
 	Class   *objClass
 	Objects []objRow
@@ -114,7 +118,8 @@ func (p *objectsPage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	store := p.d.Node().Objects()
-	if v.Class == nil {
+	v.Fleet = p.d.Node().ObjectsHandler() != nil
+	if v.Class == nil || v.Fleet {
 		p.view.Render(w, r, v)
 		return
 	}
