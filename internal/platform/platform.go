@@ -70,6 +70,9 @@ type Options struct {
 	ObserveOp func(worker, family, op, result string)
 	// CountSubrequest is told of every fetch() that reaches the network.
 	CountSubrequest func(worker string)
+	// Subrequest, when set, is told how each fetch() to the network ended
+	// (the dev dashboard's request log).
+	Subrequest func(worker string, r *http.Request, resp *http.Response, err error, took time.Duration)
 	// Events receives invocations that are not requests (cron runs).
 	Events Events
 	// QueueURL is a postgres:// URL for queues shared by a fleet; empty
@@ -337,6 +340,7 @@ func (n *Node) Host(s *Settings) *runtime.Host {
 	fetcher.Client = &http.Client{Transport: &countingTransport{
 		next:  n.transport(s.Origin),
 		count: n.opts.CountSubrequest,
+		seen:  n.opts.Subrequest,
 		name:  s.Name,
 	}}
 	return &runtime.Host{
@@ -520,6 +524,7 @@ func hostPort(u *url.URL) string {
 type countingTransport struct {
 	next  http.RoundTripper
 	count func(worker string)
+	seen  func(worker string, r *http.Request, resp *http.Response, err error, took time.Duration)
 	name  string
 }
 
@@ -527,7 +532,13 @@ func (t *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if t.count != nil {
 		t.count(t.name)
 	}
-	return t.next.RoundTrip(r)
+	if t.seen == nil {
+		return t.next.RoundTrip(r)
+	}
+	start := time.Now()
+	resp, err := t.next.RoundTrip(r)
+	t.seen(t.name, r, resp, err, time.Since(start))
+	return resp, err
 }
 
 // RedactURL hides the password of a database URL in messages.

@@ -21,6 +21,7 @@ type workerState struct {
 	conf     *WorkerConfig
 	settings *platform.Settings
 	host     *runtime.Host
+	bundle   *platform.Bundle // the running version's (the explorer shows its bindings)
 
 	applyMu  sync.Mutex // serialises version changes
 	mu       sync.Mutex
@@ -88,6 +89,7 @@ func (s *Server) console(worker, level, text string) {
 	}
 	s.log.Log(context.Background(), l, text, "worker", worker, "source", "console")
 	s.tail.publish(TailEvent{Type: "log", Worker: worker, Level: level, Message: text})
+	s.rec.Console(worker, level, text)
 }
 
 // apply makes version (0: the project directory's build) of b the running
@@ -121,7 +123,7 @@ func (s *Server) apply(ws *workerState, version int, b *Bundle) error {
 		return fmt.Errorf("worker %s v%d: %w", ws.name, version, err)
 	}
 	ws.mu.Lock()
-	ws.ver, ws.hash = version, hash
+	ws.ver, ws.hash, ws.bundle = version, hash, b
 	ws.mu.Unlock()
 	s.obs.deploys.With(ws.name).Inc()
 	s.log.Info("version active", "worker", ws.name, "version", version, "sha256", hash[:12],
@@ -160,6 +162,7 @@ func (s *Server) restartCrons(ws *workerState, crons []string) {
 type serveEvents struct{ s *Server }
 
 func (e serveEvents) Scheduled(worker, expr string, at time.Time, took time.Duration, res runtime.ScheduledResult, err error) {
+	e.s.rec.Scheduled(worker, expr, at, took, err)
 	outcome := runtime.OutcomeOf(err, false)
 	attrs := []any{"worker", worker, "cron", expr, "scheduled_time", at.UTC().Format(time.RFC3339), "took_ms", took.Milliseconds(), "outcome", string(outcome)}
 	if err != nil {
