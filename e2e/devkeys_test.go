@@ -84,7 +84,7 @@ func TestDevKeysOnATerminal(t *testing.T) {
 	wait("explorer-demo has access to the following bindings:")
 
 	io.WriteString(stdin, "d")
-	wait("No debugger yet")
+	wait("start outpost dev with --inspect")
 	io.WriteString(stdin, "e")
 	explorerURL := fmt.Sprintf("http://127.0.0.1:%d/cdn-cgi/local/explorer", port)
 	wait("Opening " + explorerURL)

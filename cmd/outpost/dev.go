@@ -224,6 +224,7 @@ func runDev(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		dev.workers = append(dev.workers, dw)
 	}
 	primary := dev.workers[0]
+	debuggerAddr := ""
 	if hub != nil {
 		isrv, err := serveInspection(hub, adapter, f.inspect.port, dev, logger)
 		if err != nil {
@@ -231,6 +232,7 @@ func runDev(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer isrv.Close()
+		debuggerAddr = isrv.Addr().String()
 	}
 
 	handler := &server.Handler{
@@ -319,7 +321,7 @@ func runDev(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	// Keys only from a terminal in the foreground: CI has no stdin, and a
 	// pipe is not for us to read.
-	keys := &devKeys{out: out, url: baseURL, explorer: explorerURL, stop: stop}
+	keys := &devKeys{out: out, url: baseURL, explorer: explorerURL, debugger: debuggerAddr, stop: stop}
 	if tty, ok := stdin.(*os.File); ok {
 		if restore, ok := keys.start(ctx, tty); ok {
 			defer restore()

@@ -16,6 +16,7 @@ type devKeys struct {
 	out       io.Writer
 	url       string // the worker's
 	explorer  string // the dashboard's; "" with --no-dashboard
+	debugger  string // the inspector's address; "" without --inspect
 	stop      context.CancelFunc
 	openInBox func(url string) error
 }
@@ -64,7 +65,11 @@ func (k *devKeys) press(c byte) {
 		}
 		k.open(k.explorer)
 	case 'd', 'D':
-		fmt.Fprintln(k.out, "No debugger yet: Outpost runs JavaScriptCore, which does not speak the Chrome DevTools protocol that wrangler's [d] opens; use console.log and the explorer's request log.")
+		if k.debugger == "" {
+			fmt.Fprintln(k.out, "No debugger is running: start outpost dev with --inspect, then attach VS Code (see the README, Debugging). Chrome DevTools does not attach: JavaScriptCore speaks the WebKit Inspector protocol.")
+			return
+		}
+		fmt.Fprintf(k.out, "The debugger listens on %s: attach VS Code with \"debugServer\" set to its port, or a WebKit inspector client to a target of http://%s/json/list (see the README, Debugging).\n", k.debugger, k.debugger)
 	case 'c', 'C':
 		fmt.Fprint(k.out, "\x1b[2J\x1b[3J\x1b[H")
 		fmt.Fprintln(k.out, k.hint())

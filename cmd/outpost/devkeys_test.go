@@ -17,9 +17,16 @@ func TestDevKeysPress(t *testing.T) {
 	if len(opened) != 3 || opened[0] != k.url || opened[1] != k.explorer || opened[2] != k.url {
 		t.Errorf("opened %q", opened)
 	}
-	if !strings.Contains(out.String(), "No debugger yet") {
-		t.Errorf("d printed %q", out.String())
+	if !strings.Contains(out.String(), "start outpost dev with --inspect") {
+		t.Errorf("d without --inspect printed %q", out.String())
 	}
+	out.Reset()
+	k.debugger = "127.0.0.1:9229"
+	k.press('d')
+	if !strings.Contains(out.String(), "The debugger listens on 127.0.0.1:9229") {
+		t.Errorf("d with --inspect printed %q", out.String())
+	}
+	k.debugger = ""
 	out.Reset()
 	k.press('c')
 	if !strings.HasPrefix(out.String(), "\x1b[2J\x1b[3J\x1b[H") || !strings.Contains(out.String(), "[x] exit") {
