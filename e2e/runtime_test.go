@@ -414,6 +414,8 @@ func TestNoReloadOnUnrelatedFile(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	// The log line can trail the swap the request saw.
+	p.WaitOutput("Reloaded", 5*time.Second)
 	if n := strings.Count(p.Output(), "Reloaded"); n != 1 {
 		t.Errorf("%d reloads, want 1 (for the source edit only); output:\n%s", n, p.Output())
 	}
