@@ -571,7 +571,9 @@ func TestR2LargeStreamedObject(t *testing.T) {
 	}
 	afterGet := peak()
 	t.Logf("peak RSS: %d MiB before, %d MiB after a %d MiB put, %d MiB after reading it back", before>>20, afterPut>>20, size>>20, afterGet>>20)
-	if grew := afterGet - before; grew > 128<<20 || grew > size/4 {
+	// Holding the object would cost its whole size; the heap and the
+	// allocator keep some slack, more on a loaded machine.
+	if grew := afterGet - before; grew > 128<<20 || grew > size/2 {
 		t.Errorf("peak memory grew by %d MiB while streaming a %d MiB object", grew>>20, size>>20)
 	}
 }

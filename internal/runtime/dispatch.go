@@ -106,6 +106,7 @@ func (in *Instance) Fetch(ctx context.Context, req *Request) (*Response, error) 
 			return
 		}
 		inv := in.newInvocation("fetch", req.Depth, ctx)
+		inv.shared = req.Object != nil
 		inv.onFail = func(err error) { deliver(result{nil, err}) }
 		reqID = inv.ID
 		// A client that leaves cancels the invocation's work (its
@@ -530,7 +531,9 @@ func (b *jsBody) finish(cancel bool) {
 			h := b.reader
 			b.in.vm.Enqueue(func(c *jsc.Context) {
 				if cancel {
-					h.Value().CallMethod("cancel")
+					// What the stream's cancel runs (a renderer's abort) is
+					// work of its request, while that request lasts.
+					b.in.within(b.req, func() { h.Value().CallMethod("cancel") })
 				}
 				h.Release()
 			})

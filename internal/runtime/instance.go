@@ -61,6 +61,11 @@ type Config struct {
 	// PopulateProcessEnv fills process.env with the text vars and secrets
 	// (nodejs_compat_populate_process_env).
 	PopulateProcessEnv bool
+	// GlobalScopeTimers lets the script's global scope arm timers, which
+	// then live as long as the instance. Workers cannot (workerd refuses
+	// it, and such a timer would run with no invocation to charge or end
+	// it); test harnesses that run their files at global scope can.
+	GlobalScopeTimers bool
 }
 
 // Bindings are the worker's env, built from configuration.

@@ -15,7 +15,7 @@ import (
 // by every subrequest and storage call made for it.
 type Invocation struct {
 	ID   int64
-	Kind string // "fetch", "scheduled"
+	Kind string // "fetch", "scheduled", "queue", "rpc", "object" (a Durable Object's method or alarm)
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -31,6 +31,11 @@ type Invocation struct {
 	limit   time.Duration // its worker's CPU limit
 	chain   *chain        // shared with the service-binding calls of one request
 	timers  int           // pending timers it armed
+	pending int           // its asynchronous ops not yet settled (hang detection)
+	// shared marks an invocation of a Durable Object: the object's
+	// invocations share one event loop, as in workerd's actor context, so
+	// one of them may settle what another waits on.
+	shared bool
 	failed  error         // set once a limit or hang ended it
 	onFail  func(error)   // hands that error to whoever waits for the handler
 	waiters map[int64]func(error)

@@ -274,15 +274,32 @@ func (inv *Invocation) wait(onFail func(error)) func() {
 	return func() { delete(inv.waiters, id) }
 }
 
-// checkHung ends the invocations that can no longer make progress: with
-// no timer, no pending op, no open socket and no queued task left in the
-// instance, nothing can ever settle the promises they wait on. workerd
-// detects the same per request. Runs on the VM's thread after each task.
+// checkHung ends the invocations that can no longer make progress, as
+// workerd does per request: an invocation with no timer and no op of its
+// own pending can never settle the promises it waits on. The invocations
+// of a Durable Object share one event loop (workerd's actor context), so
+// they hang only together. Nothing is judged while the instance has work
+// that no invocation owns (ops started by the global scope or by a request
+// that ended, timers of a test harness), an open socket, or a queued task.
+// Runs on the VM's thread after each task.
 func (in *Instance) checkHung() {
-	if len(in.reqs) == 0 || len(in.timers) > 0 || in.vm.Pending() > 0 || in.vm.Queued() > 0 || in.sockets.count() > 0 || in.vm.Terminated() {
+	if len(in.reqs) == 0 || in.globalTimers > 0 || in.vm.Queued() > 0 || in.sockets.count() > 0 || in.vm.Terminated() {
+		return
+	}
+	owned, sharedBusy := 0, false
+	for _, inv := range in.reqs {
+		owned += inv.pending
+		if inv.shared && (inv.pending > 0 || inv.timers > 0) {
+			sharedBusy = true
+		}
+	}
+	if in.vm.Pending() > owned {
 		return
 	}
 	for _, inv := range in.reqs {
+		if inv.pending > 0 || inv.timers > 0 || (inv.shared && sharedBusy) {
+			continue
+		}
 		if inv.failed == nil && (!inv.responded || len(inv.waiters) > 0) {
 			in.host.Log(in.cfg.Name, "error", "Uncaught Error: "+hangMessage)
 			inv.fail(errHung())

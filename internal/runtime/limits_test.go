@@ -82,6 +82,21 @@ func TestHangDetection(t *testing.T) {
 		t.Errorf("/sleep with a client that left: %v", err)
 	}
 	waitInflight(t, w)
+
+	// A hung request is found while another request on the same instance
+	// still waits on a timer of its own (workerd judges each request).
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	go w.Fetch(ctx, &Request{Method: "GET", URL: "http://example.com/sleep", Header: http.Header{}})
+	time.Sleep(50 * time.Millisecond)
+	start := time.Now()
+	_, _, err = fetchText(t, w, "GET", "/hang", "")
+	var se *ScriptError
+	if !errors.As(err, &se) || se.Message != hangMessage {
+		t.Errorf("/hang beside a sleeping request: err = %v after %s", err, time.Since(start))
+	}
+	cancel()
+	waitInflight(t, w)
 }
 
 func waitInflight(t *testing.T, w *Worker) {
@@ -145,4 +160,25 @@ func TestWallLimit(t *testing.T) {
 		t.Fatalf("/sleep past the wall limit: %v", err)
 	}
 	waitInflight(t, w)
+}
+
+// A worker's global scope cannot arm a timer, as on workerd: no request
+// would own it, so nothing would charge or end it.
+func TestGlobalScopeTimersRefused(t *testing.T) {
+	w := newTestWorker(t, `
+let refused = "none";
+try { setInterval(() => {}, 0); } catch (e) { refused = e.message; }
+var __outpost_entry = { default: { fetch() { return new Response(refused); } } };`, true, 1)
+	_, body, err := fetchText(t, w, "GET", "/", "")
+	if err != nil || body != globalScopeMessage {
+		t.Fatalf("global setInterval: %q %v", body, err)
+	}
+	in := w.Instances()[0]
+	if err := in.OnThread(func() {
+		if len(in.timers) != 0 || in.globalTimers != 0 {
+			t.Errorf("%d timers armed by the global scope", len(in.timers))
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
 }

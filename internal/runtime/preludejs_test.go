@@ -174,7 +174,7 @@ func runJSReport(t *testing.T, src string, exts ...Extension) jsReport {
 	// __report prints a line the host above catches.
 	script := "globalThis.__report = (r) => console.log('__report ' + JSON.stringify(r));\n" + src +
 		"\naddEventListener('fetch', e => e.respondWith(new Response('ok')));\n"
-	in, err := NewInstance(&Config{Name: "prelude-test", Script: Script{Code: script, URL: "test.js"}, Host: host})
+	in, err := NewInstance(&Config{Name: "prelude-test", Script: Script{Code: script, URL: "test.js"}, Host: host, GlobalScopeTimers: true})
 	if err != nil {
 		t.Fatal(err)
 	}

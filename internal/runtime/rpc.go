@@ -259,7 +259,7 @@ func (w *Worker) CallEntrypoint(ctx context.Context, depth int, entrypoint strin
 // given depth that lasts until ctx ends.
 func (w *Worker) CallObject(ctx context.Context, depth int, obj ObjectAddress, path []string, args *Message) (*Message, error) {
 	return w.retry(ctx, w.objectInstance, func(in *Instance) (*Message, error) {
-		return in.call(ctx, "rpc", depth, args, func(c *jsc.Context, hooks, jsPath, a jsc.Value, inv int64) (jsc.Value, error) {
+		return in.call(ctx, "object", depth, args, func(c *jsc.Context, hooks, jsPath, a jsc.Value, inv int64) (jsc.Value, error) {
 			return hooks.Get("rpcObject").Call(hooks, c.String(obj.Class), c.String(obj.ID), c.String(obj.Name), jsPath, a, c.Number(float64(inv)))
 		}, path)
 	})
@@ -303,6 +303,7 @@ func (in *Instance) call(ctx context.Context, kind string, depth int, args *Mess
 		// An RPC invocation ends with its caller's (which waits on it as
 		// an op), not by hang detection.
 		inv.responded = true
+		inv.shared = kind == "object"
 		jsPath, a, err := in.callArgs(c, path, args)
 		if err != nil {
 			return jsc.Value{}, err

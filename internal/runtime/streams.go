@@ -113,9 +113,15 @@ func (in *Instance) async(c *jsc.Context, work func() (func(c *jsc.Context) (jsc
 	}
 	enqueue := in.vm.RegisterCallback()
 	owner := in.cur
+	if inv := in.reqs[owner]; inv != nil {
+		inv.pending++
+	}
 	go func() {
 		finish, err := in.runWork(work)
 		enqueue(func(c *jsc.Context) {
+			if inv := in.reqs[owner]; inv != nil {
+				inv.pending--
+			}
 			// What the settled promise runs is work of the same invocation.
 			in.within(owner, func() {
 				if err != nil {

@@ -15,6 +15,10 @@ import (
 // zero-delay timers costs its own invocation CPU time and nothing else: no
 // goroutines or queued tasks pile up. A timer ends with its invocation.
 
+// globalScopeMessage is workerd's, for asynchronous work started by a
+// worker's global scope, where no request exists to own it.
+const globalScopeMessage = "Disallowed operation called within global scope. Asynchronous I/O (ex: fetch() or connect()), setting a timeout, and generating random values are not allowed within global scope. To fix this error, perform this operation within a handler. https://developers.cloudflare.com/workers/runtime-apis/handlers/"
+
 func (in *Instance) installTimerOps(c *jsc.Context, def func(string, jsc.Func)) {
 	def("timerStart", func(call *jsc.Call) (jsc.Value, error) {
 		id := call.Arg(0).Int()
@@ -46,10 +50,11 @@ func (in *Instance) startTimer(c *jsc.Context, id int64, d time.Duration, repeat
 	inv := in.current()
 	active := in.globalTimers
 	switch {
-	case in.cur == 0:
-		// Armed by the script's global scope: it lives with the instance
-		// (workerd refuses it; Outpost's JavaScript test harnesses rely on
-		// it), within the same cap.
+	case in.cur == 0 && in.cfg.GlobalScopeTimers:
+		// Armed by a test harness's global scope: it lives with the
+		// instance, within the same cap.
+	case in.cur == 0 && in.phase != phaseRunning:
+		return jsc.Throw(c.NewError("Error", globalScopeMessage))
 	case inv == nil:
 		// Code still running for a request that has ended (an abandoned
 		// promise continuation): its timers would never be cancelled.

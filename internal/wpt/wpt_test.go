@@ -209,6 +209,8 @@ func runOutpost(f *File) (*Results, error) {
 		Name:   "wpt",
 		Script: runtime.Script{Code: script, URL: f.Path},
 		Host:   host,
+		// testharness.js arms its timeouts as the file's global scope runs.
+		GlobalScopeTimers: true,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("the worker did not start: %w", err)
