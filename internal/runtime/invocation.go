@@ -35,9 +35,9 @@ type Invocation struct {
 	// shared marks an invocation of a Durable Object: the object's
 	// invocations share one event loop, as in workerd's actor context, so
 	// one of them may settle what another waits on.
-	shared bool
-	failed  error         // set once a limit or hang ended it
-	onFail  func(error)   // hands that error to whoever waits for the handler
+	shared  bool
+	failed  error       // set once a limit or hang ended it
+	onFail  func(error) // hands that error to whoever waits for the handler
 	waiters map[int64]func(error)
 	waitSeq int64
 }
