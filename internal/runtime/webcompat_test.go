@@ -212,6 +212,27 @@ test("tee, pipeTo and queueMicrotask do not call a replaced Promise.prototype.th
   assert.equal(ran, true);
 });
 
+test("stream constructors read their arguments in Web IDL order", () => {
+  const log = [];
+  const spy = (what, values) => new Proxy(values, {
+    get(t, k) {
+      if (typeof k === "string") log.push(what + "." + k);
+      return t[k];
+    },
+  });
+  const hwm = { valueOf() { log.push("tonumber"); return 1; } };
+  new ReadableStream(spy("source", {}), spy("strategy", { highWaterMark: hwm }));
+  assert.deepEqual(log.splice(0), ["strategy.highWaterMark", "tonumber", "strategy.size",
+    "source.autoAllocateChunkSize", "source.cancel", "source.pull", "source.start", "source.type"]);
+  new WritableStream(spy("sink", {}), spy("strategy", {}));
+  assert.deepEqual(log.splice(0), ["strategy.highWaterMark", "strategy.size",
+    "sink.abort", "sink.close", "sink.start", "sink.type", "sink.write"]);
+  new TransformStream(spy("transformer", {}), spy("writable", {}), spy("readable", {}));
+  assert.deepEqual(log.splice(0), ["writable.highWaterMark", "writable.size", "readable.highWaterMark", "readable.size",
+    "transformer.cancel", "transformer.flush", "transformer.readableType", "transformer.start", "transformer.transform",
+    "transformer.writableType"]);
+});
+
 test("Headers built from a Headers whose iterator was replaced read that iterator", () => {
   const h = new Headers({ a: "1" });
   h[Symbol.iterator] = function* () { yield ["b", "2"]; };

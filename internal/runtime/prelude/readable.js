@@ -1,7 +1,7 @@
 // ReadableStream (WHATWG Streams): default and byte streams, default and
 // BYOB readers, tee, async iteration, ReadableStream.from.
 import {
-  S, Queue, extractHighWaterMark, extractSizeAlgorithm, enqueueValueWithSize, dequeueValue,
+  S, Queue, queuingStrategy, extractHighWaterMark, extractSizeAlgorithm, enqueueValueWithSize, dequeueValue,
   resetQueue, promiseCall, method, resolvedUndefined, transferBuffer, isDetached, react, slot, brandOf, rejectBrand } from "./streamutil.js";
 import { deferred, markHandled, illegalConstructor } from "./util.js";
 import { isAbortSignal } from "./abort.js";
@@ -143,10 +143,24 @@ function setUpDefaultController(s, start, pull, cancel, hwm, size) {
   }, (r) => defaultControllerError(c, r));
 }
 
-function setUpDefaultControllerFromSource(s, src, hwm, size) {
-  const start = method(src, "start");
-  const pull = method(src, "pull");
+// The UnderlyingSource dictionary as Web IDL converts it: its members read in
+// lexicographic order, each checked as it is read.
+function underlyingSourceDict(src) {
+  let autoAllocateChunkSize = src?.autoAllocateChunkSize;
+  if (autoAllocateChunkSize !== undefined) autoAllocateChunkSize = Number(autoAllocateChunkSize);
   const cancel = method(src, "cancel");
+  const pull = method(src, "pull");
+  const start = method(src, "start");
+  let type = src?.type;
+  if (type !== undefined) {
+    type = String(type);
+    if (type !== "bytes") throw new TypeError(`Failed to construct 'ReadableStream': The provided value '${type}' is not a valid enum value of type ReadableStreamType.`);
+  }
+  return { autoAllocateChunkSize, cancel, pull, start, type };
+}
+
+function setUpDefaultControllerFromSource(s, src, dict, hwm, size) {
+  const { start, pull, cancel } = dict;
   setUpDefaultController(s,
     start ? (c) => Reflect.apply(start, src, [c]) : () => undefined,
     pull ? (c) => promiseCall(pull, src, c) : resolvedUndefined,
@@ -298,15 +312,10 @@ function setUpByteController(s, start, pull, cancel, hwm, autoAllocateChunkSize)
   }, (r) => byteControllerError(c, r));
 }
 
-function setUpByteControllerFromSource(s, src, hwm) {
-  const start = method(src, "start");
-  const pull = method(src, "pull");
-  const cancel = method(src, "cancel");
-  let auto = src?.autoAllocateChunkSize;
-  if (auto !== undefined) {
-    auto = Number(auto);
-    if (!Number.isInteger(auto) || auto <= 0) throw new TypeError("autoAllocateChunkSize must be a positive integer");
-  }
+function setUpByteControllerFromSource(s, src, dict, hwm) {
+  const { start, pull, cancel } = dict;
+  const auto = dict.autoAllocateChunkSize;
+  if (auto !== undefined && (!Number.isInteger(auto) || auto <= 0)) throw new TypeError("autoAllocateChunkSize must be a positive integer");
   setUpByteController(s,
     start ? (c) => Reflect.apply(start, src, [c]) : () => undefined,
     pull ? (c) => promiseCall(pull, src, c) : resolvedUndefined,
@@ -1076,17 +1085,17 @@ export class ReadableStream {
     if (underlyingSource !== undefined && underlyingSource !== null && typeof underlyingSource !== "object" && typeof underlyingSource !== "function") {
       throw new TypeError("Failed to construct 'ReadableStream': The provided value is not of type 'UnderlyingSource'.");
     }
+    // Web IDL order: the strategy argument, then the source's members.
+    const strat = queuingStrategy(strategy, "ReadableStream");
     const src = underlyingSource ?? undefined;
+    const dict = underlyingSourceDict(src);
     const s = initStreamRecord(this);
-    const type = src?.type;
-    if (type !== undefined && String(type) === "bytes") {
-      if (strategy?.size !== undefined) throw new RangeError("The strategy for a byte stream cannot have a size function");
-      setUpByteControllerFromSource(s, src, extractHighWaterMark(strategy, 0));
-    } else if (type !== undefined) {
-      throw new TypeError(`Failed to construct 'ReadableStream': The provided value '${type}' is not a valid enum value of type ReadableStreamType.`);
+    if (dict.type === "bytes") {
+      if (strat.size !== undefined) throw new RangeError("The strategy for a byte stream cannot have a size function");
+      setUpByteControllerFromSource(s, src, dict, extractHighWaterMark(strat, 0));
     } else {
-      const size = extractSizeAlgorithm(strategy);
-      setUpDefaultControllerFromSource(s, src, extractHighWaterMark(strategy, 1), size);
+      const size = extractSizeAlgorithm(strat);
+      setUpDefaultControllerFromSource(s, src, dict, extractHighWaterMark(strat, 1), size);
     }
   }
   get locked() { return isReadableStreamLocked(slot(this, ReadableStream)); }

@@ -51,6 +51,20 @@ export class Queue {
   }
 }
 
+// Web IDL's conversion of a QueuingStrategy argument: highWaterMark (read
+// and converted to a number), then size. The constructors convert it before
+// reading the underlying source's members; size is checked where it is used
+// (a byte stream refuses any size, even a non-function, with a RangeError).
+export function queuingStrategy(strategy, what) {
+  if (strategy === undefined || strategy === null) return {};
+  if (typeof strategy !== "object" && typeof strategy !== "function") {
+    throw new TypeError(`Failed to construct '${what}': The provided value is not of type 'QueuingStrategy'.`);
+  }
+  const hwm = strategy.highWaterMark;
+  const highWaterMark = hwm === undefined ? undefined : Number(hwm);
+  return { highWaterMark, size: strategy.size };
+}
+
 export function extractHighWaterMark(strategy, defaultHWM) {
   const hwm = strategy?.highWaterMark;
   if (hwm === undefined) return defaultHWM;

@@ -1,6 +1,6 @@
 // TransformStream (WHATWG Streams). The readable side may also be a byte
 // stream (used by IdentityTransformStream) so BYOB readers work on it.
-import { S, extractHighWaterMark, extractSizeAlgorithm, promiseCall, method, react, slot } from "./streamutil.js";
+import { S, queuingStrategy, extractHighWaterMark, extractSizeAlgorithm, promiseCall, method, react, slot } from "./streamutil.js";
 import { deferred, illegalConstructor } from "./util.js";
 import {
   createReadableStream, createReadableByteStream, defaultControllerCanCloseOrEnqueue, defaultControllerEnqueue,
@@ -224,17 +224,23 @@ export class TransformStream {
       init(this);
       return;
     }
+    // Web IDL order: the two strategy arguments, then the transformer's
+    // members in lexicographic order, each checked as it is read.
+    const wStrat = queuingStrategy(writableStrategy, "TransformStream");
+    const rStrat = queuingStrategy(readableStrategy, "TransformStream");
     const tr = transformer ?? undefined;
-    if (tr?.readableType !== undefined) throw new RangeError("Invalid readableType specified");
-    if (tr?.writableType !== undefined) throw new RangeError("Invalid writableType specified");
-    const rHWM = extractHighWaterMark(readableStrategy, 0);
-    const rSize = extractSizeAlgorithm(readableStrategy);
-    const wHWM = extractHighWaterMark(writableStrategy, 1);
-    const wSize = extractSizeAlgorithm(writableStrategy);
+    const cancelFn = method(tr, "cancel");
+    const flushFn = method(tr, "flush");
+    const readableType = tr?.readableType;
     const startFn = method(tr, "start");
     const transformFn = method(tr, "transform");
-    const flushFn = method(tr, "flush");
-    const cancelFn = method(tr, "cancel");
+    const writableType = tr?.writableType;
+    if (readableType !== undefined) throw new RangeError("Invalid readableType specified");
+    if (writableType !== undefined) throw new RangeError("Invalid writableType specified");
+    const rHWM = extractHighWaterMark(rStrat, 0);
+    const rSize = extractSizeAlgorithm(rStrat);
+    const wHWM = extractHighWaterMark(wStrat, 1);
+    const wSize = extractSizeAlgorithm(wStrat);
     const startPromise = deferred();
     let t;
     const algorithms = {

@@ -1,6 +1,6 @@
 // WritableStream (WHATWG Streams) with its default writer and controller.
 import {
-  S, Queue, extractHighWaterMark, extractSizeAlgorithm, enqueueValueWithSize, dequeueValue,
+  S, Queue, queuingStrategy, extractHighWaterMark, extractSizeAlgorithm, enqueueValueWithSize, dequeueValue,
   resetQueue, promiseCall, method, resolvedUndefined, react, slot, brandOf, rejectBrand } from "./streamutil.js";
 import { deferred, markHandled, illegalConstructor } from "./util.js";
 import { AbortController } from "./abort.js";
@@ -343,11 +343,19 @@ function setUpController(w, start, write, close, abort, hwm, size) {
   });
 }
 
-function setUpControllerFromSink(w, sink, hwm, size) {
-  const start = method(sink, "start");
-  const write = method(sink, "write");
-  const close = method(sink, "close");
+// The UnderlyingSink dictionary as Web IDL converts it: its members read in
+// lexicographic order, each checked as it is read.
+function underlyingSinkDict(sink) {
   const abort = method(sink, "abort");
+  const close = method(sink, "close");
+  const start = method(sink, "start");
+  const type = sink?.type;
+  const write = method(sink, "write");
+  return { abort, close, start, type, write };
+}
+
+function setUpControllerFromSink(w, sink, dict, hwm, size) {
+  const { start, write, close, abort } = dict;
   setUpController(w,
     start ? (c) => Reflect.apply(start, sink, [c]) : () => undefined,
     write ? (chunk) => promiseCall(write, sink, chunk, w.controller.pub) : resolvedUndefined,
@@ -465,11 +473,14 @@ export class WritableStream {
     if (underlyingSink !== undefined && underlyingSink !== null && typeof underlyingSink !== "object" && typeof underlyingSink !== "function") {
       throw new TypeError("Failed to construct 'WritableStream': The provided value is not of type 'UnderlyingSink'.");
     }
+    // Web IDL order: the strategy argument, then the sink's members.
+    const strat = queuingStrategy(strategy, "WritableStream");
     const sink = underlyingSink ?? undefined;
-    if (sink?.type !== undefined) throw new RangeError("Invalid type is specified");
+    const dict = underlyingSinkDict(sink);
+    if (dict.type !== undefined) throw new RangeError("Invalid type is specified");
     const w = initRecord(this);
-    const size = extractSizeAlgorithm(strategy);
-    setUpControllerFromSink(w, sink, extractHighWaterMark(strategy, 1), size);
+    const size = extractSizeAlgorithm(strat);
+    setUpControllerFromSink(w, sink, dict, extractHighWaterMark(strat, 1), size);
   }
   get locked() { return slot(this, WritableStream).writer !== undefined; }
   abort(reason = undefined) {
