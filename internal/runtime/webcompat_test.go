@@ -155,5 +155,91 @@ test("exceptions in microtasks and reportError reach the global error event", as
   }
   assert.deepEqual(seen, [["ErrorEvent", "in a microtask", true], ["ErrorEvent", "reported", true]]);
 });
+test("CompressionStream and DecompressionStream refuse chunks in shared memory", async () => {
+  for (const chunk of [new SharedArrayBuffer(4), new Uint8Array(new SharedArrayBuffer(4))]) {
+    const cs = new CompressionStream("gzip");
+    const writer = cs.writable.getWriter();
+    const read = cs.readable.getReader().read();
+    await assert.rejects(writer.write(chunk), TypeError);
+    await assert.rejects(read, TypeError);
+  }
+});
+
+test("SubtleCrypto settles after the caller's next microtask; a detached buffer is no bytes", async () => {
+  const order = [];
+  const p = crypto.subtle.importKey("raw", new Uint8Array(16), "AES-GCM", false, ["encrypt"]).then(() => order.push("key"));
+  const q = crypto.subtle.importKey("raw", new Uint8Array(16), "AES-GCM", false, []).catch((e) => order.push(e.name));
+  Promise.resolve().then(() => order.push("microtask"));
+  await Promise.all([p, q]);
+  assert.deepEqual(order, ["microtask", "key", "SyntaxError"]);
+  const view = new Uint8Array([1, 2, 3]);
+  const digest = crypto.subtle.digest({ get name() { view.buffer.transfer(); return "SHA-256"; } }, view);
+  const empty = await crypto.subtle.digest("SHA-256", new Uint8Array(0));
+  assert.deepEqual(new Uint8Array(await digest), new Uint8Array(empty));
+});
+
+test("stream methods brand-check their receiver; the promise-returning ones reject", async () => {
+  const reader = new ReadableStream().getReader();
+  const fake = Object.create(ReadableStream.prototype);
+  const locked = Object.getOwnPropertyDescriptor(ReadableStream.prototype, "locked").get;
+  assert.throws(() => locked.call(reader), TypeError);
+  assert.throws(() => locked.call(fake), TypeError);
+  assert.throws(() => WritableStream.prototype.getWriter.call(new ReadableStream()), TypeError);
+  await assert.rejects(ReadableStream.prototype.cancel.call(reader), TypeError);
+  await assert.rejects(ReadableStream.prototype.pipeTo.call(fake, new WritableStream()), TypeError);
+  const writer = new WritableStream().getWriter();
+  await assert.rejects(Object.getOwnPropertyDescriptor(Object.getPrototypeOf(writer), "closed").get.call(reader), TypeError);
+  await assert.rejects(new ReadableStream().pipeTo(new WritableStream(), { signal: Object.create(AbortSignal.prototype) }), TypeError);
+});
+
+test("tee, pipeTo and queueMicrotask do not call a replaced Promise.prototype.then", async () => {
+  const then = Promise.prototype.then;
+  let called = 0;
+  Promise.prototype.then = function () { called++; throw new Error("patched then() called"); };
+  let controller;
+  const rs = new ReadableStream({ start(c) { controller = c; } });
+  let ran = false;
+  try {
+    new ReadableStream().tee();
+    rs.pipeTo(new WritableStream());
+    controller.close();
+    queueMicrotask(() => { ran = true; });
+  } finally {
+    Promise.prototype.then = then;
+  }
+  assert.equal(called, 0);
+  await new Promise((r) => setTimeout(r, 0));
+  assert.equal(ran, true);
+});
+
+test("stream constructors read their arguments in Web IDL order", () => {
+  const log = [];
+  const spy = (what, values) => new Proxy(values, {
+    get(t, k) {
+      if (typeof k === "string") log.push(what + "." + k);
+      return t[k];
+    },
+  });
+  const hwm = { valueOf() { log.push("tonumber"); return 1; } };
+  new ReadableStream(spy("source", {}), spy("strategy", { highWaterMark: hwm }));
+  assert.deepEqual(log.splice(0), ["strategy.highWaterMark", "tonumber", "strategy.size",
+    "source.autoAllocateChunkSize", "source.cancel", "source.pull", "source.start", "source.type"]);
+  new WritableStream(spy("sink", {}), spy("strategy", {}));
+  assert.deepEqual(log.splice(0), ["strategy.highWaterMark", "strategy.size",
+    "sink.abort", "sink.close", "sink.start", "sink.type", "sink.write"]);
+  new TransformStream(spy("transformer", {}), spy("writable", {}), spy("readable", {}));
+  assert.deepEqual(log.splice(0), ["writable.highWaterMark", "writable.size", "readable.highWaterMark", "readable.size",
+    "transformer.cancel", "transformer.flush", "transformer.readableType", "transformer.start", "transformer.transform",
+    "transformer.writableType"]);
+});
+
+test("Headers built from a Headers whose iterator was replaced read that iterator", () => {
+  const h = new Headers({ a: "1" });
+  h[Symbol.iterator] = function* () { yield ["b", "2"]; };
+  const copy = new Headers(h);
+  assert.equal(copy.get("a"), null);
+  assert.equal(copy.get("b"), "2");
+  assert.equal(new Headers(new Headers({ c: "3" })).get("c"), "3");
+});
 `)
 }

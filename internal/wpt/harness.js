@@ -349,6 +349,25 @@
     const { e } = thrown("assert_throws_dom", func, description);
     check_dom_error("assert_throws_dom", type, constructor, e, func, description);
   };
+  // WebIDL's QuotaExceededError: a DOMException named so, of the
+  // QuotaExceededError interface where the global has one, whose requested
+  // and quota (each null, a number or a predicate) match.
+  A.assert_throws_quotaexceedederror = (func, requested, quota, description) => {
+    const fn = "assert_throws_quotaexceedederror";
+    const { e } = thrown(fn, func, description);
+    assert(typeof e === "object" && e !== null && e.name === "QuotaExceededError", fn, description,
+      func + " threw " + format_value(e) + ", not a QuotaExceededError");
+    assert(e instanceof G.DOMException, fn, description, func + " threw " + format_value(e) + ", not a DOMException");
+    if (typeof G.QuotaExceededError === "function") {
+      assert(e.constructor === G.QuotaExceededError, fn, description,
+        func + " threw " + format_value(e) + ", not of the QuotaExceededError interface");
+    }
+    for (const [key, want] of [["requested", requested], ["quota", quota]]) {
+      if (want === null || want === undefined) continue;
+      const ok = typeof want === "function" ? want(e[key]) : same_value(e[key], want);
+      assert(ok, fn, description, "property " + key + " is " + format_value(e[key]) + ", expected " + format_value(want));
+    }
+  };
   // The legacy form: code is a DOMException name or code, or an object
   // whose name the thrown value's must match.
   A.assert_throws = (code, func, description) => {

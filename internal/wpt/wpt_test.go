@@ -117,6 +117,11 @@ func TestWPT(t *testing.T) {
 				if o.results.Harness.Status != "OK" {
 					t.Logf("%s: harness %s: %s", rel, o.results.Harness.Status, deref(o.results.Harness.Message))
 				}
+				for _, r := range o.results.Tests {
+					if r.Status != Pass {
+						t.Logf("%s: %q: %s: %s", rel, r.Name, r.Status, deref(r.Message))
+					}
+				}
 				continue
 			}
 			if *update {

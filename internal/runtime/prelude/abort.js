@@ -66,6 +66,12 @@ export class AbortSignal extends EventTarget {
 }
 Object.defineProperty(AbortSignal.prototype, Symbol.toStringTag, { value: "AbortSignal", configurable: true });
 
+// Whether v is an AbortSignal made by the platform (a brand check: an object
+// that merely inherits from AbortSignal.prototype is not one).
+export function isAbortSignal(v) {
+  return v !== null && typeof v === "object" && Object.hasOwn(v, kAlgorithms);
+}
+
 // Registers a platform reaction to abort; returns a function that removes it.
 export function addAbortAlgorithm(signal, fn) {
   signal[kAlgorithms].add(fn);

@@ -2,7 +2,7 @@
 // the (de)compression; each stream holds a Go codec fed chunk by chunk.
 import ops from "./ops.js";
 import { TransformStream } from "./transform.js";
-import { isBufferSource } from "./util.js";
+import { isBufferSource, isShared } from "./util.js";
 
 const formats = new Set(["gzip", "deflate", "deflate-raw"]);
 
@@ -14,9 +14,9 @@ function codecTransform(kind, format, decompress) {
   const id = ops.codecNew(format, decompress);
   return new TransformStream({
     transform(chunk, controller) {
-      if (!isBufferSource(chunk)) {
+      if (!isBufferSource(chunk) || isShared(chunk)) {
         ops.codecClose(id);
-        throw new TypeError(`${kind}: the chunk must be an ArrayBuffer or ArrayBufferView`);
+        throw new TypeError(`${kind}: the chunk must be an ArrayBuffer or ArrayBufferView, not shared memory`);
       }
       const out = ops.codecPush(id, chunk);
       if (out.byteLength > 0) controller.enqueue(out);

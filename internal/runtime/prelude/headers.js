@@ -93,7 +93,8 @@ export class Headers {
   keys() { return makeIterator(this, "keys"); }
   values() { return makeIterator(this, "values"); }
 }
-Object.defineProperty(Headers.prototype, Symbol.iterator, { value: Headers.prototype.entries, writable: true, configurable: true });
+const headersEntries = Headers.prototype.entries;
+Object.defineProperty(Headers.prototype, Symbol.iterator, { value: headersEntries, writable: true, configurable: true });
 Object.defineProperty(Headers.prototype, Symbol.toStringTag, { value: "Headers", configurable: true });
 Object.defineProperty(Headers.prototype, Symbol.for("nodejs.util.inspect.custom"), {
   value: function inspect(depth, options, inspect) {
@@ -104,7 +105,9 @@ Object.defineProperty(Headers.prototype, Symbol.for("nodejs.util.inspect.custom"
 });
 
 export function fillHeaders(h, init) {
-  if (init instanceof Headers) {
+  // A Headers is copied directly unless its iterator was replaced: WebIDL
+  // reads any other iterable through its iterator.
+  if (init instanceof Headers && init[Symbol.iterator] === headersEntries) {
     for (const p of init[kList]) h[kList].push([p[0], p[1]]);
     return;
   }

@@ -1,6 +1,6 @@
 // ReadableStreamPipeTo (WHATWG Streams): moves chunks respecting the
 // destination's backpressure and propagates errors, closing and aborts.
-import { S } from "./streamutil.js";
+import { S, react } from "./streamutil.js";
 import { deferred, markHandled } from "./util.js";
 import { acquireDefaultReader, defaultReaderRead, defaultReaderRelease, readableStreamCancel } from "./readable.js";
 import {
@@ -21,7 +21,7 @@ export function readableStreamPipeTo(source, destPub, preventClose, preventAbort
 
   const waitForWritesToFinish = () => {
     const old = currentWrite;
-    return currentWrite.then(() => (old !== currentWrite ? waitForWritesToFinish() : undefined));
+    return react(currentWrite, () => (old !== currentWrite ? waitForWritesToFinish() : undefined));
   };
 
   const finalize = (isError, error) => {
@@ -36,9 +36,9 @@ export function readableStreamPipeTo(source, destPub, preventClose, preventAbort
     if (shuttingDown) return;
     shuttingDown = true;
     const doTheRest = () => {
-      action().then(() => finalize(originalIsError, originalError), (newError) => finalize(true, newError));
+      react(action(), () => finalize(originalIsError, originalError), (newError) => finalize(true, newError));
     };
-    if (dest.state === "writable" && !writableStreamCloseQueuedOrInFlight(dest)) waitForWritesToFinish().then(doTheRest);
+    if (dest.state === "writable" && !writableStreamCloseQueuedOrInFlight(dest)) react(waitForWritesToFinish(), doTheRest);
     else doTheRest();
   };
 
@@ -46,7 +46,7 @@ export function readableStreamPipeTo(source, destPub, preventClose, preventAbort
     if (shuttingDown) return;
     shuttingDown = true;
     if (dest.state === "writable" && !writableStreamCloseQueuedOrInFlight(dest)) {
-      waitForWritesToFinish().then(() => finalize(isError, error));
+      react(waitForWritesToFinish(), () => finalize(isError, error));
     } else {
       finalize(isError, error);
     }
@@ -69,10 +69,10 @@ export function readableStreamPipeTo(source, destPub, preventClose, preventAbort
 
   const pipeStep = () => {
     if (shuttingDown) return Promise.resolve(true);
-    return writer.ready.promise.then(() => new Promise((resolveRead, rejectRead) => {
+    return react(writer.ready.promise, () => new Promise((resolveRead, rejectRead) => {
       defaultReaderRead(reader, {
         chunk: (chunk) => {
-          currentWrite = writerWrite(writer, chunk).then(undefined, () => {});
+          currentWrite = react(writerWrite(writer, chunk), undefined, () => {});
           resolveRead(false);
         },
         close: () => resolveRead(true),
@@ -84,7 +84,7 @@ export function readableStreamPipeTo(source, destPub, preventClose, preventAbort
   const pipeLoop = () => new Promise((resolveLoop, rejectLoop) => {
     const next = (done) => {
       if (done) resolveLoop();
-      else pipeStep().then(next, rejectLoop);
+      else react(pipeStep(), next, rejectLoop);
     };
     next(false);
   });
@@ -105,13 +105,13 @@ export function readableStreamPipeTo(source, destPub, preventClose, preventAbort
   };
 
   if (source.state === "errored") onSourceErrored(source.storedError);
-  else reader.closed.promise.then(undefined, onSourceErrored);
+  else react(reader.closed.promise, undefined, onSourceErrored);
 
   if (dest.state === "errored") onDestErrored(dest.storedError);
-  else writer.closed.promise.then(undefined, onDestErrored);
+  else react(writer.closed.promise, undefined, onDestErrored);
 
   if (source.state === "closed") onSourceClosed();
-  else reader.closed.promise.then(onSourceClosed, () => {});
+  else react(reader.closed.promise, onSourceClosed, () => {});
 
   if (writableStreamCloseQueuedOrInFlight(dest) || dest.state === "closed") {
     const destClosed = new TypeError("the destination writable stream closed before all data could be piped to it");

@@ -1,10 +1,10 @@
 // ReadableStream (WHATWG Streams): default and byte streams, default and
 // BYOB readers, tee, async iteration, ReadableStream.from.
 import {
-  S, Queue, extractHighWaterMark, extractSizeAlgorithm, enqueueValueWithSize, dequeueValue,
-  resetQueue, promiseCall, method, resolvedUndefined, transferBuffer, isDetached,
-} from "./streamutil.js";
+  S, Queue, queuingStrategy, extractHighWaterMark, extractSizeAlgorithm, enqueueValueWithSize, dequeueValue,
+  resetQueue, promiseCall, method, resolvedUndefined, transferBuffer, isDetached, react, slot, brandOf, rejectBrand } from "./streamutil.js";
 import { deferred, markHandled, illegalConstructor } from "./util.js";
+import { isAbortSignal } from "./abort.js";
 import { readableStreamPipeTo } from "./pipe.js";
 import { isWritableStream, isWritableStreamLocked } from "./writable.js";
 
@@ -61,7 +61,7 @@ export function readableStreamCancel(s, reason) {
     reader.readIntoRequests = [];
     for (const r of reqs) r.close(undefined);
   }
-  return s.controller.cancelSteps(reason).then(() => undefined);
+  return react(s.controller.cancelSteps(reason), () => undefined);
 }
 
 export function readableStreamClose(s) {
@@ -137,18 +137,32 @@ function setUpDefaultController(s, start, pull, cancel, hwm, size) {
   pub[S] = c;
   s.controller = c;
   const startResult = start(pub);
-  Promise.resolve(startResult).then(() => {
+  react(Promise.resolve(startResult), () => {
     c.started = true;
     defaultControllerCallPullIfNeeded(c);
   }, (r) => defaultControllerError(c, r));
 }
 
-function setUpDefaultControllerFromSource(s, src, hwm, size) {
-  const start = method(src, "start");
-  const pull = method(src, "pull");
+// The UnderlyingSource dictionary as Web IDL converts it: its members read in
+// lexicographic order, each checked as it is read.
+function underlyingSourceDict(src) {
+  let autoAllocateChunkSize = src?.autoAllocateChunkSize;
+  if (autoAllocateChunkSize !== undefined) autoAllocateChunkSize = Number(autoAllocateChunkSize);
   const cancel = method(src, "cancel");
+  const pull = method(src, "pull");
+  const start = method(src, "start");
+  let type = src?.type;
+  if (type !== undefined) {
+    type = String(type);
+    if (type !== "bytes") throw new TypeError(`Failed to construct 'ReadableStream': The provided value '${type}' is not a valid enum value of type ReadableStreamType.`);
+  }
+  return { autoAllocateChunkSize, cancel, pull, start, type };
+}
+
+function setUpDefaultControllerFromSource(s, src, dict, hwm, size) {
+  const { start, pull, cancel } = dict;
   setUpDefaultController(s,
-    start ? (c) => start.call(src, c) : () => undefined,
+    start ? (c) => Reflect.apply(start, src, [c]) : () => undefined,
     pull ? (c) => promiseCall(pull, src, c) : resolvedUndefined,
     cancel ? (r) => promiseCall(cancel, src, r) : resolvedUndefined,
     hwm, size);
@@ -161,7 +175,7 @@ function defaultControllerCallPullIfNeeded(c) {
     return;
   }
   c.pulling = true;
-  c.pull(c.pub).then(() => {
+  react(c.pull(c.pub), () => {
     c.pulling = false;
     if (c.pullAgain) {
       c.pullAgain = false;
@@ -261,18 +275,18 @@ export class ReadableStreamDefaultController {
   constructor() {
     if (!internalConstruct) illegalConstructor();
   }
-  get desiredSize() { return defaultControllerGetDesiredSize(this[S]); }
+  get desiredSize() { return defaultControllerGetDesiredSize(slot(this, ReadableStreamDefaultController)); }
   close() {
-    const c = this[S];
+    const c = slot(this, ReadableStreamDefaultController);
     if (!defaultControllerCanCloseOrEnqueue(c)) throw new TypeError("The stream is not in a state that permits close");
     defaultControllerClose(c);
   }
   enqueue(chunk = undefined) {
-    const c = this[S];
+    const c = slot(this, ReadableStreamDefaultController);
     if (!defaultControllerCanCloseOrEnqueue(c)) throw new TypeError("The stream is not in a state that permits enqueue");
     defaultControllerEnqueue(c, chunk);
   }
-  error(e = undefined) { defaultControllerError(this[S], e); }
+  error(e = undefined) { defaultControllerError(slot(this, ReadableStreamDefaultController), e); }
 }
 Object.defineProperty(ReadableStreamDefaultController.prototype, Symbol.toStringTag, { value: "ReadableStreamDefaultController", configurable: true });
 
@@ -292,23 +306,18 @@ function setUpByteController(s, start, pull, cancel, hwm, autoAllocateChunkSize)
   pub[S] = c;
   s.controller = c;
   const startResult = start(pub);
-  Promise.resolve(startResult).then(() => {
+  react(Promise.resolve(startResult), () => {
     c.started = true;
     byteControllerCallPullIfNeeded(c);
   }, (r) => byteControllerError(c, r));
 }
 
-function setUpByteControllerFromSource(s, src, hwm) {
-  const start = method(src, "start");
-  const pull = method(src, "pull");
-  const cancel = method(src, "cancel");
-  let auto = src?.autoAllocateChunkSize;
-  if (auto !== undefined) {
-    auto = Number(auto);
-    if (!Number.isInteger(auto) || auto <= 0) throw new TypeError("autoAllocateChunkSize must be a positive integer");
-  }
+function setUpByteControllerFromSource(s, src, dict, hwm) {
+  const { start, pull, cancel } = dict;
+  const auto = dict.autoAllocateChunkSize;
+  if (auto !== undefined && (!Number.isInteger(auto) || auto <= 0)) throw new TypeError("autoAllocateChunkSize must be a positive integer");
   setUpByteController(s,
-    start ? (c) => start.call(src, c) : () => undefined,
+    start ? (c) => Reflect.apply(start, src, [c]) : () => undefined,
     pull ? (c) => promiseCall(pull, src, c) : resolvedUndefined,
     cancel ? (r) => promiseCall(cancel, src, r) : resolvedUndefined,
     hwm, auto);
@@ -321,7 +330,7 @@ function byteControllerCallPullIfNeeded(c) {
     return;
   }
   c.pulling = true;
-  c.pull(c.pub).then(() => {
+  react(c.pull(c.pub), () => {
     c.pulling = false;
     if (c.pullAgain) {
       c.pullAgain = false;
@@ -701,16 +710,16 @@ export class ReadableByteStreamController {
   constructor() {
     if (!internalConstruct) illegalConstructor();
   }
-  get byobRequest() { return byteControllerGetBYOBRequest(this[S]); }
-  get desiredSize() { return byteControllerGetDesiredSize(this[S]); }
+  get byobRequest() { return byteControllerGetBYOBRequest(slot(this, ReadableByteStreamController)); }
+  get desiredSize() { return byteControllerGetDesiredSize(slot(this, ReadableByteStreamController)); }
   close() {
-    const c = this[S];
+    const c = slot(this, ReadableByteStreamController);
     if (c.closeRequested) throw new TypeError("The stream has already been closed.");
     if (c.stream.state !== "readable") throw new TypeError(`The stream (in ${c.stream.state} state) is not in the readable state and cannot be closed`);
     byteControllerClose(c);
   }
   enqueue(chunk) {
-    const c = this[S];
+    const c = slot(this, ReadableByteStreamController);
     if (!ArrayBuffer.isView(chunk)) throw new TypeError("Failed to execute 'enqueue' on 'ReadableByteStreamController': parameter 1 is not of type 'ArrayBufferView'.");
     if (chunk.byteLength === 0) throw new TypeError("chunk must have non-zero byteLength");
     if (chunk.buffer.byteLength === 0) throw new TypeError("chunk's buffer must have non-zero byteLength");
@@ -718,7 +727,7 @@ export class ReadableByteStreamController {
     if (c.stream.state !== "readable") throw new TypeError(`The stream (in ${c.stream.state} state) is not in the readable state and cannot be enqueued to`);
     byteControllerEnqueue(c, chunk);
   }
-  error(e = undefined) { byteControllerError(this[S], e); }
+  error(e = undefined) { byteControllerError(slot(this, ReadableByteStreamController), e); }
 }
 Object.defineProperty(ReadableByteStreamController.prototype, Symbol.toStringTag, { value: "ReadableByteStreamController", configurable: true });
 
@@ -726,9 +735,9 @@ export class ReadableStreamBYOBRequest {
   constructor() {
     if (!internalConstruct) illegalConstructor();
   }
-  get view() { return this[S].view; }
+  get view() { return slot(this, ReadableStreamBYOBRequest).view; }
   respond(bytesWritten) {
-    const r = this[S];
+    const r = slot(this, ReadableStreamBYOBRequest);
     const n = Number(bytesWritten);
     if (!Number.isFinite(n) || n < 0) throw new TypeError("bytesWritten must be a non-negative number");
     if (r.controller === undefined) throw new TypeError("This BYOB request has been invalidated");
@@ -736,7 +745,7 @@ export class ReadableStreamBYOBRequest {
     byteControllerRespond(r.controller, Math.trunc(n));
   }
   respondWithNewView(view) {
-    const r = this[S];
+    const r = slot(this, ReadableStreamBYOBRequest);
     if (!ArrayBuffer.isView(view)) throw new TypeError("Failed to execute 'respondWithNewView' on 'ReadableStreamBYOBRequest': parameter 1 is not of type 'ArrayBufferView'.");
     if (r.controller === undefined) throw new TypeError("This BYOB request has been invalidated");
     if (isDetached(view.buffer)) throw new TypeError("The given view's buffer has been detached and so cannot be used as a response");
@@ -821,19 +830,24 @@ export class ReadableStreamDefaultReader {
     if (!isReadableStream(stream)) throw new TypeError("Failed to construct 'ReadableStreamDefaultReader': parameter 1 is not of type 'ReadableStream'.");
     setUpDefaultReader(this, stream[S]);
   }
-  get closed() { return this[S].closed.promise; }
+  get closed() {
+    const r = brandOf(this, ReadableStreamDefaultReader);
+    return r === undefined ? rejectBrand(ReadableStreamDefaultReader) : r.closed.promise;
+  }
   cancel(reason = undefined) {
-    const r = this[S];
+    const r = brandOf(this, ReadableStreamDefaultReader);
+    if (r === undefined) return rejectBrand(ReadableStreamDefaultReader);
     if (r.stream === undefined) return Promise.reject(new TypeError("This readable stream reader has been released and cannot be used to cancel its previous owner stream"));
     return readableStreamCancel(r.stream, reason);
   }
   read() {
-    const r = this[S];
+    const r = brandOf(this, ReadableStreamDefaultReader);
+    if (r === undefined) return rejectBrand(ReadableStreamDefaultReader);
     if (r.stream === undefined) return Promise.reject(new TypeError("This readable stream reader has been released and cannot be used to read from its previous owner stream"));
     return readerReadPromise(r);
   }
   releaseLock() {
-    const r = this[S];
+    const r = slot(this, ReadableStreamDefaultReader);
     if (r.stream === undefined) return;
     defaultReaderRelease(r);
   }
@@ -854,14 +868,19 @@ export class ReadableStreamBYOBReader {
     if (!isReadableStream(stream)) throw new TypeError("Failed to construct 'ReadableStreamBYOBReader': parameter 1 is not of type 'ReadableStream'.");
     setUpBYOBReader(this, stream[S]);
   }
-  get closed() { return this[S].closed.promise; }
+  get closed() {
+    const r = brandOf(this, ReadableStreamBYOBReader);
+    return r === undefined ? rejectBrand(ReadableStreamBYOBReader) : r.closed.promise;
+  }
   cancel(reason = undefined) {
-    const r = this[S];
+    const r = brandOf(this, ReadableStreamBYOBReader);
+    if (r === undefined) return rejectBrand(ReadableStreamBYOBReader);
     if (r.stream === undefined) return Promise.reject(new TypeError("This readable stream reader has been released and cannot be used to cancel its previous owner stream"));
     return readableStreamCancel(r.stream, reason);
   }
   read(view, options = undefined) {
-    const r = this[S];
+    const r = brandOf(this, ReadableStreamBYOBReader);
+    if (r === undefined) return rejectBrand(ReadableStreamBYOBReader);
     if (!ArrayBuffer.isView(view)) return Promise.reject(new TypeError("Failed to execute 'read' on 'ReadableStreamBYOBReader': parameter 1 is not of type 'ArrayBufferView'."));
     if (view.byteLength === 0) return Promise.reject(new TypeError("view must have non-zero byteLength"));
     if (view.buffer.byteLength === 0) return Promise.reject(new TypeError("view's buffer must have non-zero byteLength"));
@@ -900,7 +919,7 @@ export class ReadableStreamBYOBReader {
     return this.read(view, { min: Math.ceil(n / size) });
   }
   releaseLock() {
-    const r = this[S];
+    const r = slot(this, ReadableStreamBYOBReader);
     if (r.stream === undefined) return;
     readerGenericRelease(r);
     const e = new TypeError("Reader was released");
@@ -996,7 +1015,7 @@ export function readableStreamTee(s, cloneForBranch2) {
     branch1 = createReadableStream(start, pull, cancel1);
     branch2 = createReadableStream(start, pull, cancel2);
   }
-  reader.closed.promise.catch((r) => {
+  react(reader.closed.promise, undefined, (r) => {
     error(branch1, r);
     error(branch2, r);
     if (!canceled1 || !canceled2) cancelPromise.resolve(undefined);
@@ -1066,22 +1085,23 @@ export class ReadableStream {
     if (underlyingSource !== undefined && underlyingSource !== null && typeof underlyingSource !== "object" && typeof underlyingSource !== "function") {
       throw new TypeError("Failed to construct 'ReadableStream': The provided value is not of type 'UnderlyingSource'.");
     }
+    // Web IDL order: the strategy argument, then the source's members.
+    const strat = queuingStrategy(strategy, "ReadableStream");
     const src = underlyingSource ?? undefined;
+    const dict = underlyingSourceDict(src);
     const s = initStreamRecord(this);
-    const type = src?.type;
-    if (type !== undefined && String(type) === "bytes") {
-      if (strategy?.size !== undefined) throw new RangeError("The strategy for a byte stream cannot have a size function");
-      setUpByteControllerFromSource(s, src, extractHighWaterMark(strategy, 0));
-    } else if (type !== undefined) {
-      throw new TypeError(`Failed to construct 'ReadableStream': The provided value '${type}' is not a valid enum value of type ReadableStreamType.`);
+    if (dict.type === "bytes") {
+      if (strat.size !== undefined) throw new RangeError("The strategy for a byte stream cannot have a size function");
+      setUpByteControllerFromSource(s, src, dict, extractHighWaterMark(strat, 0));
     } else {
-      const size = extractSizeAlgorithm(strategy);
-      setUpDefaultControllerFromSource(s, src, extractHighWaterMark(strategy, 1), size);
+      const size = extractSizeAlgorithm(strat);
+      setUpDefaultControllerFromSource(s, src, dict, extractHighWaterMark(strat, 1), size);
     }
   }
-  get locked() { return isReadableStreamLocked(this[S]); }
+  get locked() { return isReadableStreamLocked(slot(this, ReadableStream)); }
   cancel(reason = undefined) {
-    const s = this[S];
+    const s = brandOf(this, ReadableStream);
+    if (s === undefined) return rejectBrand(ReadableStream);
     if (isReadableStreamLocked(s)) return Promise.reject(new TypeError("Cannot cancel a stream that already has a reader"));
     return readableStreamCancel(s, reason);
   }
@@ -1089,16 +1109,16 @@ export class ReadableStream {
     const mode = options?.mode;
     if (mode === undefined) {
       const r = makeInternal(ReadableStreamDefaultReader);
-      setUpDefaultReader(r, this[S]);
+      setUpDefaultReader(r, slot(this, ReadableStream));
       return r;
     }
     if (String(mode) !== "byob") throw new TypeError(`Failed to execute 'getReader' on 'ReadableStream': The provided value '${mode}' is not a valid enum value of type ReadableStreamReaderMode.`);
     const r = makeInternal(ReadableStreamBYOBReader);
-    setUpBYOBReader(r, this[S]);
+    setUpBYOBReader(r, slot(this, ReadableStream));
     return r;
   }
   pipeThrough(transform, options = undefined) {
-    const s = this[S];
+    const s = slot(this, ReadableStream);
     // ReadableWritablePair: each member is read, then checked, in order.
     if (transform === null || (typeof transform !== "object" && typeof transform !== "function")) {
       throw new TypeError("Failed to execute 'pipeThrough' on 'ReadableStream': parameter 1 is not of type 'ReadableWritablePair'.");
@@ -1114,7 +1134,8 @@ export class ReadableStream {
     return readable;
   }
   pipeTo(destination, options = undefined) {
-    const s = this[S];
+    const s = brandOf(this, ReadableStream);
+    if (s === undefined) return rejectBrand(ReadableStream);
     if (!isWritableStream(destination)) return Promise.reject(new TypeError("Failed to execute 'pipeTo' on 'ReadableStream': parameter 1 is not of type 'WritableStream'."));
     let opts;
     try {
@@ -1127,10 +1148,10 @@ export class ReadableStream {
     return readableStreamPipeTo(s, destination, opts.preventClose, opts.preventAbort, opts.preventCancel, opts.signal);
   }
   tee() {
-    return readableStreamTee(this[S], false);
+    return readableStreamTee(slot(this, ReadableStream), false);
   }
   values(options = undefined) {
-    const reader = acquireDefaultReader(this[S]);
+    const reader = acquireDefaultReader(slot(this, ReadableStream));
     const it = Object.create(ReadableStreamAsyncIteratorPrototype);
     it[kIter] = { reader, preventCancel: !!options?.preventCancel, ongoing: null };
     return it;
@@ -1154,7 +1175,7 @@ function pipeOptions(options, method) {
   const preventCancel = !!options?.preventCancel;
   const preventClose = !!options?.preventClose;
   const signal = options?.signal;
-  if (signal !== undefined && !(signal !== null && typeof signal === "object" && "aborted" in signal)) {
+  if (signal !== undefined && !isAbortSignal(signal)) {
     throw new TypeError(`Failed to execute '${method}' on 'ReadableStream': member signal is not of type AbortSignal.`);
   }
   return { preventClose, preventAbort, preventCancel, signal };

@@ -4,6 +4,29 @@
 // The internal slot holding a stream object's spec record.
 export const S = Symbol("#streams");
 
+// The spec record of obj, after WebIDL's brand check: obj must be a stream
+// object the platform made as a C (or a subclass instance), not an object
+// that merely inherits C.prototype nor another kind of stream object.
+export function slot(obj, C) {
+  const r = brandOf(obj, C);
+  if (r === undefined) throw brandError(C);
+  return r;
+}
+
+// brandOf is slot's check without the throw (undefined when obj is not a
+// C), for the methods that return a promise: they reject instead.
+export function brandOf(obj, C) {
+  return obj instanceof C && Object.hasOwn(obj, S) ? obj[S] : undefined;
+}
+
+export function rejectBrand(C) {
+  return Promise.reject(brandError(C));
+}
+
+function brandError(C) {
+  return new TypeError(`Illegal invocation: the receiver is not a ${C.name}`);
+}
+
 // A FIFO with O(1) shift.
 export class Queue {
   constructor() {
@@ -26,6 +49,20 @@ export class Queue {
     this.items = [];
     this.head = 0;
   }
+}
+
+// Web IDL's conversion of a QueuingStrategy argument: highWaterMark (read
+// and converted to a number), then size. The constructors convert it before
+// reading the underlying source's members; size is checked where it is used
+// (a byte stream refuses any size, even a non-function, with a RangeError).
+export function queuingStrategy(strategy, what) {
+  if (strategy === undefined || strategy === null) return {};
+  if (typeof strategy !== "object" && typeof strategy !== "function") {
+    throw new TypeError(`Failed to construct '${what}': The provided value is not of type 'QueuingStrategy'.`);
+  }
+  const hwm = strategy.highWaterMark;
+  const highWaterMark = hwm === undefined ? undefined : Number(hwm);
+  return { highWaterMark, size: strategy.size };
 }
 
 export function extractHighWaterMark(strategy, defaultHWM) {
@@ -65,9 +102,10 @@ export function resetQueue(c) {
 }
 
 // Calls an underlying source/sink method, turning throws into rejections.
+// Reflect.apply, not fn.apply: the method may have an own "apply".
 export function promiseCall(fn, thisArg, ...args) {
   try {
-    return Promise.resolve(fn.apply(thisArg, args));
+    return Promise.resolve(Reflect.apply(fn, thisArg, args));
   } catch (e) {
     return Promise.reject(e);
   }
@@ -89,4 +127,11 @@ export function transferBuffer(buf) {
 
 export function isDetached(buf) {
   return buf.detached === true;
+}
+
+// Reacts to a promise as the spec's "react" does: with the original
+// Promise.prototype.then, which the worker's code may have replaced.
+const promiseThen = Promise.prototype.then;
+export function react(p, onFulfilled, onRejected) {
+  return Reflect.apply(promiseThen, p, [onFulfilled, onRejected]);
 }

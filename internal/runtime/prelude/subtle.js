@@ -527,15 +527,19 @@ function timingSafeEqual(a, b) {
 }
 
 // Every method settles a promise, even for errors thrown while checking
-// arguments, as the spec requires.
+// arguments, as the spec requires, and settles it no earlier than the next
+// microtask: the spec does the work "in parallel", so callbacks the caller
+// queues right after the call run first.
 // length is the method's declared argument count, as in the IDL.
 const promised = (fn, length) => {
   const method = function (...args) {
+    let result;
     try {
-      return Promise.resolve(fn(args));
+      result = fn(args);
     } catch (e) {
-      return Promise.reject(e);
+      return Promise.resolve().then(() => { throw e; });
     }
+    return Promise.resolve().then(() => result);
   };
   Object.defineProperty(method, "length", { value: length });
   return method;

@@ -94,16 +94,19 @@ export class Scheduler {
 }
 Object.defineProperty(Scheduler.prototype, Symbol.toStringTag, { value: "Scheduler", configurable: true });
 
+const promiseThen = Promise.prototype.then;
+
 export function queueMicrotask(callback) {
   if (typeof callback !== "function") {
     throw new TypeError("Failed to execute 'queueMicrotask': parameter 1 is not of type 'Function'.");
   }
-  Promise.resolve().then(() => {
+  // The original then: the worker's code may have replaced Promise.prototype.then.
+  Reflect.apply(promiseThen, Promise.resolve(), [() => {
     try {
       callback();
     } catch (e) {
       // Like an uncaught exception in a task: reported, not a rejection.
       reportError(e);
     }
-  });
+  }]);
 }

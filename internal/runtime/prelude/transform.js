@@ -1,6 +1,6 @@
 // TransformStream (WHATWG Streams). The readable side may also be a byte
 // stream (used by IdentityTransformStream) so BYOB readers work on it.
-import { S, extractHighWaterMark, extractSizeAlgorithm, promiseCall, method } from "./streamutil.js";
+import { S, queuingStrategy, extractHighWaterMark, extractSizeAlgorithm, promiseCall, method, react, slot } from "./streamutil.js";
 import { deferred, illegalConstructor } from "./util.js";
 import {
   createReadableStream, createReadableByteStream, defaultControllerCanCloseOrEnqueue, defaultControllerEnqueue,
@@ -120,7 +120,7 @@ function transformControllerTerminate(c) {
 }
 
 function performTransform(c, chunk) {
-  return c.transform(chunk).then(undefined, (r) => {
+  return react(c.transform(chunk), undefined, (r) => {
     transformStreamError(c.stream, r);
     throw r;
   });
@@ -129,7 +129,7 @@ function performTransform(c, chunk) {
 function sinkWrite(t, chunk) {
   const c = t.controller;
   if (t.backpressure) {
-    return t.backpressureChange.promise.then(() => {
+    return react(t.backpressureChange.promise, () => {
       const w = t.writable[S];
       if (w.state === "erroring") throw w.storedError;
       return performTransform(c, chunk);
@@ -145,7 +145,7 @@ function sinkAbort(t, reason) {
   c.finish = deferred();
   const p = c.cancel(reason);
   clearAlgorithms(c);
-  p.then(() => {
+  react(p, () => {
     if (readable.state === "errored") c.finish.reject(readable.storedError);
     else {
       rcError(readable.controller, reason);
@@ -165,7 +165,7 @@ function sinkClose(t) {
   c.finish = deferred();
   const p = c.flush();
   clearAlgorithms(c);
-  p.then(() => {
+  react(p, () => {
     if (readable.state === "errored") c.finish.reject(readable.storedError);
     else {
       rcClose(readable.controller);
@@ -185,7 +185,7 @@ function sourceCancel(t, reason) {
   c.finish = deferred();
   const p = c.cancel(reason);
   clearAlgorithms(c);
-  p.then(() => {
+  react(p, () => {
     if (writable.state === "errored") c.finish.reject(writable.storedError);
     else {
       controllerErrorIfNeeded(writable.controller, reason);
@@ -209,10 +209,10 @@ export class TransformStreamDefaultController {
   constructor() {
     if (!internalConstruct) illegalConstructor();
   }
-  get desiredSize() { return rcDesiredSize(readableController(this[S].stream)); }
-  enqueue(chunk = undefined) { transformControllerEnqueue(this[S], chunk); }
-  error(reason = undefined) { transformStreamError(this[S].stream, reason); }
-  terminate() { transformControllerTerminate(this[S]); }
+  get desiredSize() { return rcDesiredSize(readableController(slot(this, TransformStreamDefaultController).stream)); }
+  enqueue(chunk = undefined) { transformControllerEnqueue(slot(this, TransformStreamDefaultController), chunk); }
+  error(reason = undefined) { transformStreamError(slot(this, TransformStreamDefaultController).stream, reason); }
+  terminate() { transformControllerTerminate(slot(this, TransformStreamDefaultController)); }
 }
 Object.defineProperty(TransformStreamDefaultController.prototype, Symbol.toStringTag, { value: "TransformStreamDefaultController", configurable: true });
 
@@ -224,17 +224,23 @@ export class TransformStream {
       init(this);
       return;
     }
+    // Web IDL order: the two strategy arguments, then the transformer's
+    // members in lexicographic order, each checked as it is read.
+    const wStrat = queuingStrategy(writableStrategy, "TransformStream");
+    const rStrat = queuingStrategy(readableStrategy, "TransformStream");
     const tr = transformer ?? undefined;
-    if (tr?.readableType !== undefined) throw new RangeError("Invalid readableType specified");
-    if (tr?.writableType !== undefined) throw new RangeError("Invalid writableType specified");
-    const rHWM = extractHighWaterMark(readableStrategy, 0);
-    const rSize = extractSizeAlgorithm(readableStrategy);
-    const wHWM = extractHighWaterMark(writableStrategy, 1);
-    const wSize = extractSizeAlgorithm(writableStrategy);
+    const cancelFn = method(tr, "cancel");
+    const flushFn = method(tr, "flush");
+    const readableType = tr?.readableType;
     const startFn = method(tr, "start");
     const transformFn = method(tr, "transform");
-    const flushFn = method(tr, "flush");
-    const cancelFn = method(tr, "cancel");
+    const writableType = tr?.writableType;
+    if (readableType !== undefined) throw new RangeError("Invalid readableType specified");
+    if (writableType !== undefined) throw new RangeError("Invalid writableType specified");
+    const rHWM = extractHighWaterMark(rStrat, 0);
+    const rSize = extractSizeAlgorithm(rStrat);
+    const wHWM = extractHighWaterMark(wStrat, 1);
+    const wSize = extractSizeAlgorithm(wStrat);
     const startPromise = deferred();
     let t;
     const algorithms = {
@@ -252,10 +258,10 @@ export class TransformStream {
       cancel: cancelFn ? (r) => promiseCall(cancelFn, tr, r) : () => Promise.resolve(undefined),
     };
     t = initTransformStream(this, startPromise.promise, algorithms, wHWM, wSize, rHWM, rSize, false);
-    if (startFn) startPromise.resolve(startFn.call(tr, t.controller.pub));
+    if (startFn) startPromise.resolve(Reflect.apply(startFn, tr, [t.controller.pub]));
     else startPromise.resolve(undefined);
   }
-  get readable() { return this[S].readable; }
-  get writable() { return this[S].writable; }
+  get readable() { return slot(this, TransformStream).readable; }
+  get writable() { return slot(this, TransformStream).writable; }
 }
 Object.defineProperty(TransformStream.prototype, Symbol.toStringTag, { value: "TransformStream", configurable: true });

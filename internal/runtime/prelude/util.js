@@ -19,8 +19,12 @@ export function deferred() {
 }
 
 // Marks a promise as handled so an expected rejection is not reported.
+// The original Promise.prototype.then: the worker's code may replace it, and
+// the platform's own reactions must not call the replacement.
+const promiseThen = Promise.prototype.then;
+const ignore = () => {};
 export function markHandled(p) {
-  p.then(undefined, () => {});
+  Reflect.apply(promiseThen, p, [undefined, ignore]);
   return p;
 }
 
@@ -33,6 +37,13 @@ export function isBufferSource(v) {
     (typeof SharedArrayBuffer !== "undefined" && v instanceof SharedArrayBuffer);
 }
 
+// Whether v is, or views, a SharedArrayBuffer: a BufferSource argument
+// without [AllowShared] must refuse it.
+export function isShared(v) {
+  if (typeof SharedArrayBuffer === "undefined") return false;
+  return v instanceof SharedArrayBuffer || (ArrayBuffer.isView(v) && v.buffer instanceof SharedArrayBuffer);
+}
+
 // A Uint8Array over the bytes of an ArrayBuffer or view (no copy).
 export function bytesView(v) {
   if (v instanceof Uint8Array) return v;
@@ -41,7 +52,11 @@ export function bytesView(v) {
 }
 
 // A fresh copy of the bytes of a BufferSource.
+// A copy of the bytes of an ArrayBuffer or view; WebIDL's "get a copy of the
+// buffer source": a detached buffer has no bytes.
 export function copyBytes(v) {
+  const buffer = ArrayBuffer.isView(v) ? v.buffer : v;
+  if (buffer.detached === true) return new Uint8Array(0);
   return bytesView(v).slice();
 }
 

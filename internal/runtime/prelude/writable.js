@@ -1,8 +1,7 @@
 // WritableStream (WHATWG Streams) with its default writer and controller.
 import {
-  S, Queue, extractHighWaterMark, extractSizeAlgorithm, enqueueValueWithSize, dequeueValue,
-  resetQueue, promiseCall, method, resolvedUndefined,
-} from "./streamutil.js";
+  S, Queue, queuingStrategy, extractHighWaterMark, extractSizeAlgorithm, enqueueValueWithSize, dequeueValue,
+  resetQueue, promiseCall, method, resolvedUndefined, react, slot, brandOf, rejectBrand } from "./streamutil.js";
 import { deferred, markHandled, illegalConstructor } from "./util.js";
 import { AbortController } from "./abort.js";
 
@@ -96,7 +95,7 @@ function writableStreamFinishErroring(w) {
   const c = w.controller;
   const p = c.abort(abortRequest.reason);
   controllerClearAlgorithms(c);
-  p.then(() => {
+  react(p, () => {
     abortRequest.promise.resolve(undefined);
     rejectCloseAndClosedPromiseIfNeeded(w);
   }, (reason) => {
@@ -276,32 +275,41 @@ export class WritableStreamDefaultWriter {
     if (!isWritableStream(stream)) throw new TypeError("Failed to construct 'WritableStreamDefaultWriter': parameter 1 is not of type 'WritableStream'.");
     setUpWriter(this, stream[S]);
   }
-  get closed() { return this[S].closed.promise; }
-  get ready() { return this[S].ready.promise; }
+  get closed() {
+    const r = brandOf(this, WritableStreamDefaultWriter);
+    return r === undefined ? rejectBrand(WritableStreamDefaultWriter) : r.closed.promise;
+  }
+  get ready() {
+    const r = brandOf(this, WritableStreamDefaultWriter);
+    return r === undefined ? rejectBrand(WritableStreamDefaultWriter) : r.ready.promise;
+  }
   get desiredSize() {
-    const r = this[S];
+    const r = slot(this, WritableStreamDefaultWriter);
     if (r.stream === undefined) throw new TypeError("This writer has been released and cannot be used");
     return writerGetDesiredSize(r);
   }
   abort(reason = undefined) {
-    const r = this[S];
+    const r = brandOf(this, WritableStreamDefaultWriter);
+    if (r === undefined) return rejectBrand(WritableStreamDefaultWriter);
     if (r.stream === undefined) return Promise.reject(new TypeError("This writer has been released and cannot be used to abort the stream"));
     return writableStreamAbort(r.stream, reason);
   }
   close() {
-    const r = this[S];
+    const r = brandOf(this, WritableStreamDefaultWriter);
+    if (r === undefined) return rejectBrand(WritableStreamDefaultWriter);
     const w = r.stream;
     if (w === undefined) return Promise.reject(new TypeError("This writer has been released and cannot be used to close the stream"));
     if (writableStreamCloseQueuedOrInFlight(w)) return Promise.reject(new TypeError("Cannot close an already-closing stream"));
     return writableStreamClose(w);
   }
   releaseLock() {
-    const r = this[S];
+    const r = slot(this, WritableStreamDefaultWriter);
     if (r.stream === undefined) return;
     writerRelease(r);
   }
   write(chunk = undefined) {
-    const r = this[S];
+    const r = brandOf(this, WritableStreamDefaultWriter);
+    if (r === undefined) return rejectBrand(WritableStreamDefaultWriter);
     if (r.stream === undefined) return Promise.reject(new TypeError("This writer has been released and cannot be used to write to the stream"));
     return writerWrite(r, chunk);
   }
@@ -326,7 +334,7 @@ function setUpController(w, start, write, close, abort, hwm, size) {
   w.controller = c;
   writableStreamUpdateBackpressure(w, controllerGetBackpressure(c));
   const startResult = start(pub);
-  Promise.resolve(startResult).then(() => {
+  react(Promise.resolve(startResult), () => {
     c.started = true;
     controllerAdvanceQueueIfNeeded(c);
   }, (r) => {
@@ -335,13 +343,21 @@ function setUpController(w, start, write, close, abort, hwm, size) {
   });
 }
 
-function setUpControllerFromSink(w, sink, hwm, size) {
-  const start = method(sink, "start");
-  const write = method(sink, "write");
-  const close = method(sink, "close");
+// The UnderlyingSink dictionary as Web IDL converts it: its members read in
+// lexicographic order, each checked as it is read.
+function underlyingSinkDict(sink) {
   const abort = method(sink, "abort");
+  const close = method(sink, "close");
+  const start = method(sink, "start");
+  const type = sink?.type;
+  const write = method(sink, "write");
+  return { abort, close, start, type, write };
+}
+
+function setUpControllerFromSink(w, sink, dict, hwm, size) {
+  const { start, write, close, abort } = dict;
   setUpController(w,
-    start ? (c) => start.call(sink, c) : () => undefined,
+    start ? (c) => Reflect.apply(start, sink, [c]) : () => undefined,
     write ? (chunk) => promiseCall(write, sink, chunk, w.controller.pub) : resolvedUndefined,
     close ? () => promiseCall(close, sink) : resolvedUndefined,
     abort ? (r) => promiseCall(abort, sink, r) : resolvedUndefined,
@@ -409,13 +425,13 @@ function controllerProcessClose(c) {
   dequeueValue(c);
   const p = c.close();
   controllerClearAlgorithms(c);
-  p.then(() => writableStreamFinishInFlightClose(w), (r) => writableStreamFinishInFlightCloseWithError(w, r));
+  react(p, () => writableStreamFinishInFlightClose(w), (r) => writableStreamFinishInFlightCloseWithError(w, r));
 }
 
 function controllerProcessWrite(c, chunk) {
   const w = c.stream;
   w.inFlightWriteRequest = w.writeRequests.shift();
-  c.write(chunk).then(() => {
+  react(c.write(chunk), () => {
     w.inFlightWriteRequest.resolve(undefined);
     w.inFlightWriteRequest = undefined;
     const state = w.state;
@@ -441,9 +457,9 @@ export class WritableStreamDefaultController {
   constructor() {
     if (!internalConstruct) illegalConstructor();
   }
-  get signal() { return this[S].abortController.signal; }
+  get signal() { return slot(this, WritableStreamDefaultController).abortController.signal; }
   error(e = undefined) {
-    const c = this[S];
+    const c = slot(this, WritableStreamDefaultController);
     if (c.stream.state !== "writable") return;
     controllerError(c, e);
   }
@@ -457,27 +473,32 @@ export class WritableStream {
     if (underlyingSink !== undefined && underlyingSink !== null && typeof underlyingSink !== "object" && typeof underlyingSink !== "function") {
       throw new TypeError("Failed to construct 'WritableStream': The provided value is not of type 'UnderlyingSink'.");
     }
+    // Web IDL order: the strategy argument, then the sink's members.
+    const strat = queuingStrategy(strategy, "WritableStream");
     const sink = underlyingSink ?? undefined;
-    if (sink?.type !== undefined) throw new RangeError("Invalid type is specified");
+    const dict = underlyingSinkDict(sink);
+    if (dict.type !== undefined) throw new RangeError("Invalid type is specified");
     const w = initRecord(this);
-    const size = extractSizeAlgorithm(strategy);
-    setUpControllerFromSink(w, sink, extractHighWaterMark(strategy, 1), size);
+    const size = extractSizeAlgorithm(strat);
+    setUpControllerFromSink(w, sink, dict, extractHighWaterMark(strat, 1), size);
   }
-  get locked() { return this[S].writer !== undefined; }
+  get locked() { return slot(this, WritableStream).writer !== undefined; }
   abort(reason = undefined) {
-    const w = this[S];
+    const w = brandOf(this, WritableStream);
+    if (w === undefined) return rejectBrand(WritableStream);
     if (w.writer !== undefined) return Promise.reject(new TypeError("Cannot abort a stream that already has a writer"));
     return writableStreamAbort(w, reason);
   }
   close() {
-    const w = this[S];
+    const w = brandOf(this, WritableStream);
+    if (w === undefined) return rejectBrand(WritableStream);
     if (w.writer !== undefined) return Promise.reject(new TypeError("Cannot close a stream that already has a writer"));
     if (writableStreamCloseQueuedOrInFlight(w)) return Promise.reject(new TypeError("Cannot close an already-closing stream"));
     return writableStreamClose(w);
   }
   getWriter() {
     const pub = makeWriter();
-    setUpWriter(pub, this[S]);
+    setUpWriter(pub, slot(this, WritableStream));
     return pub;
   }
 }
