@@ -32,6 +32,8 @@ type workerState struct {
 	// consumers are the queues the running version consumes (queues.go).
 	consumers     []platform.QueueConsumer
 	stopConsumers context.CancelFunc
+	// d1 are the running version's D1 bindings (the admin API's databases).
+	d1 []platform.D1Binding
 
 	heapBytes atomic.Int64
 	checking  atomic.Bool
@@ -122,6 +124,7 @@ func (s *Server) apply(ws *workerState, version int, b *Bundle) error {
 	}
 	ws.mu.Lock()
 	ws.ver, ws.hash = version, hash
+	ws.d1 = b.D1Databases
 	ws.mu.Unlock()
 	s.obs.deploys.With(ws.name).Inc()
 	s.log.Info("version active", "worker", ws.name, "version", version, "sha256", hash[:12],
