@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/outpost-dev/outpost/internal/outposttest"
 	"github.com/outpost-dev/outpost/internal/pgtest"
@@ -167,6 +170,9 @@ func TestD1Fleet(t *testing.T) {
 		t.Errorf("export --remote: %v\n%s", err, data)
 	}
 
+	// One node holds the database: the one the migrations went through.
+	ownerBefore, tokenBefore := d1Owner(t, dsn)
+
 	// kill -9 of the owner (a) in a burst of inserts through both nodes.
 	var (
 		mu     sync.Mutex
@@ -273,6 +279,9 @@ func TestD1Fleet(t *testing.T) {
 	if len(acked) < 20 {
 		t.Errorf("only %d inserts were acknowledged: the burst did not run", len(acked))
 	}
+	if owner, token := d1Owner(t, dsn); owner == ownerBefore || token <= tokenBefore {
+		t.Errorf("after the kill the database is owned by %s (token %d); before, by %s (token %d)", owner, token, ownerBefore, tokenBefore)
+	}
 	// Earlier writes survived the move too.
 	var r d1Notes
 	d1Call(t, b, "GET", "/notes?bookmark="+url.QueryEscape(bookmark), "", &r)
@@ -299,4 +308,24 @@ func tryHost(n *serveNode, host, path string) (int, string, bool) {
 		return 0, "", false
 	}
 	return resp.StatusCode, string(body), true
+}
+
+// d1Owner is the node holding the lease of the fleet's one D1 database,
+// and its fencing token.
+func d1Owner(t *testing.T, dsn string) (string, int64) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var owner string
+	var token, n int64
+	err = conn.QueryRow(ctx, `SELECT count(*) OVER (), owner, token FROM outpost_do_objects
+		WHERE object LIKE '$d1/%' AND owner IS NOT NULL AND expires_at > clock_timestamp()`).Scan(&n, &owner, &token)
+	if err != nil || n != 1 {
+		t.Fatalf("the D1 database's lease: %d holders, %v", n, err)
+	}
+	return owner, token
 }

@@ -132,7 +132,7 @@ func runD1(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	path, _ := store.Path(name)
-	return d1Command(ctx, cmd, d1Target{conf: conf, db: db, where: "local database " + name + " from " + path, file: path, migrations: migrations},
+	return d1Command(ctx, cmd, d1Target{conf: conf, db: db, where: "local database " + name, file: path, migrations: migrations},
 		d1RemoteFlags{command: *command, file: *file, asJSON: *asJSON, output: *output,
 			dump: d1.DumpOptions{NoSchema: *noSchema, NoData: *noData, Tables: tables}}, stdout, stderr)
 }
@@ -141,8 +141,8 @@ func runD1(args []string, stdout, stderr io.Writer) error {
 type d1Target struct {
 	conf       config.D1Database
 	db         d1.Database
-	where      string // "local database NAME from FILE", "remote database NAME on URL"
-	file       string // the database's file, or the server
+	where      string // "local database NAME", "remote database NAME"
+	file       string // the database's file, or the server's URL
 	migrations d1.Migrations
 }
 
@@ -172,7 +172,7 @@ func d1Command(ctx context.Context, cmd string, t d1Target, f d1RemoteFlags, std
 		if err := os.WriteFile(f.output, buf.Bytes(), 0o644); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "🌀 Exporting %s\n🌀 Exported to %s\n", t.where, f.output)
+		fmt.Fprintf(stdout, "🌀 Exporting %s from %s\n🌀 Exported to %s\n", t.where, t.file, f.output)
 		return nil
 	case "migrations list":
 		pending, err := d1Unapplied(ctx, migrations, db)
@@ -199,7 +199,7 @@ func d1Command(ctx context.Context, cmd string, t d1Target, f d1RemoteFlags, std
 		printMigrations(stdout, pending, nil)
 		status := map[string]string{}
 		for _, m := range pending {
-			fmt.Fprintf(stdout, "🌀 Executing on %s:\n", t.where)
+			fmt.Fprintf(stdout, "🌀 Executing on %s from %s:\n", t.where, t.file)
 			if err := migrations.Apply(ctx, db, m); err != nil {
 				status[m] = "❌"
 				printMigrations(stdout, pending, status)
@@ -324,7 +324,7 @@ func d1Execute(ctx context.Context, stdout, stderr io.Writer, t d1Target, comman
 		script = d1.StripDumpTransaction(string(b))
 	}
 	if !asJSON {
-		fmt.Fprintf(stdout, "🌀 Executing on %s (%s):\n", t.where, conf.DatabaseID)
+		fmt.Fprintf(stdout, "🌀 Executing on %s (%s) from %s:\n", t.where, conf.DatabaseID, t.file)
 	}
 	results, err := db.Exec(ctx, script)
 	if err != nil {

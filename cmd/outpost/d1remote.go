@@ -63,7 +63,7 @@ func runD1Remote(cmd string, pos []string, admin *adminFlags, f d1RemoteFlags, s
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	db := (&d1remote.Client{Base: c.url, Prefix: "/admin/d1", Token: c.token, HTTP: &http.Client{Timeout: 10 * time.Minute}}).Database(conf.Name())
-	t := d1Target{conf: conf, db: db, where: "remote database " + conf.Name() + " on " + c.url, file: c.url,
+	t := d1Target{conf: conf, db: db, where: "remote database " + conf.Name(), file: c.url,
 		migrations: d1.Migrations{Dir: conf.MigrationsDir, Pattern: conf.MigrationsPattern, Table: conf.MigrationsTable}}
 	return d1Command(ctx, cmd, t, f, stdout, stderr)
 }
