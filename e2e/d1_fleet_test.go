@@ -38,12 +38,13 @@ routes = ["d1.test/*"]
 vars = { NODE = "%NODE%" }
 `
 
-func startD1FleetNode(t *testing.T, dsn, node string) *serveNode {
+// startD1FleetNode starts a node; fleetAddr is its node-to-node listener.
+func startD1FleetNode(t *testing.T, dsn, node string) (n *serveNode, fleetAddr string) {
 	t.Helper()
-	cfg := strings.NewReplacer("%DSN%", dsn, "%NODE%", node,
-		"%DO%", fmt.Sprintf("127.0.0.1:%d", outposttest.FreePort(t)),
+	fleetAddr = fmt.Sprintf("127.0.0.1:%d", outposttest.FreePort(t))
+	cfg := strings.NewReplacer("%DSN%", dsn, "%NODE%", node, "%DO%", fleetAddr,
 		"%DIR%", filepath.Join(outposttest.RepoRoot(), "testdata", "projects", "d1-fleet")).Replace(d1FleetConfig)
-	return startServe(t, t.TempDir(), cfg)
+	return startServe(t, t.TempDir(), cfg), fleetAddr
 }
 
 // d1Call sends a request to the d1-fleet worker through n and decodes its
@@ -89,8 +90,8 @@ type d1Notes struct {
 // database once it moved to the surviving node.
 func TestD1Fleet(t *testing.T) {
 	dsn := pgtest.DSN(t)
-	a := startD1FleetNode(t, dsn, "a")
-	b := startD1FleetNode(t, dsn, "b")
+	a, aFleet := startD1FleetNode(t, dsn, "a")
+	b, _ := startD1FleetNode(t, dsn, "b")
 
 	// The CLI against the fleet: the server lists the database, migrations
 	// apply through a (which takes the database's lease).
@@ -168,6 +169,29 @@ func TestD1Fleet(t *testing.T) {
 	d1CLI(t, b, "export", "DB", "--output", dump, "--table", "notes")
 	if data, err := os.ReadFile(dump); err != nil || !strings.Contains(string(data), "INSERT INTO \"notes\"") || !strings.Contains(string(data), "note 3") {
 		t.Errorf("export --remote: %v\n%s", err, data)
+	}
+
+	// The admin API reaches only databases a worker binds; the node-to-node
+	// route wants the fleet's token.
+	for _, c := range []struct {
+		url, token string
+		code       int
+		want       string
+	}{
+		{a.admin + "/admin/d1/other-db/exec", adminToken, 422, "no worker on this server binds a D1 database named"},
+		{"http://" + aFleet + "/outpost/d1/v1/fleet-db/exec", "wrong-token-0123456789", 401, "a valid fleet token is required"},
+	} {
+		req, _ := http.NewRequest("POST", c.url, strings.NewReader(`{"sql":"SELECT 1"}`))
+		req.Header.Set("Authorization", "Bearer "+c.token)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != c.code || !strings.Contains(string(body), c.want) {
+			t.Errorf("POST %s = %d %s", c.url, resp.StatusCode, body)
+		}
 	}
 
 	// One node holds the database: the one the migrations went through.
