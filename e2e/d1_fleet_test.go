@@ -82,6 +82,37 @@ type d1Notes struct {
 	Bookmark string   `json:"bookmark"`
 }
 
+// TestD1ServeRemote: `outpost d1 --remote` on one `outpost serve` node
+// without a fleet, where the database is a file under its state_dir.
+func TestD1ServeRemote(t *testing.T) {
+	cfg := strings.NewReplacer("%DIR%", filepath.Join(outposttest.RepoRoot(), "testdata", "projects", "d1-fleet")).Replace(`
+state_dir = "state"
+[admin]
+listen = "%ADMIN%"
+token = "` + adminToken + `"
+[[workers]]
+name = "d1-fleet"
+dir = "%DIR%"
+routes = ["d1.test/*"]
+vars = { NODE = "solo" }
+`)
+	dir := t.TempDir()
+	n := startServe(t, dir, cfg)
+	d1CLI(t, n, "migrations", "apply", "DB")
+	var w struct{ ID int64 }
+	d1Call(t, n, "POST", "/note", "solo note", &w)
+	out := d1CLI(t, n, "execute", "fleet-db", "--command", "SELECT body FROM notes", "--json")
+	if !strings.Contains(out, `"body":"solo note"`) {
+		t.Errorf("execute --remote:\n%s", out)
+	}
+	if out := d1CLI(t, n, "list"); !strings.Contains(out, filepath.Join("state", "d1")) {
+		t.Errorf("list --remote:\n%s", out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "state", "d1", "fleet-db.sqlite")); err != nil {
+		t.Errorf("the database file: %v", err)
+	}
+}
+
 // TestD1Fleet runs two `outpost serve` nodes on one PostgreSQL with a D1
 // database: migrations applied by the CLI through the admin API, writes
 // through either node, a read with a session's bookmark through the other

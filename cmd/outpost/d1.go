@@ -38,8 +38,8 @@ as wrangler d1 does with --local:
 NAME is a [[d1_databases]] database_name or binding. The database file
 opens with the sqlite3 tool too.
 
-With --remote, the commands work on the databases of a running 'outpost
-serve' through its admin API (--url/$OUTPOST_URL, --token/$OUTPOST_ADMIN_TOKEN),
+With --remote (or --url), the commands work on the databases of a running
+'outpost serve' through its admin API (--url/$OUTPOST_URL, --token/$OUTPOST_ADMIN_TOKEN),
 on a fleet wherever the database is owned; list shows the databases the
 server's workers bind, and only those can be reached.
 
