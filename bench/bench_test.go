@@ -50,15 +50,19 @@ func TestParseWrk(t *testing.T) {
 func TestAggregateMediansAndFailures(t *testing.T) {
 	ms := time.Millisecond
 	cells := aggregate([]sample{
-		{System: "outpost", Workload: "hello", Load: loadResult{Requests: 1000, RPS: 100, P50: 1 * ms, P99: 9 * ms}, IdleRSS: 10, PeakRSS: 30, Cold: 5 * ms},
-		{System: "outpost", Workload: "hello", Load: loadResult{Requests: 1000, RPS: 300, P50: 3 * ms, P99: 7 * ms}, IdleRSS: 30, PeakRSS: 50, Cold: 7 * ms},
-		{System: "outpost", Workload: "hello", Load: loadResult{Requests: 1000, RPS: 200, P50: 2 * ms, P99: 8 * ms}, IdleRSS: 20, PeakRSS: 40, Cold: 6 * ms},
+		{System: "outpost", Workload: "hello", Load: loadResult{Requests: 1000, RPS: 100, P50: 1 * ms, P99: 9 * ms}, IdleRSS: 10, PeakRSS: 30, IdleAnon: 4, CPUPer1k: 90 * ms, Cold: 5 * ms},
+		{System: "outpost", Workload: "hello", Run: 1, Load: loadResult{Requests: 1000, RPS: 300, P50: 3 * ms, P99: 7 * ms}, IdleRSS: 30, PeakRSS: 50, IdleAnon: 6, CPUPer1k: 70 * ms, Cold: 7 * ms},
+		{System: "outpost", Workload: "hello", Run: 2, Load: loadResult{Requests: 1000, RPS: 200, P50: 2 * ms, P99: 8 * ms}, IdleRSS: 20, PeakRSS: 40, IdleAnon: 5, CPUPer1k: 80 * ms, Cold: 6 * ms},
 		{System: "wrangler", Workload: "hello", Load: loadResult{Requests: 100, Errors: 5, RPS: 10, P50: ms, P99: ms}},
 		{System: "workerd", Workload: "kv-get", NA: "no KV"},
 		{System: "outpost", Workload: "kv-get", Err: "exited"},
 	})
+	if o := cells[[2]string{"hello", "outpost"}]; spread(o.RunRPS, map[int]float64{0: 100, 1: 100, 2: 100}) != "; runs 1.00–3.00×" {
+		t.Errorf("spread = %q", spread(o.RunRPS, map[int]float64{0: 100, 1: 100, 2: 100}))
+	}
 	o := cells[[2]string{"hello", "outpost"}]
-	if !o.ok() || o.RPS != 200 || o.P50 != 2*ms || o.P99 != 8*ms || o.IdleRSS != 20 || o.PeakRSS != 50 || o.Cold != 6*ms || o.Runs != 3 {
+	if !o.ok() || o.RPS != 200 || o.P50 != 2*ms || o.P99 != 8*ms || o.IdleRSS != 20 || o.PeakRSS != 50 || o.Cold != 6*ms || o.Runs != 3 ||
+		o.IdleAnon != 5 || o.CPUPer1k != 80*ms {
 		t.Fatalf("outpost hello = %+v", o)
 	}
 	if w := cells[[2]string{"hello", "wrangler"}]; w.ok() || !strings.Contains(w.Err, "5.0% of 100 requests failed") {
@@ -74,8 +78,8 @@ func TestAggregateMediansAndFailures(t *testing.T) {
 
 func TestMarkdownTargets(t *testing.T) {
 	cells := map[[2]string]*cell{
-		{"hello", "outpost"}: {Runs: 1, RPS: 3000, IdleRSS: 40 << 20},
-		{"hello", "workerd"}: {Runs: 1, RPS: 1000, IdleRSS: 50 << 20},
+		{"hello", "outpost"}: {Runs: 1, RPS: 3000, IdleRSS: 40 << 20, IdleAnon: 20 << 20, CPUPer1k: 120 * time.Millisecond},
+		{"hello", "workerd"}: {Runs: 1, RPS: 1000, IdleRSS: 50 << 20, IdleAnon: 10 << 20, CPUPer1k: 100 * time.Millisecond},
 		{"hello", "go"}:      {Runs: 1, RPS: 10000},
 		{"react", "outpost"}: {Err: "exited before answering\nstack"},
 		{"react", "workerd"}: {Runs: 1, RPS: 100},
@@ -86,6 +90,9 @@ func TestMarkdownTargets(t *testing.T) {
 		"| hello world ≥ 50% of bare Go's req/s | 0.30× (3000 vs 10000 req/s) | **no** |",
 		"| React SSR ≥ 0.7× workerd's req/s | Outpost failed: exited before answering | no |",
 		"| idle RSS per worker below workerd's (hello) | 40.0 MiB vs 50.0 MiB (0.80×) | yes |",
+		"| idle private memory below workerd's (hello) | 20.0 MiB vs 10.0 MiB (2.00×) | **no** |",
+		"| CPU per request at or below workerd's (hello) | 120.00 ms vs 100.00 ms per 1,000 requests (1.20×) | **no** |",
+		"| 120.00 ms | 40.0 MiB | 20.0 MiB |",
 		"| KV get ≥ 10× wrangler dev's req/s | not measured | — |",
 		"| workerd | 1000 |",
 		"| 3.00× |",
@@ -125,6 +132,13 @@ func TestTreeRSSCountsThisProcess(t *testing.T) {
 	rss, err := treeRSS(os.Getpid())
 	if err != nil || rss <= 0 {
 		t.Fatalf("treeRSS(self) = %d, %v", rss, err)
+	}
+	// Burn some CPU so that this process has used at least a clock tick.
+	for start := time.Now(); time.Since(start) < 50*time.Millisecond; {
+	}
+	st, err := treeStat(os.Getpid())
+	if err != nil || st.Anon <= 0 || st.Anon > st.RSS || st.CPU <= 0 {
+		t.Fatalf("treeStat(self) = %+v, %v", st, err)
 	}
 	s := sampleRSS(os.Getpid(), time.Millisecond)
 	time.Sleep(10 * time.Millisecond)

@@ -220,10 +220,12 @@ func run(ctx context.Context, o options) error {
 				}
 				fmt.Fprintf(log, "run %d/%d: %s on %s … ", r+1, o.runs, w.Name, s.Name)
 				smp := measure(ctx, e, s, w, gen, o)
+				smp.Run = r
 				if smp.Err != "" {
 					fmt.Fprintf(log, "failed: %s\n", oneLine(smp.Err))
 				} else {
-					fmt.Fprintf(log, "%s req/s, p99 %s, cold start %s\n", num(smp.Load.RPS), dur(smp.Load.P99), dur(smp.Cold))
+					fmt.Fprintf(log, "%s req/s, p99 %s, CPU %s per 1k requests, cold start %s\n",
+						num(smp.Load.RPS), dur(smp.Load.P99), dur(smp.CPUPer1k), dur(smp.Cold))
 				}
 				samples = append(samples, smp)
 			}
@@ -231,7 +233,8 @@ func run(ctx context.Context, o options) error {
 	}
 
 	cells := aggregate(samples)
-	md := markdown(reportHeader{When: when, Machine: machineInfo(), Versions: versions, Load: loadDesc, Runs: o.runs, Notes: notes},
+	md := markdown(reportHeader{When: when, Command: strings.Join(append([]string{"go run ./bench"}, os.Args[1:]...), " "),
+		Machine: machineInfo(), Versions: versions, Load: loadDesc, Runs: o.runs, Notes: notes},
 		systems, wls, cells)
 	fmt.Println(md)
 	path := filepath.Join(o.out, stamp+".md")
@@ -270,20 +273,27 @@ func measure(ctx context.Context, e *env, s *system, w *workload, gen loadGen, o
 	// Idle memory once the first requests are done and start-up work has
 	// settled.
 	time.Sleep(time.Second)
-	smp.IdleRSS, _ = treeRSS(r.cmd.Process.Pid)
+	if st, err := treeStat(r.cmd.Process.Pid); err == nil {
+		smp.IdleRSS, smp.IdleAnon = st.RSS, st.Anon
+	}
 	url := r.url + w.Path
 	if _, err := gen.Run(ctx, url, o.warmup); err != nil {
 		smp.Err = "warm-up: " + err.Error() + r.tail()
 		return smp
 	}
 	sampler := sampleRSS(r.cmd.Process.Pid, 100*time.Millisecond)
+	before, _ := treeStat(r.cmd.Process.Pid)
 	res, err := gen.Run(ctx, url, o.duration)
+	after, _ := treeStat(r.cmd.Process.Pid)
 	smp.PeakRSS = sampler.Stop()
 	if err != nil {
 		smp.Err = err.Error()
 		return smp
 	}
 	smp.Load = res
+	if res.Requests > 0 {
+		smp.CPUPer1k = (after.CPU - before.CPU) * 1000 / time.Duration(res.Requests)
+	}
 	select {
 	case <-r.exited:
 		smp.Err = s.Name + " exited during the load" + r.tail()

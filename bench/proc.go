@@ -15,18 +15,32 @@ import (
 // read from /proc (wrangler dev is node plus a workerd child, so a single
 // process would undercount it).
 func treeRSS(pid int) (int64, error) {
+	st, err := treeStat(pid)
+	return st.RSS, err
+}
+
+// procStat is what the benchmark reads of a process tree.
+type procStat struct {
+	RSS  int64         // resident bytes
+	Anon int64         // of which private anonymous memory (heaps), not pages of mapped files
+	CPU  time.Duration // user + system CPU time used so far
+}
+
+// treeStat sums procStat over pid and all its descendants.
+func treeStat(pid int) (procStat, error) {
 	children, err := childrenMap()
 	if err != nil {
-		return 0, err
+		return procStat{}, err
 	}
-	var total int64
+	var total procStat
 	queue := []int{pid}
 	for len(queue) > 0 {
 		p := queue[0]
 		queue = queue[1:]
-		rss, err := processRSS(p)
-		if err == nil {
-			total += rss
+		if st, err := processStat(p); err == nil {
+			total.RSS += st.RSS
+			total.Anon += st.Anon
+			total.CPU += st.CPU
 		}
 		queue = append(queue, children[p]...)
 	}
@@ -68,22 +82,53 @@ func childrenMap() (map[int][]int, error) {
 	return m, nil
 }
 
-// processRSS reads VmRSS of one process.
-func processRSS(pid int) (int64, error) {
+// clockTick is the unit of CPU times in /proc/PID/stat (USER_HZ, 100 on
+// Linux).
+const clockTick = 10 * time.Millisecond
+
+// processStat reads one process's memory (/proc/PID/status) and CPU time
+// (/proc/PID/stat).
+func processStat(pid int) (procStat, error) {
+	var st procStat
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0, err
+		return st, err
 	}
+	found := false
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			f := strings.Fields(v)
-			if len(f) >= 1 {
-				kb, err := strconv.ParseInt(f[0], 10, 64)
-				return kb * 1024, err
+		for _, f := range []struct {
+			key string
+			to  *int64
+		}{{"VmRSS:", &st.RSS}, {"RssAnon:", &st.Anon}} {
+			if v, ok := strings.CutPrefix(line, f.key); ok {
+				if fs := strings.Fields(v); len(fs) >= 1 {
+					kb, err := strconv.ParseInt(fs[0], 10, 64)
+					if err != nil {
+						return st, err
+					}
+					*f.to = kb * 1024
+					found = found || f.to == &st.RSS
+				}
 			}
 		}
 	}
-	return 0, fmt.Errorf("/proc/%d/status has no VmRSS", pid)
+	if !found {
+		return st, fmt.Errorf("/proc/%d/status has no VmRSS", pid)
+	}
+	b, err = os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return st, err
+	}
+	// After the parenthesised command name: state is field 3, utime
+	// field 14 and stime field 15.
+	if i := bytes.LastIndexByte(b, ')'); i >= 0 {
+		if f := strings.Fields(string(b[i+1:])); len(f) >= 13 {
+			utime, _ := strconv.ParseInt(f[11], 10, 64)
+			stime, _ := strconv.ParseInt(f[12], 10, 64)
+			st.CPU = time.Duration(utime+stime) * clockTick
+		}
+	}
+	return st, nil
 }
 
 // rssSampler keeps the peak of treeRSS(pid) sampled every interval until

@@ -53,6 +53,8 @@ func workerdSupports(w *workload) (bool, string) {
 	switch {
 	case w.KV:
 		return false, "raw workerd has no KV storage (wrangler dev adds it through Miniflare)"
+	case w.R2:
+		return false, "raw workerd has no R2 storage (wrangler dev adds it through Miniflare)"
 	case w.Cache:
 		return false, "raw workerd has no Cache API storage without an external cache service"
 	case w.DO:
@@ -72,6 +74,9 @@ func wranglerConfig(e *env, w *workload) string {
 	fmt.Fprintf(&b, "[vars]\nORIGIN = %q\n", e.originURL)
 	if w.KV {
 		b.WriteString("\n[[kv_namespaces]]\nbinding = \"KV\"\nid = \"bench\"\n")
+	}
+	if w.R2 {
+		b.WriteString("\n[[r2_buckets]]\nbinding = \"R2\"\nbucket_name = \"bench\"\n")
 	}
 	if w.D1 {
 		b.WriteString("\n[[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"bench\"\ndatabase_id = \"bench\"\n")

@@ -19,6 +19,7 @@ type workload struct {
 	// also prepares state (the KV workloads seed their key through it).
 	Probe string
 	KV    bool // needs the KV binding
+	R2    bool // needs the R2 binding (bucket "bench" as env.R2)
 	Cache bool // needs Cache API storage
 	Queue bool // produces to and consumes queue "bench" (queues.go)
 	DO    bool // binds the Durable Object class Counter as COUNTER
@@ -43,6 +44,14 @@ var workloads = []*workload{
 		Check: expectBody("/get", func(b string) bool { return b == kvValue }, "the seeded value")},
 	{Name: "kv-put", Title: "KV put (40-byte value, 1,000 keys)", Script: "kv.js", Path: "/put", Probe: "/seed", KV: true,
 		Check: expectBody("/put", func(b string) bool { return b == "ok" }, `"ok"`)},
+	{Name: "r2-get-1k", Title: "R2 get of a 1 KiB object (streamed)", Script: "r2.js", Path: "/get-1k", Probe: "/seed", R2: true,
+		Check: expectBody("/get-1k", func(b string) bool { return len(b) == 1024 }, "1,024 bytes")},
+	{Name: "r2-get-1m", Title: "R2 get of a 1 MiB object (streamed)", Script: "r2.js", Path: "/get-1m", Probe: "/seed", R2: true,
+		Check: expectBody("/get-1m", func(b string) bool { return len(b) == 1<<20 }, "1,048,576 bytes")},
+	{Name: "r2-put-1k", Title: "R2 put of 1 KiB (1,000 keys)", Script: "r2.js", Path: "/put-1k", Probe: "/seed", R2: true,
+		Check: expectBody("/put-1k", func(b string) bool { return b == "1024" }, `"1024"`)},
+	{Name: "r2-put-1m", Title: "R2 put of 1 MiB (1,000 keys)", Script: "r2.js", Path: "/put-1m", Probe: "/seed", R2: true,
+		Check: expectBody("/put-1m", func(b string) bool { return b == "1048576" }, `"1048576"`)},
 	{Name: "d1-get", Title: "D1 point query (primary key, 1,000 rows)", Script: "d1.js", Path: "/get", Probe: "/seed", D1: true,
 		Check: expectBody("/get", func(b string) bool { return b == kvValue }, "the seeded row")},
 	{Name: "d1-put", Title: "D1 insert of a small row", Script: "d1.js", Path: "/put", Probe: "/seed", D1: true,

@@ -389,3 +389,34 @@ func TestReloadOnSave(t *testing.T) {
 	}
 	t.Errorf("the edit was not picked up; output:\n%s", p.Output())
 }
+
+// A file the project's sources do not use (here a log the server's output
+// goes to, in the project directory) does not reload the worker; an edit of
+// a source still does, once.
+func TestNoReloadOnUnrelatedFile(t *testing.T) {
+	dir := outposttest.CopyDir(t, project("module-basic"))
+	p := outposttest.Dev(t, dir)
+	log := filepath.Join(dir, "dev.log")
+	for i := 0; i < 5; i++ {
+		if err := os.WriteFile(log, []byte(strings.Repeat("GET / 200 OK\n", i+1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond) // past the watcher's debounce
+	src := filepath.Join(dir, "src", "index.ts")
+	orig, _ := os.ReadFile(src)
+	os.WriteFile(src, []byte(strings.Replace(string(orig), "Hello from a module worker!", "Hello again!", 1)), 0o644)
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, body := p.Get("/"); body == "Hello again!" {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// The log line can trail the swap the request saw.
+	p.WaitOutput("Reloaded", 5*time.Second)
+	if n := strings.Count(p.Output(), "Reloaded"); n != 1 {
+		t.Errorf("%d reloads, want 1 (for the source edit only); output:\n%s", n, p.Output())
+	}
+}

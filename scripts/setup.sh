@@ -15,6 +15,7 @@ if command -v dpkg >/dev/null 2>&1; then
   if [ "${OUTPOST_SETUP_TEST_DEPS:-1}" = 1 ]; then
     need postgresql
     need chromium
+    need bsdutils # script(1): the dev server's keys are tested on a pseudo-terminal
   fi
   if [ ${#want_apt[@]} -gt 0 ]; then
     sudo=""

@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,6 +24,9 @@ import (
 
 	"github.com/outpost-dev/outpost/internal/assets"
 	"github.com/outpost-dev/outpost/internal/config"
+	"github.com/outpost-dev/outpost/internal/dap"
+	"github.com/outpost-dev/outpost/internal/dashboard"
+	"github.com/outpost-dev/outpost/internal/inspector"
 	"github.com/outpost-dev/outpost/internal/logging"
 	"github.com/outpost-dev/outpost/internal/platform"
 	"github.com/outpost-dev/outpost/internal/project"
@@ -54,9 +58,11 @@ type devFlags struct {
 	cache         bool
 	host          string
 	localUpstream string
+	inspect       inspectFlag
+	noDashboard   bool
 }
 
-func runDev(args []string, stdout, stderr io.Writer) error {
+func runDev(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var f devFlags
 	fs := newFlagSet("outpost dev", devUsage, stderr)
 	fs.IntVar(&f.port, "port", 0, "port to listen on (default: [dev] port, else 8787)")
@@ -72,6 +78,8 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&f.cache, "cache", true, "Cache API and fetch() caching; false makes caches no-ops that always miss")
 	fs.StringVar(&f.host, "host", "", "the host request.url carries (default: [dev] host, else the first route's host)")
 	fs.StringVar(&f.localUpstream, "local-upstream", "", "the host request.url carries; wins over --host")
+	fs.Var(&f.inspect, "inspect", "debug the workers: --inspect or --inspect=PORT (default 9229) serves the Debug Adapter Protocol and the WebKit Inspector protocol on 127.0.0.1")
+	fs.BoolVar(&f.noDashboard, "no-dashboard", false, "do not serve the local explorer at "+dashboard.Path)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -177,13 +185,30 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 			selfHosts = append(selfHosts, h)
 		}
 	}
-	services, err := openServices(stateDir, f.cache, logger, console.Print)
+	consolePrint, adapter := console.Print, (*dap.Server)(nil)
+	if f.inspect.on {
+		adapter = &dap.Server{}
+		consolePrint = teeConsole(console.Print, adapter)
+	}
+	// The dashboard's request log records every request, console line
+	// and subrequest; --no-dashboard leaves it out.
+	var rec *dashboard.Recorder
+	if !f.noDashboard {
+		rec = dashboard.NewRecorder(500)
+	}
+	services, err := openServices(stateDir, f.cache, logger, consolePrint, rec)
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	defer services.Close()
 
+	var hub *inspector.Hub
+	if f.inspect.on {
+		if hub = startInspection(logger); hub != nil {
+			defer hub.Close()
+		}
+	}
 	dev := &devServer{node: services.node, logger: logger}
 	defer dev.closeSites()
 	for i, b := range builds {
@@ -199,6 +224,16 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 		dev.workers = append(dev.workers, dw)
 	}
 	primary := dev.workers[0]
+	debuggerAddr := ""
+	if hub != nil {
+		isrv, err := serveInspection(hub, adapter, f.inspect.port, dev, logger)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer isrv.Close()
+		debuggerAddr = isrv.Addr().String()
+	}
 
 	handler := &server.Handler{
 		Target:   func() (server.Target, error) { return primary.current(), nil },
@@ -219,11 +254,32 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 			status := primary.currentSite().ServeBeforeWorker(w, r)
 			if status != 0 {
 				logger.Info(fmt.Sprintf("%s %s %d %s (%s) (asset)", r.Method, r.URL.RequestURI(), status, http.StatusText(status), time.Since(start).Round(time.Microsecond)))
+				if rec != nil {
+					rec.MarkAsset(r.Context())
+				}
 			}
 			return status != 0
 		}
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 30 * time.Second}
+	var root http.Handler = handler
+	if rec != nil {
+		dash, err := dev.dashboard(rec, stateDir, services.node)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		handler.Failed = func(r *http.Request, outcome runtime.Outcome, err error) { rec.Finish(r.Context(), outcome, err) }
+		endpoints := handler.Extra
+		handler.Extra = func(w http.ResponseWriter, r *http.Request) bool {
+			if r.URL.Path == dashboard.Path || strings.HasPrefix(r.URL.Path, dashboard.Path+"/") {
+				dash.ServeHTTP(w, r)
+				return true
+			}
+			return endpoints(w, r)
+		}
+		root = rec.Wrap(primary.name, handler)
+	}
+	srv := &http.Server{Handler: root, ReadHeaderTimeout: 30 * time.Second}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -250,18 +306,36 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 	if strings.Contains(shownHost, ":") {
 		shownHost = "[" + shownHost + "]"
 	}
-	logger.Info(fmt.Sprintf("⎔ Ready on http://%s:%d (%s, built in %s)", shownHost, addr.Port, primary.name, builds[0].Took.Round(time.Millisecond)))
+	baseURL := fmt.Sprintf("http://%s:%d", shownHost, addr.Port)
+	explorerURL := ""
+	if rec != nil {
+		explorerURL = baseURL + dashboard.Path
+	}
+	dev.banner(out, stateDir, services.node.KVWhere())
+	logger.Info(fmt.Sprintf("⎔ Ready on %s (%s, built in %s)", baseURL, primary.name, builds[0].Took.Round(time.Millisecond)))
 	for _, dw := range dev.workers[1:] {
 		logger.Info(fmt.Sprintf("⎔ Also running %s (service bindings reach it)", dw.name))
 	}
-	for _, b := range builds {
-		if len(b.Bundle.KVNamespaces) > 0 {
-			logger.Info("KV in " + services.node.KVWhere())
-			break
+	if explorerURL != "" {
+		logger.Info("⎔ Explorer on " + explorerURL)
+	}
+	// Keys only from a terminal in the foreground: CI has no stdin, and a
+	// pipe is not for us to read.
+	keys := &devKeys{out: out, url: baseURL, explorer: explorerURL, debugger: debuggerAddr, stop: stop}
+	if tty, ok := stdin.(*os.File); ok {
+		if restore, ok := keys.start(ctx, tty); ok {
+			defer restore()
+			fmt.Fprintln(out, keys.hint())
 		}
 	}
 	for _, b := range builds {
 		warnUnappliedD1(ctx, logger, services.node.D1(), b.Config)
+	}
+	for _, b := range builds {
+		if len(b.Bundle.R2Buckets) > 0 {
+			logger.Info("R2 buckets in " + services.node.R2().Where())
+			break
+		}
 	}
 	// Bundling leaves garbage on the Go heap; give it back before idling.
 	debug.FreeOSMemory()
@@ -329,6 +403,59 @@ type devServer struct {
 	watcher *fsnotify.Watcher
 	watched map[string]bool
 	queues  *devQueues // devqueues.go
+}
+
+// banner lists each worker's bindings and where the state lives, before
+// the Ready line, as wrangler dev does.
+func (d *devServer) banner(out io.Writer, stateDir, kvWhere string) {
+	var b strings.Builder
+	for _, dw := range d.workers {
+		bs := dashboard.Bindings(d.dashboardWorker(dw))
+		if len(bs) == 0 {
+			fmt.Fprintf(&b, "%s has no bindings.\n", dw.name)
+			continue
+		}
+		fmt.Fprintf(&b, "%s has access to the following bindings:\n", dw.name)
+		width := 0
+		for _, x := range bs {
+			width = max(width, len("env.")+len(x.Name))
+		}
+		for _, x := range bs {
+			fmt.Fprintf(&b, "  %-*s  %-22s  %s\n", width, "env."+x.Name, x.Type, x.What)
+		}
+	}
+	fmt.Fprintf(&b, "State in %s", stateDir)
+	if !strings.HasPrefix(kvWhere, stateDir) {
+		fmt.Fprintf(&b, " (KV in %s)", kvWhere)
+	}
+	fmt.Fprintln(&b)
+	io.WriteString(out, b.String())
+}
+
+func (d *devServer) dashboardWorker(dw *devWorker) dashboard.Worker {
+	b := dw.build()
+	var secrets []string
+	for k := range b.Secrets {
+		secrets = append(secrets, k)
+	}
+	sort.Strings(secrets)
+	return dashboard.Worker{Name: dw.name, Bundle: b.Bundle, Secrets: secrets, Current: dw.current}
+}
+
+// dashboard builds the local explorer over the dev server's workers.
+func (d *devServer) dashboard(rec *dashboard.Recorder, stateDir string, node *platform.Node) (*dashboard.Dashboard, error) {
+	return dashboard.New(dashboard.Options{
+		Node:     node,
+		Recorder: rec,
+		StateDir: stateDir,
+		Workers: func() []dashboard.Worker {
+			var out []dashboard.Worker
+			for _, dw := range d.workers {
+				out = append(out, d.dashboardWorker(dw))
+			}
+			return out
+		},
+	})
 }
 
 // devWorker is one project of the dev server.
@@ -470,7 +597,7 @@ func (d *devServer) watch(ctx context.Context) error {
 					continue
 				}
 				mu.Lock()
-				changed[filepath.Dir(ev.Name)] = true
+				changed[ev.Name] = true
 				mu.Unlock()
 				if timer != nil {
 					timer.Stop()
@@ -483,11 +610,11 @@ func (d *devServer) watch(ctx context.Context) error {
 				})
 			case <-fire:
 				mu.Lock()
-				dirs := changed
+				files := changed
 				changed = map[string]bool{}
 				mu.Unlock()
 				for _, dw := range d.workers {
-					if dw.touchedBy(dirs) {
+					if dw.touchedBy(files) {
 						d.reload(dw)
 					}
 				}
@@ -502,19 +629,38 @@ func (d *devServer) watch(ctx context.Context) error {
 	return nil
 }
 
-// touchedBy reports whether a change in one of dirs concerns the worker:
-// one of its inputs, or its project directory, is there.
-func (d *devWorker) touchedBy(dirs map[string]bool) bool {
+// touchedBy reports whether a change to one of files concerns the worker:
+// one of its inputs, a new file beside its sources, or the project's
+// package manifest or lockfile. Other files in the project directory (a
+// log the server itself writes there, a database) do not.
+func (d *devWorker) touchedBy(files map[string]bool) bool {
 	b := d.build()
-	if dirs[b.Config.Dir] {
-		return true
-	}
+	inputDirs := map[string]bool{}
 	for _, in := range b.Inputs {
-		if dirs[filepath.Dir(in)] {
+		if files[in] {
+			return true
+		}
+		inputDirs[filepath.Dir(in)] = true
+	}
+	for f := range files {
+		dir := filepath.Dir(f)
+		if dir == b.Config.Dir {
+			if packageFiles[filepath.Base(f)] {
+				return true
+			}
+			continue
+		}
+		if inputDirs[dir] {
 			return true
 		}
 	}
 	return false
+}
+
+// packageFiles change when the project's packages are (re)installed.
+var packageFiles = map[string]bool{
+	"package.json": true, "package-lock.json": true, "npm-shrinkwrap.json": true,
+	"yarn.lock": true, "pnpm-lock.yaml": true, "bun.lock": true, "bun.lockb": true,
 }
 
 func ignoredPath(p string) bool {

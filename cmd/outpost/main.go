@@ -22,10 +22,12 @@ Usage:
   outpost rollback [WORKER]      restore an earlier deployed version
   outpost tail [WORKER]          stream a served worker's logs and exceptions
   outpost kv ...                 read and write KV namespaces (outpost kv --help)
+  outpost r2 ...                 manage R2 buckets and objects (outpost r2 --help)
   outpost queues ...             look at queues: backlog, dead letters (outpost queues --help)
   outpost cache purge ...        purge the Cache API of a running dev server
   outpost cron trigger ...       fire a scheduled event on a running dev server
   outpost do list|keys|get|delete  look at the Durable Objects of the project (outpost do --help)
+  outpost types [PATH]           write worker-configuration.d.ts: the Env interface of the bindings
   outpost d1 ...                 D1 databases: execute, export, migrations (outpost d1 --help)
   outpost version                print the version
 
@@ -50,7 +52,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var err error
 	switch args[0] {
 	case "dev":
-		err = runDev(args[1:], stdout, stderr)
+		err = runDev(args[1:], stdin, stdout, stderr)
 	case "serve":
 		err = runServe(args[1:], stdout, stderr)
 	case "deploy":
@@ -61,6 +63,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = runTail(args[1:], stdout, stderr)
 	case "kv":
 		err = runKV(args[1:], stdin, stdout, stderr)
+	case "r2":
+		err = runR2(args[1:], stdin, stdout, stderr)
 	case "queues":
 		err = runQueues(args[1:], stdout, stderr)
 	case "cache":
@@ -69,6 +73,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = runCron(args[1:], stdout, stderr)
 	case "do":
 		err = runDO(args[1:], stdout, stderr)
+	case "types":
+		err = runTypes(args[1:], stdout, stderr)
 	case "d1":
 		err = runD1(args[1:], stdout, stderr)
 	case "version", "--version", "-v":

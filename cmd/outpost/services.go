@@ -16,6 +16,7 @@ import (
 
 	"github.com/outpost-dev/outpost/internal/cache"
 	"github.com/outpost-dev/outpost/internal/cron"
+	"github.com/outpost-dev/outpost/internal/dashboard"
 	"github.com/outpost-dev/outpost/internal/platform"
 	"github.com/outpost-dev/outpost/internal/runtime"
 )
@@ -33,7 +34,7 @@ type services struct {
 	clock cron.Clock
 }
 
-func openServices(stateDir string, cacheOn bool, logger *slog.Logger, console func(worker, level, text string)) (*services, error) {
+func openServices(stateDir string, cacheOn bool, logger *slog.Logger, console func(worker, level, text string), rec *dashboard.Recorder) (*services, error) {
 	s := &services{stateDir: stateDir, logger: logger, clock: cron.SystemClock()}
 	if os.Getenv("OUTPOST_TEST_CLOCK") == "manual" {
 		s.clock = cron.NewManualClock(time.Now())
@@ -47,16 +48,26 @@ func openServices(stateDir string, cacheOn bool, logger *slog.Logger, console fu
 	s.token = hex.EncodeToString(b)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	var subrequest func(string, *http.Request, *http.Response, error, time.Duration)
+	if rec != nil {
+		print := console
+		console = func(worker, level, text string) {
+			print(worker, level, text)
+			rec.Console(worker, level, text)
+		}
+		subrequest = rec.Subrequest
+	}
 	node, err := platform.Open(ctx, platform.Options{
 		StateDir: stateDir,
 		// OUTPOST_KV_URL=postgres://… keeps KV in PostgreSQL, shared by
 		// every process that points at it.
-		KVURL:    os.Getenv("OUTPOST_KV_URL"),
-		CacheOff: !cacheOn,
-		Clock:    s.clock,
-		Logger:   logger,
-		Console:  console,
-		Events:   devEvents{logger},
+		KVURL:      os.Getenv("OUTPOST_KV_URL"),
+		CacheOff:   !cacheOn,
+		Clock:      s.clock,
+		Logger:     logger,
+		Console:    console,
+		Subrequest: subrequest,
+		Events:     devEvents{logger, rec},
 	})
 	if err != nil {
 		if os.Getenv("OUTPOST_KV_URL") != "" {
@@ -74,9 +85,15 @@ func (s *services) Close() {
 }
 
 // devEvents logs cron runs as one line each, with outcome and duration.
-type devEvents struct{ logger *slog.Logger }
+type devEvents struct {
+	logger *slog.Logger
+	rec    *dashboard.Recorder // the dashboard's last runs; nil without it
+}
 
 func (e devEvents) Scheduled(worker, expr string, at time.Time, took time.Duration, res runtime.ScheduledResult, err error) {
+	if e.rec != nil {
+		e.rec.Scheduled(worker, expr, at, took, err)
+	}
 	took = took.Round(time.Millisecond)
 	when := at.UTC().Format(time.RFC3339)
 	if err != nil {

@@ -100,6 +100,7 @@ var fields = map[string]fieldSpec{
 	}},
 	"define":          {notInherited, func(r *reader, c *Config, v any, f string) { c.Define, _ = r.stringMap(v, f) }},
 	"kv_namespaces":   {notInherited, readKV},
+	"r2_buckets":      {notInherited, readR2},
 	"services":        {notInherited, readServices},
 	"durable_objects": {notInherited, readDurableObjects},
 	"queues":          {notInherited, readQueues},
@@ -134,8 +135,7 @@ var ignoredFields = map[string]inheritance{
 // unsupportedBindings are binding kinds Outpost does not provide yet; each
 // declared binding is named in a warning so users know what env will lack.
 var unsupportedBindings = map[string]string{
-	"workflows":  "Workflows",
-	"r2_buckets": "R2", "vectorize": "Vectorize",
+	"workflows": "Workflows", "vectorize": "Vectorize",
 	"analytics_engine_datasets": "Analytics Engine", "dispatch_namespaces": "Workers for Platforms",
 	"mtls_certificates": "mTLS certificates", "send_email": "Email", "ai": "Workers AI",
 	"browser": "Browser Rendering", "images": "Images", "version_metadata": "Version metadata",

@@ -300,6 +300,9 @@ func checkBindings(r *reader, c *Config, raw map[string]any, env string) {
 	for i, kv := range c.KVNamespaces {
 		add(kv.Binding, fmt.Sprintf("%s[%d].binding", fieldPath(raw, env, "kv_namespaces"), i))
 	}
+	for i, b := range c.R2Buckets {
+		add(b.Binding, fmt.Sprintf("%s[%d].binding", fieldPath(raw, env, "r2_buckets"), i))
+	}
 	for i, s := range c.Services {
 		add(s.Binding, fmt.Sprintf("%s[%d].binding", fieldPath(raw, env, "services"), i))
 	}

@@ -264,7 +264,7 @@ func TestWarnings(t *testing.T) {
 	for _, w := range [][]string{
 		{`"env.dev.dev" is only read at the top level`},
 		{`"env.dev.alias" is only read at the top level`},
-		{`"env.dev.r2_buckets" (R2)`, "binding BUCKET will be missing"},
+		{`"env.dev.vectorize" (Vectorize)`, "binding VECTORS will be missing"},
 		{`unknown field "env.dev.nonsense"`},
 	} {
 		if !hasWarning(c, w...) {

@@ -28,6 +28,7 @@ type Config struct {
 	SecretsFile  string
 
 	KVNamespaces []KVNamespace
+	R2Buckets    []R2Bucket
 	Services     []ServiceBinding
 	// DurableObjects are the [[durable_objects.bindings]]; Migrations say
 	// which classes are Durable Objects and how they store.

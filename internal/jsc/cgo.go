@@ -46,7 +46,16 @@ JSObjectRef outpost_make_arraybuffer(JSContextRef ctx, void* bytes, size_t n, JS
 // the Go function in its VM's table.
 extern JSValueRef goHostCall(JSContextRef ctx, JSObjectRef fn, JSObjectRef thisObject, size_t argc, JSValueRef* argv, JSValueRef* exception);
 
+extern __thread int outpost_inspector_thread;
+JSValueRef outpost_debugger_host_error(JSContextRef ctx);
+
 static JSValueRef outpost_host_call(JSContextRef ctx, JSObjectRef fn, JSObjectRef thisObject, size_t argc, const JSValueRef argv[], JSValueRef* exception) {
+	// A debugger's evaluation on the inspector's thread: the VM's Go state
+	// belongs to its own thread, and that thread may not call into Go.
+	if (outpost_inspector_thread) {
+		*exception = outpost_debugger_host_error(ctx);
+		return NULL;
+	}
 	return goHostCall(ctx, fn, thisObject, argc, (JSValueRef*)argv, exception);
 }
 

@@ -15,9 +15,13 @@ extern bool goInterrupt(uintptr_t id);
 // first so that it is also the VM's termination flag.
 typedef struct { int flag; uintptr_t id; double seconds; } outpost_watch;
 
+extern __thread int outpost_inspector_thread;
+
 static bool outpost_should_interrupt(JSContextRef ctx, void* context) {
 	outpost_watch* w = (outpost_watch*)context;
-	if (goInterrupt(w->id)) {
+	// A debugger's evaluation on the inspector's thread (which may not call
+	// into Go): the limits measure the VM's own thread.
+	if (!outpost_inspector_thread && goInterrupt(w->id)) {
 		*(volatile int*)&w->flag = 1;
 		return true;
 	}

@@ -459,3 +459,26 @@ func TestCloseAndOffThreadRun(t *testing.T) {
 		t.Errorf("run after close = %v", err)
 	}
 }
+
+// Numbers, booleans, null and undefined are recognised as values that are
+// not heap cells; strings and objects are protected.
+func TestImmediatesAreNotCells(t *testing.T) {
+	vm := newVM(t, Options{})
+	vm.Run(func(c *Context) error {
+		if !immediates {
+			t.Error("the value encoding check failed on this platform: every value is protected")
+			return nil
+		}
+		for _, v := range []Value{c.Number(1.5), c.Number(-3), c.Bool(true), c.Null(), c.Undefined()} {
+			if !isImmediate(v.ref) {
+				t.Errorf("%v taken for a heap cell", v.String())
+			}
+		}
+		for _, v := range []Value{c.String("x"), c.Object()} {
+			if isImmediate(v.ref) {
+				t.Errorf("%v taken for an immediate", v.String())
+			}
+		}
+		return nil
+	})
+}

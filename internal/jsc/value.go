@@ -2,7 +2,31 @@ package jsc
 
 /*
 #include <stdlib.h>
+#include <string.h>
 #include <JavaScriptCore/JavaScript.h>
+
+// outpost_utf8_string makes a JSStringRef of n bytes of UTF-8 (no NUL among
+// them) in one call from Go: one cgo transition instead of an allocation,
+// the engine call and a free.
+static JSStringRef outpost_utf8_string(const char* p, size_t n) {
+	char small[512];
+	char* buf = n < sizeof small ? small : (char*)malloc(n + 1);
+	memcpy(buf, p, n);
+	buf[n] = 0;
+	JSStringRef s = JSStringCreateWithUTF8CString(buf);
+	if (buf != small) free(buf);
+	return s;
+}
+
+// outpost_utf8_value makes a protected JavaScript string value of n bytes
+// of UTF-8 (no NUL among them).
+static JSValueRef outpost_utf8_value(JSContextRef ctx, const char* p, size_t n) {
+	JSStringRef s = outpost_utf8_string(p, n);
+	JSValueRef v = JSValueMakeString(ctx, s);
+	JSStringRelease(s);
+	JSValueProtect(ctx, v);
+	return v;
+}
 */
 import "C"
 
@@ -51,15 +75,24 @@ func (c *Context) Null() Value { return Value{c, C.JSValueMakeNull(c.ref)} }
 // Bool returns a boolean.
 func (c *Context) Bool(b bool) Value { return Value{c, C.JSValueMakeBoolean(c.ref, C.bool(b))} }
 
-// Number returns a number. Small integers are not heap cells, so they need
-// no protection; doubles may be, so they are tracked.
+// Number returns a number. On 64-bit platforms numbers are encoded in the
+// value itself, never heap cells, so they need no protection; elsewhere the
+// C API boxes them in cells, which are tracked.
 func (c *Context) Number(f float64) Value {
+	if unsafe.Sizeof(uintptr(0)) == 8 {
+		return Value{c, C.JSValueMakeNumber(c.ref, C.double(f))}
+	}
 	return c.wrap(C.JSValueMakeNumber(c.ref, C.double(f)))
 }
 
 // String returns a JavaScript string with the contents of s (UTF-8;
 // invalid bytes become U+FFFD).
 func (c *Context) String(s string) Value {
+	if s != "" && utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 {
+		ref := C.outpost_utf8_value(c.ref, (*C.char)(unsafe.Pointer(unsafe.StringData(s))), C.size_t(len(s)))
+		c.vm.scope = append(c.vm.scope, ref) // protected by outpost_utf8_value
+		return Value{c, ref}
+	}
 	js := newJSString(s)
 	defer C.JSStringRelease(js)
 	return c.wrap(C.JSValueMakeString(c.ref, js))
@@ -434,23 +467,19 @@ func newJSString(s string) C.JSStringRef {
 	if len(s) == 0 {
 		return C.JSStringCreateWithCharacters(nil, 0)
 	}
-	if isASCIINoNUL(s) {
-		// JavaScriptCore keeps ASCII as an 8-bit string.
-		buf := C.CBytes(append([]byte(s), 0))
-		defer C.free(buf)
-		return C.JSStringCreateWithUTF8CString((*C.char)(buf))
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
-	u := utf16.Encode([]rune(strings.ToValidUTF8(s, "\uFFFD")))
+	if strings.IndexByte(s, 0) < 0 {
+		// JavaScriptCore keeps ASCII as an 8-bit string and converts the
+		// rest itself.
+		return C.outpost_utf8_string((*C.char)(unsafe.Pointer(unsafe.StringData(s))), C.size_t(len(s)))
+	}
+	u := make([]uint16, 0, len(s))
+	for _, r := range s {
+		u = utf16.AppendRune(u, r)
+	}
 	return C.JSStringCreateWithCharacters((*C.JSChar)(unsafe.Pointer(&u[0])), C.size_t(len(u)))
-}
-
-func isASCIINoNUL(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if b := s[i]; b >= utf8.RuneSelf || b == 0 {
-			return false
-		}
-	}
-	return true
 }
 
 // goString converts a JSStringRef to Go UTF-8; lone surrogates become U+FFFD.

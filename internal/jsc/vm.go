@@ -8,6 +8,12 @@ void outpost_set_time_limit(JSContextGroupRef group, double seconds, int* flag);
 JSClassRef outpost_host_class(void);
 JS_EXPORT void JSContextGroupClearExecutionTimeLimit(JSContextGroupRef group);
 JS_EXPORT void JSGlobalContextSetUnhandledRejectionCallback(JSGlobalContextRef ctx, JSObjectRef function, JSValueRef* exception);
+
+// outpost_unprotect_all unprotects vals[n-1] down to vals[0] in one call
+// from Go.
+static void outpost_unprotect_all(JSContextRef ctx, JSValueRef* vals, size_t n) {
+	while (n > 0) JSValueUnprotect(ctx, vals[--n]);
+}
 */
 import "C"
 
@@ -54,6 +60,8 @@ type Options struct {
 	// function's caller gets a plain "internal error" exception, never the
 	// Go stack). Default: the stack is printed to stderr.
 	OnPanic func(value any, stack []byte)
+	// Name is what a debugger shows for the VM (see EnableInspector).
+	Name string
 }
 
 // VM is one JavaScriptCore context group with one global context, owned by
@@ -125,6 +133,7 @@ func configure() {
 		g := C.JSContextGroupCreate()
 		gc := C.JSGlobalContextCreateInGroup(g, nil)
 		C.outpost_host_class()
+		immediates = checkImmediates(C.JSContextRef(gc))
 		C.JSGlobalContextRelease(gc)
 		C.JSContextGroupRelease(g)
 		auditSignals(beforeSignals)
@@ -160,6 +169,7 @@ func (vm *VM) loop(started chan<- error) {
 	vm.group = C.JSContextGroupCreate()
 	vm.gctx = C.JSGlobalContextCreateInGroup(vm.group, nil)
 	vm.ctx = &Context{vm: vm, ref: C.JSContextRef(vm.gctx)}
+	vm.makeInspectable()
 	if vm.opts.Interrupt != nil {
 		vm.installInterrupt()
 	} else {
@@ -351,12 +361,42 @@ func (c *Context) SetTimeLimit(d time.Duration) {
 	}
 }
 
+// On 64-bit platforms JavaScriptCore encodes numbers, booleans, null and
+// undefined in the value itself (tag bits set), so that only values without
+// those bits are heap cells the collector could free. isImmediate spares
+// protecting the others (a cgo call each). The encoding is checked once at
+// start (checkImmediates); if it ever differs, every value is protected.
+const immediateTags = 0xfffe000000000002
+
+var immediates bool
+
+func isImmediate(ref C.JSValueRef) bool {
+	return immediates && uint64(uintptr(unsafe.Pointer(ref)))&immediateTags != 0
+}
+
+func checkImmediates(ctx C.JSContextRef) bool {
+	if unsafe.Sizeof(uintptr(0)) != 8 {
+		return false
+	}
+	tagged := func(ref C.JSValueRef) bool {
+		return uint64(uintptr(unsafe.Pointer(ref)))&immediateTags != 0
+	}
+	for _, v := range []C.JSValueRef{C.JSValueMakeNumber(ctx, 1.5), C.JSValueMakeNumber(ctx, 7), C.JSValueMakeBoolean(ctx, true),
+		C.JSValueMakeBoolean(ctx, false), C.JSValueMakeNull(ctx), C.JSValueMakeUndefined(ctx)} {
+		if !tagged(v) {
+			return false
+		}
+	}
+	obj := C.JSValueRef(C.JSObjectMake(ctx, nil, nil))
+	return !tagged(obj) && bool(C.JSValueIsObject(ctx, obj))
+}
+
 // track keeps a value alive (protected) until the current task or host
 // call returns: Go's stacks are invisible to JavaScriptCore's conservative
 // garbage collector, so a value held only by Go would otherwise be
 // collectable at the next allocation.
 func (vm *VM) track(ref C.JSValueRef) {
-	if ref == nil {
+	if ref == nil || isImmediate(ref) {
 		return
 	}
 	C.JSValueProtect(C.JSContextRef(vm.gctx), ref)
@@ -364,10 +404,9 @@ func (vm *VM) track(ref C.JSValueRef) {
 }
 
 func (vm *VM) releaseScope(mark int) {
-	ctx := C.JSContextRef(vm.gctx)
-	for i := len(vm.scope) - 1; i >= mark; i-- {
-		C.JSValueUnprotect(ctx, vm.scope[i])
-		vm.scope[i] = nil
+	if n := len(vm.scope) - mark; n > 0 {
+		C.outpost_unprotect_all(C.JSContextRef(vm.gctx), &vm.scope[mark], C.size_t(n))
+		clear(vm.scope[mark:])
 	}
 	vm.scope = vm.scope[:mark]
 }

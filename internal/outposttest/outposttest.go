@@ -314,13 +314,18 @@ func CopyDir(t testing.TB, src string) string {
 }
 
 // RSS is the process's resident memory in bytes, from /proc (Linux).
-func (p *Proc) RSS() (int64, error) {
+func (p *Proc) RSS() (int64, error) { return p.status("VmRSS:") }
+
+// PeakRSS is the process's peak resident memory so far (VmHWM, Linux).
+func (p *Proc) PeakRSS() (int64, error) { return p.status("VmHWM:") }
+
+func (p *Proc) status(field string) (int64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
 	if err != nil {
 		return 0, err
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+		if rest, ok := strings.CutPrefix(line, field); ok {
 			var kb int64
 			if _, err := fmt.Sscanf(strings.TrimSpace(rest), "%d kB", &kb); err != nil {
 				return 0, err
@@ -328,5 +333,5 @@ func (p *Proc) RSS() (int64, error) {
 			return kb << 10, nil
 		}
 	}
-	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", p.cmd.Process.Pid)
+	return 0, fmt.Errorf("no %s in /proc/%d/status", field, p.cmd.Process.Pid)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/outpost-dev/outpost/internal/bundle"
 	"github.com/outpost-dev/outpost/internal/config"
 	"github.com/outpost-dev/outpost/internal/d1"
+	"github.com/outpost-dev/outpost/internal/r2"
 )
 
 // Bundle is one version of a worker: the bundled script and what its
@@ -27,6 +28,7 @@ type Bundle struct {
 	CompatibilityFlag []string         `json:"compatibility_flags,omitempty"`
 	Vars              map[string]any   `json:"vars,omitempty"`
 	KVNamespaces      []KVBinding      `json:"kv_namespaces,omitempty"`
+	R2Buckets         []R2Binding      `json:"r2_buckets,omitempty"`
 	Services          []ServiceBinding `json:"services,omitempty"`
 	// DurableObjects are the namespace bindings; ObjectClasses the
 	// worker's own Durable Object classes (true: SQLite-backed), from its
@@ -59,6 +61,12 @@ type Bundle struct {
 type KVBinding struct {
 	Binding string `json:"binding"`
 	ID      string `json:"id"`
+}
+
+// R2Binding binds an R2 bucket to a name on env.
+type R2Binding struct {
+	Binding string `json:"binding"`
+	Bucket  string `json:"bucket_name"`
 }
 
 // D1Binding binds the D1 database called Database to a name on env.
@@ -105,6 +113,9 @@ func NewBundle(name string, cfg *config.Config, res *bundle.Result) *Bundle {
 	}
 	for _, ns := range cfg.KVNamespaces {
 		b.KVNamespaces = append(b.KVNamespaces, KVBinding{Binding: ns.Binding, ID: KVNamespaceID(ns)})
+	}
+	for _, r := range cfg.R2Buckets {
+		b.R2Buckets = append(b.R2Buckets, R2Binding{Binding: r.Binding, Bucket: r.BucketName})
 	}
 	for _, s := range cfg.Services {
 		b.Services = append(b.Services, ServiceBinding{Binding: s.Binding, Service: s.Service, Entrypoint: s.Entrypoint})
@@ -166,6 +177,11 @@ func (b *Bundle) Validate() error {
 	for i, k := range b.KVNamespaces {
 		if k.Binding == "" || k.ID == "" {
 			return fmt.Errorf("bundle: kv_namespaces[%d]: binding and id are required", i)
+		}
+	}
+	for i, r := range b.R2Buckets {
+		if r.Binding == "" || !r2.ValidBucketName(r.Bucket) {
+			return fmt.Errorf("bundle: r2_buckets[%d]: a binding and a bucket_name of 3 to 63 lowercase letters, digits and hyphens are required", i)
 		}
 	}
 	for i, d := range b.D1Databases {

@@ -26,6 +26,7 @@ import (
 	hyperdrivebinding "github.com/outpost-dev/outpost/internal/bindings/hyperdrive"
 	kvbinding "github.com/outpost-dev/outpost/internal/bindings/kv"
 	queuebinding "github.com/outpost-dev/outpost/internal/bindings/queue"
+	r2binding "github.com/outpost-dev/outpost/internal/bindings/r2"
 	servicebinding "github.com/outpost-dev/outpost/internal/bindings/service"
 	"github.com/outpost-dev/outpost/internal/cache"
 	"github.com/outpost-dev/outpost/internal/cron"
@@ -37,6 +38,9 @@ import (
 	kvpostgres "github.com/outpost-dev/outpost/internal/kv/postgres"
 	kvsqlite "github.com/outpost-dev/outpost/internal/kv/sqlite"
 	"github.com/outpost-dev/outpost/internal/queue"
+	"github.com/outpost-dev/outpost/internal/r2"
+	"github.com/outpost-dev/outpost/internal/r2/filestore"
+	"github.com/outpost-dev/outpost/internal/r2/s3store"
 	"github.com/outpost-dev/outpost/internal/runtime"
 )
 
@@ -68,6 +72,9 @@ type Options struct {
 	ObserveOp func(worker, family, op, result string)
 	// CountSubrequest is told of every fetch() that reaches the network.
 	CountSubrequest func(worker string)
+	// Subrequest, when set, is told how each fetch() to the network ended
+	// (the dev dashboard's request log).
+	Subrequest func(worker string, r *http.Request, resp *http.Response, err error, took time.Duration)
 	// Events receives invocations that are not requests (cron runs).
 	Events Events
 	// QueueURL is a postgres:// URL for queues shared by a fleet; empty
@@ -77,6 +84,9 @@ type Options struct {
 	QueueLease time.Duration
 	// QueueEvents is told how each queue delivery ended.
 	QueueEvents func(worker string, r queue.Report, outcome runtime.Outcome)
+	// R2S3 keeps R2 buckets in an S3-compatible store; nil keeps them as
+	// files under StateDir/r2.
+	R2S3 *s3store.Options
 	// ObjectsFleet puts Durable Objects on a fleet (nil: on this node).
 	// ObjectIdleTimeout evicts objects idle that long from memory
 	// (default 70 s, as on Cloudflare).
@@ -100,6 +110,7 @@ type Node struct {
 	kvStore kv.Store
 	kvWhere string
 	cache   *cache.Store
+	r2      r2.Store
 
 	queues     *queue.Broker
 	queueWhere string
@@ -162,6 +173,11 @@ func Open(ctx context.Context, o Options) (*Node, error) {
 	if !o.CacheOff {
 		go n.sweepCache(sweepCtx)
 	}
+	if n.r2, err = OpenR2Store(o.StateDir, o.R2S3); err != nil {
+		n.Close()
+		return nil, err
+	}
+	n.closers = append(n.closers, func() { n.r2.Close() })
 	if err := n.openQueues(ctx); err != nil {
 		n.Close()
 		return nil, err
@@ -191,6 +207,22 @@ func OpenKVStore(ctx context.Context, stateDir, url string) (kv.Store, string, e
 	}
 	return lite, lite.Path(), nil
 }
+
+// OpenR2Store opens R2 storage: the S3-compatible store s3 names, or
+// files under stateDir/r2.
+func OpenR2Store(stateDir string, s3 *s3store.Options) (r2.Store, error) {
+	if s3 != nil {
+		return s3store.Open(*s3)
+	}
+	s, err := filestore.Open(filepath.Join(stateDir, "r2"))
+	if err != nil {
+		return nil, fmt.Errorf("opening R2 in %s: %w", filepath.Join(stateDir, "r2"), err)
+	}
+	return s, nil
+}
+
+// R2 is the node's R2 store (for the CLI and tests).
+func (n *Node) R2() r2.Store { return n.r2 }
 
 // sweepCache removes expired Cache API entries from memory and disk; until
 // then an expired entry only misses.
@@ -312,6 +344,7 @@ func (n *Node) Host(s *Settings) *runtime.Host {
 	fetcher.Client = &http.Client{Transport: &countingTransport{
 		next:  n.transport(s.Origin),
 		count: n.opts.CountSubrequest,
+		seen:  n.opts.Subrequest,
 		name:  s.Name,
 	}}
 	return &runtime.Host{
@@ -321,6 +354,7 @@ func (n *Node) Host(s *Settings) *runtime.Host {
 		Extensions: []runtime.Extension{
 			cachebinding.PartitionExtension(store, s.CacheZone),
 			kvbinding.Extension(),
+			r2binding.Extension(),
 			servicebinding.Extension(n),
 			assetsbinding.Extension(),
 			durablebinding.Extension(n.objects, n.objectClasses),
@@ -386,6 +420,11 @@ func (n *Node) Config(b *Bundle, s *Settings, host *runtime.Host) (*runtime.Conf
 	}
 	for _, ns := range b.KVNamespaces {
 		if err := bind(ns.Binding, kvbinding.Binding{Namespace: n.kv.Namespace(ns.ID)}); err != nil {
+			return nil, err
+		}
+	}
+	for _, rb := range b.R2Buckets {
+		if err := bind(rb.Binding, r2binding.Binding{Bucket: r2.NewBucket(rb.Bucket, n.r2.Backend(rb.Bucket))}); err != nil {
 			return nil, err
 		}
 	}
@@ -489,6 +528,7 @@ func hostPort(u *url.URL) string {
 type countingTransport struct {
 	next  http.RoundTripper
 	count func(worker string)
+	seen  func(worker string, r *http.Request, resp *http.Response, err error, took time.Duration)
 	name  string
 }
 
@@ -496,7 +536,13 @@ func (t *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if t.count != nil {
 		t.count(t.name)
 	}
-	return t.next.RoundTrip(r)
+	if t.seen == nil {
+		return t.next.RoundTrip(r)
+	}
+	start := time.Now()
+	resp, err := t.next.RoundTrip(r)
+	t.seen(t.name, r, resp, err, time.Since(start))
+	return resp, err
 }
 
 // RedactURL hides the password of a database URL in messages.

@@ -39,9 +39,11 @@ type Build struct {
 	// uploads it).
 	Bundle *platform.Bundle
 	// Vars are the --var overrides; Secrets come from .dev.vars or .env.
-	Vars     map[string]any
-	Secrets  map[string]string
-	Inputs   []string // files whose change calls for a rebuild
+	Vars    map[string]any
+	Secrets map[string]string
+	Inputs  []string // files whose change calls for a rebuild
+	// Exports are the entry module's export names (outpost types).
+	Exports  []string
 	Warnings []string
 	Took     time.Duration
 }
@@ -92,6 +94,7 @@ func Load(o Options) (*Build, error) {
 		Vars:     vars,
 		Secrets:  cfg.Secrets,
 		Inputs:   dedupe(inputs),
+		Exports:  res.Exports,
 		Warnings: warnings,
 		Took:     time.Since(start),
 	}, nil

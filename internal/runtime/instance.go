@@ -101,7 +101,7 @@ type Instance struct {
 	wakeAt     time.Time
 	wakeQueued atomic.Bool
 	// Limits (limits.go).
-	entryStart   time.Duration // thread CPU time when the running entry began; 0 outside one
+	entry        entryClock    // the running entry into JavaScript (limits.go)
 	offThread    time.Duration // work done for the running entry by other goroutines
 	lastGC       time.Time
 	stopReason   atomic.Int32
@@ -142,7 +142,7 @@ type timer struct {
 func (in *Instance) within(id int64, f func()) {
 	prev := in.cur
 	in.cur = id
-	outer := in.enter()
+	outer := in.enter(in.reqs[id].nearLimit())
 	defer func() {
 		in.cur = prev
 		if outer {
@@ -183,6 +183,7 @@ func NewInstance(cfg *Config) (*Instance, error) {
 	// (or its CPU limit, when that is longer); handlers get the CPU limit.
 	in.vm, err = jsc.New(jsc.Options{
 		TimeLimit:            preludeTimeLimit,
+		Name:                 cfg.Name,
 		Interrupt:            in.interrupt,
 		AfterTask:            func(*jsc.Context) { in.checkHung() },
 		OnUnhandledRejection: in.onUnhandledRejection,
@@ -230,7 +231,7 @@ func NewInstance(cfg *Config) (*Instance, error) {
 			return err
 		}
 		// The worker's global scope runs under the startup limit.
-		in.enter()
+		in.enter(true)
 		defer in.leave()
 		if _, err := in.hooks.Value().CallMethod("setup", info); err != nil {
 			return in.scriptError("setting up the worker's bindings", err)

@@ -31,6 +31,9 @@ const (
 	// DefaultWallLimit bounds how long a handler may take to give its
 	// response (the body may then stream as long as the client reads).
 	DefaultWallLimit = 100 * time.Second
+	// debugWallLimit replaces the wall-clock limit while a debugger may
+	// hold a handler at a breakpoint (outpost dev --inspect).
+	debugWallLimit = 24 * time.Hour
 	// minInterval is the shortest period of a setInterval.
 	minInterval = time.Millisecond
 )
@@ -75,6 +78,10 @@ func (in *Instance) cpuLimit() time.Duration {
 }
 
 func (in *Instance) wallLimit() time.Duration {
+	if jsc.InspectorEnabled() {
+		// A handler paused at a breakpoint waits for the developer.
+		return debugWallLimit
+	}
 	if in.cfg.WallLimit > 0 {
 		return in.cfg.WallLimit
 	}
@@ -106,27 +113,81 @@ func (in *Instance) charge(id int64, d time.Duration) {
 	}
 }
 
+// An entry's CPU time. Reading the thread's CPU clock is a system call
+// (microseconds on a virtual machine), so a short entry is charged its
+// wall-clock time instead, which is never less than the CPU it used; the
+// clock is read once the entry has run for an interrupt period, or for
+// every entry of an invocation past half its limit, so that wall time
+// spent off the CPU cannot end an invocation that is not near its limit.
+type entryClock struct {
+	wall    time.Duration // monoNow at the start; 0 outside an entry
+	cpu     time.Duration // thread CPU time when it was first read; 0 until then
+	counted time.Duration // charged for the entry before cpu was read
+}
+
+// monoStart anchors monoNow, a cheap monotonic clock.
+var monoStart = time.Now()
+
+func monoNow() time.Duration { return time.Since(monoStart) + 1 }
+
 // enter and leave bracket an entry into JavaScript on the VM's thread, so
-// that the interrupt check and charge know the CPU it used.
-func (in *Instance) enter() bool {
-	if in.entryStart != 0 {
+// that the interrupt check and charge know the CPU it used. precise reads
+// the CPU clock from the start.
+func (in *Instance) enter(precise bool) bool {
+	if in.entry.wall != 0 {
 		return false
 	}
-	in.entryStart = threadCPU()
+	in.entry = entryClock{wall: monoNow()}
+	if precise {
+		in.entry.cpu = threadCPU()
+	}
 	return true
 }
 
+// used is the CPU time the running entry has used so far (at most).
+func (in *Instance) used() time.Duration {
+	e := &in.entry
+	if e.wall == 0 {
+		return 0
+	}
+	if e.cpu == 0 {
+		return monoNow() - e.wall + in.offThread
+	}
+	return e.counted + threadCPU() - e.cpu + in.offThread
+}
+
+// measure switches the running entry to reading the CPU clock: what ran
+// so far counts at its wall-clock time.
+func (in *Instance) measure() {
+	if e := &in.entry; e.wall != 0 && e.cpu == 0 {
+		e.counted = monoNow() - e.wall
+		e.cpu = threadCPU()
+	}
+}
+
 func (in *Instance) leave() time.Duration {
-	d := threadCPU() - in.entryStart + in.offThread
-	in.entryStart, in.offThread = 0, 0
+	d := in.used()
+	in.entry, in.offThread = entryClock{}, 0
 	return d
+}
+
+// nearLimit reports whether the invocation (or its chain) has used half
+// its CPU time: its entries are then measured on the CPU clock only.
+func (inv *Invocation) nearLimit() bool {
+	if inv == nil {
+		return false
+	}
+	if 2*inv.cpu >= inv.limit {
+		return true
+	}
+	return inv.chain != nil && 2*time.Duration(inv.chain.cpu.Load()) >= inv.chain.limit
 }
 
 // chargeOffThread counts work another goroutine did while the VM's thread
 // waited for it, inside the running entry (a decompressor, the HTML
 // tokenizer): the wait stands for that goroutine's CPU time.
 func (in *Instance) chargeOffThread(d time.Duration) {
-	if in.entryStart != 0 {
+	if in.entry.wall != 0 {
 		in.offThread += d
 	}
 }
@@ -134,10 +195,8 @@ func (in *Instance) chargeOffThread(d time.Duration) {
 // interrupt runs on the VM's thread every jsc.DefaultInterruptEvery while
 // JavaScript runs; true stops the script (the instance is then replaced).
 func (in *Instance) interrupt(c *jsc.Context) bool {
-	var running time.Duration
-	if in.entryStart != 0 {
-		running = threadCPU() - in.entryStart + in.offThread
-	}
+	in.measure()
+	running := in.used()
 	if inv := in.current(); inv != nil {
 		if inv.overCPU(running) {
 			in.stopReason.Store(stopCPU)

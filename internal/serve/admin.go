@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/outpost-dev/outpost/internal/cache"
@@ -52,6 +53,9 @@ func (s *Server) AdminHandler() http.Handler {
 	mux.HandleFunc("GET /healthz", s.serveHealth)
 	mux.HandleFunc("GET /readyz", s.serveReady)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if (r.URL.Path == explorerPath || strings.HasPrefix(r.URL.Path, explorerPath+"/")) && s.serveExplorer(w, r) {
+			return
+		}
 		if r.URL.Path != "/healthz" && r.URL.Path != "/readyz" && !s.authorized(r) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="outpost"`)
 			writeError(w, http.StatusUnauthorized, errors.New("missing or wrong admin token (Authorization: Bearer …, the [admin] token of the server)"))

@@ -45,6 +45,8 @@ type Config struct {
 
 	// Queues says where queue messages live (queues.go).
 	Queues Queues
+	// R2 says where R2 buckets live (r2config.go).
+	R2 R2
 	// DurableObjects puts Durable Objects on a fleet (objects.go).
 	DurableObjects DurableObjects
 }
@@ -141,6 +143,7 @@ type rawConfig struct {
 	Deployments     rawDeployments `toml:"deployments"`
 	KV              KV             `toml:"kv"`
 	Queues          rawQueues      `toml:"queues"`
+	R2              rawR2          `toml:"r2"`
 	DurableObjects  rawObjects     `toml:"durable_objects"`
 	Limits          rawLimits      `toml:"limits"`
 	Security        rawSecurity    `toml:"security"`
@@ -309,6 +312,9 @@ func ParseConfig(path, text string, getenv func(string) string) (*Config, error)
 		c.KV.URL = u
 	}
 	if c.Queues, err = raw.Queues.apply(getenv("OUTPOST_QUEUES_URL"), fail); err != nil {
+		return nil, err
+	}
+	if c.R2, err = raw.R2.apply(getenv, fail); err != nil {
 		return nil, err
 	}
 

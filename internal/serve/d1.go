@@ -30,9 +30,12 @@ func (s *Server) d1Bound() map[string]*D1Database {
 	out := map[string]*D1Database{}
 	for _, ws := range s.snapshot() {
 		ws.mu.Lock()
-		bindings := ws.d1
+		b := ws.bundle
 		ws.mu.Unlock()
-		for _, b := range bindings {
+		if b == nil {
+			continue
+		}
+		for _, b := range b.D1Databases {
 			db := out[b.Database]
 			if db == nil {
 				db = &D1Database{Name: b.Database, Where: s.node.D1Where()}

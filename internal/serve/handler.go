@@ -36,12 +36,15 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ws := s.worker(route.Worker)
 	rec := &recorder{ResponseWriter: w}
+	logged := s.rec.Begin(ws.name, r)
 	outcome := s.serveWorker(rec, r, ws)
 	status := rec.status
 	if status == 0 {
 		status = http.StatusOK
 	}
 	took := time.Since(start)
+	s.rec.Outcome(logged, runtime.Outcome(outcome.name), outcome.err)
+	s.rec.End(logged, status, took)
 	s.obs.requests.With(ws.name, routeLabel(route), strconv.Itoa(status)).Inc()
 	s.obs.duration.Observe(took.Seconds(), ws.name)
 	attrs := []any{"worker", ws.name, "route", route.Pattern, "method", r.Method, "host", r.Host, "path", r.URL.Path,

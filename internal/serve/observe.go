@@ -18,7 +18,7 @@ type observer struct {
 	recycled    *metrics.Vec
 	deploys     *metrics.Vec
 	cpu         *metrics.Vec
-	storage     map[string]*metrics.Vec // "kv", "cache"
+	storage     map[string]*metrics.Vec // "kv", "cache", "r2"
 }
 
 func newObserver(s *Server) *observer {

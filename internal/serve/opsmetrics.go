@@ -8,7 +8,7 @@ import (
 // (hit, miss, ok, error).
 func registerStorageMetrics(reg *metrics.Registry) map[string]*metrics.Vec {
 	out := map[string]*metrics.Vec{}
-	for _, kind := range []string{"kv", "cache"} {
+	for _, kind := range []string{"kv", "cache", "r2"} {
 		out[kind] = reg.Counter("outpost_"+kind+"_operations_total",
 			"Operations on "+kind+" bindings by worker, operation and result (hit and miss for lookups).", "worker", "op", "result")
 		vec := out[kind]

@@ -22,6 +22,7 @@ import (
 	"github.com/outpost-dev/outpost/internal/assets"
 	"github.com/outpost-dev/outpost/internal/config"
 	"github.com/outpost-dev/outpost/internal/cron"
+	"github.com/outpost-dev/outpost/internal/dashboard"
 	"github.com/outpost-dev/outpost/internal/platform"
 	"github.com/outpost-dev/outpost/internal/project"
 )
@@ -62,6 +63,11 @@ type Server struct {
 	runCtx   context.Context
 
 	queueMetrics queueMetrics // queues.go
+
+	// rec records requests for the explorer on the admin listener
+	// (explorer.go); explorer is nil without an admin token.
+	rec      *dashboard.Recorder
+	explorer *dashboard.Dashboard
 }
 
 // New prepares a server: it opens the deployment store but starts no
@@ -74,6 +80,10 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 		opts.InstanceCheck = 2 * time.Second
 	}
 	s := &Server{cfg: cfg, opts: opts, log: opts.Logger, tail: newTailHub(), workers: map[string]*workerState{}, stopping: make(chan struct{})}
+	if cfg.Admin.Token != "" {
+		// Requests are recorded only for the explorer, which needs the token.
+		s.rec = dashboard.NewRecorder(500)
+	}
 	s.obs = newObserver(s)
 	s.queueMetrics = newQueueMetrics(s.obs.reg)
 	s.store = opts.Store
@@ -115,6 +125,7 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 		StateDir:               cfg.StateDir,
 		KVURL:                  cfg.KV.URL,
 		QueueURL:               cfg.Queues.URL,
+		R2S3:                   cfg.R2.S3,
 		QueueLease:             cfg.Queues.Lease,
 		QueueEvents:            s.queueEvent,
 		DenyPrivateSubrequests: cfg.Security.DenyPrivateSubrequests,
@@ -125,6 +136,7 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 		ObserveOp:              s.observeOp,
 		CountSubrequest:        func(worker string) { s.obs.subrequests.With(worker, "fetch").Inc() },
 		Events:                 serveEvents{s},
+		Subrequest:             s.rec.Subrequest,
 		ObjectsFleet:           cfg.DurableObjects.fleetOptions(),
 		ObjectIdleTimeout:      cfg.DurableObjects.IdleTimeout,
 	})
@@ -134,6 +146,10 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 	}
 	s.node = node
 	s.closers = append(s.closers, node.Close)
+	if err := s.openExplorer(); err != nil {
+		s.Close()
+		return nil, err
+	}
 	s.log.Info("Durable Objects in " + node.ObjectsWhere())
 	s.log.Info("D1 databases in " + node.D1Where())
 	s.obs.reg.GaugeFunc("outpost_durable_objects_live", "Durable Objects in memory on this node (evicted when idle).", nil,

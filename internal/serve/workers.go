@@ -21,6 +21,7 @@ type workerState struct {
 	conf     *WorkerConfig
 	settings *platform.Settings
 	host     *runtime.Host
+	bundle   *platform.Bundle // the running version's (the explorer shows its bindings)
 
 	applyMu  sync.Mutex // serialises version changes
 	mu       sync.Mutex
@@ -32,8 +33,6 @@ type workerState struct {
 	// consumers are the queues the running version consumes (queues.go).
 	consumers     []platform.QueueConsumer
 	stopConsumers context.CancelFunc
-	// d1 are the running version's D1 bindings (the admin API's databases).
-	d1 []platform.D1Binding
 
 	heapBytes atomic.Int64
 	checking  atomic.Bool
@@ -90,6 +89,7 @@ func (s *Server) console(worker, level, text string) {
 	}
 	s.log.Log(context.Background(), l, text, "worker", worker, "source", "console")
 	s.tail.publish(TailEvent{Type: "log", Worker: worker, Level: level, Message: text})
+	s.rec.Console(worker, level, text)
 }
 
 // apply makes version (0: the project directory's build) of b the running
@@ -123,8 +123,7 @@ func (s *Server) apply(ws *workerState, version int, b *Bundle) error {
 		return fmt.Errorf("worker %s v%d: %w", ws.name, version, err)
 	}
 	ws.mu.Lock()
-	ws.ver, ws.hash = version, hash
-	ws.d1 = b.D1Databases
+	ws.ver, ws.hash, ws.bundle = version, hash, b
 	ws.mu.Unlock()
 	s.obs.deploys.With(ws.name).Inc()
 	s.log.Info("version active", "worker", ws.name, "version", version, "sha256", hash[:12],
@@ -163,6 +162,7 @@ func (s *Server) restartCrons(ws *workerState, crons []string) {
 type serveEvents struct{ s *Server }
 
 func (e serveEvents) Scheduled(worker, expr string, at time.Time, took time.Duration, res runtime.ScheduledResult, err error) {
+	e.s.rec.Scheduled(worker, expr, at, took, err)
 	outcome := runtime.OutcomeOf(err, false)
 	attrs := []any{"worker", worker, "cron", expr, "scheduled_time", at.UTC().Format(time.RFC3339), "took_ms", took.Milliseconds(), "outcome", string(outcome)}
 	if err != nil {

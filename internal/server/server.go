@@ -46,6 +46,9 @@ type Handler struct {
 	// request.url carries instead of the dev server's own, as wrangler dev
 	// gives the host of the project's route (--host, --local-upstream).
 	Upstream string
+	// Failed, when set, is told of a request the worker could not answer
+	// (the dev dashboard's log shows the outcome and the exception).
+	Failed func(r *http.Request, outcome runtime.Outcome, err error)
 }
 
 // maxReplay is how much of a request body is kept so that a pass-through
@@ -77,6 +80,7 @@ func roundDuration(d time.Duration) string {
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (int, string) {
 	target, err := h.Target()
 	if err != nil {
+		h.failed(r, err)
 		return h.errorPage(w, r, http.StatusInternalServerError, "The worker could not be built", err), ""
 	}
 	var replay *replayBody
@@ -101,6 +105,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (int, string) {
 	}
 	resp, err := target.Fetch(r.Context(), req)
 	if err != nil {
+		h.failed(r, err)
 		var se *runtime.ScriptError
 		if errors.As(err, &se) {
 			if h.Logger != nil {
@@ -123,6 +128,12 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (int, string) {
 		return h.serveWebSocket(w, r, resp)
 	}
 	return h.writeResponse(w, r, resp), ""
+}
+
+func (h *Handler) failed(r *http.Request, err error) {
+	if h.Failed != nil {
+		h.Failed(r, runtime.OutcomeOf(err, false), err)
+	}
 }
 
 // writeResponse streams the worker's response to the client.

@@ -61,8 +61,8 @@ export function extractBody(init) {
   return extractBody(String(init));
 }
 
-export function sidBody(sid) {
-  return { kind: "sid", source: sid, used: false, stream: null, length: -1 };
+export function sidBody(sid, length = -1) {
+  return { kind: "sid", source: sid, used: false, stream: null, length };
 }
 
 // A byte stream pulling from a host stream id.
@@ -104,7 +104,12 @@ export function bodyStream(b) {
       // Like workerd's memory-backed streams it knows its size, so
       // new Response(response.body) is still sent with a Content-Length.
       b.stream[kExpectedLength] = bytes.byteLength;
-    } else if (b.kind === "sid") b.stream = streamFromSid(b.source);
+    } else if (b.kind === "sid") {
+      b.stream = streamFromSid(b.source);
+      // An incoming body of declared length is a stream of known length
+      // (what R2 put() and new Response(body) rely on), as in workerd.
+      if (b.length >= 0) b.stream[kExpectedLength] = b.length;
+    }
     b.source = null;
   }
   return b.stream;

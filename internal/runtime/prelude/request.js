@@ -133,6 +133,11 @@ Object.defineProperty(Request.prototype, inspectSymbol, {
 
 // The request a worker receives: built from the host's plain object
 // without re-parsing the URL or re-validating headers.
+function declaredLength(headers) {
+  const v = headers.get("content-length");
+  return v !== null && /^[0-9]+$/.test(v) ? Number(v) : -1;
+}
+
 export function incomingRequest(req) {
   const r = Object.create(Request.prototype);
   r[kReq] = {
@@ -143,6 +148,6 @@ export function incomingRequest(req) {
     signal: null,
     cf: req.cf,
   };
-  r[kBody] = req.body === null || req.body === undefined ? emptyBody() : sidBody(req.body);
+  r[kBody] = req.body === null || req.body === undefined ? emptyBody() : sidBody(req.body, declaredLength(r[kReq].headers));
   return r;
 }
