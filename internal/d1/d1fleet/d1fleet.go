@@ -47,12 +47,15 @@ type Store struct {
 	objects *durable.Store
 	mu      sync.Mutex
 	dbs     map[string]*DB
-	names   map[string]string // object id → database name, of dbs
+	// byID is dbs by object id, for Lost, which runs on the fleet's
+	// renewal goroutine and must not wait for mu (held while a database
+	// is restored).
+	byID sync.Map
 }
 
 // New keeps databases in objects.
 func New(objects *durable.Store) *Store {
-	return &Store{objects: objects, dbs: map[string]*DB{}, names: map[string]string{}}
+	return &Store{objects: objects, dbs: map[string]*DB{}}
 }
 
 // Open opens the database called name on this node.
@@ -69,7 +72,7 @@ func (s *Store) Open(name string) (*DB, error) {
 		// from PostgreSQL, if this node can still take it.
 		db.local.Close()
 		delete(s.dbs, name)
-		delete(s.names, id)
+		s.byID.Delete(id)
 		s.objects.Drop(Worker, Class, id)
 	}
 	obj, err := s.objects.Object(Worker, Class, id)
@@ -90,7 +93,7 @@ func (s *Store) Open(name string) (*DB, error) {
 		return nil, err
 	}
 	s.dbs[name] = db
-	s.names[id] = name
+	s.byID.Store(id, db)
 	return db, nil
 }
 
@@ -103,7 +106,7 @@ func (s *Store) Drop(name string) error {
 	s.mu.Lock()
 	db := s.dbs[name]
 	delete(s.dbs, name)
-	delete(s.names, ObjectID(name))
+	s.byID.Delete(ObjectID(name))
 	s.mu.Unlock()
 	if db != nil {
 		db.local.Close()
@@ -124,21 +127,17 @@ func (s *Store) Close() {
 	}
 }
 
-// Lost drops the database whose lease the node lost (fleet.Config.OnLost
-// reports the object key Worker/Class/id); other objects are not D1's and
-// are ignored (false).
+// Lost marks the database whose lease the node lost (fleet.Config.OnLost
+// reports the object key Worker/Class/id) as unusable: its next call
+// opens it again — here, restored from PostgreSQL, or on the node that
+// took it. Other objects are not D1's and are ignored (false).
 func (s *Store) Lost(object string) bool {
 	id, ok := strings.CutPrefix(object, Worker+"/"+Class+"/")
 	if !ok {
 		return false
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if db := s.dbs[s.names[id]]; db != nil {
-		// Its next call opens it again (here, restored from PostgreSQL, or
-		// on the node that took it); the drop itself is left to that
-		// Open, off the caller's goroutine, which renews other leases.
-		db.broken.Store(true)
+	if db, held := s.byID.Load(id); held {
+		db.(*DB).broken.Store(true)
 	}
 	return true
 }

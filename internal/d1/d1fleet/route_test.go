@@ -152,3 +152,27 @@ func TestRouterForwards(t *testing.T) {
 		}
 	}
 }
+
+// TestLost: a database whose lease the node lost is opened again, from
+// PostgreSQL, by its next call; objects that are not D1's are left alone.
+func TestLost(t *testing.T) {
+	ctx := context.Background()
+	a := startRoutedNode(t, pgtest.DSN(t))
+	db, _ := a.router.Database("lost")
+	if _, err := db.Exec(ctx, "CREATE TABLE t (x); INSERT INTO t VALUES (1)"); err != nil {
+		t.Fatal(err)
+	}
+	if a.store.Lost("worker/Class/" + d1fleet.ObjectID("lost")) {
+		t.Error("Lost claimed a Durable Object of a worker")
+	}
+	if !a.store.Lost(d1fleet.Worker + "/" + d1fleet.Class + "/" + d1fleet.ObjectID("lost")) {
+		t.Fatal("Lost did not claim the D1 database's object")
+	}
+	if a.store.Holds("lost") {
+		t.Error("the database is still usable after its lease was lost")
+	}
+	rs, err := db.Batch(ctx, []d1.Statement{{SQL: "SELECT count(*) FROM t"}})
+	if err != nil || rs[0].Rows[0][0] != int64(1) || !a.store.Holds("lost") {
+		t.Fatalf("after the loss: %v %v", rs, err)
+	}
+}
