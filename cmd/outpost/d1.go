@@ -38,6 +38,11 @@ as wrangler d1 does with --local:
 NAME is a [[d1_databases]] database_name or binding. The database file
 opens with the sqlite3 tool too.
 
+With --remote (or --url), the commands work on the databases of a running
+'outpost serve' through its admin API (--url/$OUTPOST_URL, --token/$OUTPOST_ADMIN_TOKEN),
+on a fleet wherever the database is owned; list shows the databases the
+server's workers bind, and only those can be reached.
+
 Flags:
 `
 
@@ -71,8 +76,10 @@ func runD1(args []string, stdout, stderr io.Writer) error {
 	noData := fs.Bool("no-data", false, "export: only the schema")
 	var tables multiFlag
 	fs.Var(&tables, "table", "export: only this table (repeatable)")
-	fs.Bool("local", true, "the local database (the only kind; accepted for wrangler's sake)")
-	remote := fs.Bool("remote", false, "not supported: Outpost has no remote databases")
+	fs.Bool("local", true, "the project's database under .outpost/state (the default)")
+	remote := fs.Bool("remote", false, "the database of a running outpost serve, through its admin API")
+	var admin adminFlags
+	admin.register(fs)
 	fs.Bool("yes", false, "accepted for wrangler's sake: nothing asks for confirmation")
 	fs.Bool("y", false, "same as --yes")
 	fs.Bool("preview", false, "accepted for wrangler's sake")
@@ -80,8 +87,9 @@ func runD1(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if *remote {
-		return errors.New("--remote: Outpost's D1 databases are local to the project (or to outpost serve); there is no remote database to reach")
+	if *remote || admin.url != "" {
+		return runD1Remote(cmd, pos, &admin, d1RemoteFlags{configPath: *configPath, env: *env, command: *command, file: *file,
+			asJSON: *asJSON, output: *output, dump: d1.DumpOptions{NoSchema: *noSchema, NoData: *noData, Tables: tables}}, stdout, stderr)
 	}
 	cfg, err := config.Load(config.Options{Dir: ".", ConfigPath: *configPath, Env: *env})
 	if err != nil {
@@ -124,23 +132,47 @@ func runD1(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	path, _ := store.Path(name)
+	return d1Command(ctx, cmd, d1Target{conf: conf, db: db, where: "local database " + name, file: path, migrations: migrations},
+		d1RemoteFlags{command: *command, file: *file, asJSON: *asJSON, output: *output,
+			dump: d1.DumpOptions{NoSchema: *noSchema, NoData: *noData, Tables: tables}}, stdout, stderr)
+}
+
+// d1Target is the database a command works on: local or on a server.
+type d1Target struct {
+	conf       config.D1Database
+	db         d1.Database
+	where      string // "local database NAME", "remote database NAME"
+	file       string // the database's file, or the server's URL
+	migrations d1.Migrations
+}
+
+// d1RemoteFlags are the flags of the commands on one database.
+type d1RemoteFlags struct {
+	configPath, env, command, file, output string
+	asJSON                                 bool
+	dump                                   d1.DumpOptions
+}
+
+// d1Command runs info, execute, export and migrations list|apply.
+func d1Command(ctx context.Context, cmd string, t d1Target, f d1RemoteFlags, stdout, stderr io.Writer) error {
+	db, migrations := t.db, t.migrations
 	switch cmd {
 	case "info":
-		return d1Info(ctx, stdout, conf, db, path, *asJSON)
+		return d1Info(ctx, stdout, t.conf, db, t.file, f.asJSON)
 	case "execute":
-		return d1Execute(ctx, stdout, stderr, conf, db, path, *command, *file, *asJSON)
+		return d1Execute(ctx, stdout, stderr, t, f.command, f.file, f.asJSON)
 	case "export":
-		if *output == "" {
+		if f.output == "" {
 			return errors.New("outpost d1 export: --output FILE is required")
 		}
 		var buf bytes.Buffer
-		if err := db.Dump(ctx, &buf, d1.DumpOptions{NoSchema: *noSchema, NoData: *noData, Tables: tables}); err != nil {
+		if err := db.Dump(ctx, &buf, f.dump); err != nil {
 			return err
 		}
-		if err := os.WriteFile(*output, buf.Bytes(), 0o644); err != nil {
+		if err := os.WriteFile(f.output, buf.Bytes(), 0o644); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "🌀 Exporting local database %s from %s\n🌀 Exported to %s\n", name, path, *output)
+		fmt.Fprintf(stdout, "🌀 Exporting %s from %s\n🌀 Exported to %s\n", t.where, t.file, f.output)
 		return nil
 	case "migrations list":
 		pending, err := d1Unapplied(ctx, migrations, db)
@@ -167,7 +199,7 @@ func runD1(args []string, stdout, stderr io.Writer) error {
 		printMigrations(stdout, pending, nil)
 		status := map[string]string{}
 		for _, m := range pending {
-			fmt.Fprintf(stdout, "🌀 Executing on local database %s from %s:\n", name, path)
+			fmt.Fprintf(stdout, "🌀 Executing on %s from %s:\n", t.where, t.file)
 			if err := migrations.Apply(ctx, db, m); err != nil {
 				status[m] = "❌"
 				printMigrations(stdout, pending, status)
@@ -255,8 +287,8 @@ func d1List(w io.Writer, cfg *config.Config, store *d1.Store, asJSON bool) error
 	return tw.Flush()
 }
 
-func d1Info(ctx context.Context, w io.Writer, conf config.D1Database, db *d1.DB, path string, asJSON bool) error {
-	rs, err := db.Batch(ctx, []d1.Statement{{SQL: "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"}})
+func d1Info(ctx context.Context, w io.Writer, conf config.D1Database, db d1.Database, path string, asJSON bool) error {
+	rs, err := db.Batch(ctx, []d1.Statement{{SQL: "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE '\\_outpost\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"}})
 	if err != nil {
 		return err
 	}
@@ -278,7 +310,8 @@ func d1Info(ctx context.Context, w io.Writer, conf config.D1Database, db *d1.DB,
 	return tw.Flush()
 }
 
-func d1Execute(ctx context.Context, stdout, stderr io.Writer, conf config.D1Database, db *d1.DB, path, command, file string, asJSON bool) error {
+func d1Execute(ctx context.Context, stdout, stderr io.Writer, t d1Target, command, file string, asJSON bool) error {
+	conf, db := t.conf, t.db
 	if (command == "") == (file == "") {
 		return errors.New("outpost d1 execute: give either --command SQL or --file FILE")
 	}
@@ -291,7 +324,7 @@ func d1Execute(ctx context.Context, stdout, stderr io.Writer, conf config.D1Data
 		script = d1.StripDumpTransaction(string(b))
 	}
 	if !asJSON {
-		fmt.Fprintf(stdout, "🌀 Executing on local database %s (%s) from %s:\n", conf.Name(), conf.DatabaseID, path)
+		fmt.Fprintf(stdout, "🌀 Executing on %s (%s) from %s:\n", t.where, conf.DatabaseID, t.file)
 	}
 	results, err := db.Exec(ctx, script)
 	if err != nil {

@@ -56,6 +56,12 @@ type Database interface {
 	Dump(ctx context.Context, w io.Writer, opts DumpOptions) error
 }
 
+// BatchBookmarker is a Database that runs a batch and reads the bookmark
+// after it in one call (a session's query; one trip to a remote owner).
+type BatchBookmarker interface {
+	BatchBookmark(ctx context.Context, stmts []Statement) ([]Result, string, error)
+}
+
 // Opener opens databases by name.
 type Opener interface {
 	Database(name string) (Database, error)

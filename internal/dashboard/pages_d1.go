@@ -88,7 +88,8 @@ func (p *d1Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.view.Render(w, r, v)
 		return
 	}
-	db, err := p.d.Node().D1().Open(v.DB.Name)
+	// On a fleet, the database's queries run on its owner node.
+	db, err := p.d.Node().D1Databases().Database(v.DB.Name)
 	if err != nil {
 		p.view.Render(w, withError(r, err), v)
 		return
@@ -118,7 +119,7 @@ func (p *d1Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		v.Results = results
 	}
 	// Tables after the console's statements, which may create some.
-	res, err := db.Batch(ctx, []d1.Statement{{SQL: "SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY name"}})
+	res, err := db.Batch(ctx, []d1.Statement{{SQL: "SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name NOT LIKE '_outpost_%' ORDER BY name"}})
 	if err != nil {
 		r = withError(r, err)
 	} else {

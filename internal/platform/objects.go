@@ -55,7 +55,11 @@ func (n *Node) openObjects(ctx context.Context) error {
 	n.closers = append(n.closers, pool.Close)
 	// OnLost may run once a lease exists, after n.objects is set.
 	node, err := fleet.Start(ctx, fleet.Config{Pool: pool, Node: f.Node, Addr: f.Addr, LeaseTTL: f.LeaseTTL, Log: n.log,
-		OnLost: func(object string, _ int64) { n.objects.Lost(object) }})
+		OnLost: func(object string, _ int64) {
+			if n.d1fleet == nil || !n.d1fleet.Lost(object) {
+				n.objects.Lost(object)
+			}
+		}})
 	if err != nil {
 		return fmt.Errorf("Durable Objects in PostgreSQL (%s): %w", RedactURL(f.URL), err)
 	}
@@ -64,6 +68,7 @@ func (n *Node) openObjects(ctx context.Context) error {
 		defer cancel()
 		node.Close(ctx)
 	})
+	n.fleet = node
 	cfg.Store = node.Store(dir)
 	cfg.Remote = &forward.Client{Token: f.Token}
 	n.objects = durablebinding.NewObjects(cfg)

@@ -31,7 +31,9 @@ import (
 	"github.com/outpost-dev/outpost/internal/cache"
 	"github.com/outpost-dev/outpost/internal/cron"
 	"github.com/outpost-dev/outpost/internal/d1"
+	"github.com/outpost-dev/outpost/internal/d1/d1fleet"
 	"github.com/outpost-dev/outpost/internal/durable"
+	"github.com/outpost-dev/outpost/internal/durable/fleet"
 	"github.com/outpost-dev/outpost/internal/kv"
 	kvpostgres "github.com/outpost-dev/outpost/internal/kv/postgres"
 	kvsqlite "github.com/outpost-dev/outpost/internal/kv/sqlite"
@@ -117,7 +119,10 @@ type Node struct {
 	objects        *durablebinding.Objects
 	objectsHandler http.Handler // forwarded calls, on a fleet
 	objectsWhere   string
-	d1             *d1.Store
+	fleet          *fleet.Node // on a fleet: shared by Durable Objects and D1
+	d1             *d1.Store   // on this node (nil on a fleet)
+	d1fleet        *d1fleet.Store
+	d1open         d1.Opener
 
 	mu      sync.RWMutex
 	workers map[string]func() *runtime.Worker
@@ -181,9 +186,7 @@ func Open(ctx context.Context, o Options) (*Node, error) {
 		n.Close()
 		return nil, err
 	}
-	// D1: one SQLite file per database under <state>/d1.
-	n.d1 = d1.NewStore(filepath.Join(o.StateDir, "d1"))
-	n.closers = append(n.closers, n.d1.Close)
+	n.openD1()
 	return n, nil
 }
 
@@ -287,7 +290,8 @@ func (n *Node) LiveObjects() int { return n.objects.Live() }
 // ObjectsWhere says where Durable Objects' storage lives, for the log.
 func (n *Node) ObjectsWhere() string { return n.objectsWhere }
 
-// D1 is the node's D1 storage (for the CLI and tests).
+// D1 is the node's D1 storage on this node (`outpost dev`); nil when
+// the databases are on a fleet.
 func (n *Node) D1() *d1.Store { return n.d1 }
 
 // Lookup is the running version of a registered worker, or nil.
@@ -444,7 +448,7 @@ func (n *Node) Config(b *Bundle, s *Settings, host *runtime.Host) (*runtime.Conf
 		}
 	}
 	for _, d := range b.D1Databases {
-		db, err := n.d1.Open(d.Database)
+		db, err := n.d1open.Database(d.Database)
 		if err != nil {
 			return nil, fmt.Errorf("worker %s: D1 binding %s: %w", s.Name, d.Binding, err)
 		}

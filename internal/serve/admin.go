@@ -47,6 +47,8 @@ func (s *Server) AdminHandler() http.Handler {
 	mux.HandleFunc("GET /admin/workers/{name}/tail", s.adminTail)
 	mux.HandleFunc("POST /admin/workers/{name}/scheduled", s.adminScheduled)
 	mux.HandleFunc("POST /admin/cache/purge", s.adminPurge)
+	mux.HandleFunc("GET /admin/d1", s.adminD1List)
+	mux.Handle("/admin/d1/", s.adminD1())
 	mux.Handle("GET /metrics", s.obs.reg)
 	mux.HandleFunc("GET /healthz", s.serveHealth)
 	mux.HandleFunc("GET /readyz", s.serveReady)

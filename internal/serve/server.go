@@ -151,6 +151,7 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.log.Info("Durable Objects in " + node.ObjectsWhere())
+	s.log.Info("D1 databases in " + node.D1Where())
 	s.obs.reg.GaugeFunc("outpost_durable_objects_live", "Durable Objects in memory on this node (evicted when idle).", nil,
 		func(emit func(float64, ...string)) { emit(float64(node.LiveObjects())) })
 	var routes []Route

@@ -63,7 +63,14 @@ func (b Binding) Install(h runtime.BindingHost, c *jsc.Context) (jsc.Value, erro
 			}
 		}
 		return h.Async(call.Ctx, func(ctx context.Context) (runtime.Settle, error) {
-			results, err := db.Batch(ctx, stmts)
+			var results []d1.Result
+			var bookmark string
+			var err error
+			if bb, ok := db.(d1.BatchBookmarker); ok && req.Bookmark {
+				results, bookmark, err = bb.BatchBookmark(ctx, stmts)
+			} else if results, err = db.Batch(ctx, stmts); err == nil && req.Bookmark {
+				bookmark, err = db.Bookmark(ctx)
+			}
 			h.Observe("d1", "query", runtime.OK(err))
 			var out []byte
 			if err != nil {
@@ -73,12 +80,6 @@ func (b Binding) Install(h runtime.BindingHost, c *jsc.Context) (jsc.Value, erro
 				}
 				out, _ = json.Marshal(map[string]string{"error": de.Message})
 			} else {
-				bookmark := ""
-				if req.Bookmark {
-					if bookmark, err = db.Bookmark(ctx); err != nil {
-						return nil, err
-					}
-				}
 				out = encodeResults(results, bookmark)
 			}
 			return func(c *jsc.Context) (jsc.Value, error) { return c.String(string(out)), nil }, nil

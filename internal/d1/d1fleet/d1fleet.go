@@ -19,7 +19,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/outpost-dev/outpost/internal/d1"
 	"github.com/outpost-dev/outpost/internal/durable"
@@ -45,6 +47,10 @@ type Store struct {
 	objects *durable.Store
 	mu      sync.Mutex
 	dbs     map[string]*DB
+	// byID is dbs by object id, for Lost, which runs on the fleet's
+	// renewal goroutine and must not wait for mu (held while a database
+	// is restored).
+	byID sync.Map
 }
 
 // New keeps databases in objects.
@@ -56,10 +62,19 @@ func New(objects *durable.Store) *Store {
 func (s *Store) Open(name string) (*DB, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if db := s.dbs[name]; db != nil {
-		return db, nil
-	}
 	id := ObjectID(name)
+	if db := s.dbs[name]; db != nil {
+		if !db.broken.Load() {
+			return db, nil
+		}
+		// Its storage failed (the lease was lost, or PostgreSQL refused a
+		// write): what the file holds may not be durable. Open it again,
+		// from PostgreSQL, if this node can still take it.
+		db.local.Close()
+		delete(s.dbs, name)
+		s.byID.Delete(id)
+		s.objects.Drop(Worker, Class, id)
+	}
 	obj, err := s.objects.Object(Worker, Class, id)
 	if err != nil {
 		return nil, err
@@ -78,6 +93,7 @@ func (s *Store) Open(name string) (*DB, error) {
 		return nil, err
 	}
 	s.dbs[name] = db
+	s.byID.Store(id, db)
 	return db, nil
 }
 
@@ -90,6 +106,7 @@ func (s *Store) Drop(name string) error {
 	s.mu.Lock()
 	db := s.dbs[name]
 	delete(s.dbs, name)
+	s.byID.Delete(ObjectID(name))
 	s.mu.Unlock()
 	if db != nil {
 		db.local.Close()
@@ -110,11 +127,35 @@ func (s *Store) Close() {
 	}
 }
 
+// Lost marks the database whose lease the node lost (fleet.Config.OnLost
+// reports the object key Worker/Class/id) as unusable: its next call
+// opens it again — here, restored from PostgreSQL, or on the node that
+// took it. Other objects are not D1's and are ignored (false).
+func (s *Store) Lost(object string) bool {
+	id, ok := strings.CutPrefix(object, Worker+"/"+Class+"/")
+	if !ok {
+		return false
+	}
+	if db, held := s.byID.Load(id); held {
+		db.(*DB).broken.Store(true)
+	}
+	return true
+}
+
+// Holds reports whether this node has the database open (holds its lease).
+func (s *Store) Holds(name string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	db := s.dbs[name]
+	return db != nil && !db.broken.Load()
+}
+
 // DB is a D1 database held by this node.
 type DB struct {
-	name  string
-	obj   *durable.Object
-	local *d1.DB
+	name   string
+	obj    *durable.Object
+	local  *d1.DB
+	broken atomic.Bool // a sync failed: open it again before the next call
 }
 
 // sync ships what the D1 connection committed and checks the lease (the
@@ -122,6 +163,7 @@ type DB struct {
 // read was served by the owner and a write is in PostgreSQL.
 func (db *DB) sync() error {
 	if _, err := db.obj.Exec("SELECT 1", nil); err != nil {
+		db.broken.Store(true)
 		return &d1.Error{Message: fmt.Sprintf("D1 database %s is unavailable on this node: %v", db.name, err)}
 	}
 	return nil
