@@ -87,7 +87,18 @@ function makeStub(host, id) {
   const base = new Fetcher("DurableObject", (req) => host.fetch(id.toString(), name, req));
   Object.defineProperty(base, "id", { value: id, enumerable: true });
   Object.defineProperty(base, "name", { value: id.name, enumerable: true });
-  return entrypointStub((path, message) => host.call(id.toString(), name, path, message), base);
+  return entrypointStub((path, message) => host.call(id.toString(), name, path, message), base, markRemote);
+}
+
+// An exception an object's method threw reaches the caller marked remote,
+// as on Cloudflare (failures of Outpost's own come marked from Go).
+function markRemote(e) {
+  if (e !== null && typeof e === "object") {
+    try {
+      e.remote = true;
+    } catch {}
+  }
+  return e;
 }
 
 registerBindingFactory("durable_object_namespace", (name, host) => new DurableObjectNamespace(kToken, host));
@@ -324,9 +335,13 @@ class DurableObjectState {
     entry.gate = run.then(() => {}, () => {});
     return run;
   }
+  // abort() resets the object: its instance goes, and the calls that fail
+  // with the error report durableObjectReset (as workerd words it, the
+  // reason is the message).
   abort(reason = undefined) {
     objects.delete(this.#entry.key);
-    throw new Error(`Application called abort() to reset Durable Object.${reason === undefined ? "" : ` Reason: ${reason}`}`);
+    this.#entry.storageHost.reset();
+    throw new Error(reason === undefined ? "Application called abort() to reset Durable Object." : String(reason));
   }
   // The WebSocket Hibernation API: the object's webSocketMessage,
   // webSocketClose and webSocketError handle the socket's events.
@@ -437,6 +452,18 @@ Object.defineProperty(WebSocket.prototype, "deserializeAttachment", {
   writable: true, configurable: true,
 });
 
+// The output gate for WebSocket messages: once this instance runs objects,
+// a message leaves only after the writes made before it are durable.
+let runsObjects = false;
+const wsSend = WebSocket.prototype.send;
+Object.defineProperty(WebSocket.prototype, "send", {
+  value: function send(message) {
+    if (runsObjects) ops.durableFlush();
+    return wsSend.call(this, message);
+  },
+  writable: true, configurable: true,
+});
+
 // entryFor finds or makes the live instance of an object.
 function entryFor(address) {
   const key = `${address.class}/${address.id}`;
@@ -447,6 +474,7 @@ function entryFor(address) {
     throw new Error(`Durable Object class "${address.class}" is not exported by this worker: export it from the worker's main module.`);
   }
   const storageHost = ops.doStorage(address.class, address.id, address.name ?? "");
+  runsObjects = true;
   const shared = hibernated.get(key) ?? { sockets: new Map(), autoResponse: null, eventTimeout: null };
   hibernated.delete(key);
   entry = { key, address, storageHost, gate: Promise.resolve(), instance: null, shared, lastActive: Date.now() };
