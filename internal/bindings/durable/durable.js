@@ -339,9 +339,9 @@ class DurableObjectState {
   // with the error report durableObjectReset (as workerd words it, the
   // reason is the message).
   abort(reason = undefined) {
-    objects.delete(this.#entry.key);
-    this.#entry.storageHost.reset();
-    throw new Error(reason === undefined ? "Application called abort() to reset Durable Object." : String(reason));
+    const error = new Error(reason === undefined ? "Application called abort() to reset Durable Object." : String(reason));
+    reset(this.#entry, error);
+    throw error;
   }
   // The WebSocket Hibernation API: the object's webSocketMessage,
   // webSocketClose and webSocketError handle the socket's events.
@@ -359,7 +359,7 @@ class DurableObjectState {
     ws.accept();
     const handler = (name, ...args) => run(entry.address, (e) => {
       const fn = e.instance[name];
-      return typeof fn === "function" ? fn.call(e.instance, ws, ...args) : undefined;
+      return typeof fn === "function" ? withEventTimeout(e, fn.call(e.instance, ws, ...args)) : undefined;
     }).catch((err) => reportError(err));
     ws.addEventListener("message", (ev) => {
       const auto = shared.autoResponse;
@@ -401,15 +401,46 @@ class DurableObjectState {
   getWebSocketAutoResponseTimestamp(ws) {
     return autoTimestamps.get(ws) ?? null;
   }
+  // 0 or no argument removes the timeout, as in workerd.
   setHibernatableWebSocketEventTimeout(ms = undefined) {
     if (ms !== undefined && Number(ms) > 604800000) throw new Error("Event timeout should not exceed 604800000 ms.");
-    this.#entry.shared.eventTimeout = ms === undefined ? null : Number(ms);
+    this.#entry.shared.eventTimeout = ms === undefined || !(Number(ms) > 0) ? null : Math.floor(Number(ms));
   }
   getHibernatableWebSocketEventTimeout() {
     return this.#entry.shared.eventTimeout ?? null;
   }
 }
 Object.defineProperty(DurableObjectState.prototype, Symbol.toStringTag, { value: "DurableObjectState", configurable: true });
+
+// withEventTimeout enforces setHibernatableWebSocketEventTimeout on a
+// WebSocket event handler: one still running after the timeout is
+// cancelled, and the object reset as on Cloudflare — its instance goes
+// (its storage fails from then on), its hibernatable sockets stay open for
+// the next instance.
+function withEventTimeout(entry, result) {
+  const ms = entry.shared.eventTimeout;
+  if (!ms || result === null || typeof result?.then !== "function") return result;
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => {
+      reset(entry, new Error("Actor exceeded event execution time and was disconnected."));
+      reject(entry.broken);
+    }, ms);
+  });
+  return Promise.race([result, timeout]).finally(() => clearTimeout(timer));
+}
+
+// reset drops an object's instance after a failure: the next event makes
+// a new one, which takes over the sockets; the old one's storage calls
+// throw the failure.
+function reset(entry, error) {
+  entry.broken = error;
+  entry.storageHost.reset();
+  if (objects.get(entry.key) === entry) {
+    objects.delete(entry.key);
+    hibernated.set(entry.key, entry.shared);
+  }
+}
 
 function reportError(err) {
   console.error("Uncaught (in a WebSocket handler of a Durable Object)", err);
@@ -473,8 +504,18 @@ function entryFor(address) {
   if (typeof Class !== "function") {
     throw new Error(`Durable Object class "${address.class}" is not exported by this worker: export it from the worker's main module.`);
   }
-  const storageHost = ops.doStorage(address.class, address.id, address.name ?? "");
+  const host = ops.doStorage(address.class, address.id, address.name ?? "");
   runsObjects = true;
+  // Once the instance is reset (reset()), its storage calls fail.
+  const storageHost = new Proxy(host, {
+    get(t, p) {
+      const v = t[p];
+      if (typeof v !== "function" || entry.broken === undefined || p === "stale" || p === "reset") return v;
+      return () => {
+        throw entry.broken;
+      };
+    },
+  });
   const shared = hibernated.get(key) ?? { sockets: new Map(), autoResponse: null, eventTimeout: null };
   hibernated.delete(key);
   entry = { key, address, storageHost, gate: Promise.resolve(), instance: null, shared, lastActive: Date.now() };
