@@ -86,6 +86,44 @@ func TestDurableObjectChatRoom(t *testing.T) {
 	}
 }
 
+// TestDurableObjectEventTimeout: a WebSocket event handler that runs past
+// setHibernatableWebSocketEventTimeout is cancelled and the object reset,
+// as on Cloudflare: the next message reaches a new instance (the socket
+// stays open), and the cancelled handler never goes on.
+func TestDurableObjectEventTimeout(t *testing.T) {
+	p := outposttest.Dev(t, filepath.Join(outposttest.RepoRoot(), "testdata", "durable", "chat"), "--persist-to", t.TempDir())
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, strings.Replace(p.URL, "http", "ws", 1)+"/room/slow?name=sam", nil)
+	if err != nil {
+		t.Fatalf("dial: %v\n%s", err, p.Output())
+	}
+	defer c.CloseNow()
+	if _, data, err := c.Read(ctx); err != nil || !strings.Contains(string(data), `"history"`) {
+		t.Fatalf("history = %q, %v", data, err)
+	}
+	if err := c.Write(ctx, websocket.MessageText, []byte("/slow")); err != nil {
+		t.Fatal(err)
+	}
+	const exceeded = "Actor exceeded event execution time and was disconnected."
+	if !waitFor(15*time.Second, func() bool {
+		out := p.Output()
+		return strings.Contains(out, exceeded) && strings.Contains(out, "the slow handler woke up")
+	}) {
+		t.Fatalf("no %q (then the handler waking up) in the output:\n%s", exceeded, p.Output())
+	}
+	if err := c.Write(ctx, websocket.MessageText, []byte("/release")); err != nil {
+		t.Fatal(err)
+	}
+	_, data, err := c.Read(ctx)
+	if err != nil || string(data) != `{"type":"released","released":false,"timeout":300,"after":null}` {
+		t.Errorf("after the timeout: %q, %v\n%s", data, err, p.Output())
+	}
+	if _, body := p.Get("/count/slow"); body != "0" {
+		t.Errorf("messages stored = %s: the cancelled handler went on", body)
+	}
+}
+
 const chatServeConfig = `
 state_dir = "state"
 instances = 1

@@ -107,9 +107,16 @@ func TestDurableObjectsFleet(t *testing.T) {
 		t.Errorf("y through a = %+v", s)
 	}
 
-	// An exception thrown by the object crosses the nodes with its class.
-	if code, body := b.hostGet("do.test", "/fail/x"); code != 200 || body != `{"name":"RangeError","message":"counter overflow","isRangeError":true}` {
-		t.Errorf("/fail/x through b = %d %s", code, body)
+	// An exception thrown by the object crosses the nodes with its class,
+	// marked remote (and not retryable) as on Cloudflare, from an RPC
+	// method and from fetch().
+	for _, n := range []*serveNode{a, b} {
+		if code, body := n.hostGet("do.test", "/fail/x"); code != 200 || body != `{"name":"RangeError","message":"counter overflow","isRangeError":true,"remote":true,"retryable":false}` {
+			t.Errorf("/fail/x through %s = %d %s", n.URL, code, body)
+		}
+		if code, body := n.hostGet("do.test", "/throw/x"); code != 200 || body != `{"name":"TypeError","message":"fetch threw","remote":true,"retryable":false}` {
+			t.Errorf("/throw/x through %s = %d %s", n.URL, code, body)
+		}
 	}
 	// stub.fetch() is forwarded with its method, headers, body, status and
 	// response headers.

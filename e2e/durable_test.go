@@ -79,7 +79,9 @@ func TestDurableObjects(t *testing.T) {
 				`"RangeError: Maximum number of key value pairs is 128. 129 pairs were provided."]}`)
 			expect("/ids", `{"len":64,"equal":true,"stable":true,"name":"x","unique":true,"errors":["Invalid Durable Object ID: must be 64 hex digits","Invalid Durable Object ID: the ID is not for this Durable Object namespace"]}`)
 			expect("/legacy", `"1 SQL is not enabled for this Durable Object class: declare it in new_sqlite_classes in your wrangler config's migrations."`)
-			expect("/fail/a", `"RangeError: inside the object"`)
+			expect("/fail/a", `"RangeError: inside the object remote=true retryable=undefined overloaded=undefined durableObjectReset=undefined"`)
+			expect("/fail-fetch/a", `"TypeError: fetch threw remote=true retryable=undefined overloaded=undefined durableObjectReset=undefined"`)
+			expect("/reset/a", `"Error: reset by the test remote=true retryable=undefined overloaded=undefined durableObjectReset=true"`)
 			expect("/self", "1")
 
 			// An alarm fires alarm() once.

@@ -2,6 +2,7 @@ package durable
 
 import (
 	"errors"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -146,5 +147,119 @@ func TestSlowOpenDoesNotBlockOthers(t *testing.T) {
 	}
 	if attached[slow] != 1 {
 		t.Errorf("the slow object was attached %d times", attached[slow])
+	}
+}
+
+// Behind the output gate, writes return before they are synced; Flush
+// fsyncs the log, and concurrent writers share fsyncs (the object keeps
+// running while one runs): a write is durable once a Flush after it
+// returns.
+func TestGateGroupsSyncs(t *testing.T) {
+	var mu sync.Mutex
+	syncs := 0
+	defer func(f func(*os.File) error) { syncFile = f }(syncFile)
+	syncFile = func(f *os.File) error {
+		mu.Lock()
+		syncs++
+		mu.Unlock()
+		time.Sleep(20 * time.Millisecond) // a slow disk
+		return f.Sync()
+	}
+	dir := t.TempDir()
+	s := NewStore(dir)
+	id := IDFromName("w/C", "gate")
+	o, err := s.Object("w", "C", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Gate()
+	var wg sync.WaitGroup
+	const writers = 20
+	errs := make(chan error, writers)
+	for i := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := o.Put([]Entry{{string(rune('a' + i)), []byte{byte(i)}}}); err != nil {
+				errs <- err
+				return
+			}
+			errs <- o.Flush()
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	mu.Lock()
+	n := syncs
+	mu.Unlock()
+	if n < 1 || n >= writers {
+		t.Errorf("%d writes made durable with %d fsyncs, want them shared", writers, n)
+	}
+	// Nothing new: Flush syncs nothing.
+	if err := o.Flush(); err != nil || syncs != n {
+		t.Errorf("an idle Flush synced (err %v)", err)
+	}
+	// Every write is there after a restart.
+	s.Close()
+	s = NewStore(dir)
+	defer s.Close()
+	o, err = s.Object("w", "C", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if es, err := o.List(ListOptions{}); err != nil || len(es) != writers {
+		t.Errorf("after a restart: %d entries, %v", len(es), err)
+	}
+}
+
+// On a fleet, a gated write is shipped by the Flush after it, not by the
+// write; a failed shipment fails that Flush and the object.
+func TestGateShipsOnFlush(t *testing.T) {
+	var rep *fakeReplica
+	s := NewReplicatedStore(t.TempDir(), func(worker, class, id, path string) (Replica, error) {
+		rep = &fakeReplica{}
+		return rep, nil
+	})
+	defer s.Close()
+	o, err := s.Object("w", "C", IDFromName("w/C", "gate"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Gate()
+	// No background flush in the way: hold the replica.
+	rep.mu.Lock()
+	rep.syncs = nil
+	rep.mu.Unlock()
+	if err := o.Put([]Entry{{"a", []byte("1")}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	rep.mu.Lock()
+	shipped := 0
+	for _, w := range rep.syncs {
+		if w {
+			shipped++
+		}
+	}
+	rep.mu.Unlock()
+	if shipped != 1 {
+		t.Errorf("one write and a Flush shipped %d times", shipped)
+	}
+	o.Put([]Entry{{"z", []byte("1")}})
+	rep.mu.Lock()
+	rep.fail = errors.New("postgres is gone")
+	rep.mu.Unlock()
+	if err := o.Flush(); err == nil {
+		t.Error("Flush after a failed shipment succeeded")
+	}
+	if o.Err() == nil {
+		t.Error("the object is still usable after a write could not be shipped")
 	}
 }

@@ -260,6 +260,18 @@ type Object struct {
 
 	rep    Replica // nil on one node
 	broken error   // set when rep.Sync failed: every later call fails
+
+	// The output gate (Gate): writes return once done in the database;
+	// Flush makes them durable, many at once.
+	gated   bool
+	written uint64 // write operations done (under mu)
+	kicked  bool   // a background flush is due (under mu)
+
+	fmu      sync.Mutex
+	fcond    *sync.Cond
+	durable  uint64 // of the writes, those made durable (under fmu)
+	flushing bool   // a sync runs (under fmu)
+	flushErr error  // the sync that failed (under fmu)
 }
 
 // checkpointAt is the write-ahead log's size past which a replicated
@@ -290,6 +302,7 @@ func openObject(path string, rep Replica) (*Object, error) {
 		return nil, fmt.Errorf("durable: preparing %s: %w", path, err)
 	}
 	o := &Object{db: db, path: path, rep: rep}
+	o.fcond = sync.NewCond(&o.fmu)
 	if err := o.settle(nil); err != nil {
 		db.Close()
 		return nil, err
@@ -306,6 +319,15 @@ func (o *Object) settle(err error) error { return o.settleAfter(true, err) }
 func (o *Object) settleRead(err error) error { return o.settleAfter(false, err) }
 
 func (o *Object) settleAfter(wrote bool, err error) error {
+	if o.gated && wrote {
+		// Durable later, with the writes around it (Flush).
+		o.written++
+		if !o.kicked {
+			o.kicked = true
+			go o.Flush()
+		}
+		wrote = false
+	}
 	if o.rep == nil {
 		return err
 	}
@@ -316,12 +338,123 @@ func (o *Object) settleAfter(wrote bool, err error) error {
 		o.broken = &Error{Name: "Error", Message: "Durable Object storage is unavailable on this node: " + serr.Error()}
 		return o.broken
 	}
+	if !o.gated {
+		o.checkpointLocked()
+	}
+	return err
+}
+
+// checkpointLocked checkpoints a replicated object's long log once it is
+// synced.
+func (o *Object) checkpointLocked() {
 	if o.tx == nil {
 		if st, serr := os.Stat(o.path + "-wal"); serr == nil && st.Size() > checkpointAt {
 			o.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
 		}
 	}
-	return err
+}
+
+// Gate puts the object's writes behind an output gate, as Cloudflare's
+// objects have: a write operation returns once it is done in the
+// database (later reads see it), and is made durable — fsynced here, or
+// shipped by the replica — by the next Flush, together with every write
+// made before it. The caller holds whatever depends on the writes (a
+// response) until Flush returns. Unflushed writes are flushed shortly
+// anyway, and when the object closes. A crash loses only writes no Flush
+// covered.
+func (o *Object) Gate() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.gated {
+		return
+	}
+	o.gated = true
+	if o.rep == nil {
+		// Commits no longer fsync one by one: Flush fsyncs the log.
+		// Checkpoints still sync the database before the log restarts.
+		o.db.Exec(`PRAGMA synchronous = NORMAL`)
+	}
+}
+
+// Flush makes every write done so far durable (nothing to do unless the
+// object is gated). Concurrent calls share one sync: those that arrive
+// while a sync runs wait for it, and the next sync covers all of them.
+func (o *Object) Flush() error {
+	o.mu.Lock()
+	target, gated := o.written, o.gated
+	o.mu.Unlock()
+	if !gated {
+		return nil
+	}
+	o.fmu.Lock()
+	defer o.fmu.Unlock()
+	for o.durable < target {
+		if o.flushErr != nil {
+			return o.flushErr
+		}
+		if o.flushing {
+			o.fcond.Wait()
+			continue
+		}
+		o.flushing = true
+		o.fmu.Unlock()
+		upto, err := o.syncWrites()
+		o.fmu.Lock()
+		o.flushing = false
+		o.fcond.Broadcast()
+		if err != nil {
+			o.flushErr = err
+			return err
+		}
+		o.durable = max(o.durable, upto)
+	}
+	return nil
+}
+
+// syncWrites makes the writes done so far durable and says how many it
+// covered: a replicated object ships them (holding the object: the
+// replica reads the log and the alarm), one on one node fsyncs its log
+// while the object keeps running.
+func (o *Object) syncWrites() (uint64, error) {
+	o.mu.Lock()
+	o.kicked = false
+	upto := o.written
+	if o.rep != nil {
+		defer o.mu.Unlock()
+		return upto, o.shipLocked()
+	}
+	o.mu.Unlock()
+	f, err := os.OpenFile(o.path+"-wal", os.O_RDWR, 0)
+	if errors.Is(err, os.ErrNotExist) {
+		// The log was checkpointed away (the database was closed):
+		// checkpoints sync the database.
+		return upto, nil
+	}
+	if err != nil {
+		return upto, fmt.Errorf("durable: syncing %s: %w", o.path, err)
+	}
+	defer f.Close()
+	if err := syncFile(f); err != nil {
+		return upto, fmt.Errorf("durable: syncing %s: %w", o.path, err)
+	}
+	return upto, nil
+}
+
+// syncFile syncs the log (tests count the syncs).
+var syncFile = datasync
+
+// shipLocked ships a replicated object's unshipped writes; a failure
+// breaks the object, as in settle.
+func (o *Object) shipLocked() error {
+	if o.broken != nil {
+		return o.broken
+	}
+	if err := o.rep.Sync(true, o.alarmLocked); err != nil {
+		o.broken = &Error{Name: "Error", Message: "Durable Object storage is unavailable on this node: " + err.Error()}
+		return o.broken
+	}
+	o.checkpointLocked()
+	return nil
 }
 
 // Err says why the object can no longer be used here — it was closed
@@ -342,11 +475,16 @@ func (o *Object) usable() error {
 }
 
 func (o *Object) close() error {
+	o.Flush()
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.tx != nil {
 		o.tx.Rollback()
 		o.tx = nil
+	}
+	if o.gated && o.rep != nil && o.broken == nil {
+		// Writes made since the flush above go before the lease.
+		o.shipLocked()
 	}
 	err := o.db.Close()
 	if o.rep != nil {

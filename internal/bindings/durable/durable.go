@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -52,6 +53,20 @@ func Extension(objects *Objects, classes Classes) runtime.Extension {
 			})); err != nil {
 				return err
 			}
+			// durableFlush(): the output gate for WebSocket messages an
+			// instance sends — the writes its objects made before a
+			// message are durable before the message leaves.
+			var opened []*durable.Object
+			if err := ops.Set("durableFlush", c.Function("durableFlush", func(call *jsc.Call) (jsc.Value, error) {
+				for _, o := range opened {
+					if err := o.Flush(); err != nil {
+						return jsc.Value{}, &jsc.Error{Name: "Error", Message: "Durable Object reset: its storage could not make a write durable: " + err.Error()}
+					}
+				}
+				return c.Undefined(), nil
+			})); err != nil {
+				return err
+			}
 			// doStorage(class, id, sqlite) → the host object of one
 			// object's storage; an instance reaches only the objects of
 			// its own worker.
@@ -65,6 +80,11 @@ func Extension(objects *Objects, classes Classes) runtime.Extension {
 				o, err := store.Object(h.Worker(), class, id)
 				if err != nil {
 					return jsc.Value{}, err
+				}
+				o.Gate()
+				if !slices.Contains(opened, o) {
+					opened = slices.DeleteFunc(opened, func(x *durable.Object) bool { return x.Err() != nil })
+					opened = append(opened, o)
 				}
 				objects.awake(h.Worker(), class, id)
 				host, err := storageHost(c, o, alarms, runtime.ObjectAddress{Class: class, ID: id, Name: call.Arg(2).String()}, h.Worker())
@@ -122,7 +142,7 @@ func (n Namespace) Install(h runtime.BindingHost, c *jsc.Context) (jsc.Value, er
 		return h.Async(call.Ctx, func(ctx context.Context) (runtime.Settle, error) {
 			resp, err := n.Objects.Fetch(ctx, target, n.Script, req)
 			if err != nil {
-				return nil, remoteError(err)
+				return callFailed(err)
 			}
 			return func(c *jsc.Context) (jsc.Value, error) {
 				if resp.WebSocket != nil {
@@ -155,7 +175,7 @@ func (n Namespace) Install(h runtime.BindingHost, c *jsc.Context) (jsc.Value, er
 		return h.Async(call.Ctx, func(ctx context.Context) (runtime.Settle, error) {
 			res, err := n.Objects.Call(ctx, target, n.Script, depth, addr, path, args)
 			if err != nil {
-				return nil, remoteError(err)
+				return callFailed(err)
 			}
 			return func(c *jsc.Context) (jsc.Value, error) { return h.RPCValue(c, res) }, nil
 		})
@@ -180,14 +200,27 @@ func (n Namespace) start(h runtime.BindingHost) (int, *runtime.Worker, error) {
 	return depth, target, nil
 }
 
-// remoteError is what a stub's caller sees of a failure inside the object:
-// the exception by name and message, marked remote as on Cloudflare.
-func remoteError(err error) error {
-	var se *runtime.ScriptError
-	if errors.As(err, &se) {
-		return &jsc.Error{Name: orDefault(se.Name, "Error"), Message: se.Message}
+// callFailed rejects a stub's call with what its caller sees of the
+// failure: the exception by name and message, with the remote, retryable,
+// overloaded and durableObjectReset properties Cloudflare sets (only those
+// that are true, as workerd does).
+func callFailed(err error) (runtime.Settle, error) {
+	var ce *durable.CallError
+	if !errors.As(err, &ce) {
+		return nil, err
 	}
-	return err
+	return func(c *jsc.Context) (jsc.Value, error) {
+		v := c.NewError(orDefault(ce.Name, "Error"), ce.Message)
+		for _, p := range []struct {
+			name string
+			set  bool
+		}{{"remote", ce.Remote}, {"retryable", ce.Retryable}, {"overloaded", ce.Overloaded}, {"durableObjectReset", ce.Reset}} {
+			if p.set {
+				v.Set(p.name, c.Bool(true))
+			}
+		}
+		return jsc.Value{}, jsc.Throw(v)
+	}, nil
 }
 
 func orDefault(s, def string) string {
@@ -330,6 +363,11 @@ func storageHost(c *jsc.Context, o *durable.Object, alarms *Alarms, addr runtime
 		return resultToJS(call.Ctx, res)
 	})
 	def("size", func(call *jsc.Call) (jsc.Value, error) { return call.Ctx.Number(float64(o.Size())), nil })
+	// reset: ctx.abort() reset the object; the calls it fails report it.
+	def("reset", func(call *jsc.Call) (jsc.Value, error) {
+		alarms.objects.Reset(worker, addr)
+		return call.Ctx.Undefined(), nil
+	})
 	// stale: the storage this instance was made with was closed (the
 	// object was evicted or lost here): the instance must not run again.
 	def("stale", func(call *jsc.Call) (jsc.Value, error) { return call.Ctx.Bool(o.Err() != nil), nil })
@@ -566,6 +604,8 @@ func (s *Alarms) fire(worker string, addr runtime.ObjectAddress, at time.Time) {
 		return
 	}
 	defer s.objects.exit(lo)
+	// Nothing waits for an alarm's writes: they are made durable when it ends.
+	defer o.Flush()
 	// The alarm may have been changed or deleted since it was armed.
 	cur, retries, ok, err := o.Alarm()
 	if err != nil || !ok || cur.After(s.now()) {
@@ -585,7 +625,7 @@ func (s *Alarms) fire(worker string, addr runtime.ObjectAddress, at time.Time) {
 	// runs, counted as an attempt, so a node that dies meanwhile leaves it
 	// to run again (a retry) where the object goes next. alarm() sees no
 	// alarm set (getAlarm() is null) unless it sets one.
-	if err := o.SetAlarm(cur, retries+1); err != nil {
+	if err := o.SetAlarm(cur, retries+1); err != nil || o.Flush() != nil {
 		return
 	}
 	s.mu.Lock()

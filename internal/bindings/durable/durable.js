@@ -87,7 +87,18 @@ function makeStub(host, id) {
   const base = new Fetcher("DurableObject", (req) => host.fetch(id.toString(), name, req));
   Object.defineProperty(base, "id", { value: id, enumerable: true });
   Object.defineProperty(base, "name", { value: id.name, enumerable: true });
-  return entrypointStub((path, message) => host.call(id.toString(), name, path, message), base);
+  return entrypointStub((path, message) => host.call(id.toString(), name, path, message), base, markRemote);
+}
+
+// An exception an object's method threw reaches the caller marked remote,
+// as on Cloudflare (failures of Outpost's own come marked from Go).
+function markRemote(e) {
+  if (e !== null && typeof e === "object") {
+    try {
+      e.remote = true;
+    } catch {}
+  }
+  return e;
 }
 
 registerBindingFactory("durable_object_namespace", (name, host) => new DurableObjectNamespace(kToken, host));
@@ -324,9 +335,13 @@ class DurableObjectState {
     entry.gate = run.then(() => {}, () => {});
     return run;
   }
+  // abort() resets the object: its instance goes, and the calls that fail
+  // with the error report durableObjectReset (as workerd words it, the
+  // reason is the message).
   abort(reason = undefined) {
-    objects.delete(this.#entry.key);
-    throw new Error(`Application called abort() to reset Durable Object.${reason === undefined ? "" : ` Reason: ${reason}`}`);
+    const error = new Error(reason === undefined ? "Application called abort() to reset Durable Object." : String(reason));
+    reset(this.#entry, error);
+    throw error;
   }
   // The WebSocket Hibernation API: the object's webSocketMessage,
   // webSocketClose and webSocketError handle the socket's events.
@@ -344,7 +359,7 @@ class DurableObjectState {
     ws.accept();
     const handler = (name, ...args) => run(entry.address, (e) => {
       const fn = e.instance[name];
-      return typeof fn === "function" ? fn.call(e.instance, ws, ...args) : undefined;
+      return typeof fn === "function" ? withEventTimeout(e, fn.call(e.instance, ws, ...args)) : undefined;
     }).catch((err) => reportError(err));
     ws.addEventListener("message", (ev) => {
       const auto = shared.autoResponse;
@@ -386,15 +401,46 @@ class DurableObjectState {
   getWebSocketAutoResponseTimestamp(ws) {
     return autoTimestamps.get(ws) ?? null;
   }
+  // 0 or no argument removes the timeout, as in workerd.
   setHibernatableWebSocketEventTimeout(ms = undefined) {
     if (ms !== undefined && Number(ms) > 604800000) throw new Error("Event timeout should not exceed 604800000 ms.");
-    this.#entry.shared.eventTimeout = ms === undefined ? null : Number(ms);
+    this.#entry.shared.eventTimeout = ms === undefined || !(Number(ms) > 0) ? null : Math.floor(Number(ms));
   }
   getHibernatableWebSocketEventTimeout() {
     return this.#entry.shared.eventTimeout ?? null;
   }
 }
 Object.defineProperty(DurableObjectState.prototype, Symbol.toStringTag, { value: "DurableObjectState", configurable: true });
+
+// withEventTimeout enforces setHibernatableWebSocketEventTimeout on a
+// WebSocket event handler: one still running after the timeout is
+// cancelled, and the object reset as on Cloudflare — its instance goes
+// (its storage fails from then on), its hibernatable sockets stay open for
+// the next instance.
+function withEventTimeout(entry, result) {
+  const ms = entry.shared.eventTimeout;
+  if (!ms || result === null || typeof result?.then !== "function") return result;
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => {
+      reset(entry, new Error("Actor exceeded event execution time and was disconnected."));
+      reject(entry.broken);
+    }, ms);
+  });
+  return Promise.race([result, timeout]).finally(() => clearTimeout(timer));
+}
+
+// reset drops an object's instance after a failure: the next event makes
+// a new one, which takes over the sockets; the old one's storage calls
+// throw the failure.
+function reset(entry, error) {
+  entry.broken = error;
+  entry.storageHost.reset();
+  if (objects.get(entry.key) === entry) {
+    objects.delete(entry.key);
+    hibernated.set(entry.key, entry.shared);
+  }
+}
 
 function reportError(err) {
   console.error("Uncaught (in a WebSocket handler of a Durable Object)", err);
@@ -437,6 +483,18 @@ Object.defineProperty(WebSocket.prototype, "deserializeAttachment", {
   writable: true, configurable: true,
 });
 
+// The output gate for WebSocket messages: once this instance runs objects,
+// a message leaves only after the writes made before it are durable.
+let runsObjects = false;
+const wsSend = WebSocket.prototype.send;
+Object.defineProperty(WebSocket.prototype, "send", {
+  value: function send(message) {
+    if (runsObjects) ops.durableFlush();
+    return wsSend.call(this, message);
+  },
+  writable: true, configurable: true,
+});
+
 // entryFor finds or makes the live instance of an object.
 function entryFor(address) {
   const key = `${address.class}/${address.id}`;
@@ -446,7 +504,18 @@ function entryFor(address) {
   if (typeof Class !== "function") {
     throw new Error(`Durable Object class "${address.class}" is not exported by this worker: export it from the worker's main module.`);
   }
-  const storageHost = ops.doStorage(address.class, address.id, address.name ?? "");
+  const host = ops.doStorage(address.class, address.id, address.name ?? "");
+  runsObjects = true;
+  // Once the instance is reset (reset()), its storage calls fail.
+  const storageHost = new Proxy(host, {
+    get(t, p) {
+      const v = t[p];
+      if (typeof v !== "function" || entry.broken === undefined || p === "stale" || p === "reset") return v;
+      return () => {
+        throw entry.broken;
+      };
+    },
+  });
   const shared = hibernated.get(key) ?? { sockets: new Map(), autoResponse: null, eventTimeout: null };
   hibernated.delete(key);
   entry = { key, address, storageHost, gate: Promise.resolve(), instance: null, shared, lastActive: Date.now() };

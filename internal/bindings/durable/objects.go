@@ -81,6 +81,11 @@ type liveObject struct {
 	// evicting is closed when an eviction (idle, or a lost lease) ends;
 	// new events wait for it and then open the object again.
 	evicting chan struct{}
+	// resets counts the object's resets (ctx.abort()): the calls that
+	// fail across one get durableObjectReset.
+	resets int
+	// storage is the object's storage as the last event opened it.
+	storage *durable.Object
 }
 
 // NewObjects starts a node's object runner and its idle sweep.
@@ -173,6 +178,9 @@ func (o *Objects) open(worker string, addr runtime.ObjectAddress) (*liveObject, 
 			o.mu.Unlock()
 			return nil, nil, err
 		}
+		o.mu.Lock()
+		lo.storage = st
+		o.mu.Unlock()
 		serr := st.Err()
 		if serr == nil {
 			return lo, st, nil
@@ -198,12 +206,15 @@ func (o *Objects) Fetch(ctx context.Context, w *runtime.Worker, worker string, r
 	var resp *runtime.Response
 	err := o.route(ctx, worker, *req.Object, func(lo *liveObject) error {
 		req.Body = body.local()
+		resets := o.resets(lo)
 		var err error
 		resp, err = w.Fetch(ctx, req)
-		if err == nil {
-			o.holdFor(lo, resp)
+		if err = o.gated(lo, resp, o.callError(lo, resets, err)); err != nil {
+			o.exit(lo)
+			return err
 		}
-		return err
+		o.holdFor(lo, resp)
+		return nil
 	}, func(addr string) (bool, error) {
 		b, ok := body.again()
 		if !ok {
@@ -213,7 +224,7 @@ func (o *Objects) Fetch(ctx context.Context, w *runtime.Worker, worker string, r
 		fwd.Body = b
 		var err error
 		resp, err = o.cfg.Remote.Fetch(ctx, addr, worker, &fwd)
-		return retryable(err), err
+		return retryable(err), lostConnection(err)
 	})
 	body.close()
 	return resp, err
@@ -224,13 +235,14 @@ func (o *Objects) Call(ctx context.Context, w *runtime.Worker, worker string, de
 	var res *runtime.Message
 	err := o.route(ctx, worker, addr, func(lo *liveObject) error {
 		defer o.exit(lo)
+		resets := o.resets(lo)
 		var err error
-		res, err = w.CallObject(ctx, depth, addr, path, args)
-		return err
+		res, err = o.callResult(lo, resets)(w.CallObject(ctx, depth, addr, path, args))
+		return o.gated(lo, nil, err)
 	}, func(owner string) (bool, error) {
 		var err error
 		res, err = o.cfg.Remote.Call(ctx, owner, worker, depth, addr, path, args)
-		return retryable(err), err
+		return retryable(err), lostConnection(err)
 	})
 	return res, err
 }
@@ -239,6 +251,104 @@ func (o *Objects) Call(ctx context.Context, w *runtime.Worker, worker string, de
 func retryable(err error) bool {
 	var moved *forward.MovedError
 	return errors.Is(err, forward.ErrUnreachable) || errors.As(err, &moved)
+}
+
+// resets reads the object's reset count before an event runs.
+func (o *Objects) resets(lo *liveObject) int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return lo.resets
+}
+
+// Reset notes that the object was reset (ctx.abort()): the events that
+// fail across it report durableObjectReset.
+func (o *Objects) Reset(worker string, addr runtime.ObjectAddress) {
+	o.mu.Lock()
+	if lo := o.live[objectKey(worker, addr)]; lo != nil {
+		lo.resets++
+	}
+	o.mu.Unlock()
+}
+
+// callError is what the stub's caller gets of an event that failed here:
+// an exception of the object's is remote; it reports a reset when the
+// object was reset while the event ran (abort()), a limit stopped it or
+// its storage failed (its later calls open it again); a memory limit
+// overloaded it.
+func (o *Objects) callError(lo *liveObject, resetsBefore int, err error) error {
+	if err == nil {
+		return nil
+	}
+	var ce *durable.CallError
+	if errors.As(err, &ce) {
+		return err
+	}
+	var se *runtime.ScriptError
+	if !errors.As(err, &se) {
+		return err
+	}
+	o.mu.Lock()
+	reset := lo.resets != resetsBefore
+	st := lo.storage
+	o.mu.Unlock()
+	out := &durable.CallError{Name: orDefault(se.Name, "Error"), Message: se.Message, Remote: true, Reset: reset}
+	if se.Limit {
+		out.Reset = true
+		out.Overloaded = se.Memory
+	}
+	if st != nil && st.Err() != nil {
+		out.Reset = true
+	}
+	return out
+}
+
+// callResult is what the caller gets of an RPC call that ran here: a
+// method's exception travels in its result (the caller marks it remote),
+// unless the object was reset meanwhile (abort()): then it is an error
+// that says so.
+func (o *Objects) callResult(lo *liveObject, resetsBefore int) func(*runtime.Message, error) (*runtime.Message, error) {
+	return func(res *runtime.Message, err error) (*runtime.Message, error) {
+		if err != nil {
+			return nil, o.callError(lo, resetsBefore, err)
+		}
+		if o.resets(lo) == resetsBefore {
+			return res, nil
+		}
+		if name, message, ok := thrownError(res); ok {
+			return nil, &durable.CallError{Name: name, Message: message, Remote: true, Reset: true}
+		}
+		return res, nil
+	}
+}
+
+// thrownError reads the exception an RPC result carries, as the prelude
+// encodes it: ["o",{"throw":["e",name,message,cause]}].
+func thrownError(m *runtime.Message) (name, message string, ok bool) {
+	var top []json.RawMessage
+	var body struct {
+		Throw []json.RawMessage `json:"throw"`
+	}
+	if m == nil || json.Unmarshal([]byte(m.JSON), &top) != nil || len(top) != 2 || json.Unmarshal(top[1], &body) != nil ||
+		len(body.Throw) < 3 || string(body.Throw[0]) != `"e"` {
+		return "", "", false
+	}
+	if json.Unmarshal(body.Throw[1], &name) != nil || json.Unmarshal(body.Throw[2], &message) != nil {
+		return "", "", false
+	}
+	return name, message, true
+}
+
+// lostConnection is what a caller gets when a forwarded call failed
+// without an answer from the object's node: the call may not have run,
+// and may be sent again (retryable, as Cloudflare marks a lost
+// connection to an object).
+func lostConnection(err error) error {
+	var ce *durable.CallError
+	if err == nil || errors.As(err, &ce) || errors.Is(err, forward.ErrStubs) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return &durable.CallError{Name: "Error", Message: "Network connection lost: " + err.Error(), Retryable: true}
 }
 
 // route runs a call on the object: local runs it here (it must end the
@@ -262,7 +372,7 @@ func (o *Objects) route(ctx context.Context, worker string, addr runtime.ObjectA
 			again, err = remote(held.Addr)
 		}
 		if !again || time.Now().After(deadline) {
-			return err
+			return lostConnection(err)
 		}
 		o.cfg.Log.Debug("durable object: retrying a forwarded call", "object", held.Object, "owner", held.Owner, "error", err.Error())
 		select {
@@ -297,17 +407,30 @@ func (o *Objects) holdFor(lo *liveObject, resp *runtime.Response) {
 			resp.Body = nil
 		}
 	case resp.Body != nil:
-		resp.Body = &eventBody{ReadCloser: resp.Body, end: func() { o.exit(lo) }}
+		resp.Body = &eventBody{ReadCloser: resp.Body, end: func() { o.exit(lo) }, flush: func() error { return o.flush(lo) }}
 	default:
 		o.exit(lo)
 	}
 }
 
-// eventBody ends an object's event when its response body is closed.
+// eventBody ends an object's event when its response body is closed, and
+// holds each chunk the object streams until the writes made before it are
+// durable.
 type eventBody struct {
 	io.ReadCloser
-	once sync.Once
-	end  func()
+	once  sync.Once
+	end   func()
+	flush func() error
+}
+
+func (b *eventBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if n > 0 {
+		if ferr := b.flush(); ferr != nil {
+			return 0, ferr
+		}
+	}
+	return n, err
 }
 
 func (b *eventBody) Close() error {
@@ -327,8 +450,9 @@ func (o *Objects) ServeFetch(ctx context.Context, worker string, req *runtime.Re
 	if err != nil {
 		return nil, moved(err)
 	}
+	resets := o.resets(lo)
 	resp, err := w.Fetch(ctx, req)
-	if err != nil {
+	if err = o.gated(lo, resp, o.callError(lo, resets, err)); err != nil {
 		o.exit(lo)
 		return nil, err
 	}
@@ -347,7 +471,44 @@ func (o *Objects) ServeCall(ctx context.Context, worker string, depth int, addr 
 		return nil, moved(err)
 	}
 	defer o.exit(lo)
-	return w.CallObject(ctx, depth, addr, path, args)
+	res, err := o.callResult(lo, o.resets(lo))(w.CallObject(ctx, depth, addr, path, args))
+	return res, o.gated(lo, nil, err)
+}
+
+// gated is the output gate: an event's outcome (its response or error)
+// leaves only once the writes made before it are durable. When they
+// cannot be made so, the object is reset and the response dropped.
+func (o *Objects) gated(lo *liveObject, resp *runtime.Response, err error) error {
+	if ferr := o.flush(lo); ferr != nil {
+		if resp != nil && err == nil {
+			discard(resp)
+		}
+		return ferr
+	}
+	return err
+}
+
+// flush makes the object's writes so far durable.
+func (o *Objects) flush(lo *liveObject) error {
+	o.mu.Lock()
+	st := lo.storage
+	o.mu.Unlock()
+	if st == nil {
+		return nil
+	}
+	if err := st.Flush(); err != nil {
+		return &durable.CallError{Name: "Error", Message: "Durable Object reset: its storage could not make a write durable: " + err.Error(), Reset: true}
+	}
+	return nil
+}
+
+func discard(resp *runtime.Response) {
+	if resp.Body != nil {
+		resp.Body.Close()
+	}
+	if resp.WebSocket != nil {
+		resp.WebSocket.Reject()
+	}
 }
 
 func moved(err error) error {

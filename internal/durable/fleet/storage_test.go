@@ -219,6 +219,34 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// The fleet's objects behind an output gate (as the binding runs them):
+// writes are shipped by Flush, and before the object is given up.
+func TestConformanceGated(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	nodes := []*Node{startNode(t, dsn, 5*time.Second, nil), startNode(t, dsn, 5*time.Second, nil)}
+	stores := []*durable.Store{nodes[0].Store(t.TempDir()), nodes[1].Store(t.TempDir())}
+	defer stores[0].Close()
+	defer stores[1].Close()
+	durabletest.Run(t, func(t *testing.T) *durabletest.Subject {
+		id := durable.NewUniqueID("w/C")
+		on := 0
+		open := func(t *testing.T) *durable.Object {
+			o := openWhenFree(t, stores[on], id, 0)
+			o.Gate()
+			return o
+		}
+		o := open(t)
+		t.Cleanup(func() { stores[on].Drop("w", "C", id) })
+		return &durabletest.Subject{Object: o, Reopen: func(t *testing.T) *durable.Object {
+			if err := stores[on].Drop("w", "C", id); err != nil {
+				t.Fatal(err)
+			}
+			on = 1 - on
+			return open(t)
+		}}
+	})
+}
+
 // The write-ahead log's own cases: a transaction big enough to spill pages
 // into the log and then rolled back leaves frames that were never
 // committed; a checkpoint starts the log over. Neither may reach the next

@@ -25,6 +25,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/outpost-dev/outpost/internal/durable"
 	"github.com/outpost-dev/outpost/internal/runtime"
 )
 
@@ -98,12 +99,17 @@ type callResult struct {
 	Error  *wireError `json:"error,omitempty"`
 }
 
-// wireError is a failure of the call on the owner: a script's exception
-// (by name and message, as a stub's caller sees it) or Outpost's own.
+// wireError is a failure of the call on the owner: the exception a stub's
+// caller sees (Script: by name and message, with Cloudflare's remote,
+// retryable, overloaded and durableObjectReset properties) or Outpost's own.
 type wireError struct {
-	Script  bool   `json:"script,omitempty"`
-	Name    string `json:"name,omitempty"`
-	Message string `json:"message"`
+	Script     bool   `json:"script,omitempty"`
+	Name       string `json:"name,omitempty"`
+	Message    string `json:"message"`
+	Remote     bool   `json:"remote,omitempty"`
+	Retryable  bool   `json:"retryable,omitempty"`
+	Overloaded bool   `json:"overloaded,omitempty"`
+	Reset      bool   `json:"reset,omitempty"`
 }
 
 func toWire(m *runtime.Message) (*message, error) {
@@ -124,16 +130,22 @@ func fromWire(m *message) *runtime.Message {
 }
 
 func errorToWire(err error) *wireError {
+	var ce *durable.CallError
+	if errors.As(err, &ce) {
+		return &wireError{Script: true, Name: ce.Name, Message: ce.Message,
+			Remote: ce.Remote, Retryable: ce.Retryable, Overloaded: ce.Overloaded, Reset: ce.Reset}
+	}
 	var se *runtime.ScriptError
 	if errors.As(err, &se) {
-		return &wireError{Script: true, Name: se.Name, Message: se.Message}
+		return &wireError{Script: true, Name: se.Name, Message: se.Message, Remote: true}
 	}
 	return &wireError{Message: err.Error()}
 }
 
 func (e *wireError) err() error {
 	if e.Script {
-		return &runtime.ScriptError{Name: e.Name, Message: e.Message}
+		return &durable.CallError{Name: e.Name, Message: e.Message,
+			Remote: e.Remote, Retryable: e.Retryable, Overloaded: e.Overloaded, Reset: e.Reset}
 	}
 	return errors.New(e.Message)
 }

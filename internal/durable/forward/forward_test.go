@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/outpost-dev/outpost/internal/durable"
 	"github.com/outpost-dev/outpost/internal/runtime"
 )
 
@@ -18,6 +19,9 @@ import (
 type owner struct{}
 
 func (owner) ServeFetch(ctx context.Context, worker string, req *runtime.Request) (*runtime.Response, error) {
+	if req.Object.Name == "throws" {
+		return nil, &runtime.ScriptError{Name: "TypeError", Message: "in fetch"}
+	}
 	if req.Object.Name != "mine" {
 		return nil, &MovedError{Node: "owner"}
 	}
@@ -33,6 +37,8 @@ func (owner) ServeCall(ctx context.Context, worker string, depth int, obj runtim
 		return &runtime.Message{JSON: fmt.Sprintf(`["echo %s %s %d %s"]`, worker, strings.Join(path, "."), depth, args.JSON), Buffers: [][]byte{{1, 2}}}, nil
 	case "throws":
 		return nil, &runtime.ScriptError{Name: "RangeError", Message: "too far"}
+	case "reset":
+		return nil, &durable.CallError{Name: "Error", Message: "reset", Remote: true, Reset: true, Retryable: true, Overloaded: true}
 	case "stub":
 		return &runtime.Message{JSON: "[]", Refs: make([]runtime.Ref, 1)}, nil
 	}
@@ -61,6 +67,11 @@ func TestForward(t *testing.T) {
 		t.Errorf("fetch = %d %q %v %q", resp.Status, resp.StatusText, resp.Header, body)
 	}
 
+	var fe *durable.CallError
+	if _, err := c.Fetch(ctx, srv.URL, "w", &runtime.Request{Method: "GET", URL: "https://do.test/", Object: obj("throws")}); !errors.As(err, &fe) ||
+		*fe != (durable.CallError{Name: "TypeError", Message: "in fetch", Remote: true}) {
+		t.Errorf("fetch that throws: %#v", err)
+	}
 	var moved *MovedError
 	if _, err := c.Fetch(ctx, srv.URL, "w", &runtime.Request{Method: "GET", URL: "https://do.test/", Object: obj("other")}); !errors.As(err, &moved) {
 		t.Errorf("fetch for another node's object: %v", err)
@@ -70,9 +81,15 @@ func TestForward(t *testing.T) {
 	if err != nil || res.JSON != `["echo w a.b 1 [1]"]` || len(res.Buffers) != 1 || res.Buffers[0][1] != 2 {
 		t.Errorf("call = %+v, %v", res, err)
 	}
-	var se *runtime.ScriptError
-	if _, err := c.Call(ctx, srv.URL, "w", 0, *obj("throws"), []string{"a"}, nil); !errors.As(err, &se) || se.Name != "RangeError" || se.Message != "too far" {
+	var ce *durable.CallError
+	if _, err := c.Call(ctx, srv.URL, "w", 0, *obj("throws"), []string{"a"}, nil); !errors.As(err, &ce) ||
+		*ce != (durable.CallError{Name: "RangeError", Message: "too far", Remote: true}) {
 		t.Errorf("a thrown error: %#v", err)
+	}
+	// The properties of the caller's exception cross the nodes.
+	if _, err := c.Call(ctx, srv.URL, "w", 0, *obj("reset"), []string{"a"}, nil); !errors.As(err, &ce) ||
+		*ce != (durable.CallError{Name: "Error", Message: "reset", Remote: true, Reset: true, Retryable: true, Overloaded: true}) {
+		t.Errorf("a reset: %#v", err)
 	}
 	if _, err := c.Call(ctx, srv.URL, "w", 0, *obj("stub"), []string{"a"}, nil); err == nil || !strings.Contains(err.Error(), "cannot pass functions") {
 		t.Errorf("a result with a stub: %v", err)

@@ -434,7 +434,15 @@ export async function rpcInvoke(target, path, argsMsg) {
 
 // Stubs for a service binding or an entrypoint: the host object's
 // call(path, message) runs path on the other worker's entrypoint.
-export function entrypointStub(call, base) {
+// thrown, when given, sees (and may mark) what the callee threw.
+export function entrypointStub(call, base, thrown = undefined) {
+  const decodeThrown = (m) => {
+    try {
+      return decodeResult(m);
+    } catch (e) {
+      throw thrown ? thrown(e) : e;
+    }
+  };
   const invoke = (path, args) => {
     let message;
     try {
@@ -442,7 +450,7 @@ export function entrypointStub(call, base) {
     } catch (e) {
       return rpcPromise(Promise.reject(e));
     }
-    return rpcPromise(call(path, message).then(decodeResult));
+    return rpcPromise(call(path, message).then(decodeThrown));
   };
   const property = (path) => new Proxy(function () {}, {
     get(_, prop) {

@@ -21,9 +21,33 @@ export class ChatRoom extends DurableObject<Env> {
     return new Response(null, { status: 101, webSocket: client });
   }
 
+  release?: () => void;
+
   async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer) {
     const { who } = ws.deserializeAttachment() as { who: string };
     const text = typeof message === "string" ? message : new TextDecoder().decode(message);
+    // /slow runs past the room's event timeout: the handler is cancelled
+    // and the room reset, so a later /release reaches a new instance, and
+    // the slow handler, when it wakes, can no longer use the storage.
+    if (text === "/slow") {
+      this.ctx.setHibernatableWebSocketEventTimeout(300);
+      await new Promise<void>((resolve) => {
+        this.release = resolve;
+        setTimeout(resolve, 1000);
+      });
+      console.log("the slow handler woke up");
+      this.ctx.storage.sql.exec("INSERT INTO messages (who, text) VALUES (?, ?)", who, "slow finished");
+      ws.send(JSON.stringify({ type: "slow-finished" }));
+      return;
+    }
+    if (text === "/release") {
+      const released = this.release !== undefined;
+      this.release?.();
+      const timeout = this.ctx.getHibernatableWebSocketEventTimeout();
+      this.ctx.setHibernatableWebSocketEventTimeout(0);
+      ws.send(JSON.stringify({ type: "released", released, timeout, after: this.ctx.getHibernatableWebSocketEventTimeout() }));
+      return;
+    }
     this.ctx.storage.sql.exec("INSERT INTO messages (who, text) VALUES (?, ?)", who, text);
     const out = JSON.stringify({ type: "message", who, text, tags: this.ctx.getTags(ws), online: this.ctx.getWebSockets().length });
     for (const peer of this.ctx.getWebSockets()) peer.send(out);

@@ -88,7 +88,12 @@ export class Counter extends DurableObject<Env> {
     throw new RangeError("inside the object");
   }
 
+  async reset() {
+    this.ctx.abort("reset by the test");
+  }
+
   async fetch(request: Request) {
+    if (new URL(request.url).pathname === "/throw") throw new TypeError("fetch threw");
     return new Response(`fetch in ${this.ctx.id.name}: ${new URL(request.url).pathname} count=${this.count}`);
   }
 }
@@ -127,11 +132,18 @@ export default {
       case "alarm-state":
         return json(await stub.alarmState());
       case "fail":
+      case "fail-fetch":
+      case "reset":
+        // What a caller sees of an exception inside the object, with the
+        // properties Cloudflare sets on it.
         try {
-          await stub.fail();
+          if (action === "fail") await stub.fail();
+          else if (action === "reset") await stub.reset();
+          else await stub.fetch("https://object/throw");
           return json("no error");
-        } catch (e) {
-          return json(`${(e as Error).name}: ${(e as Error).message}`);
+        } catch (e: any) {
+          const props = ["remote", "retryable", "overloaded", "durableObjectReset"].map((p) => `${p}=${e[p]}`).join(" ");
+          return json(`${e.name}: ${e.message} ${props}`);
         }
       case "ids": {
         const a = env.COUNTER.idFromName("x");

@@ -84,6 +84,7 @@ export class Counter extends DurableObject {
       return new Response(null, { status: 101, webSocket: client });
     }
     const url = new URL(request.url);
+    if (url.pathname === "/throw") throw new TypeError("fetch threw");
     return Response.json({ ...this.state(null), method: request.method, path: url.pathname, body: await request.text(), header: request.headers.get("x-test") },
       { status: 201, headers: { "x-object": "counter" } });
   }
@@ -113,7 +114,14 @@ export default {
           await stub.fail();
           return new Response("no error", { status: 500 });
         } catch (e) {
-          return Response.json({ name: e.name, message: e.message, isRangeError: e instanceof RangeError });
+          return Response.json({ name: e.name, message: e.message, isRangeError: e instanceof RangeError, remote: e.remote, retryable: e.retryable ?? false });
+        }
+      case "throw":
+        try {
+          await stub.fetch("https://object/throw");
+          return new Response("no error", { status: 500 });
+        } catch (e) {
+          return Response.json({ name: e.name, message: e.message, remote: e.remote, retryable: e.retryable ?? false });
         }
       case "echo":
       case "ws":
