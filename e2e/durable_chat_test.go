@@ -12,6 +12,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/outpost-dev/outpost/internal/outposttest"
+	"github.com/outpost-dev/outpost/internal/pgtest"
 )
 
 // TestDurableObjectChatRoom runs a chat room on a Durable Object with the
@@ -201,5 +202,75 @@ func TestDurableObjectChatRoomHibernates(t *testing.T) {
 	}
 	if code, body := n.hostGet("chat.test", "/count/general"); code != 200 || body != "1" {
 		t.Errorf("messages stored = %d %s", code, body)
+	}
+}
+
+// chatFleetConfig is one node of a two-node fleet running the chat room.
+const chatFleetConfig = `
+state_dir = "state"
+[durable_objects]
+url = "%DSN%"
+listen = "%DO%"
+token = "chat-fleet-token-0123456789abcdef"
+lease = "1s"
+[[workers]]
+name = "do-chat"
+dir = "%DIR%"
+routes = ["chat.test/*"]
+`
+
+// TestDurableObjectChatRoomOnTwoNodes runs the chat room on two `outpost
+// serve` nodes sharing one PostgreSQL: clients of one room connected
+// through different nodes meet in the one instance of the room, and a
+// message reaches both.
+func TestDurableObjectChatRoomOnTwoNodes(t *testing.T) {
+	dir := filepath.Join(outposttest.RepoRoot(), "testdata", "durable", "chat")
+	dsn := pgtest.DSN(t)
+	var nodes []*serveNode
+	for range 2 {
+		cfg := strings.NewReplacer("%DSN%", dsn, "%DIR%", dir,
+			"%DO%", fmt.Sprintf("127.0.0.1:%d", outposttest.FreePort(t))).Replace(chatFleetConfig)
+		nodes = append(nodes, startServe(t, t.TempDir(), cfg))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	dial := func(n *serveNode, name string) *websocket.Conn {
+		t.Helper()
+		c, _, err := websocket.Dial(ctx, strings.Replace(n.URL, "http", "ws", 1)+"/room/lobby?name="+name, &websocket.DialOptions{Host: "chat.test"})
+		if err != nil {
+			t.Fatalf("dial as %s: %v\n%s", name, err, n.Output())
+		}
+		t.Cleanup(func() { c.CloseNow() })
+		return c
+	}
+	read := func(c *websocket.Conn) map[string]any {
+		t.Helper()
+		_, data, err := c.Read(ctx)
+		if err != nil {
+			t.Fatalf("read: %v\nnode 0:\n%s\nnode 1:\n%s", err, nodes[0].Output(), nodes[1].Output())
+		}
+		var e map[string]any
+		if err := json.Unmarshal(data, &e); err != nil {
+			t.Fatalf("%q: %v", data, err)
+		}
+		return e
+	}
+	alice := dial(nodes[0], "alice")
+	read(alice) // history
+	bob := dial(nodes[1], "bob")
+	read(bob)
+	if err := bob.Write(ctx, websocket.MessageText, []byte("hello from node 1")); err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range []*websocket.Conn{alice, bob} {
+		if e := read(c); e["type"] != "message" || e["who"] != "bob" || e["text"] != "hello from node 1" || e["online"] != 2.0 {
+			t.Errorf("client %d got %v: want bob's message with both clients online", i, e)
+		}
+	}
+	// Both nodes count the one room's stored messages.
+	for i, n := range nodes {
+		if code, body := n.hostGet("chat.test", "/count/lobby"); code != 200 || body != "1" {
+			t.Errorf("messages stored, through node %d = %d %q", i, code, body)
+		}
 	}
 }
