@@ -23,6 +23,8 @@ type queueRecord struct {
 	Batch    int    `json:"batch"`
 	Body     string `json:"body"`
 	Date     bool   `json:"date"`
+	Backlog  int    `json:"backlog"` // batch.metadata.metrics.backlogCount
+	Oldest   bool   `json:"oldest"`  // its oldestMessageTimestamp is a Date
 }
 
 type queueDev struct {
@@ -123,6 +125,10 @@ func TestQueuesDev(t *testing.T) {
 		for _, r := range recs {
 			if len(r.ID) != 32 || r.Attempts != 1 || !r.Date {
 				t.Errorf("record %+v: want a 32-digit id, attempts 1, a Date timestamp", r)
+			}
+			// The batch's messages are in the backlog until acknowledged.
+			if r.Backlog < r.Batch || !r.Oldest {
+				t.Errorf("record %+v: batch.metadata.metrics should count the batch's messages and date the oldest", r)
 			}
 			got[r.Body] = true
 		}
