@@ -373,3 +373,14 @@ func TestQueueConsumersFollowReloads(t *testing.T) {
 		t.Fatalf("the message sent before the reload was not consumed:\n%s", p.Output())
 	}
 }
+
+// TestQueueDevOneConsumerWorker: outpost dev refuses two workers that
+// consume one queue, naming both.
+func TestQueueDevOneConsumerWorker(t *testing.T) {
+	dir := outposttest.CopyDir(t, filepath.Join(outposttest.RepoRoot(), "testdata", "queues"))
+	out, code := outposttest.Run(t, filepath.Join(dir, "fleet"), "dev", "-c", "wrangler.toml", "-c", "../rival/wrangler.toml",
+		"--persist-to", t.TempDir(), "--port", "0")
+	if code == 0 || !strings.Contains(out, `worker "rival" consumes queue "work", which worker "fleet"`) {
+		t.Errorf("dev with two consumers of queue work: exit %d, output:\n%s", code, out)
+	}
+}

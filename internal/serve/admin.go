@@ -130,6 +130,11 @@ func (s *Server) adminDeploy(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, fmt.Errorf("the new version of %s failed to start, nothing was deployed:\n%w", name, err))
 		return
 	}
+	if err := s.claimConsumers(r.Context(), name, req.Bundle); err != nil {
+		s.forgetIfUnused(ws)
+		writeError(w, http.StatusConflict, fmt.Errorf("nothing was deployed: %w", err))
+		return
+	}
 	v, err := s.store.Create(r.Context(), name, req.Bundle, req.Message)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, err)
@@ -232,6 +237,10 @@ func (s *Server) adminRollback(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := s.tryStart(ws, b); err != nil {
 		writeError(w, http.StatusConflict, fmt.Errorf("version %d of %s no longer starts, nothing changed:\n%w", target, name, err))
+		return
+	}
+	if err := s.claimConsumers(r.Context(), name, b); err != nil {
+		writeError(w, http.StatusConflict, fmt.Errorf("nothing changed: %w", err))
 		return
 	}
 	v, err := s.store.Activate(r.Context(), name, target)

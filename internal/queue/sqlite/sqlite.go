@@ -38,6 +38,10 @@ CREATE TABLE IF NOT EXISTS queue_messages (
 );
 CREATE INDEX IF NOT EXISTS queue_messages_ready ON queue_messages (queue, visible_at, seq);
 CREATE UNIQUE INDEX IF NOT EXISTS queue_messages_id ON queue_messages (queue, id);
+CREATE TABLE IF NOT EXISTS queue_consumers (
+	queue  TEXT PRIMARY KEY,
+	worker TEXT NOT NULL
+);
 `
 
 // Store is a queue.Store in one SQLite file.
@@ -325,4 +329,18 @@ func (s *Store) Purge(ctx context.Context, q string) (int, error) {
 	}
 	n, err := res.RowsAffected()
 	return int(n), err
+}
+
+// ClaimConsumer implements queue.Store.
+func (s *Store) ClaimConsumer(ctx context.Context, q, worker string) (string, error) {
+	var owner string
+	err := s.db.QueryRowContext(ctx, `INSERT INTO queue_consumers (queue, worker) VALUES (?, ?)
+		ON CONFLICT (queue) DO UPDATE SET worker = queue_consumers.worker RETURNING worker`, q, worker).Scan(&owner)
+	return owner, err
+}
+
+// ReleaseConsumer implements queue.Store.
+func (s *Store) ReleaseConsumer(ctx context.Context, q, worker string) error {
+	_, err := s.db.ExecContext(ctx, `DELETE FROM queue_consumers WHERE queue = ? AND worker = ?`, q, worker)
+	return err
 }
