@@ -213,6 +213,7 @@ func runDev(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 	}
 	dev := &devServer{node: services.node, logger: logger}
+	services.pullConsumer = dev.pullConsumer
 	defer dev.closeSites()
 	for i, b := range builds {
 		s := &platform.Settings{Name: b.Name(), Secrets: b.Secrets, Vars: b.Vars}

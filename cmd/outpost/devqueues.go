@@ -8,7 +8,21 @@ import (
 
 	"github.com/outpost-dev/outpost/internal/platform"
 	"github.com/outpost-dev/outpost/internal/project"
+	"github.com/outpost-dev/outpost/internal/queue"
+	"github.com/outpost-dev/outpost/internal/queue/pullapi"
 )
+
+// pullConsumer finds the dev worker that declares q's HTTP pull consumer.
+func (d *devServer) pullConsumer(q string) (queue.PullConsumer, bool) {
+	for _, dw := range d.workers {
+		for _, c := range dw.build().Bundle.QueueConsumers {
+			if c.Queue == q && c.Type == "http_pull" {
+				return pullapi.FromConsumer(q, c.MaxRetries, c.DeadLetterQueue, c.RetryDelay, c.VisibilityTimeoutMs), true
+			}
+		}
+	}
+	return queue.PullConsumer{}, false
+}
 
 // oneConsumerPerQueue refuses a worker b that consumes a queue one of
 // prev consumes: Cloudflare allows one consumer worker per queue.

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/outpost-dev/outpost/internal/queue/pullapi"
+
 	"github.com/outpost-dev/outpost/internal/cache"
 	"github.com/outpost-dev/outpost/internal/runtime"
 )
@@ -47,6 +49,9 @@ func (s *Server) AdminHandler() http.Handler {
 	mux.HandleFunc("GET /admin/workers/{name}/tail", s.adminTail)
 	mux.HandleFunc("POST /admin/workers/{name}/scheduled", s.adminScheduled)
 	mux.HandleFunc("POST /admin/cache/purge", s.adminPurge)
+	if qs := s.node.Queues(); qs != nil {
+		mux.Handle("POST /client/v4/", pullapi.Handler(qs, s.pullConsumer)) // queues.go
+	}
 	mux.Handle("GET /metrics", s.obs.reg)
 	mux.HandleFunc("GET /healthz", s.serveHealth)
 	mux.HandleFunc("GET /readyz", s.serveReady)

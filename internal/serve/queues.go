@@ -9,6 +9,7 @@ import (
 	"github.com/outpost-dev/outpost/internal/metrics"
 	"github.com/outpost-dev/outpost/internal/platform"
 	"github.com/outpost-dev/outpost/internal/queue"
+	"github.com/outpost-dev/outpost/internal/queue/pullapi"
 	"github.com/outpost-dev/outpost/internal/runtime"
 )
 
@@ -173,6 +174,28 @@ func (s *Server) releaseConsumers(ctx context.Context, worker string, old, now [
 			s.log.Warn(fmt.Sprintf("releasing queue %s: %v", c.Queue, err), "worker", worker)
 		}
 	}
+}
+
+// pullConsumer finds the running worker that declares q's HTTP pull
+// consumer.
+func (s *Server) pullConsumer(q string) (queue.PullConsumer, bool) {
+	for _, ws := range s.snapshot() {
+		ws.mu.Lock()
+		var b *Bundle
+		if ws.w != nil {
+			b = ws.bundle
+		}
+		ws.mu.Unlock()
+		if b == nil {
+			continue
+		}
+		for _, c := range b.QueueConsumers {
+			if c.Queue == q && c.Type == "http_pull" {
+				return pullapi.FromConsumer(q, c.MaxRetries, c.DeadLetterQueue, c.RetryDelay, c.VisibilityTimeoutMs), true
+			}
+		}
+	}
+	return queue.PullConsumer{}, false
 }
 
 // queueMetrics count consumer invocations and what became of messages.
