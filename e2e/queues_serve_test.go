@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -101,5 +102,67 @@ func TestQueuesTwoServeNodes(t *testing.T) {
 	}
 	if !strings.Contains(b.Output(), `"msg":"queue delivery"`) {
 		t.Error("no queue delivery in node B's log")
+	}
+}
+
+// TestQueueOneConsumerWorker: a queue has one consumer worker. Node A
+// runs worker fleet, which consumes queue work; a deploy of worker rival
+// (also consuming work) to node B, which shares A's PostgreSQL, is
+// refused with the consumer's name, and A keeps consuming. A node whose
+// own configuration has two consumers of one queue does not start.
+func TestQueueOneConsumerWorker(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	fleet := filepath.Join(outposttest.RepoRoot(), "testdata", "queues", "fleet")
+	rival := filepath.Join(outposttest.RepoRoot(), "testdata", "queues", "rival")
+	a := startServe(t, t.TempDir(), strings.NewReplacer("%DSN%", dsn, "%DIR%", fleet, "%NODE%", "b").Replace(queueFleetConfig))
+	b := startServe(t, t.TempDir(), strings.ReplaceAll(`
+state_dir = "state"
+[admin]
+listen = "%ADMIN%"
+token = "`+adminToken+`"
+[ops]
+listen = "%OPS%"
+[queues]
+url = "%DSN%"
+[[workers]]
+name = "rival"
+routes = ["rival.test/*"]
+`, "%DSN%", dsn))
+	out, code := b.outpost(outposttest.CopyDir(t, rival), "deploy")
+	if code == 0 || !strings.Contains(out, "queue work already has a consumer, worker fleet") {
+		t.Fatalf("deploying a second consumer of queue work: exit %d, output:\n%s", code, out)
+	}
+	if code, body := b.hostGet("rival.test", "/"); code != 503 {
+		t.Errorf("rival after the refused deploy: %d %s, want 503 (no version)", code, body)
+	}
+	// The queue's consumer is untouched.
+	if code, body := a.hostGet("fleet.test", "/send?n=3"); code != 200 || body != "sent" {
+		t.Fatalf("send: %d %s", code, body)
+	}
+	if !waitFor(30*time.Second, func() bool {
+		_, body := a.hostGet("fleet.test", "/log?prefix=end:")
+		var keys []string
+		json.Unmarshal([]byte(body), &keys)
+		return len(keys) == 3
+	}) {
+		t.Error("fleet did not consume its queue after the refused deploy")
+	}
+
+	dir := t.TempDir()
+	path := filepath.Join(dir, "outpost.toml")
+	os.WriteFile(path, []byte(`
+state_dir = "state"
+[[workers]]
+name = "fleet"
+dir = "`+fleet+`"
+routes = ["fleet.test/*"]
+[[workers]]
+name = "rival"
+dir = "`+rival+`"
+routes = ["rival.test/*"]
+`), 0o644)
+	p := outposttest.Start(t, outposttest.FreePort(t), "serve", "--config", path)
+	if !p.Exited(60*time.Second) || p.ExitCode() == 0 || !strings.Contains(p.Output(), "queue work already has a consumer, worker fleet") {
+		t.Errorf("serve with two consumers of one queue: exited %v, output:\n%s", p.ExitCode(), p.Output())
 	}
 }

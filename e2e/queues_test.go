@@ -23,6 +23,8 @@ type queueRecord struct {
 	Batch    int    `json:"batch"`
 	Body     string `json:"body"`
 	Date     bool   `json:"date"`
+	Backlog  int    `json:"backlog"` // batch.metadata.metrics.backlogCount
+	Oldest   bool   `json:"oldest"`  // its oldestMessageTimestamp is a Date
 }
 
 type queueDev struct {
@@ -123,6 +125,10 @@ func TestQueuesDev(t *testing.T) {
 		for _, r := range recs {
 			if len(r.ID) != 32 || r.Attempts != 1 || !r.Date {
 				t.Errorf("record %+v: want a 32-digit id, attempts 1, a Date timestamp", r)
+			}
+			// The batch's messages are in the backlog until acknowledged.
+			if r.Backlog < r.Batch || !r.Oldest {
+				t.Errorf("record %+v: batch.metadata.metrics should count the batch's messages and date the oldest", r)
 			}
 			got[r.Body] = true
 		}
@@ -365,5 +371,16 @@ func TestQueueConsumersFollowReloads(t *testing.T) {
 	}
 	if !p.WaitOutput(`/waiting","method":"GET"`, 30*time.Second) {
 		t.Fatalf("the message sent before the reload was not consumed:\n%s", p.Output())
+	}
+}
+
+// TestQueueDevOneConsumerWorker: outpost dev refuses two workers that
+// consume one queue, naming both.
+func TestQueueDevOneConsumerWorker(t *testing.T) {
+	dir := outposttest.CopyDir(t, filepath.Join(outposttest.RepoRoot(), "testdata", "queues"))
+	out, code := outposttest.Run(t, filepath.Join(dir, "fleet"), "dev", "-c", "wrangler.toml", "-c", "../rival/wrangler.toml",
+		"--persist-to", t.TempDir(), "--port", "0")
+	if code == 0 || !strings.Contains(out, `worker "rival" consumes queue "work", which worker "fleet"`) {
+		t.Errorf("dev with two consumers of queue work: exit %d, output:\n%s", code, out)
 	}
 }

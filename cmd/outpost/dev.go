@@ -145,6 +145,9 @@ func runDev(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 				return fmt.Errorf("%s and %s both name a worker %q: each worker needs its own name", prev.Config.Path, b.Config.Path, b.Name())
 			}
 		}
+		if err := oneConsumerPerQueue(builds[:i], b); err != nil {
+			return err
+		}
 		builds[i] = b
 	}
 	cfg := builds[0].Config
@@ -210,6 +213,7 @@ func runDev(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 	}
 	dev := &devServer{node: services.node, logger: logger}
+	services.pullConsumer = dev.pullConsumer
 	defer dev.closeSites()
 	for i, b := range builds {
 		s := &platform.Settings{Name: b.Name(), Secrets: b.Secrets, Vars: b.Vars}

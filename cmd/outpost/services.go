@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/outpost-dev/outpost/internal/queue/pullapi"
+
 	"github.com/outpost-dev/outpost/internal/cache"
 	"github.com/outpost-dev/outpost/internal/cron"
 	"github.com/outpost-dev/outpost/internal/dashboard"
@@ -32,6 +34,8 @@ type services struct {
 	// clock, or with OUTPOST_TEST_CLOCK=manual one that only moves when
 	// told to (end-to-end tests of TTLs and schedules without waiting).
 	clock cron.Clock
+	// pullConsumer finds a queue's HTTP pull consumer (devqueues.go).
+	pullConsumer pullapi.Lookup
 }
 
 func openServices(stateDir string, cacheOn bool, logger *slog.Logger, console func(worker, level, text string), rec *dashboard.Recorder) (*services, error) {
@@ -142,6 +146,10 @@ func (s *services) devEndpoints(dev *devWorker, testScheduled bool) func(w http.
 			case "/cdn-cgi/outpost/clock":
 				s.serveClock(w, r)
 			default:
+				if strings.HasPrefix(p, "/cdn-cgi/outpost/client/v4/") && s.pullConsumer != nil {
+					http.StripPrefix("/cdn-cgi/outpost", pullapi.Handler(s.node.Queues(), s.pullConsumer)).ServeHTTP(w, r)
+					return true
+				}
 				http.NotFound(w, r)
 			}
 			return true

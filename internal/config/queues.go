@@ -22,6 +22,11 @@ type QueueConsumer struct {
 	DeadLetterQueue string
 	MaxConcurrency  int // 0: not set (Cloudflare scales up by itself)
 	RetryDelay      int // seconds
+	// Pull is type = "http_pull": the queue is read over HTTP (the
+	// messages/pull and messages/ack API), not pushed to this worker.
+	Pull bool
+	// VisibilityTimeoutMs is how long a pulled message stays leased.
+	VisibilityTimeoutMs int
 }
 
 // Cloudflare's limits and defaults for queue settings
@@ -105,8 +110,13 @@ func readQueues(r *reader, c *Config, v any, f string) {
 				if !ok || !name(q, ef+".queue") {
 					continue
 				}
-				if typ := r.optional(t, "type", ef); typ != "" && typ != "worker" {
-					r.warnf("%s: a consumer of type %q (a pull consumer over HTTP) is not supported by Outpost; queue %s gets no consumer from it", ef, typ, q)
+				pull := false
+				switch typ := r.optional(t, "type", ef); typ {
+				case "", "worker":
+				case "http_pull":
+					pull = true
+				default:
+					r.errorf(ef+".type", `expected "worker" or "http_pull", found %q`, typ)
 					continue
 				}
 				if seen[q] {
@@ -121,6 +131,10 @@ func readQueues(r *reader, c *Config, v any, f string) {
 					MaxRetries:      intIn(t, "max_retries", ef, 0, queueMaxRetries, QueueDefaultMaxRetries),
 					MaxConcurrency:  intIn(t, "max_concurrency", ef, 1, queueMaxConcurrency, 0),
 					RetryDelay:      intIn(t, "retry_delay", ef, 0, queueMaxDelay, 0),
+					Pull:            pull,
+				}
+				if pull {
+					qc.VisibilityTimeoutMs = intIn(t, "visibility_timeout_ms", ef, 0, queueMaxDelay*1000, 30_000)
 				}
 				if x, present := t["max_batch_timeout"]; present {
 					var secs float64

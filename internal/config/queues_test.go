@@ -63,14 +63,18 @@ retry_delay = 120
 	}
 }
 
-func TestQueuesPullConsumerWarns(t *testing.T) {
+func TestQueuesPullConsumer(t *testing.T) {
 	c, err := loadText(t, "wrangler.jsonc", `{"name": "q", "main": "src/index.js", "compatibility_date": "2025-01-01",
-		"queues": {"consumers": [{"queue": "jobs", "type": "http_pull"}]}}`)
+		"queues": {"consumers": [{"queue": "jobs", "type": "http_pull", "visibility_timeout_ms": 5000, "max_retries": 5, "dead_letter_queue": "dlq"}]}}`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.QueueConsumers) != 0 || !hasWarning(c, `a consumer of type "http_pull"`, "not supported") {
-		t.Errorf("consumers %+v, warnings %q: want none and a warning", c.QueueConsumers, c.Warnings)
+	if len(c.QueueConsumers) != 1 || !c.QueueConsumers[0].Pull || c.QueueConsumers[0].VisibilityTimeoutMs != 5000 || c.QueueConsumers[0].MaxRetries != 5 || c.QueueConsumers[0].DeadLetterQueue != "dlq" {
+		t.Errorf("consumers %+v", c.QueueConsumers)
+	}
+	if _, err := loadText(t, "wrangler.jsonc", `{"name": "q", "main": "src/index.js", "compatibility_date": "2025-01-01",
+		"queues": {"consumers": [{"queue": "jobs", "type": "push"}]}}`); err == nil || !strings.Contains(err.Error(), `queues.consumers[0].type: expected "worker" or "http_pull", found "push"`) {
+		t.Errorf("type push: %v", err)
 	}
 }
 

@@ -31,6 +31,9 @@ type QueueConsumer struct {
 	DeadLetterQueue string  `json:"dead_letter_queue,omitempty"`
 	MaxConcurrency  int     `json:"max_concurrency,omitempty"`
 	RetryDelay      int     `json:"retry_delay,omitempty"`
+	// Type is "http_pull" for a pull consumer (read over HTTP, no push).
+	Type                string `json:"type,omitempty"`
+	VisibilityTimeoutMs int    `json:"visibility_timeout_ms,omitempty"`
 }
 
 func (b *Bundle) addQueues(cfg *config.Config) {
@@ -38,10 +41,14 @@ func (b *Bundle) addQueues(cfg *config.Config) {
 		b.QueueProducers = append(b.QueueProducers, QueueProducerBinding{Binding: p.Binding, Queue: p.Queue, DeliveryDelay: p.DeliveryDelay})
 	}
 	for _, c := range cfg.QueueConsumers {
-		b.QueueConsumers = append(b.QueueConsumers, QueueConsumer{
+		qc := QueueConsumer{
 			Queue: c.Queue, MaxBatchSize: c.MaxBatchSize, MaxBatchTimeout: c.MaxBatchTimeout, MaxRetries: c.MaxRetries,
 			DeadLetterQueue: c.DeadLetterQueue, MaxConcurrency: c.MaxConcurrency, RetryDelay: c.RetryDelay,
-		})
+		}
+		if c.Pull {
+			qc.Type, qc.VisibilityTimeoutMs = "http_pull", c.VisibilityTimeoutMs
+		}
+		b.QueueConsumers = append(b.QueueConsumers, qc)
 	}
 }
 
@@ -58,7 +65,8 @@ func (b *Bundle) validateQueues() error {
 			c.MaxBatchTimeout < 0 || c.MaxBatchTimeout > queue.MaxConsumerBatchTimeout.Seconds() ||
 			c.MaxRetries < 0 || c.MaxRetries > queue.MaxConsumerRetries ||
 			c.MaxConcurrency < 0 || c.MaxConcurrency > queue.MaxConsumerConcurrency ||
-			c.RetryDelay < 0 || c.RetryDelay > queue.MaxDelaySeconds {
+			c.RetryDelay < 0 || c.RetryDelay > queue.MaxDelaySeconds ||
+			(c.Type != "" && c.Type != "http_pull") || c.VisibilityTimeoutMs < 0 || c.VisibilityTimeoutMs > queue.MaxDelaySeconds*1000 {
 			return fmt.Errorf("bundle: queue_consumers[%d]: settings outside Cloudflare's limits", i)
 		}
 	}
@@ -119,6 +127,9 @@ func (n *Node) StartConsumers(ctx context.Context, name string, consumers []Queu
 		if other := n.claimQueue(ctx, c.Queue, name); other != "" {
 			n.log.Error(fmt.Sprintf("worker %s: queue %s already has a consumer, worker %s; a queue has one consumer, so %s does not consume it", name, c.Queue, other, name))
 			continue
+		}
+		if c.Type == "http_pull" {
+			continue // read over HTTP (queue/pullapi), never pushed
 		}
 		qc := queue.Consumer{
 			Queue:           c.Queue,

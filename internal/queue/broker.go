@@ -179,6 +179,9 @@ type Consumer struct {
 type Batch struct {
 	Queue    string
 	Messages []Message
+	// Metrics is the queue's backlog when the batch was taken (at most
+	// backlogFresh old), for the batch's metadata.
+	Metrics Metrics
 }
 
 // Result is what the consumer's handler decided (workerd's
@@ -296,7 +299,9 @@ func (b *Broker) next(ctx context.Context, c Consumer) (time.Duration, *Batch, e
 	if err != nil || len(msgs) == 0 {
 		return time.Millisecond, nil, err
 	}
-	return 0, &Batch{Queue: c.Queue, Messages: msgs}, nil
+	// The batch is delivered whether or not its metrics could be read.
+	m, _ := b.Backlog(ctx, c.Queue)
+	return 0, &Batch{Queue: c.Queue, Messages: msgs, Metrics: m}, nil
 }
 
 // run delivers one batch, keeping its lease alive, and applies the result.

@@ -121,6 +121,12 @@ type Store interface {
 	Peek(ctx context.Context, queue string, limit int) ([]Peeked, error)
 	// Purge deletes every message of queue and says how many there were.
 	Purge(ctx context.Context, queue string) (int, error)
+	// ClaimConsumer makes worker the consumer of queue unless another
+	// worker is, and returns the consumer (worker when the claim holds):
+	// a queue has one consumer worker, on every node sharing the store.
+	ClaimConsumer(ctx context.Context, queue, worker string) (string, error)
+	// ReleaseConsumer ends worker's claim on queue, if it holds one.
+	ReleaseConsumer(ctx context.Context, queue, worker string) error
 	Close() error
 }
 

@@ -16,6 +16,14 @@ type QueueMessage struct {
 	Attempts    int
 }
 
+// QueueMetrics is the queue's backlog as a batch's metadata carries it
+// (workerd's MessageBatchMetadata); Oldest is zero for an empty queue.
+type QueueMetrics struct {
+	BacklogCount int
+	BacklogBytes int64
+	Oldest       time.Time
+}
+
 // QueueRetry is a message the consumer retried; Delay is nil when
 // retry() was given no delaySeconds.
 type QueueRetry struct {
@@ -36,17 +44,17 @@ type QueueResult struct {
 // Queue runs the worker's queue handler on one instance with a batch of
 // queueName's messages and waits for it and its waitUntil work. err is
 // the handler's exception (the result is still what it decided before).
-func (w *Worker) Queue(ctx context.Context, queueName string, msgs []QueueMessage) (QueueResult, error) {
+func (w *Worker) Queue(ctx context.Context, queueName string, msgs []QueueMessage, metrics QueueMetrics) (QueueResult, error) {
 	in, err := w.pick(ctx)
 	if err != nil {
 		return QueueResult{}, err
 	}
-	res, err := in.Queue(ctx, queueName, msgs)
+	res, err := in.Queue(ctx, queueName, msgs, metrics)
 	return res, resourcesError(err)
 }
 
 // Queue runs a queue event on this instance (see Worker.Queue).
-func (in *Instance) Queue(ctx context.Context, queueName string, msgs []QueueMessage) (QueueResult, error) {
+func (in *Instance) Queue(ctx context.Context, queueName string, msgs []QueueMessage, metrics QueueMetrics) (QueueResult, error) {
 	if in.Broken() {
 		return QueueResult{}, ErrBroken
 	}
@@ -90,9 +98,18 @@ func (in *Instance) Queue(ctx context.Context, queueName string, msgs []QueueMes
 			done <- result{err: in.scriptError(what, err), st: st}
 			return
 		}
+		oldest := c.Null()
+		if !metrics.Oldest.IsZero() {
+			oldest = c.Number(float64(metrics.Oldest.UnixMilli()))
+		}
+		meta, err := c.Array(c.Number(float64(metrics.BacklogCount)), c.Number(float64(metrics.BacklogBytes)), oldest)
+		if err != nil {
+			done <- result{err: in.scriptError(what, err), st: st}
+			return
+		}
 		hooks := in.hooks.Value()
 		in.within(reqID, func() {
-			err = hooks.Get("queue").CallThen(hooks, []jsc.Value{c.String(queueName), arr, c.Number(float64(reqID))}, func(v jsc.Value) {
+			err = hooks.Get("queue").CallThen(hooks, []jsc.Value{c.String(queueName), arr, c.Number(float64(reqID)), meta}, func(v jsc.Value) {
 				r := result{read: v.Get("read").Keep(), st: st}
 				if v.Get("threw").Bool() {
 					r.err = in.errorFromValue(what, v.Get("error"))

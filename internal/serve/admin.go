@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/outpost-dev/outpost/internal/queue/pullapi"
+
 	"github.com/outpost-dev/outpost/internal/cache"
 	"github.com/outpost-dev/outpost/internal/runtime"
 )
@@ -49,6 +51,9 @@ func (s *Server) AdminHandler() http.Handler {
 	mux.HandleFunc("POST /admin/cache/purge", s.adminPurge)
 	mux.HandleFunc("GET /admin/d1", s.adminD1List)
 	mux.Handle("/admin/d1/", s.adminD1())
+	if qs := s.node.Queues(); qs != nil {
+		mux.Handle("POST /client/v4/", pullapi.Handler(qs, s.pullConsumer)) // queues.go
+	}
 	mux.Handle("GET /metrics", s.obs.reg)
 	mux.HandleFunc("GET /healthz", s.serveHealth)
 	mux.HandleFunc("GET /readyz", s.serveReady)
@@ -130,6 +135,11 @@ func (s *Server) adminDeploy(w http.ResponseWriter, r *http.Request) {
 	if err := s.tryStart(ws, req.Bundle); err != nil {
 		s.forgetIfUnused(ws)
 		writeError(w, http.StatusBadRequest, fmt.Errorf("the new version of %s failed to start, nothing was deployed:\n%w", name, err))
+		return
+	}
+	if err := s.claimConsumers(r.Context(), name, req.Bundle); err != nil {
+		s.forgetIfUnused(ws)
+		writeError(w, http.StatusConflict, fmt.Errorf("nothing was deployed: %w", err))
 		return
 	}
 	v, err := s.store.Create(r.Context(), name, req.Bundle, req.Message)
@@ -234,6 +244,10 @@ func (s *Server) adminRollback(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := s.tryStart(ws, b); err != nil {
 		writeError(w, http.StatusConflict, fmt.Errorf("version %d of %s no longer starts, nothing changed:\n%w", target, name, err))
+		return
+	}
+	if err := s.claimConsumers(r.Context(), name, b); err != nil {
+		writeError(w, http.StatusConflict, fmt.Errorf("nothing changed: %w", err))
 		return
 	}
 	v, err := s.store.Activate(r.Context(), name, target)

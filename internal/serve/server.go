@@ -247,6 +247,9 @@ func (s *Server) Start(ctx context.Context) error {
 		if err := s.openSite(ws, b); err != nil {
 			return err
 		}
+		if err := s.claimConsumers(ctx, ws.name, b.Bundle); err != nil {
+			return fmt.Errorf("%s (worker %s): %w", s.cfg.Path, ws.name, err)
+		}
 		if err := s.apply(ws, 0, b.Bundle); err != nil {
 			return err
 		}

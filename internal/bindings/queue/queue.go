@@ -119,7 +119,8 @@ func Deliverer(current func() *runtime.Worker) queue.Deliver {
 		for i, m := range b.Messages {
 			msgs[i] = runtime.QueueMessage{ID: m.ID, Timestamp: m.Timestamp, Body: m.Body, ContentType: m.ContentType, Attempts: m.Attempts}
 		}
-		res, err := w.Queue(ctx, b.Queue, msgs)
+		metrics := runtime.QueueMetrics{BacklogCount: b.Metrics.BacklogCount, BacklogBytes: b.Metrics.BacklogBytes, Oldest: b.Metrics.Oldest}
+		res, err := w.Queue(ctx, b.Queue, msgs, metrics)
 		out := queue.Result{AckAll: res.AckAll, RetryAll: res.RetryAll, RetryAllDelay: res.RetryAllDelay, Acks: res.Acks}
 		if len(res.Retries) > 0 {
 			out.Retries = map[string]*int{}

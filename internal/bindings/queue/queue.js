@@ -214,14 +214,18 @@ export class MessageBatch {
   #queue;
   #messages;
   #result;
-  constructor(queue, messages, result) {
+  #metadata;
+  constructor(queue, messages, result, metadata) {
     if (!constructing) illegalConstructor();
     this.#queue = queue;
     this.#messages = messages;
     this.#result = result;
+    this.#metadata = metadata;
   }
   get queue() { return this.#queue; }
   get messages() { return this.#messages; }
+  // The queue's backlog when the batch was taken (MessageBatchMetadata).
+  get metadata() { return this.#metadata; }
   ackAll() { ackAll(this.#result); }
   retryAll(options = undefined) { retryAll(this.#result, options); }
 }
@@ -239,6 +243,7 @@ export class QueueEvent extends Event {
   }
   get queue() { return this.#batch.queue; }
   get messages() { return this.#batch.messages; }
+  get metadata() { return this.#batch.metadata; }
   ackAll() { this.#batch.ackAll(); }
   retryAll(options = undefined) { this.#batch.retryAll(options); }
   waitUntil(promise) { this.#ctx.waitUntil(promise); }
@@ -247,13 +252,14 @@ setToStringTag(QueueEvent, "QueueEvent");
 
 registerQueueHost({
   // batch makes a MessageBatch of the host's messages ({ id, timestamp,
-  // body, contentType, attempts }) and a function reading its result.
-  batch(queue, incoming) {
+  // body, contentType, attempts }) and metrics, and a function reading
+  // its result.
+  batch(queue, incoming, metrics) {
     const result = new BatchResult();
     constructing = true;
     try {
       const messages = Object.freeze(Array.from(incoming, (m) => new Message(m, result)));
-      return { batch: new MessageBatch(queue, messages, result), result: () => result.toHost() };
+      return { batch: new MessageBatch(queue, messages, result, { metrics: metricsOf(metrics ?? [0, 0, null]) }), result: () => result.toHost() };
     } finally {
       constructing = false;
     }

@@ -29,6 +29,10 @@ CREATE TABLE IF NOT EXISTS outpost_queue_messages (
 );
 CREATE INDEX IF NOT EXISTS outpost_queue_messages_ready ON outpost_queue_messages (queue, visible_at, seq);
 CREATE UNIQUE INDEX IF NOT EXISTS outpost_queue_messages_id ON outpost_queue_messages (queue, id);
+CREATE TABLE IF NOT EXISTS outpost_queue_consumers (
+	queue  text PRIMARY KEY,
+	worker text NOT NULL
+);
 `
 
 // schemaLock serializes schema creation between nodes starting together.
@@ -227,4 +231,19 @@ func (s *Store) Peek(ctx context.Context, q string, limit int) ([]queue.Peeked, 
 func (s *Store) Purge(ctx context.Context, q string) (int, error) {
 	tag, err := s.pool.Exec(ctx, `DELETE FROM outpost_queue_messages WHERE queue = $1`, q)
 	return int(tag.RowsAffected()), err
+}
+
+// ClaimConsumer implements queue.Store.
+func (s *Store) ClaimConsumer(ctx context.Context, q, worker string) (string, error) {
+	var owner string
+	// The no-op update makes RETURNING give the row that holds the queue.
+	err := s.pool.QueryRow(ctx, `INSERT INTO outpost_queue_consumers (queue, worker) VALUES ($1, $2)
+		ON CONFLICT (queue) DO UPDATE SET worker = outpost_queue_consumers.worker RETURNING worker`, q, worker).Scan(&owner)
+	return owner, err
+}
+
+// ReleaseConsumer implements queue.Store.
+func (s *Store) ReleaseConsumer(ctx context.Context, q, worker string) error {
+	_, err := s.pool.Exec(ctx, `DELETE FROM outpost_queue_consumers WHERE queue = $1 AND worker = $2`, q, worker)
+	return err
 }

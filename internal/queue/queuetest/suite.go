@@ -34,6 +34,7 @@ func Run(t *testing.T, newStore func(t *testing.T) queue.Store) {
 		{"ConcurrentLeases", testConcurrent},
 		{"ConcurrentSends", testConcurrentSends},
 		{"DuplicateIDFailsAlone", testDuplicateID},
+		{"OneConsumerWorker", testConsumerClaims},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -323,4 +324,25 @@ func testDuplicateID(t *testing.T, s queue.Store) {
 	if len(got) != 10 {
 		t.Fatalf("stored %d messages, want the first and the 9 good sends", len(got))
 	}
+}
+
+// testConsumerClaims: a queue has one consumer worker; the same worker
+// claims again (another node, a new version), a release frees the queue.
+func testConsumerClaims(t *testing.T, s queue.Store) {
+	claim := func(q, w, want string) {
+		t.Helper()
+		got, err := s.ClaimConsumer(ctx, q, w)
+		must(t, err)
+		if got != want {
+			t.Errorf("ClaimConsumer(%s, %s) = %s, want %s", q, w, got, want)
+		}
+	}
+	claim("jobs", "a", "a")
+	claim("jobs", "a", "a")
+	claim("jobs", "b", "a")
+	claim("other", "b", "b")
+	must(t, s.ReleaseConsumer(ctx, "jobs", "b")) // not b's: changes nothing
+	claim("jobs", "b", "a")
+	must(t, s.ReleaseConsumer(ctx, "jobs", "a"))
+	claim("jobs", "b", "b")
 }

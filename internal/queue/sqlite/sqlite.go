@@ -38,6 +38,10 @@ CREATE TABLE IF NOT EXISTS queue_messages (
 );
 CREATE INDEX IF NOT EXISTS queue_messages_ready ON queue_messages (queue, visible_at, seq);
 CREATE UNIQUE INDEX IF NOT EXISTS queue_messages_id ON queue_messages (queue, id);
+CREATE TABLE IF NOT EXISTS queue_consumers (
+	queue  TEXT PRIMARY KEY,
+	worker TEXT NOT NULL
+);
 `
 
 // Store is a queue.Store in one SQLite file.
@@ -168,23 +172,57 @@ func (s *Store) insertGroup(group []insertReq) error {
 		return err
 	}
 	defer tx.Rollback()
-	st, err := tx.PrepareContext(ctx, `INSERT INTO queue_messages (queue, id, body, content_type, sent_at, visible_at, attempts) VALUES (?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
+	// Rows go in multi-row INSERTs: one statement per insertChunk rows
+	// instead of one per row (a sendBatch of 100 is one statement).
+	args := make([]any, 0, insertChunk*7)
+	n := 0
+	flush := func() error {
+		if n == 0 {
+			return nil
+		}
+		_, err := tx.ExecContext(ctx, insertSQL(n), args...)
+		args, n = args[:0], 0
 		return err
 	}
-	defer st.Close()
 	for _, g := range group {
 		for _, r := range g.rows {
 			body := r.Body
 			if body == nil {
 				body = []byte{}
 			}
-			if _, err := st.ExecContext(ctx, g.queue, r.ID, body, r.ContentType, ms(r.SentAt), ms(r.VisibleAt), r.Attempts); err != nil {
-				return err
+			args = append(args, g.queue, r.ID, body, r.ContentType, ms(r.SentAt), ms(r.VisibleAt), r.Attempts)
+			if n++; n == insertChunk {
+				if err := flush(); err != nil {
+					return err
+				}
 			}
 		}
 	}
+	if err := flush(); err != nil {
+		return err
+	}
 	return tx.Commit()
+}
+
+// insertChunk is the most rows one INSERT takes (7 parameters each, far
+// below SQLite's limit on parameters).
+const insertChunk = 100
+
+var insertSQLs [insertChunk + 1]string
+
+// insertSQL is the INSERT of n rows.
+func insertSQL(n int) string {
+	if insertSQLs[n] != "" {
+		return insertSQLs[n]
+	}
+	return "INSERT INTO queue_messages (queue, id, body, content_type, sent_at, visible_at, attempts) VALUES " +
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?), ", n), ", ")
+}
+
+func init() {
+	for n := 1; n <= insertChunk; n++ {
+		insertSQLs[n] = insertSQL(n)
+	}
 }
 
 // Pending implements queue.Store.
@@ -325,4 +363,18 @@ func (s *Store) Purge(ctx context.Context, q string) (int, error) {
 	}
 	n, err := res.RowsAffected()
 	return int(n), err
+}
+
+// ClaimConsumer implements queue.Store.
+func (s *Store) ClaimConsumer(ctx context.Context, q, worker string) (string, error) {
+	var owner string
+	err := s.db.QueryRowContext(ctx, `INSERT INTO queue_consumers (queue, worker) VALUES (?, ?)
+		ON CONFLICT (queue) DO UPDATE SET worker = queue_consumers.worker RETURNING worker`, q, worker).Scan(&owner)
+	return owner, err
+}
+
+// ReleaseConsumer implements queue.Store.
+func (s *Store) ReleaseConsumer(ctx context.Context, q, worker string) error {
+	_, err := s.db.ExecContext(ctx, `DELETE FROM queue_consumers WHERE queue = ? AND worker = ?`, q, worker)
+	return err
 }

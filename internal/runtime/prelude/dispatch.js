@@ -373,18 +373,19 @@ function scheduledHook(ev, ctxId) {
   return Promise.resolve({ noRetry: sev[kEv].noRetry });
 }
 
-// queueHook runs a consumer's queue handler with a batch. It resolves to
+// queueHook runs a consumer's queue handler with a batch (metrics: the
+// queue's backlog as [count, bytes, oldest ms or null]). It resolves to
 // { threw, error, read }: read() gives what the handler decided ({ ackAll,
 // retryAll, retryDelay, acks, retries }), called by the host once the
 // waitUntil work is done too; what the handler decided before it threw
 // still counts.
-async function queueHook(queueName, messages, ctxId) {
+async function queueHook(queueName, messages, ctxId, metrics) {
   let made = null;
   const read = () => (made ? made.result() : {});
   try {
     if (!queueHost) throw new Error("This worker cannot consume queues here.");
     const ctx = makeContext(ctxId);
-    made = queueHost.batch(queueName, messages);
+    made = queueHost.batch(queueName, messages, metrics);
     if (format === "modules") {
       const target = handlerIsClass ? new handler(ctx, env) : handler;
       const fn = target?.queue;

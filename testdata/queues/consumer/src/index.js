@@ -9,8 +9,9 @@ function describe(body) {
 
 export default {
   async queue(batch, env, ctx) {
+    const { backlogCount, oldestMessageTimestamp } = batch.metadata.metrics;
     for (const m of batch.messages) {
-      const rec = { queue: batch.queue, id: m.id, attempts: m.attempts, batch: batch.messages.length, body: describe(m.body), date: m.timestamp instanceof Date };
+      const rec = { queue: batch.queue, id: m.id, attempts: m.attempts, batch: batch.messages.length, body: describe(m.body), date: m.timestamp instanceof Date, backlog: backlogCount, oldest: oldestMessageTimestamp instanceof Date };
       await env.LOG.put(`${batch.queue}:${m.id}:${m.attempts}`, JSON.stringify(rec));
     }
     const first = batch.messages[0];
