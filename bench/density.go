@@ -37,6 +37,7 @@ type densityResult struct {
 	Idle     procStat      // after the first worker's answer (the others never requested)
 	Touched  procStat      // after every worker answered once
 	Peak     int64         // RSS sampled during the load
+	After    procStat      // idle again after the load (outpost-release: once released)
 	RPS      float64
 	Errors   int64
 	CPUPer1k time.Duration
@@ -57,7 +58,10 @@ func runServeBench(ctx context.Context, e *env, systems []*system, o options, ge
 	var insts []instancesResult
 	names := []string{}
 	for _, s := range systems {
-		if s.Name == "outpost" || s.Name == "workerd" {
+		switch s.Name {
+		case "outpost":
+			names = append(names, "outpost", "outpost-release")
+		case "workerd":
 			names = append(names, s.Name)
 		}
 	}
@@ -99,6 +103,9 @@ func runServeBench(ctx context.Context, e *env, systems []*system, o options, ge
 	return nil
 }
 
+// releaseAfter is outpost-release's release_idle_after.
+const releaseAfter = 5 * time.Second
+
 // densityTargets are the URLs and Host headers of the N workers.
 type densityTarget struct{ url, host string }
 
@@ -113,9 +120,12 @@ func measureDensity(ctx context.Context, e *env, system, hello string, o options
 	var cmd *exec.Cmd
 	var targets []densityTarget
 	var err error
-	if system == "outpost" {
-		cmd, targets, err = outpostDensity(e, dir, hello, o.density)
-	} else {
+	switch system {
+	case "outpost":
+		cmd, targets, err = outpostDensity(e, dir, hello, o.density, 0)
+	case "outpost-release":
+		cmd, targets, err = outpostDensity(e, dir, hello, o.density, releaseAfter)
+	default:
 		cmd, targets, err = workerdDensity(e, dir, hello, o.density)
 	}
 	if err != nil {
@@ -143,7 +153,11 @@ func measureDensity(ctx context.Context, e *env, system, hello string, o options
 		res.Err = err.Error()
 		return res
 	}
-	time.Sleep(2 * time.Second)
+	settle := 2 * time.Second
+	if system == "outpost-release" {
+		settle += releaseAfter
+	}
+	time.Sleep(settle)
 	res.Idle, _ = treeStat(r.cmd.Process.Pid)
 	// Every worker once.
 	var failed atomic.Int64
@@ -158,7 +172,8 @@ func measureDensity(ctx context.Context, e *env, system, hello string, o options
 		res.Err = fmt.Sprintf("%d of %d workers failed their first request: %v%s", failed.Load(), len(targets), firstErr.Load(), r.tail())
 		return res
 	}
-	time.Sleep(2 * time.Second)
+	// Measured before outpost-release's workers go idle again.
+	time.Sleep(releaseAfter / 5)
 	res.Touched, _ = treeStat(r.cmd.Process.Pid)
 	// Load across all of them: o.conns clients, each taking the next
 	// worker in turn.
@@ -192,7 +207,10 @@ func measureDensity(ctx context.Context, e *env, system, hello string, o options
 	}
 	if n := done.Load(); n == 0 || float64(errs.Load()) > 0.01*float64(n) {
 		res.Err = fmt.Sprintf("%d of %d requests failed%s", errs.Load(), n, r.tail())
+		return res
 	}
+	time.Sleep(releaseAfter + 2*time.Second)
+	res.After, _ = treeStat(r.cmd.Process.Pid)
 	return res
 }
 
@@ -277,13 +295,16 @@ func startProcess(ctx context.Context, cmd *exec.Cmd, dir string) (*running, err
 
 // outpostDensity writes n hello-world projects and one outpost.toml routing
 // wI.bench to worker wI.
-func outpostDensity(e *env, dir, hello string, n int) (*exec.Cmd, []densityTarget, error) {
+func outpostDensity(e *env, dir, hello string, n int, release time.Duration) (*exec.Cmd, []densityTarget, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, nil, err
 	}
 	var conf strings.Builder
 	fmt.Fprintf(&conf, "listen = \"127.0.0.1:%d\"\nstate_dir = %s\ninstances = 1\n", port, strconv.Quote(filepath.Join(dir, "state")))
+	if release > 0 {
+		fmt.Fprintf(&conf, "release_idle_after = %q\n", release.String())
+	}
 	var targets []densityTarget
 	for i := range n {
 		name := fmt.Sprintf("w%d", i)
@@ -403,18 +424,18 @@ func serveReport(o options, dens []densityResult, insts []instancesResult, versi
 	}
 	fmt.Fprintf(&b, "- Runs: %d (the order of systems rotates each run); every run is listed\n\n", o.runs)
 	fmt.Fprintf(&b, "## Density: %d hello-world workers in one process\n\n", o.density)
-	fmt.Fprintf(&b, "Memory of the process tree: *idle* once the first worker answered (the others never requested), *all once* after every worker answered one request, *peak* during %s of load from %d connections taking the workers in turn (Go client in the harness). Per worker = the figure ÷ %d.\n\n",
-		o.duration, o.conns, o.density)
-	b.WriteString("| run | system | ready after | idle RSS (private) | per worker | all once RSS (private) | per worker | peak RSS | req/s | CPU / 1k req |\n|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	fmt.Fprintf(&b, "Memory of the process tree: *idle* once the first worker answered (the others never requested), *all once* after every worker answered one request, *peak* during %s of load from %d connections taking the workers in turn (Go client in the harness), *after* %s past the load. Per worker = the figure ÷ %d. `outpost-release` is outpost serve with `release_idle_after = \"%s\"`; its idle figure is taken once that time has passed.\n\n",
+		o.duration, o.conns, releaseAfter+2*time.Second, o.density, releaseAfter)
+	b.WriteString("| run | system | ready after | idle RSS (private) | per worker | all once RSS (private) | per worker | peak RSS | req/s | CPU / 1k req | after RSS (private) |\n|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, d := range dens {
 		if d.Err != "" {
-			fmt.Fprintf(&b, "| %d | %s | failed: %s | | | | | | | |\n", d.Run+1, d.System, oneLine(d.Err))
+			fmt.Fprintf(&b, "| %d | %s | failed: %s | | | | | | | | |\n", d.Run+1, d.System, oneLine(d.Err))
 			continue
 		}
 		n := int64(d.Workers)
-		fmt.Fprintf(&b, "| %d | %s | %s | %s (%s) | %s | %s (%s) | %s | %s | %s | %s |\n", d.Run+1, d.System, dur(d.Start),
+		fmt.Fprintf(&b, "| %d | %s | %s | %s (%s) | %s | %s (%s) | %s | %s | %s | %s | %s (%s) |\n", d.Run+1, d.System, dur(d.Start),
 			mib(d.Idle.RSS), mib(d.Idle.Anon), mib(d.Idle.RSS/n), mib(d.Touched.RSS), mib(d.Touched.Anon), mib(d.Touched.RSS/n),
-			mib(d.Peak), num(d.RPS), dur(d.CPUPer1k))
+			mib(d.Peak), num(d.RPS), dur(d.CPUPer1k), mib(d.After.RSS), mib(d.After.Anon))
 	}
 	fmt.Fprintf(&b, "\n## Instances: hello world in outpost serve\n\nLoad: %s, %s after %s of warm-up.\n\n", gen.Name(), o.duration, o.warmup)
 	b.WriteString("| run | instances | req/s | p50 | p99 | CPU / 1k req |\n|--:|--:|--:|--:|--:|--:|\n")
