@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -173,7 +174,7 @@ func measureDensity(ctx context.Context, e *env, system, hello string, o options
 		return res
 	}
 	// Measured before outpost-release's workers go idle again.
-	time.Sleep(releaseAfter / 5)
+	time.Sleep(time.Second)
 	res.Touched, _ = treeStat(r.cmd.Process.Pid)
 	// Load across all of them: o.conns clients, each taking the next
 	// worker in turn.
@@ -189,8 +190,9 @@ func measureDensity(ctx context.Context, e *env, system, hello string, o options
 			defer wg.Done()
 			for time.Now().Before(deadline) && ctx.Err() == nil {
 				t := targets[int(next.Add(1))%len(targets)]
-				if get(client, t) != nil {
+				if err := get(client, t); err != nil {
 					errs.Add(1)
+					firstErr.CompareAndSwap(nil, err.Error())
 				}
 				done.Add(1)
 			}
@@ -206,7 +208,7 @@ func measureDensity(ctx context.Context, e *env, system, hello string, o options
 		res.CPUPer1k = (after.CPU - before.CPU) * 1000 / time.Duration(n)
 	}
 	if n := done.Load(); n == 0 || float64(errs.Load()) > 0.01*float64(n) {
-		res.Err = fmt.Sprintf("%d of %d requests failed%s", errs.Load(), n, r.tail())
+		res.Err = fmt.Sprintf("%d of %d requests failed (%v)%s", errs.Load(), n, firstErr.Load(), r.tail())
 		return res
 	}
 	time.Sleep(releaseAfter + 2*time.Second)
@@ -334,13 +336,13 @@ func workerdDensity(e *env, dir, hello string, n int) (*exec.Cmd, []densityTarge
 	if err := bundleForWorkerd(hello, filepath.Join(dir, "worker.js")); err != nil {
 		return nil, nil, err
 	}
+	ports, err := freePorts(n)
+	if err != nil {
+		return nil, nil, err
+	}
 	var services, sockets, workers strings.Builder
 	var targets []densityTarget
-	for i := range n {
-		port, err := freePort()
-		if err != nil {
-			return nil, nil, err
-		}
+	for i, port := range ports {
 		fmt.Fprintf(&services, "    (name = \"w%d\", worker = .w%d),\n", i, i)
 		fmt.Fprintf(&sockets, "    (name = \"s%d\", address = \"127.0.0.1:%d\", http = (), service = \"w%d\"),\n", i, port, i)
 		fmt.Fprintf(&workers, "const w%d :Workerd.Worker = (modules = [(name = \"worker.js\", esModule = embed \"worker.js\")], compatibilityDate = %q);\n", i, e.compatDate)
@@ -354,6 +356,27 @@ func workerdDensity(e *env, dir, hello string, n int) (*exec.Cmd, []densityTarge
 	cmd := exec.Command(filepath.Join(e.peers, "node_modules", "workerd", "bin", "workerd"), "serve", "config.capnp")
 	cmd.Dir = dir
 	return cmd, targets, nil
+}
+
+// freePorts finds n distinct free loopback ports (all held open until
+// every one is found, so none is handed out twice).
+func freePorts(n int) ([]int, error) {
+	var ports []int
+	var lns []net.Listener
+	defer func() {
+		for _, ln := range lns {
+			ln.Close()
+		}
+	}()
+	for range n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		lns = append(lns, ln)
+		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
 }
 
 // measureInstances loads hello world in outpost serve with k instances.

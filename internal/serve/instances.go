@@ -59,7 +59,11 @@ func (s *Server) checkInstances(ws *workerState) {
 		if err != nil {
 			continue
 		}
-		if limit > 0 && (in.Inflight() == 0 || st.HeapSize+st.ExtraMemory > limit/2 || ws.checks%gcEvery == 0) {
+		// An idle instance whose thread did nothing since the last check
+		// has nothing new to collect: with many workers on a node, a full
+		// collection of each of them every check would cost a core.
+		idle := in.Inflight() == 0 && ws.ranSinceCheck(in)
+		if limit > 0 && (idle || st.HeapSize+st.ExtraMemory > limit/2 || ws.checks%gcEvery == 0 && in.Inflight() > 0) {
 			if st, err = in.CollectGarbage(); err != nil {
 				continue
 			}
@@ -79,10 +83,26 @@ func (s *Server) checkInstances(ws *workerState) {
 	ws.heapBytes.Store(total)
 }
 
+// ranSinceCheck says whether the instance began an invocation since the
+// last check (true when unknown).
+func (ws *workerState) ranSinceCheck(in *runtime.Instance) bool {
+	smp := ws.cpu[in]
+	if smp == nil {
+		return true
+	}
+	n := in.Invocations()
+	ran := n != smp.invocations
+	smp.invocations = n
+	return ran
+}
+
 // cpuSample is the CPU time an instance's thread had used when last read.
 type cpuSample struct {
 	tid  int
 	last time.Duration
+	// invocations the instance had begun at the last check (-1: never
+	// checked); one that began none since has nothing new to collect.
+	invocations int64
 }
 
 // sampleCPU adds the CPU time each instance's VM thread used since the
@@ -104,14 +124,15 @@ func (s *Server) sampleCPU(ws *workerState, instances []*runtime.Instance) {
 			if err := in.OnThread(func() { tid = threadID() }); err != nil || tid == 0 {
 				continue
 			}
-			smp = &cpuSample{tid: tid}
+			smp = &cpuSample{tid: tid, invocations: -1}
 			ws.cpu[in] = smp
 		}
 		used, err := threadCPU(smp.tid)
 		if err != nil {
 			continue
 		}
-		if d := used - smp.last; d > 0 {
+		d := used - smp.last
+		if d > 0 {
 			counter.Add(d.Seconds())
 		}
 		smp.last = used
