@@ -36,6 +36,7 @@ type densityResult struct {
 	Workers  int
 	Start    time.Duration // process start to every worker answering
 	Idle     procStat      // after the first worker's answer (the others never requested)
+	First    time.Duration // the first request to a worker never requested (outpost-release: released)
 	Touched  procStat      // after every worker answered once
 	Peak     int64         // RSS sampled during the load
 	After    procStat      // idle again after the load (outpost-release: once released)
@@ -78,7 +79,7 @@ func runServeBench(ctx context.Context, e *env, systems []*system, o options, ge
 			if res.Err != "" {
 				fmt.Fprintf(log, "failed: %s\n", oneLine(res.Err))
 			} else {
-				fmt.Fprintf(log, "%s req/s, %s per worker once all answered\n", num(res.RPS), mib(res.Touched.RSS/int64(res.Workers)))
+				fmt.Fprintf(log, "%s req/s, %s per worker idle, %s once all answered\n", num(res.RPS), mib(res.Idle.RSS/int64(res.Workers)), mib(res.Touched.RSS/int64(res.Workers)))
 			}
 			dens = append(dens, res)
 		}
@@ -105,7 +106,7 @@ func runServeBench(ctx context.Context, e *env, systems []*system, o options, ge
 }
 
 // releaseAfter is outpost-release's release_idle_after.
-const releaseAfter = 5 * time.Second
+const releaseAfter = 10 * time.Second
 
 // densityTargets are the URLs and Host headers of the N workers.
 type densityTarget struct{ url, host string }
@@ -160,6 +161,12 @@ func measureDensity(ctx context.Context, e *env, system, hello string, o options
 	}
 	time.Sleep(settle)
 	res.Idle, _ = treeStat(r.cmd.Process.Pid)
+	t0 := time.Now()
+	if err := get(client, targets[len(targets)/2]); err != nil {
+		res.Err = err.Error()
+		return res
+	}
+	res.First = time.Since(t0)
 	// Every worker once.
 	var failed atomic.Int64
 	var firstErr atomic.Value
@@ -176,6 +183,13 @@ func measureDensity(ctx context.Context, e *env, system, hello string, o options
 	// Measured before outpost-release's workers go idle again.
 	time.Sleep(time.Second)
 	res.Touched, _ = treeStat(r.cmd.Process.Pid)
+	if system == "outpost-release" {
+		// Under load its workers stay warm and it is outpost; what
+		// differs is the memory once they went idle again.
+		time.Sleep(releaseAfter + 2*time.Second)
+		res.After, _ = treeStat(r.cmd.Process.Pid)
+		return res
+	}
 	// Load across all of them: o.conns clients, each taking the next
 	// worker in turn.
 	sampler := sampleRSS(r.cmd.Process.Pid, 100*time.Millisecond)
@@ -447,18 +461,23 @@ func serveReport(o options, dens []densityResult, insts []instancesResult, versi
 	}
 	fmt.Fprintf(&b, "- Runs: %d (the order of systems rotates each run); every run is listed\n\n", o.runs)
 	fmt.Fprintf(&b, "## Density: %d hello-world workers in one process\n\n", o.density)
-	fmt.Fprintf(&b, "Memory of the process tree: *idle* once the first worker answered (the others never requested), *all once* after every worker answered one request, *peak* during %s of load from %d connections taking the workers in turn (Go client in the harness), *after* %s past the load. Per worker = the figure ÷ %d. `outpost-release` is outpost serve with `release_idle_after = \"%s\"`; its idle figure is taken once that time has passed.\n\n",
+	fmt.Fprintf(&b, "Memory of the process tree: *idle* once the first worker answered (the others never requested), *all once* after every worker answered one request, *peak* during %s of load from %d connections taking the workers in turn (Go client in the harness), *after* %s past the load. Per worker = the figure ÷ %d. `outpost-release` is outpost serve with `release_idle_after = \"%s\"`: its idle figure is taken once that time has passed, *after* that long after every worker answered once, and it is not loaded (warm, it is outpost; a load that reaches each worker less often than that pays a cold start per request).\n\n",
 		o.duration, o.conns, releaseAfter+2*time.Second, o.density, releaseAfter)
-	b.WriteString("| run | system | ready after | idle RSS (private) | per worker | all once RSS (private) | per worker | peak RSS | req/s | CPU / 1k req | after RSS (private) |\n|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	b.WriteString("*first request* is the latency of the first request to a worker not requested before (for outpost-release, one whose instance was released: a cold start).\n\n")
+	b.WriteString("| run | system | ready after | idle RSS (private) | per worker | first request | all once RSS (private) | per worker | peak RSS | req/s | CPU / 1k req | after RSS (private) |\n|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, d := range dens {
 		if d.Err != "" {
-			fmt.Fprintf(&b, "| %d | %s | failed: %s | | | | | | | | |\n", d.Run+1, d.System, oneLine(d.Err))
+			fmt.Fprintf(&b, "| %d | %s | failed: %s | | | | | | | | | |\n", d.Run+1, d.System, oneLine(d.Err))
 			continue
 		}
 		n := int64(d.Workers)
-		fmt.Fprintf(&b, "| %d | %s | %s | %s (%s) | %s | %s (%s) | %s | %s | %s | %s | %s (%s) |\n", d.Run+1, d.System, dur(d.Start),
-			mib(d.Idle.RSS), mib(d.Idle.Anon), mib(d.Idle.RSS/n), mib(d.Touched.RSS), mib(d.Touched.Anon), mib(d.Touched.RSS/n),
-			mib(d.Peak), num(d.RPS), dur(d.CPUPer1k), mib(d.After.RSS), mib(d.After.Anon))
+		peak, rps, cpu := mib(d.Peak), num(d.RPS), dur(d.CPUPer1k)
+		if d.RPS == 0 {
+			peak, rps, cpu = "—", "—", "—"
+		}
+		fmt.Fprintf(&b, "| %d | %s | %s | %s (%s) | %s | %s | %s (%s) | %s | %s | %s | %s | %s (%s) |\n", d.Run+1, d.System, dur(d.Start),
+			mib(d.Idle.RSS), mib(d.Idle.Anon), mib(d.Idle.RSS/n), dur(d.First), mib(d.Touched.RSS), mib(d.Touched.Anon), mib(d.Touched.RSS/n),
+			peak, rps, cpu, mib(d.After.RSS), mib(d.After.Anon))
 	}
 	fmt.Fprintf(&b, "\n## Instances: hello world in outpost serve\n\nLoad: %s, %s after %s of warm-up.\n\n", gen.Name(), o.duration, o.warmup)
 	b.WriteString("| run | instances | req/s | p50 | p99 | CPU / 1k req |\n|--:|--:|--:|--:|--:|--:|\n")
