@@ -59,14 +59,17 @@ func (s *Server) checkInstances(ws *workerState) {
 		if err != nil {
 			continue
 		}
-		// An idle instance whose thread did nothing since the last check
-		// has nothing new to collect: with many workers on a node, a full
-		// collection of each of them every check would cost a core.
-		idle := in.Inflight() == 0 && ws.ranSinceCheck(in)
-		if limit > 0 && (idle || st.HeapSize+st.ExtraMemory > limit/2 || ws.checks%gcEvery == 0 && in.Inflight() > 0) {
+		// An instance that ran nothing since its last collection has
+		// nothing new to collect, and one that did is collected at most
+		// every gcEvery checks unless it looks close to the limit: with
+		// many workers on a node, a full collection of each of them every
+		// check cost a core.
+		dirty := ws.ranSinceCollection(in)
+		if limit > 0 && (st.HeapSize+st.ExtraMemory > limit/2 || dirty && ws.checks%gcEvery == 0) {
 			if st, err = in.CollectGarbage(); err != nil {
 				continue
 			}
+			ws.collected(in)
 		}
 		used := st.HeapSize
 		if limit > 0 && used > limit {
@@ -83,25 +86,26 @@ func (s *Server) checkInstances(ws *workerState) {
 	ws.heapBytes.Store(total)
 }
 
-// ranSinceCheck says whether the instance began an invocation since the
-// last check (true when unknown).
-func (ws *workerState) ranSinceCheck(in *runtime.Instance) bool {
+// ranSinceCollection says whether the instance began an invocation since
+// its last collection by the check (true when unknown).
+func (ws *workerState) ranSinceCollection(in *runtime.Instance) bool {
 	smp := ws.cpu[in]
-	if smp == nil {
-		return true
+	return smp == nil || in.Invocations() != smp.invocations
+}
+
+// collected notes the invocations an instance had begun when collected.
+func (ws *workerState) collected(in *runtime.Instance) {
+	if smp := ws.cpu[in]; smp != nil {
+		smp.invocations = in.Invocations()
 	}
-	n := in.Invocations()
-	ran := n != smp.invocations
-	smp.invocations = n
-	return ran
 }
 
 // cpuSample is the CPU time an instance's thread had used when last read.
 type cpuSample struct {
 	tid  int
 	last time.Duration
-	// invocations the instance had begun at the last check (-1: never
-	// checked); one that began none since has nothing new to collect.
+	// invocations the instance had begun at its last collection (-1:
+	// none yet); one that began none since has nothing new to collect.
 	invocations int64
 }
 
