@@ -34,6 +34,8 @@ type options struct {
 	cpuprofile       bool
 	compatDate       string
 	queues           bool
+	serve            bool
+	density          int
 }
 
 func main() {
@@ -53,6 +55,8 @@ func main() {
 	flag.BoolVar(&o.cpuprofile, "cpuprofile", false, "have Outpost write a CPU profile per workload next to the report (OUTPOST_CPUPROFILE)")
 	flag.StringVar(&o.compatDate, "compatibility-date", "2025-09-01", "compatibility_date of the bench workers")
 	flag.BoolVar(&o.queues, "queues", false, "measure Queues instead: messages per second produced and consumed end to end, Outpost beside wrangler dev")
+	flag.BoolVar(&o.serve, "serve", false, "measure outpost serve instead: -workers hello-world workers in one process beside one workerd config of as many services (memory per worker, req/s across them), and hello world with 1 and 2 instances")
+	flag.IntVar(&o.density, "workers", 1000, "how many workers -serve runs in one process")
 	flag.StringVar(&serveHelloAddr, "serve-hello", "", "internal: serve the bare Go hello world on this address")
 	flag.Parse()
 	if serveHelloAddr != "" {
@@ -99,7 +103,7 @@ func run(ctx context.Context, o options) error {
 	if o.out == "" {
 		o.out = filepath.Join(root, "bench", "results")
 	}
-	if o.queues && o.wls == "" {
+	if (o.queues || o.serve) && o.wls == "" {
 		o.wls = "hello" // the queue mode needs no npm packages for its worker
 	}
 	wls, err := pick(workloads, o.wls, func(w *workload) string { return w.Name })
@@ -197,6 +201,9 @@ func run(ctx context.Context, o options) error {
 	versions = append(versions, fmt.Sprintf("worker packages: hono %s, react %s, react-dom %s; compatibility_date %s",
 		npmVersion(nm, "hono"), npmVersion(nm, "react"), npmVersion(nm, "react-dom"), o.compatDate))
 	loadDesc := fmt.Sprintf("%s, %s per measurement after %s of warm-up", gen.Name(), o.duration, o.warmup)
+	if o.serve {
+		return runServeBench(ctx, e, systems, o, gen, stamp, versions, notes, log)
+	}
 	if o.queues {
 		return runQueueBench(ctx, e, systems, o, stamp, versions, notes, log)
 	}

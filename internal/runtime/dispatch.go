@@ -76,7 +76,7 @@ func (in *Instance) Fetch(ctx context.Context, req *Request) (*Response, error) 
 		// not started, so the worker may send it to another instance.
 		return nil, errNotStarted
 	}
-	in.inflight.Add(1)
+	in.begin()
 	in.background.Add(1)
 	type result struct {
 		resp *Response
@@ -555,7 +555,7 @@ func (in *Instance) Scheduled(ctx context.Context, cron string, scheduledTime ti
 	if in.Broken() {
 		return ScheduledResult{}, ErrBroken
 	}
-	in.inflight.Add(1)
+	in.begin()
 	defer in.inflight.Add(-1)
 	in.background.Add(1)
 	type result struct {

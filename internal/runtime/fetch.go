@@ -222,24 +222,12 @@ func (in *Instance) opFetch(c *jsc.Context, init jsc.Value) (jsc.Value, error) {
 				in.forgetFetch(id)
 				out.Set("body", c.Null())
 			} else {
-				body := &fetchBody{ReadCloser: resp.Body, done: func() { in.forgetFetch(id) }}
+				body := newReadahead(resp.Body, func() { in.forgetFetch(id) })
 				out.Set("body", c.Number(float64(in.streams.add(body))))
 			}
 			return out, nil
 		}, nil
 	})
-}
-
-// fetchBody releases the abort handle of its fetch when closed.
-type fetchBody struct {
-	io.ReadCloser
-	done func()
-	once sync.Once
-}
-
-func (b *fetchBody) Close() error {
-	b.once.Do(b.done)
-	return b.ReadCloser.Close()
 }
 
 func (in *Instance) forgetFetch(id int64) {

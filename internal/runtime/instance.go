@@ -130,6 +130,7 @@ type Instance struct {
 	fetches map[int64]func()
 
 	inflight   atomic.Int64
+	started    atomic.Int64 // invocations ever begun
 	background sync.WaitGroup
 	broken     atomic.Bool
 	closeOnce  sync.Once
@@ -331,6 +332,15 @@ func (in *Instance) Broken() bool { return in.broken.Load() || in.vm.Terminated(
 
 // Inflight is the number of invocations running on the instance.
 func (in *Instance) Inflight() int { return int(in.inflight.Load()) }
+
+// begin counts an invocation that starts.
+func (in *Instance) begin() {
+	in.inflight.Add(1)
+	in.started.Add(1)
+}
+
+// Invocations is how many invocations the instance has begun.
+func (in *Instance) Invocations() int64 { return in.started.Load() }
 
 // Wait blocks until the instance's background work (waitUntil promises)
 // has finished or the timeout passes.

@@ -58,7 +58,7 @@ func (in *Instance) Queue(ctx context.Context, queueName string, msgs []QueueMes
 	if in.Broken() {
 		return QueueResult{}, ErrBroken
 	}
-	in.inflight.Add(1)
+	in.begin()
 	defer in.inflight.Add(-1)
 	in.background.Add(1)
 	type result struct {

@@ -294,7 +294,7 @@ func (in *Instance) call(ctx context.Context, kind string, depth int, args *Mess
 	if in.Broken() {
 		return nil, errNotStarted
 	}
-	in.inflight.Add(1)
+	in.begin()
 	defer in.inflight.Add(-1)
 	in.background.Add(1)
 	var inv *Invocation

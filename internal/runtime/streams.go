@@ -81,6 +81,9 @@ func (in *Instance) streamRead(c *jsc.Context, id int64) (jsc.Value, error) {
 		}
 		return p, err
 	}
+	if ra, ok := r.(*readahead); ok {
+		return in.readaheadRead(c, id, ra)
+	}
 	return in.async(c, func() (func(c *jsc.Context) (jsc.Value, error), error) {
 		bufp := chunkBuffers.Get().(*[]byte)
 		buf := *bufp

@@ -24,6 +24,13 @@ type Worker struct {
 	startErr  error         // the last replacement's failure
 	closed    bool
 	retired   sync.WaitGroup
+
+	// Idle release (ReleaseIdle): the instances close after idle without
+	// a request; released says the pool is empty for that reason, so the
+	// next request starts it again.
+	lastUsed    time.Time
+	released    bool
+	stopRelease chan struct{}
 }
 
 // NewWorker starts size instances of cfg (at least one).
@@ -31,7 +38,7 @@ func NewWorker(cfg *Config, size int) (*Worker, error) {
 	if size < 1 {
 		size = 1
 	}
-	w := &Worker{name: cfg.Name, size: size, refreshed: make(chan struct{})}
+	w := &Worker{name: cfg.Name, size: size, refreshed: make(chan struct{}), lastUsed: time.Now()}
 	pool, err := startPool(cfg, size)
 	if err != nil {
 		return nil, err
@@ -70,6 +77,10 @@ func (w *Worker) pick(ctx context.Context) (*Instance, error) {
 		if w.closed {
 			w.mu.Unlock()
 			return nil, ErrClosed
+		}
+		w.lastUsed = time.Now()
+		if w.released && len(w.pool) == 0 && w.starting == 0 {
+			w.restart()
 		}
 		healthy := w.pool[:0]
 		for _, in := range w.pool {
@@ -120,6 +131,7 @@ func (w *Worker) pick(ctx context.Context) (*Instance, error) {
 // state with it; their storage stays).
 func (w *Worker) objectInstance(ctx context.Context) (*Instance, error) {
 	w.mu.Lock()
+	w.lastUsed = time.Now()
 	if len(w.pool) > 0 && !w.pool[0].Broken() && !w.closed {
 		in := w.pool[0]
 		w.mu.Unlock()
@@ -257,6 +269,9 @@ func (w *Worker) Close(timeout time.Duration) {
 		return
 	}
 	w.closed = true
+	if w.stopRelease != nil {
+		close(w.stopRelease)
+	}
 	pool := w.pool
 	w.pool = nil
 	w.mu.Unlock()
@@ -269,4 +284,83 @@ func (w *Worker) Close(timeout time.Duration) {
 		in.Close()
 	}
 	w.retired.Wait()
+}
+
+// ReleaseIdle makes the worker close its instances once it has had no
+// request for idle (0: never), so that a worker nobody calls holds no VM;
+// the next request starts them again, paying a cold start. In-memory state
+// (globals, Durable Objects' fields) goes with them, as when Cloudflare
+// evicts an idle isolate. Instances with work in flight, open streams,
+// sockets or subrequests are kept.
+func (w *Worker) ReleaseIdle(idle time.Duration) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.stopRelease != nil {
+		close(w.stopRelease)
+		w.stopRelease = nil
+	}
+	if idle <= 0 || w.closed {
+		return
+	}
+	stop := make(chan struct{})
+	w.stopRelease = stop
+	go func() {
+		tick := time.NewTicker(max(idle/4, 10*time.Millisecond))
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				w.releaseIfIdle(idle)
+			}
+		}
+	}()
+}
+
+func (w *Worker) releaseIfIdle(idle time.Duration) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed || len(w.pool) == 0 || w.starting > 0 || time.Since(w.lastUsed) < idle {
+		return
+	}
+	for _, in := range w.pool {
+		if !in.quiet() {
+			return
+		}
+	}
+	for _, in := range w.pool {
+		w.retire(in)
+	}
+	clear(w.pool)
+	w.pool = w.pool[:0]
+	w.released = true
+}
+
+// restart starts a released worker's instances again (caller holds mu).
+func (w *Worker) restart() {
+	w.released = false
+	w.startErr = nil
+	w.starting += w.size
+	for range w.size {
+		go w.replace(w.cfg)
+	}
+}
+
+// quiet says whether the instance holds nothing that closing it would cut:
+// no invocation, stream, WebSocket or subrequest.
+func (in *Instance) quiet() bool {
+	if in.Inflight() > 0 {
+		return false
+	}
+	in.streams.mu.Lock()
+	n := len(in.streams.m)
+	in.streams.mu.Unlock()
+	in.sockets.mu.Lock()
+	n += len(in.sockets.m)
+	in.sockets.mu.Unlock()
+	in.fetchMu.Lock()
+	n += len(in.fetches)
+	in.fetchMu.Unlock()
+	return n == 0
 }

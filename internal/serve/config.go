@@ -33,6 +33,9 @@ type Config struct {
 	DrainDelay time.Duration
 	// Instances is the default pool size per worker.
 	Instances int
+	// ReleaseIdleAfter closes a worker's instances once it has had no
+	// request for this long (0: never); its next request starts them again.
+	ReleaseIdleAfter time.Duration
 
 	Admin       Admin
 	Ops         Ops
@@ -136,6 +139,7 @@ type rawConfig struct {
 	Listen          string         `toml:"listen"`
 	StateDir        string         `toml:"state_dir"`
 	ShutdownTimeout string         `toml:"shutdown_timeout"`
+	ReleaseIdle     string         `toml:"release_idle_after"`
 	DrainDelay      string         `toml:"drain_delay"`
 	Instances       int            `toml:"instances"`
 	Admin           rawAdmin       `toml:"admin"`
@@ -269,6 +273,12 @@ func ParseConfig(path, text string, getenv func(string) string) (*Config, error)
 	if raw.ShutdownTimeout != "" {
 		if c.ShutdownTimeout, err = parseDuration(raw.ShutdownTimeout); err != nil {
 			return nil, fail("shutdown_timeout", "%v", err)
+		}
+	}
+
+	if raw.ReleaseIdle != "" {
+		if c.ReleaseIdleAfter, err = parseDuration(raw.ReleaseIdle); err != nil {
+			return nil, fail("release_idle_after", "%v", err)
 		}
 	}
 

@@ -59,10 +59,17 @@ func (s *Server) checkInstances(ws *workerState) {
 		if err != nil {
 			continue
 		}
-		if limit > 0 && (in.Inflight() == 0 || st.HeapSize+st.ExtraMemory > limit/2 || ws.checks%gcEvery == 0) {
+		// An instance that ran nothing since its last collection has
+		// nothing new to collect, and one that did is collected at most
+		// every gcEvery checks unless it looks close to the limit: with
+		// many workers on a node, a full collection of each of them every
+		// check cost a core.
+		dirty := ws.ranSinceCollection(in)
+		if limit > 0 && (st.HeapSize+st.ExtraMemory > limit/2 || dirty && ws.checks%gcEvery == 0) {
 			if st, err = in.CollectGarbage(); err != nil {
 				continue
 			}
+			ws.collected(in)
 		}
 		used := st.HeapSize
 		if limit > 0 && used > limit {
@@ -79,10 +86,27 @@ func (s *Server) checkInstances(ws *workerState) {
 	ws.heapBytes.Store(total)
 }
 
+// ranSinceCollection says whether the instance began an invocation since
+// its last collection by the check (true when unknown).
+func (ws *workerState) ranSinceCollection(in *runtime.Instance) bool {
+	smp := ws.cpu[in]
+	return smp == nil || in.Invocations() != smp.invocations
+}
+
+// collected notes the invocations an instance had begun when collected.
+func (ws *workerState) collected(in *runtime.Instance) {
+	if smp := ws.cpu[in]; smp != nil {
+		smp.invocations = in.Invocations()
+	}
+}
+
 // cpuSample is the CPU time an instance's thread had used when last read.
 type cpuSample struct {
 	tid  int
 	last time.Duration
+	// invocations the instance had begun at its last collection (-1:
+	// none yet); one that began none since has nothing new to collect.
+	invocations int64
 }
 
 // sampleCPU adds the CPU time each instance's VM thread used since the
@@ -104,14 +128,15 @@ func (s *Server) sampleCPU(ws *workerState, instances []*runtime.Instance) {
 			if err := in.OnThread(func() { tid = threadID() }); err != nil || tid == 0 {
 				continue
 			}
-			smp = &cpuSample{tid: tid}
+			smp = &cpuSample{tid: tid, invocations: -1}
 			ws.cpu[in] = smp
 		}
 		used, err := threadCPU(smp.tid)
 		if err != nil {
 			continue
 		}
-		if d := used - smp.last; d > 0 {
+		d := used - smp.last
+		if d > 0 {
 			counter.Add(d.Seconds())
 		}
 		smp.last = used

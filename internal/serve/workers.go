@@ -116,6 +116,7 @@ func (s *Server) apply(ws *workerState, version int, b *Bundle) error {
 		if err != nil {
 			return fmt.Errorf("worker %s v%d: %w", ws.name, version, err)
 		}
+		w.ReleaseIdle(s.cfg.ReleaseIdleAfter)
 		ws.mu.Lock()
 		ws.w = w
 		ws.mu.Unlock()
