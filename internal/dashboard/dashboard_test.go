@@ -46,6 +46,7 @@ func newFixture(t *testing.T) *fixture {
 		Vars:           map[string]any{"GREETING": "hi", "LIMIT": int64(3)},
 		KVNamespaces:   []platform.KVBinding{{Binding: "NOTES", ID: "notes-id"}},
 		D1Databases:    []platform.D1Binding{{Binding: "DB", Database: "shop-db"}},
+		R2Buckets:      []platform.R2Binding{{Binding: "FILES", Bucket: "shop-files"}},
 		DurableObjects: []platform.DurableObjectBinding{{Binding: "CARTS", Class: "Cart"}},
 		ObjectClasses:  map[string]bool{"Cart": false},
 		QueueProducers: []platform.QueueProducerBinding{{Binding: "ORDERS", Queue: "orders"}},
