@@ -270,8 +270,10 @@ var funcs = template.FuncMap{
 	"d1cell": d1Cell,
 	"size":   func(n int) string { return sizeText(int64(n)) },
 	"clock":  func(t time.Time) string { return t.Local().Format("15:04:05.000") },
-	"path":   url.PathEscape,
-	"query":  url.QueryEscape,
+	// query escapes a value for a URL's query; typed as a URL so that
+	// html/template, which escapes query values itself, does not escape
+	// the "%" again ("a/b" would arrive as "a%2Fb").
+	"query": func(s string) template.URL { return template.URL(url.QueryEscape(s)) },
 }
 
 func sizeText(n int64) string {

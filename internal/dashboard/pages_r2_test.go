@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/outpost-dev/outpost/internal/kv"
 	"github.com/outpost-dev/outpost/internal/r2"
 )
 
@@ -143,5 +144,22 @@ func TestR2PagePaginates(t *testing.T) {
 	_, body = f.get("/r2/?bucket=shop-files&cursor=" + url.QueryEscape(cursor))
 	if !strings.Contains(body, ">k104<") || strings.Contains(body, ">k099<") || strings.Contains(body, `id="r2-next"`) {
 		t.Errorf("second page:\n%s", body)
+	}
+}
+
+// Links carry keys with "/" and ":" once escaped, so following one opens
+// the key it names.
+func TestLinksEscapeKeysOnce(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	b := r2.NewBucket("shop-files", f.node.R2().Backend("shop-files"))
+	b.Put(ctx, "a b/c:d.txt", strings.NewReader("x"), 1, r2.PutOptions{})
+	_, body := f.get("/r2/?bucket=shop-files&prefix=a+b/")
+	if !strings.Contains(body, `key=a&#43;b%2Fc%3Ad.txt"`) {
+		t.Errorf("the object's link is not escaped once:\n%s", body)
+	}
+	f.node.KV().Namespace("notes-id").Put(ctx, "user:1", []byte("ada"), kv.PutOptions{})
+	if _, body := f.get("/kv/?ns=notes-id"); !strings.Contains(body, `key=user%3A1"`) {
+		t.Errorf("the key's link is not escaped once:\n%s", body)
 	}
 }
