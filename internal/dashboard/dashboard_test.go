@@ -181,7 +181,7 @@ func TestRefusesOtherSites(t *testing.T) {
 func TestBindingsPage(t *testing.T) {
 	f := newFixture(t)
 	_, body := f.get("/bindings")
-	for _, want := range []string{"NOTES", "KVNamespace", "CARTS", "DurableObjectNamespace", "ORDERS", "queue orders", "GREETING", "&#34;hi&#34;", "API_KEY", "hidden"} {
+	for _, want := range []string{"NOTES", "KVNamespace", "FILES", "R2Bucket", "bucket shop-files", "CARTS", "DurableObjectNamespace", "ORDERS", "queue orders", "GREETING", "&#34;hi&#34;", "API_KEY", "hidden"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("bindings page lacks %s", want)
 		}
