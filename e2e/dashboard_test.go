@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -76,6 +78,42 @@ func TestDashboardInChromium(t *testing.T) {
 		t.Errorf("GET /items after the D1 query = %d %s", resp.StatusCode, body)
 	}
 
+	// Upload a file into R2 in the browser; the worker serves it from the
+	// bucket; the explorer deletes it and the worker no longer finds it.
+	upload := filepath.Join(t.TempDir(), "hello.txt")
+	if err := os.WriteFile(upload, []byte("uploaded from the browser\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run(t, ctx, problems, "uploading a file",
+		chromedp.Navigate(p.URL+explorer+"/r2/?bucket=explorer-files&prefix=docs/"),
+		chromedp.SetValue(chromedp.CSS(`#r2-upload input[name=customMetadata]`), `{"from":"chromium"}`),
+		chromedp.SetUploadFiles(chromedp.CSS(`#r2-upload input[type=file]`), []string{upload}),
+		chromedp.Click(chromedp.CSS(`#r2-upload button`)),
+	)
+	waitJS(t, ctx, problems, `document.querySelector(".flash")?.textContent.includes("uploaded \"docs/hello.txt\"")`, "the upload to be confirmed")
+	waitJS(t, ctx, problems, `document.querySelector("#r2-object")?.textContent.includes("chromium") && document.querySelector("#r2-object").textContent.includes("text/plain")`, "the object's metadata")
+	if resp, body := p.Get("/files/docs/hello.txt"); resp.StatusCode != 200 || body != "uploaded from the browser\n" || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
+		t.Fatalf("GET /files/docs/hello.txt after the upload = %d %q %v", resp.StatusCode, body, resp.Header)
+	}
+	downloaded, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#r2-download").getAttribute("href")`))
+	if err != nil {
+		t.Fatalf("reading the download link: %v", err)
+	}
+	if resp, body := p.Get(downloaded); resp.StatusCode != 200 || body != "uploaded from the browser\n" {
+		t.Errorf("GET %s = %d %q", downloaded, resp.StatusCode, body)
+	}
+	run(t, ctx, problems, "listing the folder", chromedp.Navigate(p.URL+explorer+"/r2/?bucket=explorer-files"))
+	waitJS(t, ctx, problems, `document.querySelector("#r2-objects tr.folder a")?.textContent === "docs/"`, "the docs/ folder in the bucket")
+	saveShot(t, ctx, "dashboard-r2.png")
+	run(t, ctx, problems, "opening the file", chromedp.Navigate(p.URL+explorer+"/r2/?bucket=explorer-files&key=docs/hello.txt"))
+	// The delete form asks for a confirmation; the test says yes.
+	waitJS(t, ctx, problems, `(window.confirm = () => true, true)`, "the confirmation to be answered")
+	run(t, ctx, problems, "deleting the file", chromedp.Click(chromedp.CSS(`#r2-delete`)))
+	waitJS(t, ctx, problems, `document.querySelector(".flash")?.textContent.includes("deleted \"docs/hello.txt\"")`, "the delete to be confirmed")
+	if resp, body := p.Get("/files/docs/hello.txt"); resp.StatusCode != 404 {
+		t.Errorf("GET /files/docs/hello.txt after the delete = %d %q", resp.StatusCode, body)
+	}
+
 	// More traffic for the picture: an exception with its source-mapped
 	// stack, a Durable Object, a queued message.
 	p.Get("/boom")
@@ -136,8 +174,20 @@ func TestDashboardInChromium(t *testing.T) {
 // saveShot saves the page as e2e/artifacts/NAME (a PNG).
 func saveShot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
+	// A page still loading after a form's navigation has no size yet
+	// ("Cannot take screenshot with 0 width"): wait until it has loaded.
+	var shot []byte
+	var err error
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		var ready bool
+		if ready, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`document.readyState === "complete" && document.documentElement.scrollWidth > 0`)); err != nil || !ready {
+			continue
+		}
+		if shot, err = chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
+			break
+		}
+	}
+	if err != nil || shot == nil {
 		t.Fatalf("screenshot: %v", err)
 	}
 	artifacts := filepath.Join(outposttest.RepoRoot(), "e2e", "artifacts")
@@ -257,4 +307,55 @@ func waitJS(t *testing.T, ctx context.Context, problems func() []string, expr, w
 	}
 	text, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.innerText.slice(0, 2000)`))
 	t.Fatalf("waiting for %s: %v; page:\n%s\nbrowser: %q", what, err, text, problems())
+}
+
+// With two requests of one worker in flight, each request's console
+// lines and subrequests are its own: /fetch waits on an upstream that
+// answers only after /note, started meanwhile, has finished.
+func TestDashboardAttributesConcurrentRequests(t *testing.T) {
+	arrived, release := make(chan struct{}), make(chan struct{})
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(arrived)
+		<-release
+		w.WriteHeader(204)
+	}))
+	defer upstream.Close()
+	dir := outposttest.CopyDir(t, filepath.Join(outposttest.RepoRoot(), "testdata", "dashboard"))
+	p := outposttest.Dev(t, dir)
+
+	slow := make(chan string, 1)
+	go func() {
+		_, body := p.Get("/fetch?url=" + url.QueryEscape(upstream.URL+"/slow"))
+		slow <- body
+	}()
+	<-arrived // /fetch is in flight
+	if resp, body := p.Get("/note?name=meanwhile"); resp.StatusCode != 404 {
+		t.Fatalf("GET /note = %d %q", resp.StatusCode, body)
+	}
+	close(release)
+	if body := <-slow; body != "upstream said 204" {
+		t.Fatalf("GET /fetch = %q", body)
+	}
+
+	_, body := p.Get(explorer + "/requests/requests.json")
+	var reqs []struct {
+		Path        string
+		Console     []struct{ Text string }
+		Subrequests []struct{ URL string }
+	}
+	if err := json.Unmarshal([]byte(body), &reqs); err != nil {
+		t.Fatalf("requests.json: %v\n%s", err, body)
+	}
+	var note, fetch bool
+	for _, r := range reqs {
+		switch {
+		case strings.HasPrefix(r.Path, "/note"):
+			note = len(r.Console) == 1 && r.Console[0].Text == "reading note meanwhile" && len(r.Subrequests) == 0
+		case strings.HasPrefix(r.Path, "/fetch"):
+			fetch = len(r.Console) == 0 && len(r.Subrequests) == 1 && strings.HasSuffix(r.Subrequests[0].URL, "/slow")
+		}
+	}
+	if !note || !fetch {
+		t.Errorf("console lines or subrequests on the wrong request:\n%s", body)
+	}
 }

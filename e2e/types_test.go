@@ -46,3 +46,31 @@ func TestTypesCommand(t *testing.T) {
 		t.Errorf("the hand-written file changed: %s", b)
 	}
 }
+
+// Without --env, a config with environments gets wrangler's combined
+// file; with --env, that environment's own.
+func TestTypesCommandEnvironments(t *testing.T) {
+	src := filepath.Join(outposttest.RepoRoot(), "testdata", "types", "envs")
+	want, err := os.ReadFile(filepath.Join(src, "worker-configuration.d.ts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := outposttest.CopyDir(t, src)
+	path := filepath.Join(dir, "worker-configuration.d.ts")
+	os.Remove(path)
+	if out, code := outposttest.Run(t, dir, "types"); code != 0 {
+		t.Fatalf("outpost types: exit %d: %s", code, out)
+	}
+	got, _ := os.ReadFile(path)
+	gl, wl := strings.SplitN(string(got), "\n", 3), strings.SplitN(string(want), "\n", 3)
+	if len(gl) != 3 || gl[2] != wl[2] {
+		t.Errorf("worker-configuration.d.ts:\n%s\nwant (wrangler's):\n%s", got, want)
+	}
+	if out, code := outposttest.Run(t, dir, "types", "--env", "production"); code != 0 {
+		t.Fatalf("outpost types --env production: exit %d: %s", code, out)
+	}
+	got, _ = os.ReadFile(path)
+	if !strings.Contains(string(got), "`outpost types --env=production`") || !strings.Contains(string(got), "\tSTAGE: \"production\";\n\tLIMITS: {\"max\":10};\n") || strings.Contains(string(got), "StagingEnv") {
+		t.Errorf("--env production:\n%s", got)
+	}
+}

@@ -53,11 +53,17 @@ func openServices(stateDir string, cacheOn bool, logger *slog.Logger, console fu
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var subrequest func(string, *http.Request, *http.Response, error, time.Duration)
+	var consoleContext func(context.Context, string, string, string)
 	if rec != nil {
 		print := console
 		console = func(worker, level, text string) {
 			print(worker, level, text)
 			rec.Console(worker, level, text)
+		}
+		// Lines written by an invocation reach the request it serves.
+		consoleContext = func(ctx context.Context, worker, level, text string) {
+			print(worker, level, text)
+			rec.ConsoleContext(ctx, worker, level, text)
 		}
 		subrequest = rec.Subrequest
 	}
@@ -65,13 +71,14 @@ func openServices(stateDir string, cacheOn bool, logger *slog.Logger, console fu
 		StateDir: stateDir,
 		// OUTPOST_KV_URL=postgres://… keeps KV in PostgreSQL, shared by
 		// every process that points at it.
-		KVURL:      os.Getenv("OUTPOST_KV_URL"),
-		CacheOff:   !cacheOn,
-		Clock:      s.clock,
-		Logger:     logger,
-		Console:    console,
-		Subrequest: subrequest,
-		Events:     devEvents{logger, rec},
+		KVURL:          os.Getenv("OUTPOST_KV_URL"),
+		CacheOff:       !cacheOn,
+		Clock:          s.clock,
+		Logger:         logger,
+		Console:        console,
+		ConsoleContext: consoleContext,
+		Subrequest:     subrequest,
+		Events:         devEvents{logger, rec},
 	})
 	if err != nil {
 		if os.Getenv("OUTPOST_KV_URL") != "" {

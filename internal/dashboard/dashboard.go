@@ -1,9 +1,10 @@
 // Package dashboard is the local explorer of `outpost dev`: server-rendered
 // pages at /cdn-cgi/local/explorer (the path wrangler dev uses) that show
 // the requests the workers serve, live, and let a person look at and change
-// the state behind their bindings (KV, Durable Objects, queues, crons).
+// the state behind their bindings (KV, D1, R2, Durable Objects, queues,
+// crons).
 //
-// Each kind of state is a Page; a new one (D1, R2) plugs in by
+// Each kind of state is a Page; a new one plugs in by
 // implementing the interface and rendering through a View, so it gets the
 // layout, the menu and the request checks for free.
 package dashboard
@@ -86,7 +87,7 @@ func New(o Options) (*Dashboard, error) {
 	d.layout = layout
 	sub, _ := fs.Sub(files, "static")
 	d.static = http.FileServer(http.FS(sub))
-	builtin := []func(*Dashboard) (Page, error){newRequestsPage, newBindingsPage, newKVPage, newD1Page, newObjectsPage, newQueuesPage, newCronsPage, newCachePage}
+	builtin := []func(*Dashboard) (Page, error){newRequestsPage, newBindingsPage, newKVPage, newD1Page, newR2Page, newObjectsPage, newQueuesPage, newCronsPage, newCachePage}
 	for _, mk := range builtin {
 		p, err := mk(d)
 		if err != nil {
@@ -269,8 +270,10 @@ var funcs = template.FuncMap{
 	"d1cell": d1Cell,
 	"size":   func(n int) string { return sizeText(int64(n)) },
 	"clock":  func(t time.Time) string { return t.Local().Format("15:04:05.000") },
-	"path":   url.PathEscape,
-	"query":  url.QueryEscape,
+	// query escapes a value for a URL's query; typed as a URL so that
+	// html/template, which escapes query values itself, does not escape
+	// the "%" again ("a/b" would arrive as "a%2Fb").
+	"query": func(s string) template.URL { return template.URL(url.QueryEscape(s)) },
 }
 
 func sizeText(n int64) string {

@@ -46,6 +46,7 @@ func newFixture(t *testing.T) *fixture {
 		Vars:           map[string]any{"GREETING": "hi", "LIMIT": int64(3)},
 		KVNamespaces:   []platform.KVBinding{{Binding: "NOTES", ID: "notes-id"}},
 		D1Databases:    []platform.D1Binding{{Binding: "DB", Database: "shop-db"}},
+		R2Buckets:      []platform.R2Binding{{Binding: "FILES", Bucket: "shop-files"}},
 		DurableObjects: []platform.DurableObjectBinding{{Binding: "CARTS", Class: "Cart"}},
 		ObjectClasses:  map[string]bool{"Cart": false},
 		QueueProducers: []platform.QueueProducerBinding{{Binding: "ORDERS", Queue: "orders"}},
@@ -180,7 +181,7 @@ func TestRefusesOtherSites(t *testing.T) {
 func TestBindingsPage(t *testing.T) {
 	f := newFixture(t)
 	_, body := f.get("/bindings")
-	for _, want := range []string{"NOTES", "KVNamespace", "CARTS", "DurableObjectNamespace", "ORDERS", "queue orders", "GREETING", "&#34;hi&#34;", "API_KEY", "hidden"} {
+	for _, want := range []string{"NOTES", "KVNamespace", "FILES", "R2Bucket", "bucket shop-files", "CARTS", "DurableObjectNamespace", "ORDERS", "queue orders", "GREETING", "&#34;hi&#34;", "API_KEY", "hidden"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("bindings page lacks %s", want)
 		}

@@ -47,6 +47,9 @@ func Bindings(w Worker) []Binding {
 	for _, db := range b.D1Databases {
 		out = append(out, Binding{db.Binding, "D1Database", "database " + db.Database, "/d1/?db=" + url.QueryEscape(db.Database)})
 	}
+	for _, r := range b.R2Buckets {
+		out = append(out, Binding{r.Binding, "R2Bucket", "bucket " + r.Bucket, "/r2/?bucket=" + url.QueryEscape(r.Bucket)})
+	}
 	for _, do := range b.DurableObjects {
 		script := do.Script
 		if script == "" {

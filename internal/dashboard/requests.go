@@ -67,11 +67,12 @@ type Event struct {
 // Recorder keeps the last requests of the dev server's workers, feeds the
 // live log and counts requests per second for the charts.
 //
-// Console lines and subrequests do not say which request made them (the
-// runtime reports them per worker), so the recorder gives them to the
-// worker's request when exactly one is in flight, which is what a person
-// clicking through a dev server does; with several in flight (or after the
-// response, from waitUntil work) they appear in the log on their own.
+// Console lines and subrequests go to the request whose invocation made
+// them: Wrap tags the request's context (runtime.WithEventTag) and the
+// runtime carries the tag to the invocation's fetch() calls and console
+// lines. Lines without a tag go to the worker's request when exactly one
+// is in flight; lines after the response (waitUntil work) appear in the
+// log on their own.
 type Recorder struct {
 	mu       sync.Mutex
 	seq      int64
@@ -224,15 +225,22 @@ func (rc *Recorder) MarkAsset(ctx context.Context) {
 	}
 }
 
-// Console takes a console line of worker.
+// Console takes a console line of worker that no invocation context
+// came with (an uncaught error reported by the instance).
 func (rc *Recorder) Console(worker, level, text string) {
+	rc.ConsoleContext(context.Background(), worker, level, text)
+}
+
+// ConsoleContext takes a console line written by the invocation whose
+// context is ctx: it goes to the request the invocation serves (Wrap
+// tags it), or, untagged, to the worker's only request in flight.
+func (rc *Recorder) ConsoleContext(ctx context.Context, worker, level, text string) {
 	if rc == nil {
 		return
 	}
 	line := Line{Time: rc.now(), Level: level, Text: text}
 	rc.mu.Lock()
-	if list := rc.inflight[worker]; len(list) == 1 && len(list[0].Console) < maxLines {
-		req := list[0]
+	if req := rc.owner(ctx, worker); req != nil && len(req.Console) < maxLines {
 		req.Console = append(req.Console, line)
 		rc.mu.Unlock()
 		rc.publish(Event{Request: req})
@@ -257,15 +265,31 @@ func (rc *Recorder) Subrequest(worker string, r *http.Request, resp *http.Respon
 		sr.Error = err.Error()
 	}
 	rc.mu.Lock()
-	list := rc.inflight[worker]
-	if len(list) != 1 || len(list[0].Subrequests) >= maxLines {
+	req := rc.owner(r.Context(), worker)
+	if req == nil || len(req.Subrequests) >= maxLines {
 		rc.mu.Unlock()
 		return
 	}
-	req := list[0]
 	req.Subrequests = append(req.Subrequests, sr)
 	rc.mu.Unlock()
 	rc.publish(Event{Request: req})
+}
+
+// owner is the request in flight that work done under ctx belongs to:
+// the one its invocation was tagged with, or without a tag the worker's
+// request when exactly one is in flight. Work after the response
+// (waitUntil) belongs to none. Called with rc.mu held.
+func (rc *Recorder) owner(ctx context.Context, worker string) *Request {
+	if req, ok := runtime.EventTag(ctx).(*Request); ok {
+		if req.Done {
+			return nil
+		}
+		return req
+	}
+	if list := rc.inflight[worker]; len(list) == 1 {
+		return list[0]
+	}
+	return nil
 }
 
 // Recent returns copies of the last requests, newest last, and the
@@ -374,7 +398,8 @@ func (rc *Recorder) Wrap(worker string, h http.Handler) http.Handler {
 		start := time.Now()
 		req := rc.Begin(worker, r)
 		sw := &statusWriter{ResponseWriter: w}
-		h.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), recordKey{}, req)))
+		ctx := runtime.WithEventTag(context.WithValue(r.Context(), recordKey{}, req), req)
+		h.ServeHTTP(sw, r.WithContext(ctx))
 		status := sw.status
 		if status == 0 {
 			status = http.StatusOK

@@ -68,6 +68,9 @@ type Options struct {
 	// Logger receives Outpost's logs; Console the workers' console output.
 	Logger  *slog.Logger
 	Console func(worker, level, text string)
+	// ConsoleContext, when set, receives console lines with the context
+	// of the invocation that wrote them (runtime.EventTag).
+	ConsoleContext func(ctx context.Context, worker, level, text string)
 	// ObserveOp is told of every storage and service operation (metrics).
 	ObserveOp func(worker, family, op, result string)
 	// CountSubrequest is told of every fetch() that reaches the network.
@@ -348,9 +351,10 @@ func (n *Node) Host(s *Settings) *runtime.Host {
 		name:  s.Name,
 	}}
 	return &runtime.Host{
-		Logger:  n.log,
-		Console: n.opts.Console,
-		Fetch:   fetcher,
+		Logger:         n.log,
+		Console:        n.opts.Console,
+		ConsoleContext: n.opts.ConsoleContext,
+		Fetch:          fetcher,
 		Extensions: []runtime.Extension{
 			cachebinding.PartitionExtension(store, s.CacheZone),
 			kvbinding.Extension(),

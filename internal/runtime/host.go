@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"os"
@@ -14,6 +15,10 @@ type Host struct {
 	// Console receives the workers' console output and uncaught errors,
 	// one line at a time. Default: stderr.
 	Console func(worker, level, text string)
+	// ConsoleContext, when set, receives the console lines instead, with
+	// the context of the invocation that wrote them (EventTag names the
+	// event it serves).
+	ConsoleContext func(ctx context.Context, worker, level, text string)
 	// Fetch performs workers' subrequests. Default: a Fetcher with no
 	// origin.
 	Fetch *Fetcher
@@ -42,3 +47,25 @@ func (h *Host) init() {
 
 // Log writes a console line for a worker.
 func (h *Host) Log(worker, level, text string) { h.Console(worker, level, text) }
+
+// LogContext writes a console line of the invocation whose context is ctx.
+func (h *Host) LogContext(ctx context.Context, worker, level, text string) {
+	if h.ConsoleContext != nil {
+		h.ConsoleContext(ctx, worker, level, text)
+		return
+	}
+	h.Console(worker, level, text)
+}
+
+type eventTagKey struct{}
+
+// WithEventTag marks the context an event is dispatched with; the
+// invocation that serves it carries the tag in its own context (and so
+// in its fetch() requests' and its console lines'), which lets the host
+// tell apart the work of events in flight at once.
+func WithEventTag(ctx context.Context, tag any) context.Context {
+	return context.WithValue(ctx, eventTagKey{}, tag)
+}
+
+// EventTag is the tag of the event ctx belongs to, or nil.
+func EventTag(ctx context.Context) any { return ctx.Value(eventTagKey{}) }

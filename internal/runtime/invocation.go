@@ -52,7 +52,11 @@ func (in *Instance) newInvocation(kind string, depth int, parent context.Context
 	in.reqSeq++
 	limit := in.cpuLimit()
 	ch := chainFor(parent, limit)
-	ctx, cancel := context.WithCancel(context.WithValue(in.life, chainKey{}, ch))
+	base := in.life
+	if tag := EventTag(parent); tag != nil {
+		base = WithEventTag(base, tag)
+	}
+	ctx, cancel := context.WithCancel(context.WithValue(base, chainKey{}, ch))
 	inv := &Invocation{ID: in.reqSeq, Kind: kind, ctx: ctx, cancel: cancel, depth: depth, done: make(chan struct{}),
 		limit: limit, chain: ch}
 	in.reqs[inv.ID] = inv

@@ -32,7 +32,7 @@ func (in *Instance) installOps(c *jsc.Context, ops jsc.Value) {
 			// sources' instead, as for uncaught errors.
 			text = in.cfg.Script.Stack.RewriteStack(text)
 		}
-		in.host.Log(in.cfg.Name, call.Arg(0).String(), text)
+		in.host.LogContext(in.opContext(), in.cfg.Name, call.Arg(0).String(), text)
 		return call.Ctx.Undefined(), nil
 	})
 	def("monotonicNow", func(call *jsc.Call) (jsc.Value, error) {

@@ -42,68 +42,89 @@ type Input struct {
 }
 
 // member is one line of the Env interface.
-type member struct{ key, typ string }
+type member struct {
+	key, typ string
+	optional bool // in the combined form: missing in some environment
+}
 
-// Generate returns the file's text.
+// Generate returns the file's text. A config with [env.NAME] sections
+// and no Env gets wrangler's combined form: an interface per environment
+// and an Env whose members are optional unless every environment (and
+// the top level) has them, their types the union of what each gives.
 func Generate(in Input) (string, error) {
 	cfg := in.Config
 	order, err := readKeyOrder(cfg.Path)
 	if err != nil {
 		return "", err
 	}
+	g := &generator{cfg: cfg, order: order, secrets: secretNames(cfg), exports: in.Exports}
+	if cfg.Main != "" {
+		g.mainImport = importSpecifier(in.Output, cfg.Main)
+	}
 	if envs := order.of("env"); len(envs) > 0 && in.Env == "" {
-		return "", fmt.Errorf("%s has environments (%s): give --env NAME; one file for every environment at once is not generated yet",
-			filepath.Base(cfg.Path), strings.Join(envs, ", "))
+		return g.combined(in, envs)
 	}
 	varsPath := []string{"vars"}
 	if in.Env != "" {
 		varsPath = []string{"env", in.Env, "vars"}
 	}
-	secrets := secretNames(cfg)
-	var env []member
-	var stringKeys []string
+	env, stringKeys := g.members(cfg, varsPath, cfg.Assets != nil)
+	return g.file(in, g.body(in, env, stringKeys, ""))
+}
 
+// generator holds what every environment's members are made with.
+type generator struct {
+	cfg        *config.Config
+	order      keyOrder
+	secrets    []string
+	mainImport string
+	exports    []string
+}
+
+// members are an environment's Env members in wrangler's order, and the
+// names of its string members (vars and secrets). withAssets says whether
+// the environment itself declares assets.
+func (g *generator) members(cfg *config.Config, varsPath []string, withAssets bool) (env []member, stringKeys []string) {
 	// Bindings of the kinds wrangler lists first, in its order.
 	for _, kv := range cfg.KVNamespaces {
-		env = append(env, member{kv.Binding, "KVNamespace"})
+		env = append(env, member{key: kv.Binding, typ: "KVNamespace"})
+	}
+	for _, r := range cfg.R2Buckets {
+		env = append(env, member{key: r.Binding, typ: "R2Bucket"})
 	}
 	for _, d := range cfg.D1Databases {
-		env = append(env, member{d.Binding, "D1Database"})
+		env = append(env, member{key: d.Binding, typ: "D1Database"})
 	}
 	for _, h := range cfg.Hyperdrive {
-		env = append(env, member{h.Binding, "Hyperdrive"})
+		env = append(env, member{key: h.Binding, typ: "Hyperdrive"})
 	}
 	for _, q := range cfg.QueueProducers {
-		env = append(env, member{q.Binding, "Queue"})
+		env = append(env, member{key: q.Binding, typ: "Queue"})
 	}
-	if cfg.Assets != nil && cfg.Assets.Binding != "" {
-		env = append(env, member{cfg.Assets.Binding, "Fetcher"})
+	if withAssets && cfg.Assets != nil && cfg.Assets.Binding != "" {
+		env = append(env, member{key: cfg.Assets.Binding, typ: "Fetcher"})
 	}
 	// Vars, with literal types, unless a secret of the same name wins.
-	for _, name := range orderedVarNames(cfg.Vars, order.of(varsPath...)) {
-		if slices.Contains(secrets, name) {
+	for _, name := range orderedVarNames(cfg.Vars, g.order.of(varsPath...)) {
+		if slices.Contains(g.secrets, name) {
 			continue
 		}
-		env = append(env, member{name, stringify(cfg.Vars[name], append(varsPath, name), order)})
+		env = append(env, member{key: name, typ: stringify(cfg.Vars[name], append(varsPath, name), g.order)})
 		stringKeys = append(stringKeys, name)
 	}
-	for _, s := range secrets {
-		env = append(env, member{s, "string"})
+	for _, s := range g.secrets {
+		env = append(env, member{key: s, typ: "string"})
 		stringKeys = append(stringKeys, s)
 	}
-	mainImport := ""
-	if cfg.Main != "" {
-		mainImport = importSpecifier(in.Output, cfg.Main)
-	}
-	exported := func(name string) bool { return slices.Contains(in.Exports, name) }
+	exported := func(name string) bool { return slices.Contains(g.exports, name) }
 	for _, d := range cfg.DurableObjects {
 		switch {
-		case d.ScriptName == "" && mainImport != "" && exported(d.ClassName):
-			env = append(env, member{d.Name, fmt.Sprintf("DurableObjectNamespace<import(%q).%s>", mainImport, d.ClassName)})
+		case d.ScriptName == "" && g.mainImport != "" && exported(d.ClassName):
+			env = append(env, member{key: d.Name, typ: fmt.Sprintf("DurableObjectNamespace<import(%q).%s>", g.mainImport, d.ClassName)})
 		case d.ScriptName != "":
-			env = append(env, member{d.Name, fmt.Sprintf("DurableObjectNamespace /* %s from %s */", d.ClassName, d.ScriptName)})
+			env = append(env, member{key: d.Name, typ: fmt.Sprintf("DurableObjectNamespace /* %s from %s */", d.ClassName, d.ScriptName)})
 		default:
-			env = append(env, member{d.Name, fmt.Sprintf("DurableObjectNamespace /* %s */", d.ClassName)})
+			env = append(env, member{key: d.Name, typ: fmt.Sprintf("DurableObjectNamespace /* %s */", d.ClassName)})
 		}
 	}
 	for _, s := range cfg.Services {
@@ -112,25 +133,113 @@ func Generate(in Input) (string, error) {
 			entry = "default"
 		}
 		switch {
-		case s.Service == cfg.Name && mainImport != "" && exported(entry):
-			env = append(env, member{s.Binding, fmt.Sprintf("Service<typeof import(%q).%s>", mainImport, entry)})
+		case s.Service == g.cfg.Name && g.mainImport != "" && exported(entry):
+			env = append(env, member{key: s.Binding, typ: fmt.Sprintf("Service<typeof import(%q).%s>", g.mainImport, entry)})
 		case s.Entrypoint != "":
-			env = append(env, member{s.Binding, fmt.Sprintf("Service /* entrypoint %s from %s */", s.Entrypoint, s.Service)})
+			env = append(env, member{key: s.Binding, typ: fmt.Sprintf("Service /* entrypoint %s from %s */", s.Entrypoint, s.Service)})
 		default:
-			env = append(env, member{s.Binding, fmt.Sprintf("Fetcher /* %s */", s.Service)})
+			env = append(env, member{key: s.Binding, typ: fmt.Sprintf("Fetcher /* %s */", s.Service)})
 		}
 	}
+	return env, stringKeys
+}
 
-	var body string
+// combined is the file for every environment at once, as wrangler types
+// writes it for a config with environments when no --env is given.
+func (g *generator) combined(in Input, envs []string) (string, error) {
+	seen := map[string]string{"Env": "(reserved)"}
+	type aggregate struct {
+		types    []string
+		presence int
+	}
+	byName := map[string]*aggregate{}
+	var names, stringKeys []string
+	track := func(members []member, keys []string) {
+		for _, m := range members {
+			a := byName[m.key]
+			if a == nil {
+				a = &aggregate{}
+				byName[m.key] = a
+				names = append(names, m.key)
+			}
+			if !slices.Contains(a.types, m.typ) {
+				a.types = append(a.types, m.typ)
+			}
+			a.presence++
+		}
+		for _, k := range keys {
+			if !slices.Contains(stringKeys, k) {
+				stringKeys = append(stringKeys, k)
+			}
+		}
+	}
+	var interfaces []string
+	for _, name := range envs {
+		iface := envInterfaceName(name)
+		if other, ok := seen[iface]; ok {
+			if other == "(reserved)" {
+				return "", fmt.Errorf("%s: environment name %q converts to the reserved interface name %q: rename the environment", filepath.Base(g.cfg.Path), name, iface)
+			}
+			return "", fmt.Errorf("%s: environment names %q and %q both convert to the interface name %q: rename one of them", filepath.Base(g.cfg.Path), other, name, iface)
+		}
+		seen[iface] = name
+		ecfg, err := config.Load(config.Options{ConfigPath: g.cfg.Path, Env: name})
+		if err != nil {
+			return "", err
+		}
+		members, keys := g.members(ecfg, []string{"env", name, "vars"}, slices.Contains(g.order.of("env", name), "assets"))
+		track(members, keys)
+		if len(members) == 0 {
+			interfaces = append(interfaces, "\tinterface "+iface+" {}")
+			continue
+		}
+		var b strings.Builder
+		b.WriteString("\tinterface " + iface + " {")
+		for _, m := range members {
+			fmt.Fprintf(&b, "\n\t\t%s: %s;", typeKey(m.key), m.typ)
+		}
+		b.WriteString("\n\t}")
+		interfaces = append(interfaces, b.String())
+	}
+	top, keys := g.members(g.cfg, []string{"vars"}, slices.Contains(g.order.of(), "assets"))
+	track(top, keys)
+	var env []member
+	for _, name := range names {
+		a := byName[name]
+		env = append(env, member{key: name, typ: strings.Join(a.types, " | "), optional: a.presence < len(envs)+1})
+	}
+	return g.file(in, g.body(in, env, stringKeys, strings.Join(interfaces, "\n")))
+}
+
+// envInterfaceName is wrangler's name for an environment's interface:
+// "staging" → StagingEnv, "my-env" → MyEnv.
+func envInterfaceName(env string) string {
+	var b strings.Builder
+	for _, w := range strings.FieldsFunc(env, func(r rune) bool { return r == '-' || r == '_' }) {
+		b.WriteString(strings.ToUpper(w[:1]) + strings.ToLower(w[1:]))
+	}
+	if strings.HasSuffix(b.String(), "Env") {
+		return b.String()
+	}
+	return b.String() + "Env"
+}
+
+// body is the declarations of env in the worker's format; perEnv are the
+// environments' interfaces (combined form only).
+func (g *generator) body(in Input, env []member, stringKeys []string, perEnv string) string {
 	if in.ServiceWorker {
 		var lines []string
 		for _, m := range env {
 			lines = append(lines, fmt.Sprintf("declare const %s: %s;", typeKey(m.key), m.typ))
 		}
-		body = strings.Join(lines, "\n")
-	} else {
-		body = modulesBody(cfg, env, stringKeys, mainImport, in.Exports)
+		return strings.Join(lines, "\n")
 	}
+	return modulesBody(g.cfg, env, stringKeys, g.mainImport, perEnv)
+}
+
+// file puts the body, the module declarations and the header together.
+func (g *generator) file(in Input, body string) (string, error) {
+	cfg := g.cfg
 	parts := []string{}
 	if body != "" {
 		parts = append(parts, body)
@@ -146,11 +255,15 @@ func Generate(in Input) (string, error) {
 
 // modulesBody is the Env interface of an ES-module worker and the
 // declarations that make it Cloudflare.Env.
-func modulesBody(cfg *config.Config, env []member, stringKeys []string, mainImport string, exports []string) string {
+func modulesBody(cfg *config.Config, env []member, stringKeys []string, mainImport string, perEnv string) string {
 	var b strings.Builder
 	b.WriteString("interface __BaseEnv_Env {")
 	for _, m := range env {
-		fmt.Fprintf(&b, "\n\t%s: %s;", typeKey(m.key), m.typ)
+		key := typeKey(m.key)
+		if m.optional {
+			key += "?"
+		}
+		fmt.Fprintf(&b, "\n\t%s: %s;", key, m.typ)
 	}
 	b.WriteString("\n}\ndeclare namespace Cloudflare {")
 	var props []string
@@ -166,6 +279,9 @@ func modulesBody(cfg *config.Config, env []member, stringKeys []string, mainImpo
 	}
 	if len(props) > 0 {
 		b.WriteString("\n\tinterface GlobalProps {" + strings.Join(props, "") + "\n\t}")
+	}
+	if perEnv != "" {
+		b.WriteString("\n" + perEnv)
 	}
 	b.WriteString("\n\tinterface Env extends __BaseEnv_Env {}\n}\ninterface Env extends __BaseEnv_Env {}")
 	if processEnvPopulated(cfg.CompatibilityDate, cfg.CompatibilityFlags) && len(stringKeys) > 0 {

@@ -20,6 +20,7 @@ func TestAgainstWrangler(t *testing.T) {
 	root := filepath.Join(outposttest.RepoRoot(), "testdata", "types")
 	for _, c := range []struct{ dir, env string }{
 		{"basic", ""}, {"durable", ""}, {"serviceworker", ""}, {"rules", ""}, {"env-staging", "staging"},
+		{"storage", ""}, {"envs", ""}, {"swenvs", ""},
 	} {
 		t.Run(c.dir, func(t *testing.T) {
 			dir := filepath.Join(root, c.dir)
@@ -57,16 +58,24 @@ func TestAgainstWrangler(t *testing.T) {
 	}
 }
 
-// A config with environments needs --env: the combined file wrangler
-// writes for all of them is not made.
-func TestEnvironmentsNeedEnv(t *testing.T) {
-	dir := filepath.Join(outposttest.RepoRoot(), "testdata", "types", "env-staging")
-	b, err := project.Load(project.Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = typegen.Generate(typegen.Input{Config: b.Config, Output: filepath.Join(dir, typegen.FileName), Command: "outpost types"})
-	if err == nil || !strings.Contains(err.Error(), "has environments (staging): give --env NAME") {
-		t.Errorf("err = %v", err)
+// An environment whose interface name would be Env (or another's) is
+// refused, as wrangler refuses it.
+func TestEnvironmentInterfaceNames(t *testing.T) {
+	for _, c := range []struct{ toml, want string }{
+		{"[env.env]\nvars = { A = 1 }\n", `environment name "env" converts to the reserved interface name "Env"`},
+		{"[env.my-stage]\nvars = { A = 1 }\n[env.my_stage]\nvars = { A = 2 }\n", `environment names "my-stage" and "my_stage" both convert to the interface name "MyStageEnv"`},
+	} {
+		dir := t.TempDir()
+		os.MkdirAll(filepath.Join(dir, "src"), 0o755)
+		os.WriteFile(filepath.Join(dir, "src", "index.js"), []byte("export default { fetch() { return new Response(); } };\n"), 0o644)
+		os.WriteFile(filepath.Join(dir, "wrangler.toml"), []byte("name = \"w\"\nmain = \"src/index.js\"\ncompatibility_date = \"2025-01-01\"\n"+c.toml), 0o644)
+		b, err := project.Load(project.Options{Dir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = typegen.Generate(typegen.Input{Config: b.Config, Exports: b.Exports, Output: filepath.Join(dir, typegen.FileName), Command: "outpost types"})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("err = %v, want %s", err, c.want)
+		}
 	}
 }

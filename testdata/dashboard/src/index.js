@@ -25,6 +25,14 @@ export default {
       const { results } = await env.DB.prepare("SELECT name FROM items ORDER BY name").all();
       return Response.json(results.map((r) => r.name));
     }
+    if (url.pathname.startsWith("/files/")) {
+      const object = await env.FILES.get(decodeURIComponent(url.pathname.slice("/files/".length)));
+      if (object === null) return new Response("no such file", { status: 404 });
+      const headers = new Headers();
+      object.writeHttpMetadata(headers);
+      headers.set("etag", object.httpEtag);
+      return new Response(object.body, { headers });
+    }
     if (url.pathname === "/job") {
       await env.JOBS.send({ at: Date.now() });
       return new Response("queued");

@@ -1,0 +1,1 @@
+export default { async fetch(req, env) { return new Response("ok"); } };
