@@ -174,7 +174,7 @@ func d1Command(ctx context.Context, cmd string, t d1Target, f d1RemoteFlags, std
 		}
 		fmt.Fprintf(stdout, "🌀 Exporting %s from %s\n🌀 Exported to %s\n", t.where, t.file, f.output)
 		return nil
-	case "migrations list":
+	case "migrations list", "migrations apply":
 		pending, err := d1Unapplied(ctx, migrations, db)
 		if err != nil {
 			return err
@@ -185,18 +185,9 @@ func d1Command(ctx context.Context, cmd string, t d1Target, f d1RemoteFlags, std
 		}
 		fmt.Fprintln(stdout, "Migrations to be applied:")
 		printMigrations(stdout, pending, nil)
-		return nil
-	case "migrations apply":
-		pending, err := d1Unapplied(ctx, migrations, db)
-		if err != nil {
-			return err
-		}
-		if len(pending) == 0 {
-			fmt.Fprintln(stdout, "✅ No migrations to apply!")
+		if cmd == "migrations list" {
 			return nil
 		}
-		fmt.Fprintln(stdout, "Migrations to be applied:")
-		printMigrations(stdout, pending, nil)
 		status := map[string]string{}
 		for _, m := range pending {
 			fmt.Fprintf(stdout, "🌀 Executing on %s from %s:\n", t.where, t.file)

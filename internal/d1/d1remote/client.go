@@ -11,9 +11,9 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/outpost-dev/outpost/internal/d1"
+	"github.com/outpost-dev/outpost/internal/durable/forward"
 )
 
 // Client reaches the databases a server serves under a prefix.
@@ -27,14 +27,9 @@ type Client struct {
 	HTTP *http.Client
 }
 
-var dialer = net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
-
-var defaultHTTP = &http.Client{Transport: &http.Transport{
-	Proxy:               nil,
-	DialContext:         (&dialer).DialContext,
-	MaxIdleConnsPerHost: 64,
-	IdleConnTimeout:     90 * time.Second,
-}}
+// defaultHTTP is the fleet's node-to-node client, shared with Durable
+// Objects' forwarding.
+var defaultHTTP = forward.NodeHTTP
 
 // Database is the database called name on the server.
 func (c *Client) Database(name string) *Database { return &Database{c: c, name: name} }

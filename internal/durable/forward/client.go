@@ -27,7 +27,11 @@ type Client struct {
 
 var dialer = net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
 
-var defaultHTTP = &http.Client{Transport: &http.Transport{
+// NodeHTTP is the client for calls between the nodes of a fleet (Durable
+// Objects here, D1 in d1remote): a 5 s dial timeout, kept-alive
+// connections, and no overall timeout, so a response streams as long as
+// its sender sends.
+var NodeHTTP = &http.Client{Transport: &http.Transport{
 	Proxy:               nil,
 	DialContext:         (&dialer).DialContext,
 	MaxIdleConnsPerHost: 64,
@@ -38,7 +42,7 @@ func (c *Client) http() *http.Client {
 	if c.HTTP != nil {
 		return c.HTTP
 	}
-	return defaultHTTP
+	return NodeHTTP
 }
 
 func (c *Client) newRequest(ctx context.Context, addr, path string, body io.Reader) (*http.Request, error) {

@@ -23,6 +23,9 @@ type Options struct {
 	Vars       map[string]any
 	// Console receives console output; default: the test's log.
 	Console func(worker, level, text string)
+	// globalScopeTimers lets the script's top level arm timers (RunJS:
+	// the harness runs its cases there).
+	globalScopeTimers bool
 }
 
 // NewInstance starts an instance of a module worker's bundled code (it
@@ -43,6 +46,8 @@ func start(tb testing.TB, code string, modules bool, o Options) *runtime.Instanc
 		Script:   runtime.Script{Code: code, URL: "test.js", Modules: modules},
 		Bindings: runtime.Bindings{Vars: o.Vars, Objects: o.Bindings},
 		Host:     &runtime.Host{Console: console, Extensions: o.Extensions},
+
+		GlobalScopeTimers: o.globalScopeTimers,
 	})
 	if err != nil {
 		tb.Fatal(err)
@@ -83,6 +88,7 @@ func RunJS(t *testing.T, src string, o Options) {
 	var mu sync.Mutex
 	var logs []string
 	reported := make(chan report, 1)
+	o.globalScopeTimers = true
 	o.Console = func(worker, level, text string) {
 		mu.Lock()
 		defer mu.Unlock()
