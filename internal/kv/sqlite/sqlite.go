@@ -5,12 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 
+	"github.com/outpost-dev/outpost/internal/sqlitedb"
+
 	"github.com/outpost-dev/outpost/internal/kv"
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
 // FileName is where a state directory keeps its KV database.
@@ -47,12 +47,7 @@ func Open(path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("kv: creating the directory for %s: %w", path, err)
 	}
-	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(on)"} {
-		q.Add("_pragma", p)
-	}
-	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	db, err := sqlitedb.Open(path, "foreign_keys(on)")
 	if err != nil {
 		return nil, fmt.Errorf("kv: opening %s: %w", path, err)
 	}

@@ -10,15 +10,15 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/outpost-dev/outpost/internal/sqlitedb"
+
 	"github.com/outpost-dev/outpost/internal/queue"
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
 // FileName is the database's path under the state directory.
@@ -77,12 +77,7 @@ func Open(path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("queues: creating the directory for %s: %w", path, err)
 	}
-	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)"} {
-		q.Add("_pragma", p)
-	}
-	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	db, err := sqlitedb.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("queues: opening %s: %w", path, err)
 	}

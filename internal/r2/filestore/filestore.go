@@ -18,15 +18,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/outpost-dev/outpost/internal/sqlitedb"
+
 	"github.com/outpost-dev/outpost/internal/r2"
-	_ "modernc.org/sqlite"
 )
 
 const schema = `
@@ -87,12 +87,7 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("r2: creating %s: %w", dir, err)
 	}
 	path := filepath.Join(dir, "r2.sqlite")
-	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)"} {
-		q.Add("_pragma", p)
-	}
-	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	db, err := sqlitedb.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("r2: opening %s: %w", path, err)
 	}
