@@ -145,7 +145,7 @@ func (n *Node) StartConsumers(ctx context.Context, name string, consumers []Queu
 			// many batches at once as the worker has instances.
 			qc.MaxConcurrency = 1
 			if w := current(); w != nil {
-				qc.MaxConcurrency = max(1, len(w.Instances()))
+				qc.MaxConcurrency = w.Size()
 			}
 		}
 		go n.queues.Consume(ctx, qc, queuebinding.Deliverer(current), func(r queue.Report) {

@@ -47,6 +47,38 @@ func NewWorker(cfg *Config, size int) (*Worker, error) {
 	return w, nil
 }
 
+// NewIdleWorker returns a worker of cfg that holds no instance yet: its
+// first request or event starts the pool (once, however many arrive
+// together), as after an idle release. The caller checks beforehand, if
+// it must, that cfg starts (CheckStart).
+func NewIdleWorker(cfg *Config, size int) *Worker {
+	if size < 1 {
+		size = 1
+	}
+	initHost(cfg)
+	return &Worker{name: cfg.Name, size: size, cfg: cfg, refreshed: make(chan struct{}), lastUsed: time.Now(), released: true}
+}
+
+// initHost fills in cfg's host defaults before instances start
+// concurrently (each NewInstance would otherwise fill them in at once).
+func initHost(cfg *Config) {
+	if cfg.Host != nil {
+		cfg.Host.init()
+	}
+}
+
+// CheckStart starts one instance of cfg and closes it: the script's top
+// level runs, so a syntax error, a top-level exception or a missing
+// handler is reported as it would be by NewWorker, and no VM is kept.
+func CheckStart(cfg *Config) error {
+	in, err := NewInstance(cfg)
+	if err != nil {
+		return err
+	}
+	in.Close()
+	return nil
+}
+
 func startPool(cfg *Config, size int) ([]*Instance, error) {
 	pool := make([]*Instance, 0, size)
 	for i := 0; i < size; i++ {
@@ -64,6 +96,16 @@ func startPool(cfg *Config, size int) ([]*Instance, error) {
 
 // Name is the worker's name.
 func (w *Worker) Name() string { return w.name }
+
+// Size is the number of instances the worker runs once started (it holds
+// none while idle).
+func (w *Worker) Size() int { return w.size }
+
+// idle says whether the worker holds no instance and starts none: never
+// requested, or released (caller holds mu).
+func (w *Worker) idle() bool {
+	return !w.closed && w.released && len(w.pool) == 0 && w.starting == 0
+}
 
 // ErrClosed is returned by a worker that was closed.
 var ErrClosed = errors.New("the worker is shut down")
@@ -230,8 +272,18 @@ func (w *Worker) Scheduled(ctx context.Context, cron string, t time.Time) (Sched
 
 // Swap replaces every instance with instances of cfg. If cfg fails to
 // start, the old version keeps serving and the error is returned. Requests
-// in flight finish on the old instances.
+// in flight finish on the old instances. A worker that holds no instance
+// (never requested, or released) stays so: cfg becomes the version its
+// next request starts, and the caller checks beforehand that it starts.
 func (w *Worker) Swap(cfg *Config) error {
+	w.mu.Lock()
+	if w.idle() {
+		initHost(cfg)
+		w.cfg, w.startErr = cfg, nil
+		w.mu.Unlock()
+		return nil
+	}
+	w.mu.Unlock()
 	pool, err := startPool(cfg, w.size)
 	if err != nil {
 		return err

@@ -173,12 +173,7 @@ func (s *Server) tryStart(ws *workerState, b *Bundle) error {
 	if err != nil {
 		return err
 	}
-	in, err := runtime.NewInstance(rc)
-	if err != nil {
-		return err
-	}
-	in.Close()
-	return nil
+	return runtime.CheckStart(rc)
 }
 
 func (s *Server) adminVersions(w http.ResponseWriter, r *http.Request) {

@@ -36,6 +36,11 @@ type Config struct {
 	// ReleaseIdleAfter closes a worker's instances once it has had no
 	// request for this long (0: never); its next request starts them again.
 	ReleaseIdleAfter time.Duration
+	// StartOnRequest (start_instances = "on_request") makes a worker hold
+	// no instance until its first request or event; by default
+	// ("on_deploy") its instances start when a version is applied, at
+	// start-up or deploy. Each worker may override it.
+	StartOnRequest bool
 
 	Admin       Admin
 	Ops         Ops
@@ -133,6 +138,8 @@ type WorkerConfig struct {
 	// own name unless cache_zone makes workers share one, as the workers
 	// of one Cloudflare zone share its cache.
 	CacheZone string
+	// StartOnRequest: see Config.StartOnRequest.
+	StartOnRequest bool
 }
 
 type rawConfig struct {
@@ -140,6 +147,7 @@ type rawConfig struct {
 	StateDir        string         `toml:"state_dir"`
 	ShutdownTimeout string         `toml:"shutdown_timeout"`
 	ReleaseIdle     string         `toml:"release_idle_after"`
+	StartInstances  string         `toml:"start_instances"`
 	DrainDelay      string         `toml:"drain_delay"`
 	Instances       int            `toml:"instances"`
 	Admin           rawAdmin       `toml:"admin"`
@@ -189,6 +197,8 @@ type rawWorker struct {
 	Vars      map[string]string `toml:"vars"`
 	Origin    string            `toml:"origin"`
 	CacheZone string            `toml:"cache_zone"`
+	// StartInstances overrides the top-level start_instances.
+	StartInstances string `toml:"start_instances"`
 }
 
 // LoadConfig reads a server configuration. Environment variables override
@@ -282,6 +292,10 @@ func ParseConfig(path, text string, getenv func(string) string) (*Config, error)
 		}
 	}
 
+	if c.StartOnRequest, err = parseStartInstances(raw.StartInstances, false); err != nil {
+		return nil, fail("start_instances", "%v", err)
+	}
+
 	if raw.DrainDelay != "" {
 		if c.DrainDelay, err = parseDuration(raw.DrainDelay); err != nil {
 			return nil, fail("drain_delay", "%v", err)
@@ -365,6 +379,9 @@ func ParseConfig(path, text string, getenv func(string) string) (*Config, error)
 			if st, err := os.Stat(w.Dir); err != nil || !st.IsDir() {
 				return nil, fail(field+".dir", "%s is not a directory", w.Dir)
 			}
+		}
+		if w.StartOnRequest, err = parseStartInstances(rw.StartInstances, c.StartOnRequest); err != nil {
+			return nil, fail(field+".start_instances", "%v", err)
 		}
 		if w.Instances < 0 {
 			return nil, fail(field+".instances", "must be at least 1")
@@ -457,6 +474,21 @@ func parseSize(v any) (int64, error) {
 		return n * mult, nil
 	}
 	return 0, fmt.Errorf("expected a size such as \"100MB\" or a number of bytes, got %v", v)
+}
+
+// parseStartInstances reads start_instances: whether instances start on
+// a worker's first request ("on_request") or when its version is applied
+// ("on_deploy"); empty keeps def.
+func parseStartInstances(s string, def bool) (bool, error) {
+	switch s {
+	case "":
+		return def, nil
+	case "on_request":
+		return true, nil
+	case "on_deploy":
+		return false, nil
+	}
+	return false, fmt.Errorf("expected \"on_deploy\" or \"on_request\", got %q", s)
 }
 
 func parseDuration(s string) (time.Duration, error) {

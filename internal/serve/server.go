@@ -209,7 +209,7 @@ func (s *Server) workerFor(name string) (*workerState, error) {
 	if ws := s.workers[name]; ws != nil {
 		return ws, nil
 	}
-	conf := &WorkerConfig{Name: name, Instances: s.cfg.Instances, Limits: s.cfg.Limits, CacheZone: "worker:" + name}
+	conf := &WorkerConfig{Name: name, Instances: s.cfg.Instances, Limits: s.cfg.Limits, CacheZone: "worker:" + name, StartOnRequest: s.cfg.StartOnRequest}
 	ws, err := s.newWorkerState(conf)
 	if err != nil {
 		return nil, err

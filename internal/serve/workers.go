@@ -111,9 +111,18 @@ func (s *Server) apply(ws *workerState, version int, b *Bundle) error {
 	}
 	start := time.Now()
 	cur := ws.current()
+	if ws.conf.StartOnRequest && version == 0 {
+		// A build of the project directory was checked by nobody yet: its
+		// script must start (deployed versions were checked at deploy).
+		if err := runtime.CheckStart(rc); err != nil {
+			return fmt.Errorf("worker %s v%d: %w", ws.name, version, err)
+		}
+	}
 	if cur == nil {
-		w, err := runtime.NewWorker(rc, ws.conf.Instances)
-		if err != nil {
+		var w *runtime.Worker
+		if ws.conf.StartOnRequest {
+			w = runtime.NewIdleWorker(rc, ws.conf.Instances)
+		} else if w, err = runtime.NewWorker(rc, ws.conf.Instances); err != nil {
 			return fmt.Errorf("worker %s v%d: %w", ws.name, version, err)
 		}
 		w.ReleaseIdle(s.cfg.ReleaseIdleAfter)
@@ -128,7 +137,7 @@ func (s *Server) apply(ws *workerState, version int, b *Bundle) error {
 	ws.mu.Unlock()
 	s.obs.deploys.With(ws.name).Inc()
 	s.log.Info("version active", "worker", ws.name, "version", version, "sha256", hash[:12],
-		"instances", ws.conf.Instances, "took_ms", time.Since(start).Milliseconds())
+		"instances", ws.conf.Instances, "started", len(ws.current().Instances()), "took_ms", time.Since(start).Milliseconds())
 	s.restartCrons(ws, b.Crons)
 	s.restartConsumers(ws, b.QueueConsumers)
 	return nil
