@@ -60,6 +60,9 @@ func TestIdleWorkerStartsOnceUnderConcurrentFirstRequests(t *testing.T) {
 	for e := range errs {
 		t.Errorf("first request: %s", e)
 	}
+	// The requests were served as soon as one instance was up; the
+	// pool's second instance may still be starting.
+	waitStarted(t, w)
 	if n := starts.Load(); n != 2 {
 		t.Errorf("the script's top level ran %d times for 32 concurrent first requests, want 2 (the pool's size)", n)
 	}
@@ -137,16 +140,7 @@ func TestIdleWorkerStartFailure(t *testing.T) {
 	}
 
 	// Wait for the retries under way, then swap a good version in.
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		w.mu.Lock()
-		busy := w.starting
-		w.mu.Unlock()
-		if busy == 0 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitStarted(t, w)
 	good := *w.cfg
 	good.Script.Code = moduleScript
 	if err := w.Swap(&good); err != nil {
@@ -174,5 +168,23 @@ func TestIdleWorkerSwapStaysIdle(t *testing.T) {
 	}
 	if starts.Load() != 1 {
 		t.Errorf("%d starts, want 1", starts.Load())
+	}
+}
+
+// waitStarted waits until no instance of w is being started.
+func waitStarted(t *testing.T, w *Worker) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		w.mu.Lock()
+		busy := w.starting
+		w.mu.Unlock()
+		if busy == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d instances still starting after 30 s", busy)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
