@@ -62,7 +62,11 @@ func runServeBench(ctx context.Context, e *env, systems []*system, o options, ge
 	for _, s := range systems {
 		switch s.Name {
 		case "outpost":
-			names = append(names, "outpost", "outpost-release")
+			for _, v := range strings.Split(o.serveVariants, ",") {
+				if v = strings.TrimSpace(v); v != "" {
+					names = append(names, v)
+				}
+			}
 		case "workerd":
 			names = append(names, s.Name)
 		}
@@ -124,11 +128,15 @@ func measureDensity(ctx context.Context, e *env, system, hello string, o options
 	var err error
 	switch system {
 	case "outpost":
-		cmd, targets, err = outpostDensity(e, dir, hello, o.density, 0)
+		cmd, targets, err = outpostDensity(e, dir, hello, o.density, 0, false)
+	case "outpost-lazy":
+		cmd, targets, err = outpostDensity(e, dir, hello, o.density, 0, true)
 	case "outpost-release":
-		cmd, targets, err = outpostDensity(e, dir, hello, o.density, releaseAfter)
-	default:
+		cmd, targets, err = outpostDensity(e, dir, hello, o.density, releaseAfter, false)
+	case "workerd":
 		cmd, targets, err = workerdDensity(e, dir, hello, o.density)
+	default:
+		err = fmt.Errorf("unknown -serve-variants entry %q (outpost, outpost-lazy or outpost-release)", system)
 	}
 	if err != nil {
 		res.Err = err.Error()
@@ -144,8 +152,8 @@ func measureDensity(ctx context.Context, e *env, system, hello string, o options
 		MaxIdleConns: 256, MaxIdleConnsPerHost: 4, DisableCompression: true}}
 	defer client.CloseIdleConnections()
 	// The server answers once its last worker does (outpost serve starts
-	// the workers of its config before it listens; workerd opens every
-	// socket at once).
+	// or checks the workers of its config before it listens; workerd opens
+	// every socket at once).
 	if err := waitAnswer(ctx, client, targets[len(targets)-1], r, 180*time.Second); err != nil {
 		res.Err = err.Error()
 		return res
@@ -310,8 +318,8 @@ func startProcess(ctx context.Context, cmd *exec.Cmd, dir string) (*running, err
 }
 
 // outpostDensity writes n hello-world projects and one outpost.toml routing
-// wI.bench to worker wI.
-func outpostDensity(e *env, dir, hello string, n int, release time.Duration) (*exec.Cmd, []densityTarget, error) {
+// wI.bench to worker wI; lazy sets start_instances = "on_request".
+func outpostDensity(e *env, dir, hello string, n int, release time.Duration, lazy bool) (*exec.Cmd, []densityTarget, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, nil, err
@@ -320,6 +328,9 @@ func outpostDensity(e *env, dir, hello string, n int, release time.Duration) (*e
 	fmt.Fprintf(&conf, "listen = \"127.0.0.1:%d\"\nstate_dir = %s\ninstances = 1\n", port, strconv.Quote(filepath.Join(dir, "state")))
 	if release > 0 {
 		fmt.Fprintf(&conf, "release_idle_after = %q\n", release.String())
+	}
+	if lazy {
+		conf.WriteString("start_instances = \"on_request\"\n")
 	}
 	var targets []densityTarget
 	for i := range n {
@@ -463,7 +474,8 @@ func serveReport(o options, dens []densityResult, insts []instancesResult, versi
 	fmt.Fprintf(&b, "## Density: %d hello-world workers in one process\n\n", o.density)
 	fmt.Fprintf(&b, "Memory of the process tree: *idle* once the first worker answered (the others never requested), *all once* after every worker answered one request, *peak* during %s of load from %d connections taking the workers in turn (Go client in the harness), *after* %s past the load. Per worker = the figure ÷ %d. `outpost-release` is outpost serve with `release_idle_after = \"%s\"`: its idle figure is taken once that time has passed, *after* that long after every worker answered once, and it is not loaded (warm, it is outpost; a load that reaches each worker less often than that pays a cold start per request).\n\n",
 		o.duration, o.conns, releaseAfter+2*time.Second, o.density, releaseAfter)
-	b.WriteString("*first request* is the latency of the first request to a worker not requested before (for outpost-release, one whose instance was released: a cold start).\n\n")
+	b.WriteString("`outpost-lazy` is outpost serve with `start_instances = \"on_request\"`: a worker holds no VM until its first request (the two workers requested to see that the server answers are the only ones started when *idle* is taken).\n\n")
+	b.WriteString("*first request* is the latency of the first request to a worker not requested before (for outpost-release, one whose instance was released; for outpost-lazy, one never started: a cold start either way).\n\n")
 	b.WriteString("| run | system | ready after | idle RSS (private) | per worker | first request | all once RSS (private) | per worker | peak RSS | req/s | CPU / 1k req | after RSS (private) |\n|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, d := range dens {
 		if d.Err != "" {

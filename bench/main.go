@@ -36,6 +36,7 @@ type options struct {
 	queues           bool
 	serve            bool
 	density          int
+	serveVariants    string
 }
 
 func main() {
@@ -57,6 +58,7 @@ func main() {
 	flag.BoolVar(&o.queues, "queues", false, "measure Queues instead: messages per second produced and consumed end to end, Outpost beside wrangler dev")
 	flag.BoolVar(&o.serve, "serve", false, "measure outpost serve instead: -workers hello-world workers in one process beside one workerd config of as many services (memory per worker, req/s across them), and hello world with 1 and 2 instances")
 	flag.IntVar(&o.density, "workers", 1000, "how many workers -serve runs in one process")
+	flag.StringVar(&o.serveVariants, "serve-variants", "outpost,outpost-lazy,outpost-release", "the outpost serve configurations -serve's density run measures: outpost (instances start at start-up), outpost-lazy (start_instances = \"on_request\"), outpost-release (release_idle_after)")
 	flag.StringVar(&serveHelloAddr, "serve-hello", "", "internal: serve the bare Go hello world on this address")
 	flag.Parse()
 	if serveHelloAddr != "" {

@@ -61,6 +61,37 @@ name = "uploaded"
 	}
 }
 
+// start_instances applies to every worker unless the worker sets its own.
+func TestConfigStartInstances(t *testing.T) {
+	c, err := parse(t, `
+[[workers]]
+name = "a"
+[[workers]]
+name = "b"
+start_instances = "on_request"
+`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.StartOnRequest || c.Worker("a").StartOnRequest || !c.Worker("b").StartOnRequest {
+		t.Errorf("default on_deploy with b on_request: server %v, a %v, b %v", c.StartOnRequest, c.Worker("a").StartOnRequest, c.Worker("b").StartOnRequest)
+	}
+	c, err = parse(t, `
+start_instances = "on_request"
+[[workers]]
+name = "a"
+[[workers]]
+name = "b"
+start_instances = "on_deploy"
+`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.StartOnRequest || !c.Worker("a").StartOnRequest || c.Worker("b").StartOnRequest {
+		t.Errorf("on_request with b on_deploy: server %v, a %v, b %v", c.StartOnRequest, c.Worker("a").StartOnRequest, c.Worker("b").StartOnRequest)
+	}
+}
+
 func TestConfigErrorsNameFileAndField(t *testing.T) {
 	cases := map[string]string{
 		`listen = "x"
@@ -90,6 +121,10 @@ token_env = "NOPE"`: `admin.token_env: the environment variable NOPE is empty`,
 url = "mysql://u:secret@h/db"`: `deployments.url: expected a postgres:// URL, got "mysql://u:***@h/db"`,
 		`shutdown_timeout = "soon"`: `shutdown_timeout: "soon" is not a duration`,
 		`drain_delay = "-1s"`:       `drain_delay: "-1s" is not a duration`,
+		`start_instances = "lazy"`:  `start_instances: expected "on_deploy" or "on_request", got "lazy"`,
+		`[[workers]]
+name = "a"
+start_instances = "later"`: `workers[0].start_instances: expected "on_deploy" or "on_request", got "later"`,
 		`[[workers]]
 name = "a"
 origin = "ftp://x"`: `workers[0].origin: expected an http(s) URL`,
