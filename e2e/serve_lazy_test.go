@@ -91,33 +91,12 @@ func TestServeStartsWorkersOnFirstRequest(t *testing.T) {
 		t.Errorf("outpost_instances for api before any request = %v (%v), want 0", v, ok)
 	}
 
-	// Many first requests at once: every one answers, one instance starts.
-	var wg sync.WaitGroup
-	errs := make(chan string, 16)
-	for range 16 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if code, body := n.hostGet("auth.test", "/check?user=ada"); code != 200 || !strings.Contains(body, `"user":"ada"`) {
-				errs <- fmt.Sprintf("%d %s", code, body)
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for e := range errs {
-		t.Errorf("first request to auth: %s", e)
-	}
-	got = n.adminInstances()
-	if got["auth"] != 1 || got["api"] != 0 {
-		t.Errorf("after requests to auth only: %v, want auth 1, api 0", got)
-	}
-	// A service binding reaches a worker as a request does.
+	// A service binding starts the worker it calls, as a request does.
 	if code, body := n.hostGet("api.test", "/whoami"); code != 200 || !strings.Contains(body, `"user":"ada"`) {
 		t.Errorf("api → auth: %d %s", code, body)
 	}
-	if got := n.adminInstances(); got["api"] != 1 {
-		t.Errorf("after its first request api holds %d instances", got["api"])
+	if got := n.adminInstances(); got["api"] != 1 || got["auth"] != 1 {
+		t.Errorf("after api's first request (which calls auth): %v, want api 1, auth 1", got)
 	}
 
 	// A scheduled event starts a worker as its cron trigger would.
@@ -156,11 +135,25 @@ func TestServeStartsWorkersOnFirstRequest(t *testing.T) {
 	if code == 0 || !strings.Contains(out, "broken at start") || !strings.Contains(out, "nothing was deployed") {
 		t.Errorf("broken deploy: %d %s", code, out)
 	}
-	if code, body := n.hostGet("site.test", "/"); code != 200 || body != "version 1" {
-		t.Fatalf("site's first request: %d %q", code, body)
+	// Many first requests at once: every one answers, one instance starts.
+	var wg sync.WaitGroup
+	errs := make(chan string, 16)
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if code, body := n.hostGet("site.test", "/"); code != 200 || body != "version 1" {
+				errs <- fmt.Sprintf("%d %q", code, body)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Errorf("first request to site: %s", e)
 	}
 	if got := n.adminInstances(); got["site"] != 1 {
-		t.Errorf("site holds %d instances after its first request", got["site"])
+		t.Errorf("site holds %d instances after its first requests, want 1", got["site"])
 	}
 	// A warm worker's next version starts at deploy and answers at once.
 	out, code = n.outpost(withVersion(t, "3"), "deploy")
