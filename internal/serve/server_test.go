@@ -284,7 +284,15 @@ origin = "`+origin.URL+`"`)
 	}
 }
 
-func TestCronTriggers(t *testing.T) {
+func TestCronTriggers(t *testing.T) { testCronTriggers(t, "") }
+
+// A cron trigger starts a worker that holds no instance, as a request
+// does.
+func TestCronTriggersStartAnIdleWorker(t *testing.T) {
+	testCronTriggers(t, `start_instances = "on_request"`)
+}
+
+func testCronTriggers(t *testing.T, extra string) {
 	fired := make(chan string, 4)
 	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
@@ -292,7 +300,8 @@ func TestCronTriggers(t *testing.T) {
 	}))
 	defer recv.Close()
 	clock := cron.NewManualClock(time.Date(2026, 1, 1, 12, 0, 30, 0, time.UTC))
-	cfg, err := parse(t, `instances = 1
+	cfg, err := parse(t, extra+`
+instances = 1
 [admin]
 token = "`+testToken+`"`, nil)
 	if err != nil {
@@ -321,11 +330,18 @@ token = "`+testToken+`"`, nil)
 	if err := clock.BlockUntil(wait, 1); err != nil {
 		t.Fatal("the scheduler did not start")
 	}
+	lazy := extra != ""
+	if n := len(s.worker("ticker").current().Instances()); lazy && n != 0 {
+		t.Fatalf("an on_request worker holds %d instances after its deploy", n)
+	}
 	clock.Advance(30 * time.Second)
 	select {
 	case got := <-fired:
 		if got != "* * * * * 2026-01-01T12:01:00.000Z" {
 			t.Errorf("scheduled event = %q", got)
+		}
+		if n := len(s.worker("ticker").current().Instances()); n != 1 {
+			t.Errorf("%d instances after the cron trigger fired, want 1", n)
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the cron trigger did not fire")
