@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/outpost-dev/outpost/internal/outposttest"
 )
@@ -196,4 +197,41 @@ func getURL(t *testing.T, url string) (int, string) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// A queue batch starts an on_request consumer worker that no request ever
+// reached.
+func TestServeOnRequestQueueConsumer(t *testing.T) {
+	dir := filepath.Join(outposttest.RepoRoot(), "testdata", "queues")
+	n := startServe(t, t.TempDir(), strings.ReplaceAll(`
+state_dir = "state"
+instances = 1
+start_instances = "on_request"
+[admin]
+listen = "%ADMIN%"
+token = "`+adminToken+`"
+[[workers]]
+name = "queue-producer"
+dir = "%DIR%/producer"
+routes = ["producer.test/*"]
+[[workers]]
+name = "queue-consumer"
+dir = "%DIR%/consumer"
+`, "%DIR%", dir))
+	if got := n.adminInstances(); got["queue-consumer"] != 0 {
+		t.Fatalf("the consumer holds %d instances before any message", got["queue-consumer"])
+	}
+	if code, body := n.hostGet("producer.test", "/types"); code != 200 || body != "sent" {
+		t.Fatalf("send: %d %s", code, body)
+	}
+	var recs []json.RawMessage
+	if !waitFor(30*time.Second, func() bool {
+		code, body := n.hostGet("producer.test", "/log?prefix=jobs:")
+		return code == 200 && json.Unmarshal([]byte(body), &recs) == nil && len(recs) == 4
+	}) {
+		t.Fatalf("the consumer recorded %d of 4 deliveries\n%s", len(recs), n.Output())
+	}
+	if got := n.adminInstances(); got["queue-consumer"] != 1 {
+		t.Errorf("the consumer holds %d instances after a batch, want 1", got["queue-consumer"])
+	}
 }

@@ -77,18 +77,21 @@ func (s *Server) restartConsumers(ws *workerState, consumers []platform.QueueCon
 		}
 	}
 	ws.mu.Lock()
-	defer ws.mu.Unlock()
 	if ws.stopConsumers != nil {
 		ws.stopConsumers()
 		ws.stopConsumers = nil
 	}
 	ws.consumers = consumers
 	if len(consumers) == 0 || s.runCtx == nil {
+		ws.mu.Unlock()
 		return
 	}
 	ctx, cancel := context.WithCancel(s.runCtx)
-	s.node.StartConsumers(ctx, ws.name, mine, ws.current)
 	ws.stopConsumers = cancel
+	ws.mu.Unlock()
+	// Outside ws.mu: StartConsumers reads the running version through
+	// ws.current, which takes it (a consumer without max_concurrency).
+	s.node.StartConsumers(ctx, ws.name, mine, ws.current)
 }
 
 // claimConsumers makes worker the consumer of every queue b consumes, or
