@@ -190,6 +190,10 @@ func (in *Instance) opFetch(c *jsc.Context, init jsc.Value) (jsc.Value, error) {
 		req.Host = h
 	}
 	return in.async(c, func() (func(c *jsc.Context) (jsc.Value, error), error) {
+		if err := passOutputGate(ctx); err != nil {
+			in.forgetFetch(id)
+			return nil, err
+		}
 		resp, err := in.host.Fetch.Do(req, FetchOptions{Redirect: redirect, CF: cf})
 		if err != nil {
 			in.forgetFetch(id)

@@ -56,6 +56,9 @@ func (in *Instance) newInvocation(kind string, depth int, parent context.Context
 	if tag := EventTag(parent); tag != nil {
 		base = WithEventTag(base, tag)
 	}
+	if gate, ok := parent.Value(outputGateKey{}).(func() error); ok {
+		base = WithOutputGate(base, gate)
+	}
 	ctx, cancel := context.WithCancel(context.WithValue(base, chainKey{}, ch))
 	inv := &Invocation{ID: in.reqSeq, Kind: kind, ctx: ctx, cancel: cancel, depth: depth, done: make(chan struct{}),
 		limit: limit, chain: ch}
