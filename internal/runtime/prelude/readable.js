@@ -2,7 +2,7 @@
 // BYOB readers, tee, async iteration, ReadableStream.from.
 import {
   S, Queue, queuingStrategy, extractHighWaterMark, extractSizeAlgorithm, enqueueValueWithSize, dequeueValue,
-  resetQueue, promiseCall, method, resolvedUndefined, transferBuffer, isDetached, react, slot, brandOf, rejectBrand } from "./streamutil.js";
+  resetQueue, promiseCall, method, resolvedUndefined, resolvedWith, transferBuffer, isDetached, react, slot, brandOf, rejectBrand } from "./streamutil.js";
 import { deferred, markHandled, illegalConstructor } from "./util.js";
 import { isAbortSignal } from "./abort.js";
 import { readableStreamPipeTo } from "./pipe.js";
@@ -137,7 +137,7 @@ function setUpDefaultController(s, start, pull, cancel, hwm, size) {
   pub[S] = c;
   s.controller = c;
   const startResult = start(pub);
-  react(Promise.resolve(startResult), () => {
+  react(resolvedWith(startResult), () => {
     c.started = true;
     defaultControllerCallPullIfNeeded(c);
   }, (r) => defaultControllerError(c, r));
@@ -306,7 +306,7 @@ function setUpByteController(s, start, pull, cancel, hwm, autoAllocateChunkSize)
   pub[S] = c;
   s.controller = c;
   const startResult = start(pub);
-  react(Promise.resolve(startResult), () => {
+  react(resolvedWith(startResult), () => {
     c.started = true;
     byteControllerCallPullIfNeeded(c);
   }, (r) => byteControllerError(c, r));

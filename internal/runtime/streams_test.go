@@ -1,0 +1,96 @@
+package runtime
+
+import (
+	"os"
+	"testing"
+)
+
+// TestStreamsDetails covers Streams and Compression Streams details the
+// current Web Platform Tests found, each as the standards have them.
+func TestStreamsDetails(t *testing.T) {
+	harness, err := os.ReadFile("prelude/testdata/harness.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	runJSTest(t, string(harness)+`
+test("queuing strategies' size is a method: named size, no prototype, not a constructor", () => {
+  for (const Strategy of [CountQueuingStrategy, ByteLengthQueuingStrategy]) {
+    const size = new Strategy({ highWaterMark: 1 }).size;
+    assert.equal(size.name, "size");
+    assert.equal("prototype" in size, false);
+    assert.throws(() => new size({ byteLength: 1 }), TypeError);
+    assert.equal(size, new Strategy({ highWaterMark: 2 }).size);
+  }
+  assert.equal(new CountQueuingStrategy({ highWaterMark: 1 }).size.length, 0);
+  assert.equal(new ByteLengthQueuingStrategy({ highWaterMark: 1 }).size({ byteLength: 7 }), 7);
+});
+
+test("pipeTo never runs the sink's write inside the source's enqueue()", async () => {
+  let controller;
+  let wrote = false;
+  const done = new ReadableStream({ start(c) { controller = c; } }, { highWaterMark: 0 })
+    .pipeTo(new WritableStream({ write() { wrote = true; } }));
+  await Promise.resolve();
+  controller.enqueue("a");
+  assert.equal(wrote, false);
+  await new Promise((r) => setTimeout(r, 0));
+  assert.equal(wrote, true);
+  controller.close();
+  await done;
+});
+
+test("TransformStream: controller.error() right after readable.cancel() errors the writable; cancel fulfills", async () => {
+  const boom = new Error("boom");
+  let controller;
+  const ts = new TransformStream({ start(c) { controller = c; } });
+  const cancelled = ts.readable.cancel(new Error("ignored"));
+  controller.error(boom);
+  await cancelled;
+  await assert.rejects(ts.writable.getWriter().closed, { message: "boom" });
+});
+
+test("TransformStream: terminate() right after readable.cancel() errors the writable with a TypeError", async () => {
+  let controller;
+  const ts = new TransformStream({ start(c) { controller = c; } });
+  const cancelled = ts.readable.cancel({ name: "reason" });
+  controller.terminate();
+  await cancelled;
+  await assert.rejects(ts.writable.getWriter().closed, TypeError);
+});
+
+test("TransformStream: a transformer.cancel() that errors rejects both cancel() and a parallel close()", async () => {
+  const boom = new Error("boom");
+  let controller;
+  const ts = new TransformStream({
+    start(c) { controller = c; },
+    async cancel() { controller.error(boom); },
+    flush() { throw new Error("flush must not run"); },
+  });
+  const cancelled = ts.readable.cancel(new Error("reason"));
+  const closed = ts.writable.close();
+  await assert.rejects(cancelled, { message: "boom" });
+  await assert.rejects(closed, { message: "boom" });
+});
+
+test("DecompressionStream takes any ArrayBufferView, Float16Array included", async () => {
+  const gzip = [31, 139, 8, 0, 0, 0, 0, 0, 0, 3, 75, 52, 48, 52, 2, 0, 216, 252, 63, 136, 4, 0, 0, 0];
+  const ds = new DecompressionStream("gzip");
+  const writer = ds.writable.getWriter();
+  writer.write(new Float16Array(new Uint8Array(gzip).buffer));
+  writer.close();
+  const { value } = await ds.readable.getReader().read();
+  assert.equal(new TextDecoder().decode(value), "a012");
+});
+
+test("DecompressionStream delivers the data before trailing bytes, then errors", async () => {
+  const deflate = [120, 156, 75, 173, 40, 72, 77, 46, 73, 77, 81, 200, 47, 45, 41, 40, 45, 1, 0, 48, 173, 6, 36];
+  const ds = new DecompressionStream("deflate");
+  const writer = ds.writable.getWriter();
+  writer.write(new Uint8Array([...deflate, 0])).catch(() => {});
+  const reader = ds.readable.getReader();
+  const { value } = await reader.read();
+  assert.equal(new TextDecoder().decode(value), "expected output");
+  await assert.rejects(reader.read(), TypeError);
+});
+`)
+}
