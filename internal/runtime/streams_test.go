@@ -92,5 +92,33 @@ test("DecompressionStream delivers the data before trailing bytes, then errors",
   assert.equal(new TextDecoder().decode(value), "expected output");
   await assert.rejects(reader.read(), TypeError);
 });
+test("getReader() refuses a non-object options argument; read(view, { min }) enforces its range", async () => {
+  assert.throws(() => new ReadableStream().getReader(5), TypeError);
+  new ReadableStream().getReader(null);
+  let pulled = false;
+  const rs = new ReadableStream({ type: "bytes", pull() { pulled = true; } });
+  const reader = rs.getReader({ mode: "byob" });
+  await assert.rejects(reader.read(new Uint8Array(1), { min: -1 }), TypeError);
+  await assert.rejects(reader.read(new Uint8Array(1), { min: 0 }), TypeError);
+  assert.equal(pulled, false);
+});
+
+test("ReadableStream.from takes only iterable objects whose iterator is an object", () => {
+  assert.throws(() => ReadableStream.from("ab"), TypeError);
+  assert.throws(() => ReadableStream.from({ [Symbol.iterator]: () => 42 }), TypeError);
+  assert.equal(ReadableStream.from(["a"]) instanceof ReadableStream, true);
+});
+
+test("structuredClone transferring a view's buffer keeps the view's offset and length", () => {
+  const view = new Uint8Array([1, 2, 3, 4]).subarray(1, 3);
+  const copy = structuredClone(view, { transfer: [view.buffer] });
+  assert.equal(view.buffer.byteLength, 0);
+  assert.equal(copy.byteOffset, 1);
+  assert.equal(copy.length, 2);
+  assert.deepEqual([...copy], [2, 3]);
+  const buf = new ArrayBuffer(4);
+  structuredClone(1, { transfer: [buf] });
+  assert.equal(buf.detached, true);
+});
 `)
 }

@@ -890,6 +890,8 @@ export class ReadableStreamBYOBReader {
       min = Number(options.min);
       if (!Number.isFinite(min)) return Promise.reject(new TypeError("options.min must be a finite number"));
       min = Math.trunc(min);
+      // [EnforceRange] unsigned long long
+      if (min < 0 || min > Number.MAX_SAFE_INTEGER) return Promise.reject(new TypeError("options.min is outside the range of an unsigned long long"));
     }
     if (min === 0) return Promise.reject(new TypeError("options.min must be greater than 0"));
     if (!(view instanceof DataView)) {
@@ -1106,6 +1108,9 @@ export class ReadableStream {
     return readableStreamCancel(s, reason);
   }
   getReader(options = undefined) {
+    if (options !== undefined && options !== null && typeof options !== "object" && typeof options !== "function") {
+      throw new TypeError("Failed to execute 'getReader' on 'ReadableStream': The provided value is not of type 'ReadableStreamGetReaderOptions'.");
+    }
     const mode = options?.mode;
     if (mode === undefined) {
       const r = makeInternal(ReadableStreamDefaultReader);
@@ -1182,6 +1187,10 @@ function pipeOptions(options, method) {
 }
 
 function readableStreamFromIterable(asyncIterable) {
+  // Web IDL's async_sequence conversion: only objects (so not strings).
+  if (asyncIterable === null || (typeof asyncIterable !== "object" && typeof asyncIterable !== "function")) {
+    throw new TypeError("ReadableStream.from: the argument is not an async iterable object");
+  }
   let iterator;
   let nextMethod;
   const asyncMethod = asyncIterable?.[Symbol.asyncIterator];
@@ -1191,6 +1200,7 @@ function readableStreamFromIterable(asyncIterable) {
     const syncMethod = asyncIterable?.[Symbol.iterator];
     if (typeof syncMethod !== "function") throw new TypeError("ReadableStream.from: the argument is not async iterable");
     const syncIterator = syncMethod.call(asyncIterable);
+    if (syncIterator === null || typeof syncIterator !== "object") throw new TypeError("ReadableStream.from: the iterator is not an object");
     const syncNext = syncIterator.next;
     // CreateAsyncFromSyncIterator: values that are promises are awaited.
     iterator = {
