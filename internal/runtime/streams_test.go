@@ -120,5 +120,11 @@ test("structuredClone transferring a view's buffer keeps the view's offset and l
   structuredClone(1, { transfer: [buf] });
   assert.equal(buf.detached, true);
 });
+test("the ReadableStream async iterator's methods are named next and return", () => {
+  const proto = Object.getPrototypeOf(new ReadableStream().values());
+  assert.equal(proto.next.name, "next");
+  assert.equal(proto.return.name, "return");
+  assert.equal(proto.return.length, 1);
+});
 `)
 }

@@ -1056,7 +1056,8 @@ const ReadableStreamAsyncIteratorPrototype = Object.create(AsyncIteratorPrototyp
     writable: true, configurable: true, enumerable: true,
   },
   return: {
-    value: function ret(value) {
+    // A method definition, so the function is named "return".
+    value: { return(value) {
       const it = this[kIter];
       if (!it) return Promise.reject(new TypeError("return() called on an object that is not a ReadableStream async iterator"));
       const run = () => {
@@ -1073,7 +1074,7 @@ const ReadableStreamAsyncIteratorPrototype = Object.create(AsyncIteratorPrototyp
       };
       it.ongoing = it.ongoing ? it.ongoing.then(run, run) : run();
       return it.ongoing;
-    },
+    } }.return,
     writable: true, configurable: true, enumerable: true,
   },
   [Symbol.toStringTag]: { value: "ReadableStream AsyncIterator", configurable: true },
