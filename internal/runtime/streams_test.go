@@ -126,5 +126,41 @@ test("the ReadableStream async iterator's methods are named next and return", ()
   assert.equal(proto.return.name, "return");
   assert.equal(proto.return.length, 1);
 });
+
+test("tee() of a byte stream forwards a branch's BYOB read to the source and copies the bytes to the other branch", async () => {
+  let byobRequestSeen = null;
+  const rs = new ReadableStream({
+    type: "bytes",
+    pull(c) {
+      const req = c.byobRequest;
+      byobRequestSeen = req !== null;
+      if (req === null) {
+        c.enqueue(new Uint8Array([9]));
+        return;
+      }
+      req.view[0] = 7;
+      req.view[1] = 8;
+      req.respond(2);
+    },
+  });
+  const [b1, b2] = rs.tee();
+  const r1 = b1.getReader({ mode: "byob" });
+  const r2 = b2.getReader();
+  const buf = new Uint8Array(4);
+  const first = await r1.read(buf);
+  assert.equal(byobRequestSeen, true);
+  assert.equal(first.done, false);
+  assert.deepEqual([...first.value], [7, 8]);
+  assert.equal(first.value.buffer.byteLength, 4);
+  const second = await r2.read();
+  assert.deepEqual([...second.value], [7, 8]);
+  assert.notEqual(second.value.buffer, first.value.buffer);
+  // A default read of the other branch, with nothing queued, pulls with a default reader.
+  const third = await r2.read();
+  assert.equal(byobRequestSeen, false);
+  assert.deepEqual([...third.value], [9]);
+  const fourth = await r1.read(new Uint8Array(4));
+  assert.deepEqual([...fourth.value], [9]);
+});
 `)
 }

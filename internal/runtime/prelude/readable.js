@@ -862,6 +862,29 @@ function setUpBYOBReader(pub, s) {
   readerGenericInitialize(r, s);
 }
 
+function acquireBYOBReader(s) {
+  const pub = makeInternal(ReadableStreamBYOBReader);
+  setUpBYOBReader(pub, s);
+  return pub[S];
+}
+
+// ReadableStreamBYOBReaderRead
+function byobReaderRead(r, view, min, readIntoRequest) {
+  const s = r.stream;
+  s.disturbed = true;
+  if (s.state === "errored") readIntoRequest.error(s.storedError);
+  else byteControllerPullInto(s.controller, view, min, readIntoRequest);
+}
+
+// ReadableStreamBYOBReaderRelease
+function byobReaderRelease(r) {
+  readerGenericRelease(r);
+  const e = new TypeError("Reader was released");
+  const reqs = r.readIntoRequests;
+  r.readIntoRequests = [];
+  for (const q of reqs) q.error(e);
+}
+
 export class ReadableStreamBYOBReader {
   constructor(stream) {
     if (internalConstruct) return;
@@ -901,15 +924,11 @@ export class ReadableStreamBYOBReader {
     }
     if (r.stream === undefined) return Promise.reject(new TypeError("This readable stream reader has been released and cannot be used to read from its previous owner stream"));
     return new Promise((resolve, reject) => {
-      const req = {
+      byobReaderRead(r, view, min, {
         chunk: (value) => resolve({ value, done: false }),
         close: (value) => resolve({ value, done: true }),
         error: reject,
-      };
-      const s = r.stream;
-      s.disturbed = true;
-      if (s.state === "errored") req.error(s.storedError);
-      else byteControllerPullInto(s.controller, view, min, req);
+      });
     });
   }
   // Workers' extension: read(view, { min }) counted in bytes.
@@ -923,21 +942,19 @@ export class ReadableStreamBYOBReader {
   releaseLock() {
     const r = slot(this, ReadableStreamBYOBReader);
     if (r.stream === undefined) return;
-    readerGenericRelease(r);
-    const e = new TypeError("Reader was released");
-    const reqs = r.readIntoRequests;
-    r.readIntoRequests = [];
-    for (const q of reqs) q.error(e);
+    byobReaderRelease(r);
   }
 }
 Object.defineProperty(ReadableStreamBYOBReader.prototype, Symbol.toStringTag, { value: "ReadableStreamBYOBReader", configurable: true });
 
 // ---------------------------------------------------------------------------
-// Tee. Byte streams tee into byte streams (so BYOB readers work on both
-// branches); the second branch gets a copy of every chunk.
+// Tee. A default stream tees into two default streams (ReadableStreamDefaultTee);
+// a byte stream into two byte streams (ReadableByteStreamTee), which forwards
+// a branch's BYOB read to the source as a BYOB read and copies each chunk to
+// the other branch.
 
 export function readableStreamTee(s, cloneForBranch2) {
-  const byte = s.controller.byte;
+  if (s.controller.byte) return readableByteStreamTee(s);
   const reader = acquireDefaultReader(s);
   let reading = false;
   let readAgain = false;
@@ -948,14 +965,9 @@ export function readableStreamTee(s, cloneForBranch2) {
   let branch1;
   let branch2;
   const cancelPromise = deferred();
-  const enqueue = (b, chunk) => (byte ? byteControllerEnqueue(b[S].controller, chunk) : defaultControllerEnqueue(b[S].controller, chunk));
-  const close = (b) => {
-    const c = b[S].controller;
-    if (!byte) return defaultControllerClose(c);
-    byteControllerClose(c);
-    if (c.pendingPullIntos.length > 0) byteControllerRespond(c, 0);
-  };
-  const error = (b, e) => (byte ? byteControllerError(b[S].controller, e) : defaultControllerError(b[S].controller, e));
+  const enqueue = (b, chunk) => defaultControllerEnqueue(b[S].controller, chunk);
+  const close = (b) => defaultControllerClose(b[S].controller);
+  const error = (b, e) => defaultControllerError(b[S].controller, e);
   const pull = () => {
     if (reading) {
       readAgain = true;
@@ -968,9 +980,9 @@ export function readableStreamTee(s, cloneForBranch2) {
           readAgain = false;
           let chunk1 = value;
           let chunk2 = value;
-          if (!canceled2 && (byte || cloneForBranch2)) {
+          if (!canceled2 && cloneForBranch2) {
             try {
-              chunk2 = byte ? new Uint8Array(value) : structuredClone(value);
+              chunk2 = structuredClone(value);
             } catch (e) {
               error(branch1, e);
               error(branch2, e);
@@ -1010,18 +1022,171 @@ export function readableStreamTee(s, cloneForBranch2) {
     return cancelPromise.promise;
   };
   const start = () => undefined;
-  if (byte) {
-    branch1 = createReadableByteStream(start, pull, cancel1);
-    branch2 = createReadableByteStream(start, pull, cancel2);
-  } else {
-    branch1 = createReadableStream(start, pull, cancel1);
-    branch2 = createReadableStream(start, pull, cancel2);
-  }
+  branch1 = createReadableStream(start, pull, cancel1);
+  branch2 = createReadableStream(start, pull, cancel2);
   react(reader.closed.promise, undefined, (r) => {
     error(branch1, r);
     error(branch2, r);
     if (!canceled1 || !canceled2) cancelPromise.resolve(undefined);
   });
+  return [branch1, branch2];
+}
+
+// CloneAsUint8Array
+function cloneAsUint8Array(view) {
+  return new Uint8Array(view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength));
+}
+
+// ReadableByteStreamTee
+function readableByteStreamTee(s) {
+  let reader = acquireDefaultReader(s);
+  let reading = false;
+  let readAgainForBranch1 = false;
+  let readAgainForBranch2 = false;
+  let canceled1 = false;
+  let canceled2 = false;
+  let reason1;
+  let reason2;
+  let branch1;
+  let branch2;
+  const cancelPromise = deferred();
+  const ctl = (b) => b[S].controller;
+  const forwardReaderError = (thisReader) => {
+    react(thisReader.closed.promise, undefined, (r) => {
+      if (thisReader !== reader) return;
+      byteControllerError(ctl(branch1), r);
+      byteControllerError(ctl(branch2), r);
+      if (!canceled1 || !canceled2) cancelPromise.resolve(undefined);
+    });
+  };
+  const cloneFailed = (e) => {
+    byteControllerError(ctl(branch1), e);
+    byteControllerError(ctl(branch2), e);
+    cancelPromise.resolve(readableStreamCancel(s, e));
+  };
+  const readAgain = () => {
+    if (readAgainForBranch1) pull1();
+    else if (readAgainForBranch2) pull2();
+  };
+  const pullWithDefaultReader = () => {
+    if (reader.byob) {
+      byobReaderRelease(reader);
+      reader = acquireDefaultReader(s);
+      forwardReaderError(reader);
+    }
+    defaultReaderRead(reader, {
+      chunk: (chunk) => {
+        queueMicrotask(() => {
+          readAgainForBranch1 = false;
+          readAgainForBranch2 = false;
+          const chunk1 = chunk;
+          let chunk2 = chunk;
+          if (!canceled1 && !canceled2) {
+            try {
+              chunk2 = cloneAsUint8Array(chunk);
+            } catch (e) {
+              cloneFailed(e);
+              return;
+            }
+          }
+          if (!canceled1) byteControllerEnqueue(ctl(branch1), chunk1);
+          if (!canceled2) byteControllerEnqueue(ctl(branch2), chunk2);
+          reading = false;
+          readAgain();
+        });
+      },
+      close: () => {
+        reading = false;
+        if (!canceled1) byteControllerClose(ctl(branch1));
+        if (!canceled2) byteControllerClose(ctl(branch2));
+        if (ctl(branch1).pendingPullIntos.length > 0) byteControllerRespond(ctl(branch1), 0);
+        if (ctl(branch2).pendingPullIntos.length > 0) byteControllerRespond(ctl(branch2), 0);
+        if (!canceled1 || !canceled2) cancelPromise.resolve(undefined);
+      },
+      error: () => {
+        reading = false;
+      },
+    });
+  };
+  const pullWithBYOBReader = (view, forBranch2) => {
+    if (!reader.byob) {
+      defaultReaderRelease(reader);
+      reader = acquireBYOBReader(s);
+      forwardReaderError(reader);
+    }
+    const byobBranch = forBranch2 ? branch2 : branch1;
+    const otherBranch = forBranch2 ? branch1 : branch2;
+    byobReaderRead(reader, view, 1, {
+      chunk: (chunk) => {
+        queueMicrotask(() => {
+          readAgainForBranch1 = false;
+          readAgainForBranch2 = false;
+          const byobCanceled = forBranch2 ? canceled2 : canceled1;
+          const otherCanceled = forBranch2 ? canceled1 : canceled2;
+          if (!otherCanceled) {
+            let cloned;
+            try {
+              cloned = cloneAsUint8Array(chunk);
+            } catch (e) {
+              cloneFailed(e);
+              return;
+            }
+            if (!byobCanceled) byteControllerRespondWithNewView(ctl(byobBranch), chunk);
+            byteControllerEnqueue(ctl(otherBranch), cloned);
+          } else if (!byobCanceled) {
+            byteControllerRespondWithNewView(ctl(byobBranch), chunk);
+          }
+          reading = false;
+          readAgain();
+        });
+      },
+      close: (chunk) => {
+        reading = false;
+        const byobCanceled = forBranch2 ? canceled2 : canceled1;
+        const otherCanceled = forBranch2 ? canceled1 : canceled2;
+        if (!byobCanceled) byteControllerClose(ctl(byobBranch));
+        if (!otherCanceled) byteControllerClose(ctl(otherBranch));
+        if (chunk !== undefined) {
+          if (!byobCanceled) byteControllerRespondWithNewView(ctl(byobBranch), chunk);
+          if (!otherCanceled && ctl(otherBranch).pendingPullIntos.length > 0) byteControllerRespond(ctl(otherBranch), 0);
+        }
+        if (!byobCanceled || !otherCanceled) cancelPromise.resolve(undefined);
+      },
+      error: () => {
+        reading = false;
+      },
+    });
+  };
+  const pull = (branch, forBranch2) => {
+    if (reading) {
+      if (forBranch2) readAgainForBranch2 = true;
+      else readAgainForBranch1 = true;
+      return resolvedUndefined();
+    }
+    reading = true;
+    const req = byteControllerGetBYOBRequest(ctl(branch));
+    if (req === null) pullWithDefaultReader();
+    else pullWithBYOBReader(req[S].view, forBranch2);
+    return resolvedUndefined();
+  };
+  const pull1 = () => pull(branch1, false);
+  const pull2 = () => pull(branch2, true);
+  const cancel1 = (reason) => {
+    canceled1 = true;
+    reason1 = reason;
+    if (canceled2) cancelPromise.resolve(readableStreamCancel(s, [reason1, reason2]));
+    return cancelPromise.promise;
+  };
+  const cancel2 = (reason) => {
+    canceled2 = true;
+    reason2 = reason;
+    if (canceled1) cancelPromise.resolve(readableStreamCancel(s, [reason1, reason2]));
+    return cancelPromise.promise;
+  };
+  const start = () => undefined;
+  branch1 = createReadableByteStream(start, pull1, cancel1);
+  branch2 = createReadableByteStream(start, pull2, cancel2);
+  forwardReaderError(reader);
   return [branch1, branch2];
 }
 
