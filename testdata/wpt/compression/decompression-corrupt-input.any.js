@@ -1,4 +1,5 @@
-// META global=window,worker
+// META: global=window,worker,shadowrealm
+// META: script=resources/decompression-input.js
 
 // This test checks that DecompressionStream behaves according to the standard
 // when the input is corrupted. To avoid a combinatorial explosion in the
@@ -13,8 +14,7 @@ const expectations = [
     format: 'deflate',
 
     // Decompresses to 'expected output'.
-    baseInput: [120, 156, 75, 173, 40, 72, 77, 46, 73, 77, 81, 200, 47, 45, 41,
-                40, 45, 1, 0, 48, 173, 6, 36],
+    baseInput: deflateChunkValue,
 
     // See RFC1950 for the definition of the various fields used by deflate:
     // https://tools.ietf.org/html/rfc1950.
@@ -102,9 +102,7 @@ const expectations = [
     format: 'gzip',
 
     // Decompresses to 'expected output'.
-    baseInput: [31, 139, 8, 0, 0, 0, 0, 0, 0, 3, 75, 173, 40, 72, 77, 46, 73,
-                77, 81, 200, 47, 45, 41, 40, 45, 1, 0, 176, 1, 57, 179, 15, 0,
-                0, 0],
+    baseInput: gzipChunkValue,
 
     // See RFC1952 for the definition of the various fields used by gzip:
     // https://tools.ietf.org/html/rfc1952.
@@ -224,6 +222,14 @@ const expectations = [
         ]
       }
     ]
+  },
+  {
+    format: 'brotli',
+
+    // Decompresses to 'expected output'.
+    baseInput: brotliChunkValue,
+
+    fields: []
   }
 ];
 
@@ -242,7 +248,11 @@ async function tryDecompress(input, format) {
       }
       out = out.concat(Array.from(value));
     } catch (e) {
-      return { result: 'error' };
+      if (e instanceof TypeError) {
+        return { result: 'error' };
+      } else {
+        return { result: e.name };
+      }
     }
   }
   const expectedOutput = 'expected output';
@@ -270,18 +280,18 @@ function corruptInput(input, offset, length, value) {
 
 for (const { format, baseInput, fields } of expectations) {
   promise_test(async () => {
-    const { result } = await tryDecompress(new Uint8Array(baseInput), format);
+    const { result } = await tryDecompress(baseInput, format);
     assert_equals(result, 'success', 'decompression should succeed');
   }, `the unchanged input for '${format}' should decompress successfully`);
 
   promise_test(async () => {
-    const truncatedInput = new Uint8Array(baseInput.slice(0, -1));
+    const truncatedInput = baseInput.subarray(0, -1);
     const { result } = await tryDecompress(truncatedInput, format);
     assert_equals(result, 'error', 'decompression should fail');
   }, `truncating the input for '${format}' should give an error`);
 
   promise_test(async () => {
-    const extendedInput = new Uint8Array(baseInput.concat([0]));
+    const extendedInput = new Uint8Array([...baseInput, 0]);
     const { result } = await tryDecompress(extendedInput, format);
     assert_equals(result, 'error', 'decompression should fail');
   }, `trailing junk for '${format}' should give an error`);
@@ -297,3 +307,18 @@ for (const { format, baseInput, fields } of expectations) {
     }
   }
 }
+
+promise_test(async () => {
+  // Data generated in Python:
+  // ```py
+  // h = b"thequickbrownfoxjumped\x00"
+  // words = h.split()
+  // zdict = b''.join(words)
+  // co = zlib.compressobj(zdict=zdict)
+  // cd = co.compress(h) + co.flush()
+  // ```
+  const { result } = await tryDecompress(new Uint8Array([
+    0x78, 0xbb, 0x74, 0xee, 0x09, 0x59, 0x2b, 0xc1, 0x2e, 0x0c, 0x00, 0x74, 0xee, 0x09, 0x59
+  ]), 'deflate');
+  assert_equals(result, 'error', 'Data compressed with a dictionary should throw TypeError');
+}, 'the deflate input compressed with dictionary should give an error')
