@@ -1,0 +1,1 @@
+export const base = await Promise.resolve(21);
