@@ -182,7 +182,7 @@ func Build(opts Options) (*Result, error) {
 	esm := br.OutputFiles[0].Contents
 	var decl string
 	if bytes.Contains(esm, []byte(importMetaName)) {
-		decl = importMetaDecl(opts, mainModuleName(entry))
+		decl = importMetaDecl(opts, mainModuleName(entry), isModule)
 	}
 	banner := decl
 	if isModule {

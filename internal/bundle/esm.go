@@ -223,8 +223,12 @@ func unsettledMessage(newRegistry bool, specifier string, awaits int) string {
 const importMetaName = "__outpost_import_meta"
 
 // importMetaDecl declares importMetaName, on one line so that it can go
-// before the module code without moving it.
-func importMetaDecl(opts Options, moduleName string) string {
+// before the module code without moving it. A service-worker script gets
+// the empty object wrangler's IIFE bundle has.
+func importMetaDecl(opts Options, moduleName string, isModule bool) string {
+	if !isModule {
+		return "const " + importMetaName + " = {};"
+	}
 	if !opts.NewModuleRegistry {
 		return "const " + importMetaName + " = Object.create(null);"
 	}

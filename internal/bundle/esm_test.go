@@ -144,6 +144,12 @@ func TestImportMeta(t *testing.T) {
 		t.Errorf("the declaration is not on the first line: %s", first)
 	}
 
+	// A service-worker script gets the empty object wrangler's IIFE has.
+	sw := mustBuild(t, "service_worker_meta", "worker.js", nil)
+	if !strings.HasPrefix(string(sw.Code), "const __outpost_import_meta = {};") || !strings.Contains(string(sw.Code), "String(__outpost_import_meta.url)") {
+		t.Errorf("service worker import.meta:\n%s", sw.Code)
+	}
+
 	// Nothing is declared when nothing reads import.meta.
 	plain := mustBuild(t, "module_ts", "src/index.ts", func(o *Options) { o.NewModuleRegistry = true })
 	if strings.Contains(string(plain.Code), importMetaName) {

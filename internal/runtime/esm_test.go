@@ -209,3 +209,32 @@ export default {
 		t.Errorf("new registry:\n%s\nwant\n%s", got, want)
 	}
 }
+
+// BenchmarkStartModule measures an instance's start for the same worker
+// bundled as an IIFE and, with one top-level await, in the async wrapper.
+func BenchmarkStartModule(b *testing.B) {
+	for _, c := range []struct{ name, first string }{
+		{"iife", "const base = 21;"},
+		{"top-level-await", "const base = await Promise.resolve(21);"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			dir := b.TempDir()
+			os.MkdirAll(filepath.Join(dir, "src"), 0o755)
+			src := c.first + "\nexport default { fetch() { return new Response(String(base * 2)); } };\n"
+			os.WriteFile(filepath.Join(dir, "src", "index.ts"), []byte(src), 0o644)
+			res, err := bundle.Build(bundle.Options{Dir: dir, Entry: "src/index.ts"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			cfg := &Config{Name: "bench", Script: Script{Code: string(res.Code), URL: "worker.js", Modules: true}, Host: &Host{}}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				in, err := NewInstance(cfg)
+				if err != nil {
+					b.Fatal(err)
+				}
+				in.Close()
+			}
+		})
+	}
+}
