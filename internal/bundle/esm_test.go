@@ -116,12 +116,12 @@ func TestTopLevelAwaitErrors(t *testing.T) {
 }
 
 func TestImportMeta(t *testing.T) {
-	r := mustBuild(t, "import_meta", "src/index.ts", nil)
+	r := mustBuild(t, "import_meta", "src/index.ts", func(o *Options) { o.Define = map[string]string{"import.meta.env.MODE": `"dev"`} })
 	code := string(r.Code)
 	// workerd's default registry: an empty object with a null prototype,
 	// the same one in every source of the bundle.
 	if !strings.HasPrefix(code, `"use strict";const __outpost_import_meta = Object.create(null);`) ||
-		!strings.Contains(code, "url: __outpost_import_meta.url, same: other === __outpost_import_meta") ||
+		!strings.Contains(code, `url: __outpost_import_meta.url, same: other === __outpost_import_meta, mode: "dev"`) ||
 		!strings.Contains(code, "var other = __outpost_import_meta;") || strings.Contains(code, "import.meta") {
 		t.Errorf("import.meta not replaced:\n%s", code)
 	}
