@@ -18,6 +18,7 @@ var esmStartupErrors = []struct {
 }{
 	{"timer.wrangler.toml", []string{"Error: Disallowed operation called within global scope. Asynchronous I/O (ex: fetch() or connect()), setting a timeout", "src/timer.ts:2:"}},
 	{"fetch.wrangler.toml", []string{"Error: Disallowed operation called within global scope.", "src/fetch.ts:2:18"}},
+	{"kv.wrangler.toml", []string{"Error: Disallowed operation called within global scope.", "src/kv.ts:4:"}},
 	{"reject.wrangler.toml", []string{"Error: settings are missing", "loadSettings@src/reject.ts:2:", "src/reject.ts:5:"}},
 	{"unsettled.wrangler.toml", []string{"Error: Top-level await in module is unsettled.", "src/unsettled.ts:2:22"}},
 }
@@ -46,8 +47,8 @@ func TestModuleTopLevelAwait(t *testing.T) {
 	}
 }
 
-// A top-level await that waits on a timer or fetch(), one that rejects and
-// one that never settles keep outpost dev from starting, with workerd's
+// A top-level await that waits on a timer, fetch() or a KV read, one that
+// rejects and one that never settles keep outpost dev from starting, with workerd's
 // error and the file and line.
 func TestModuleTopLevelAwaitStartupErrors(t *testing.T) {
 	dir := project("esm-module")

@@ -92,19 +92,21 @@ const { word } = await import("./lazy");
 let sum = 0;
 for await (const n of [1, 1]) sum += n;
 export const answer = base + sum;
+// Key generation is done at once at the top level, as workerd does it.
+const keys = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"]);
 export { counter };
 export default {
 	async fetch(request: Request): Promise<Response> {
 		if (new URL(request.url).pathname === "/later") return new Response((await import("./later")).value);
 		bump();
-		return new Response(answer + " " + word + " " + counter);
+		return new Response(answer + " " + word + " " + counter + " " + keys.privateKey.algorithm.name);
 	},
 };`,
 	}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := getBody(t, in, "/"); got != "22 lazy 1" {
+	if got := getBody(t, in, "/"); got != "22 lazy 1 ECDSA" {
 		t.Errorf("GET / = %q", got)
 	}
 	// A module imported while handling a request may wait on a timer.
