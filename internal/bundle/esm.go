@@ -209,7 +209,7 @@ func unsettledMessage(newRegistry bool, specifier string, awaits int) string {
 	if awaits > 1 {
 		where = "One of the top-level awaits below"
 	}
-	return msg + " " + where + " waits for something that does not settle while the worker starts (I/O and timers are not available then)."
+	return msg + " " + where + " waits for a promise that nothing settles while the worker starts."
 }
 
 // Import meta: workerd's default module registry gives every module an

@@ -65,7 +65,7 @@ type Config struct {
 	// then live as long as the instance. Workers cannot (workerd refuses
 	// it, and such a timer would run with no invocation to charge or end
 	// it); test harnesses that run their files at global scope can, and
-	// may send subrequests from there too.
+	// may do I/O from there too.
 	GlobalScopeTimers bool
 }
 
