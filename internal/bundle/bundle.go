@@ -154,16 +154,19 @@ func Build(opts Options) (*Result, error) {
 		Plugins: []api.Plugin{cloudflarePlugin(opts), nodePlugin(opts, &usesAsyncHooks), rulesPlugin(compiled)},
 	}
 	br := api.Build(bo)
+	lowerLater := false
 	if usesAsyncHooks && len(br.Errors) == 0 {
 		// AsyncLocalStorage follows continuations through Promise#then;
 		// JavaScriptCore's native await bypasses it, so async functions
 		// are lowered to generators for workers that load async_hooks.
-		bo.Supported = map[string]bool{"async-await": false, "async-generator": false, "for-await": false}
-		br = api.Build(bo)
-		for i, e := range br.Errors {
-			if strings.HasPrefix(e.Text, "Top-level await is not available") {
-				br.Errors[i].Text = "top-level await cannot be used in a worker that imports node:async_hooks: for AsyncLocalStorage, Outpost compiles async functions to generators, which top-level await cannot be; move the await into a handler"
-			}
+		bo.Supported = lowerAsync
+		if lb := api.Build(bo); onlyUnavailableTopLevelAwait(lb.Errors) {
+			// esbuild cannot lower a module with top-level await: the
+			// native build is kept, and its async functions are lowered
+			// once the module sits in its async wrapper.
+			lowerLater = true
+		} else {
+			br = lb
 		}
 	}
 	warnings := formatAll("WARNING", br.Warnings, opts.NodeCompat)
@@ -219,6 +222,11 @@ func Build(opts Options) (*Result, error) {
 		}
 		if mapJSON, err = shiftSourceMap(esmMapJSON, tlaPrefixLines); err != nil {
 			return nil, fmt.Errorf("bundling %s: reading the source map: %w", relTo(dir, entry), err)
+		}
+		if lowerLater {
+			if code, mapJSON, err = lowerScript(code, mapJSON, dir, opts.Minify); err != nil {
+				return nil, fmt.Errorf("bundling %s: %w", relTo(dir, entry), err)
+			}
 		}
 	} else if len(tr.Errors) > 0 {
 		return nil, &BuildError{Messages: formatAll("ERROR", tr.Errors, opts.NodeCompat)}

@@ -2,9 +2,11 @@ package bundle
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -75,10 +77,10 @@ func stripSourceMapComment(code []byte) []byte {
 type exportItem struct{ local, exported string }
 
 // exportClause finds the `export { a as default, b };` that esbuild ends
-// an ES-module bundle with and returns its extent and items. An alias may
-// be a string literal; it is returned as written.
+// an ES-module bundle with (only comments, such as the legal comments it
+// gathers at the end, may follow) and returns its extent and items. An
+// alias may be a string literal; it is returned as written.
 func exportClause(code []byte) (start, end int, items []exportItem, err error) {
-	rest := len(bytes.TrimRight(code, " \t\r\n"))
 	for at := len(code); at > 0; {
 		i := bytes.LastIndex(code[:at], []byte("export"))
 		if i < 0 {
@@ -89,11 +91,37 @@ func exportClause(code []byte) (start, end int, items []exportItem, err error) {
 			continue
 		}
 		items, n, ok := parseExportClause(code[i+len("export"):])
-		if ok && i+len("export")+n == rest {
-			return i, rest, items, nil
+		if end := i + len("export") + n; ok && onlyComments(code[end:]) {
+			return i, end, items, nil
 		}
 	}
 	return 0, 0, nil, fmt.Errorf("the ES module esbuild produced does not end with an export clause")
+}
+
+// onlyComments reports whether s holds nothing but white space and
+// comments.
+func onlyComments(s []byte) bool {
+	for {
+		s = bytes.TrimLeft(s, " \t\r\n")
+		switch {
+		case len(s) == 0:
+			return true
+		case bytes.HasPrefix(s, []byte("/*")):
+			i := bytes.Index(s[2:], []byte("*/"))
+			if i < 0 {
+				return false
+			}
+			s = s[2+i+2:]
+		case bytes.HasPrefix(s, []byte("//")):
+			i := bytes.IndexByte(s, '\n')
+			if i < 0 {
+				return true
+			}
+			s = s[i:]
+		default:
+			return false
+		}
+	}
 }
 
 // parseExportClause parses `{ a as b, c }` and an optional `;` at the start
@@ -177,6 +205,48 @@ func shiftSourceMap(data []byte, n int) ([]byte, error) {
 	}
 	raw["mappings"], _ = json.Marshal(strings.Repeat(";", n) + mappings)
 	return json.Marshal(raw)
+}
+
+// lowerAsync is what esbuild may not emit for a worker that loads
+// node:async_hooks: async functions become generators driven by promises.
+var lowerAsync = map[string]bool{"async-await": false, "async-generator": false, "for-await": false}
+
+// onlyUnavailableTopLevelAwait reports whether a build failed only because
+// lowerAsync leaves top-level await unavailable.
+func onlyUnavailableTopLevelAwait(errs []api.Message) bool {
+	for _, e := range errs {
+		if !strings.HasPrefix(e.Text, "Top-level await is not available") {
+			return false
+		}
+	}
+	return len(errs) > 0
+}
+
+// lowerScript lowers the async functions of the async wrapper's script
+// (lowerAsync), the module's top-level awaits with them, carrying the
+// source map through. A function around the result keeps the helpers
+// esbuild adds (__async) out of the global scope; the script's "use strict"
+// becomes its directive.
+func lowerScript(code, mapJSON []byte, dir string, minify bool) ([]byte, []byte, error) {
+	src := string(code) + "//# sourceMappingURL=data:application/json;base64," + base64.StdEncoding.EncodeToString(mapJSON) + "\n"
+	tr := api.Transform(src, api.TransformOptions{
+		Loader:           api.LoaderJS,
+		Target:           api.ES2024,
+		Supported:        lowerAsync,
+		Sourcemap:        api.SourceMapExternal,
+		SourcesContent:   api.SourcesContentInclude,
+		Sourcefile:       filepath.Join(dir, esmOutfile),
+		MinifyWhitespace: minify,
+		LogLevel:         api.LogLevelSilent,
+	})
+	if len(tr.Errors) > 0 {
+		return nil, nil, fmt.Errorf("lowering async functions for node:async_hooks: %s", tr.Errors[0].Text)
+	}
+	m, err := shiftSourceMap(tr.Map, 1)
+	if err != nil {
+		return nil, nil, err
+	}
+	return []byte("(() => {\n" + string(tr.Code) + "})();\n"), m, nil
 }
 
 // topLevelAwaits lists the locations of the transform's complaints about

@@ -34,7 +34,7 @@ func TestTopLevelAwait(t *testing.T) {
 	// Every top-level await of the sources, in the order they run; the
 	// dynamically imported module's await runs inside its own
 	// initializer, which the import awaits.
-	wantAwaits := "src/base.ts:1:21\nsrc/index.ts:3:14\nsrc/index.ts:4:23\nsrc/index.ts:5:1"
+	wantAwaits := "src/base.ts:2:21\nsrc/index.ts:3:14\nsrc/index.ts:4:23\nsrc/index.ts:5:1"
 	if state["awaits"] != wantAwaits || state["settled"] != false {
 		t.Errorf("state = %v, want awaits %q", state, wantAwaits)
 	}
@@ -44,6 +44,10 @@ func TestTopLevelAwait(t *testing.T) {
 	// The export clause became the inner function's value, with getters.
 	if !strings.Contains(code, "\nreturn { get answer() { return answer; }, get default() { return index_default; }, get \"the answer\"() { return answer; } };\n") {
 		t.Errorf("no namespace object for the exports:\n%s", code)
+	}
+	// The legal comment esbuild gathers after the export clause stays.
+	if !strings.Contains(code, "return {") || !strings.Contains(code[strings.Index(code, "return {"):], "base.ts: a legal comment") {
+		t.Errorf("the legal comment is not after the exports:\n%s", code)
 	}
 	if !strings.HasSuffix(code, "\n})(); } catch (e) { __outpost_tla.error = [e]; } __outpost_tla.settled = true; })();\n") {
 		t.Errorf("the script does not end the async wrapper:\n%s", code)
@@ -60,7 +64,7 @@ func TestTopLevelAwait(t *testing.T) {
 		line, col   int
 	}{
 		{"await Promise.resolve(base * 2)", "src/index.ts", 4, 23},
-		{"await Promise.resolve(21)", "src/base.ts", 1, 21},
+		{"await Promise.resolve(21)", "src/base.ts", 2, 21},
 		{"await Promise.resolve(\"lazy\")", "src/lazy.ts", 1, 21},
 		{"new Response(`", "src/index.ts", 11, 10},
 	} {
@@ -81,7 +85,7 @@ func TestTopLevelAwaitMinified(t *testing.T) {
 		t.Errorf("no namespace object for the minified exports:\n%s", r.Code)
 	}
 	line, col := position(t, r.Code, "await Promise.resolve(21)")
-	if src, sl, sc, _, ok := r.SourceMap.Lookup(line, col); !ok || src != "src/base.ts" || sl != 1 || sc != 21 {
+	if src, sl, sc, _, ok := r.SourceMap.Lookup(line, col); !ok || src != "src/base.ts" || sl != 2 || sc != 21 {
 		t.Errorf("minified Lookup = %s:%d:%d %v", src, sl, sc, ok)
 	}
 }
@@ -109,9 +113,23 @@ func TestTopLevelAwaitErrors(t *testing.T) {
 		!strings.Contains(err.Error(), `1 | const greeting = await Promise.resolve("hello");`) {
 		t.Errorf("service worker with top-level await: %v", err)
 	}
-	_, err = build(t, "tla_async_hooks", "src/index.ts", func(o *Options) { o.NodeCompat = true })
-	if !errors.As(err, &be) || !strings.Contains(err.Error(), "src/index.ts:4:18: ERROR: top-level await cannot be used in a worker that imports node:async_hooks") {
-		t.Errorf("top-level await with node:async_hooks: %v", err)
+}
+
+// A worker that loads node:async_hooks has its async functions lowered to
+// generators: with top-level await, after the module is in its wrapper.
+func TestTopLevelAwaitAsyncHooks(t *testing.T) {
+	r := mustBuild(t, "tla_async_hooks", "src/index.ts", func(o *Options) { o.NodeCompat = true })
+	code := string(r.Code)
+	if !r.TopLevelAwait || !strings.HasPrefix(code, "(() => {\n\"use strict\";\nvar __async = ") || !strings.HasSuffix(code, "})();\n") {
+		t.Errorf("not the lowered async wrapper in a function:\n%.400s", code)
+	}
+	if regexp.MustCompile(`\basync\s*(\(|function)|\bawait Promise`).MatchString(code) || !strings.Contains(code, "var greeting = yield Promise.resolve(\"hello\");") ||
+		!strings.Contains(code, "globalThis.__outpost_tla = {") {
+		t.Errorf("async functions not lowered:\n%s", code)
+	}
+	line, col := position(t, r.Code, `Promise.resolve("hello")`)
+	if src, sl, sc, _, ok := r.SourceMap.Lookup(line, col); !ok || src != "src/index.ts" || sl != 4 || sc != 24 {
+		t.Errorf("Lookup = %s:%d:%d %v, want src/index.ts:4:24", src, sl, sc, ok)
 	}
 }
 
@@ -169,13 +187,15 @@ func TestExportClause(t *testing.T) {
 		// "export" inside an alias is not the clause.
 		{`var s="export{t}";export{s as "export{u}"};`, []exportItem{{"s", `"export{u}"`}}, `var s="export{t}";`},
 		{"$a;\nexport {\n  $a as default\n};", []exportItem{{"$a", "default"}}, "$a;\n"},
+		// esbuild gathers legal comments after it.
+		{"a;\nexport {\n  a as default\n};\n/*! export { b } */\n/*\n (** @license *)\n*/\n// end\n", []exportItem{{"a", "default"}}, "a;\n"},
 	} {
 		start, end, items, err := exportClause([]byte(c.code))
-		if err != nil || !slices.Equal(items, c.items) || c.code[:start] != c.rest || end != len(strings.TrimRight(c.code, "\n")) {
+		if err != nil || !slices.Equal(items, c.items) || c.code[:start] != c.rest || !onlyComments([]byte(c.code[end:])) || !strings.HasSuffix(c.code[:end], "}") && !strings.HasSuffix(c.code[:end], ";") {
 			t.Errorf("exportClause(%q) = %d %d %q %v, want %q before it", c.code, start, end, items, err, c.rest)
 		}
 	}
-	for _, code := range []string{"var a = 1;", "export { a };\nfoo();", `export { "a" as b };`, "reexport { a };", "export { a as };"} {
+	for _, code := range []string{"var a = 1;", "export { a };\nfoo();", `export { "a" as b };`, "reexport { a };", "export { a as };", "export { a }; /* open"} {
 		if _, _, _, err := exportClause([]byte(code)); err == nil {
 			t.Errorf("exportClause(%q) found a clause", code)
 		}

@@ -166,6 +166,48 @@ func TestTopLevelAwaitStartupErrors(t *testing.T) {
 	}
 }
 
+// A worker that loads node:async_hooks (its async functions compiled to
+// generators) evaluates its top-level awaits the same way, and
+// AsyncLocalStorage still follows its handlers' awaits.
+func TestTopLevelAwaitWithAsyncHooks(t *testing.T) {
+	nodeCompat := func(o *bundle.Options) { o.NodeCompat = true }
+	in, err, _ := startModules(t, map[string]string{"src/index.ts": `import { AsyncLocalStorage } from "node:async_hooks";
+const storage = new AsyncLocalStorage<string>();
+const greeting = await Promise.resolve("hello");
+export default {
+	fetch(): Promise<Response> {
+		return storage.run(greeting, async () => {
+			await Promise.resolve();
+			await new Promise((resolve) => setTimeout(resolve, 1));
+			return new Response(storage.getStore() + " from storage");
+		});
+	},
+};`}, nodeCompat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := getBody(t, in, "/"); got != "hello from storage" {
+		t.Errorf("GET / = %q", got)
+	}
+	_, err, _ = startModules(t, map[string]string{"src/index.ts": `import { AsyncLocalStorage } from "node:async_hooks";
+export const storage = new AsyncLocalStorage();
+async function load(): Promise<string> {
+	throw new Error("settings are missing");
+}
+export const settings = await load();
+export default { fetch() { return new Response(settings); } };`}, nodeCompat)
+	var se *ScriptError
+	if !errors.As(err, &se) || se.Message != "settings are missing" || !strings.Contains(se.Stack, "src/index.ts:4:") {
+		t.Errorf("rejection with async_hooks: %v", err)
+	}
+	_, err, _ = startModules(t, map[string]string{"src/index.ts": `import "node:async_hooks";
+export const never = await new Promise(() => {});
+export default { fetch() { return new Response("x"); } };`}, nodeCompat)
+	if !errors.As(err, &se) || !strings.HasPrefix(se.Message, "Top-level await in module is unsettled.") || se.Stack != "src/index.ts:2:22" {
+		t.Errorf("unsettled with async_hooks: %v", err)
+	}
+}
+
 // A top-level await that spins past the startup limit is stopped by it.
 func TestTopLevelAwaitStartupLimit(t *testing.T) {
 	_, err, _ := startModules(t, map[string]string{"src/index.ts": "await 0;\nfor (;;) {}\nexport default { fetch() { return new Response(\"x\"); } };\n"}, nil)
