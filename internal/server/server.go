@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -154,7 +155,13 @@ func (h *Handler) writeResponse(w http.ResponseWriter, r *http.Request, resp *ru
 	if status == 0 {
 		status = 200
 	}
-	plan := httpcompress.Decide(r, httpcompress.Response{Status: status, Header: dst, Length: resp.ContentLength, Encoded: resp.Encoded}, h.Compress)
+	length := resp.ContentLength
+	if n, err := strconv.ParseInt(dst.Get("Content-Length"), 10, 64); length < 0 && err == nil && n >= 0 {
+		// A streamed body whose length its header tells (a cache entry):
+		// small ones are not worth compressing.
+		length = n
+	}
+	plan := httpcompress.Decide(r, httpcompress.Response{Status: status, Header: dst, Length: length, Encoded: resp.Encoded}, h.Compress)
 	w.WriteHeader(status)
 	if resp.Body == nil {
 		return status
