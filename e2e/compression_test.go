@@ -215,6 +215,19 @@ func TestCompressionDev(t *testing.T) {
 		}
 	})
 
+	t.Run("R2 object with a contentEncoding", func(t *testing.T) {
+		if _, body := rawGet(t, base, "", "/r2-put", ""); string(body) != "stored" {
+			t.Fatalf("/r2-put = %q", body)
+		}
+		resp, body := rawGet(t, base, "", "/r2-get", "gzip")
+		if resp.Header.Get("Content-Encoding") != "gzip" || decodeBody(t, "gzip", body) != compressionText {
+			t.Errorf("/r2-get: %v %q", resp.Header, truncate(body))
+		}
+		if _, body := rawGet(t, base, "", "/r2-text", ""); string(body) != "line 0 of a compress" {
+			t.Errorf("/r2-text = %q", body)
+		}
+	})
+
 	t.Run("Accept-Encoding the worker sees", func(t *testing.T) {
 		resp, body := rawGet(t, base, "", "/headers", "gzip;q=0.8, deflate")
 		if decodeBody(t, resp.Header.Get("Content-Encoding"), body) != `{"acceptEncoding":"br, gzip","clientAcceptEncoding":"gzip;q=0.8, deflate"}` {

@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/http"
 	"sync"
 	"time"
 
@@ -262,8 +263,12 @@ func (b Binding) Install(h runtime.BindingHost, c *jsc.Context) (jsc.Value, erro
 			}
 			return func(c *jsc.Context) (jsc.Value, error) {
 				sid := c.Number(-1)
-				if body != nil && err == nil {
-					sid = c.Number(float64(h.AddStream(body)))
+				if body != nil && err == nil && o != nil {
+					// An object stored with a gzip or br contentEncoding
+					// reads decoded, as a fetch() body does; returned with
+					// writeHttpMetadata's Content-Encoding it is encoded
+					// again on the way out, so the client gets one layer.
+					sid = c.Number(float64(h.AddStream(runtime.DecodedBody(http.Header{"Content-Encoding": {o.HTTP.ContentEncoding}}, body))))
 				}
 				return c.Array(c.String(string(data)), sid)
 			}, nil

@@ -8,7 +8,7 @@ async function gzipped(s) {
 }
 
 export default {
-  async fetch(request) {
+  async fetch(request, env) {
     const url = new URL(request.url);
     switch (url.pathname) {
       case "/text":
@@ -54,6 +54,18 @@ export default {
       case "/echo":
         // The request body streamed back as it arrives.
         return new Response(request.body.pipeThrough(new TransformStream()), { headers: { "Content-Type": "text/plain" } });
+      case "/r2-put":
+        // A precompressed object, as sites keep them in R2.
+        await env.BUCKET.put("text.gz", await gzipped(text), { httpMetadata: { contentType: "text/plain", contentEncoding: "gzip" } });
+        return new Response("stored");
+      case "/r2-get": {
+        const obj = await env.BUCKET.get("text.gz");
+        const headers = new Headers();
+        obj.writeHttpMetadata(headers);
+        return new Response(obj.body, { headers });
+      }
+      case "/r2-text":
+        return new Response((await (await env.BUCKET.get("text.gz")).text()).slice(0, 20));
       case "/headers":
         return Response.json({ acceptEncoding: request.headers.get("Accept-Encoding"), clientAcceptEncoding: request.cf.clientAcceptEncoding });
       case "/proxy": {
