@@ -358,10 +358,15 @@ func (in *Instance) responseFromJS(c *jsc.Context, v jsc.Value, reqID int64) (*R
 			// passed to new Response): Go reads it directly.
 			src := in.streams.get(sid.Int())
 			in.streams.detach(sid.Int())
-			if eb, ok := src.(*encodedBody); ok && eb.encoding == contentEncoding(h) && !resp.Encoded {
-				// Still in the encoding its header names: the bytes go
-				// out as they came, not decoded and encoded again.
-				if raw, unread := eb.rawIfUnread(); unread {
+			if n := body.Get("length"); n.IsNumber() && n.Float() >= 0 {
+				resp.ContentLength = int64(n.Float())
+			}
+			if eb, ok := src.(*encodedBody); ok {
+				// Decoded, its length is unknown; still in the encoding
+				// its header names, the bytes go out as they came, not
+				// decoded and encoded again.
+				resp.ContentLength = -1
+				if raw, unread := eb.rawIfUnread(); unread && eb.encoding == contentEncoding(h) && !resp.Encoded {
 					src, resp.Encoded = raw, true
 				}
 			}

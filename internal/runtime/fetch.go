@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -222,6 +223,14 @@ func (in *Instance) opFetch(c *jsc.Context, init jsc.Value) (jsc.Value, error) {
 				var body io.ReadCloser = newReadahead(resp.Body, func() { in.forgetFetch(id) })
 				if !resp.Uncompressed {
 					body = DecodedBody(resp.Header, body)
+				}
+				// Known up front (from the header: a response from the zone
+				// cache may not fill in ContentLength), a response made of
+				// it sends it.
+				if n, err := strconv.ParseInt(resp.Header.Get("Content-Length"), 10, 64); err == nil && n >= 0 && !resp.Uncompressed {
+					if _, decoded := body.(*encodedBody); !decoded {
+						out.Set("length", c.Number(float64(n)))
+					}
 				}
 				out.Set("body", c.Number(float64(in.streams.add(body))))
 			}

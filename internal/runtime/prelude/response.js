@@ -147,6 +147,6 @@ export function responseFromHost(res) {
   };
   const hasBody = res.body !== null && res.body !== undefined;
   if (hasBody && nullBodyStatus.has(res.status)) ops.streamCancel(res.body);
-  out[kBody] = !hasBody || nullBodyStatus.has(res.status) ? emptyBody() : sidBody(res.body);
+  out[kBody] = !hasBody || nullBodyStatus.has(res.status) ? emptyBody() : sidBody(res.body, typeof res.length === "number" ? res.length : -1);
   return out;
 }
