@@ -3,6 +3,7 @@ package httpcompress
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -254,5 +255,28 @@ func TestResponseWriter(t *testing.T) {
 	w.Close()
 	if rec.Body.String() != text || rec.Header().Get("Content-Encoding") != "br" {
 		t.Fatalf("an encoded body was changed: %v", rec.Header())
+	}
+}
+
+// The cost of compressing a 64 KiB HTML page on the way out.
+func BenchmarkCopy(b *testing.B) {
+	var page strings.Builder
+	for i := 0; page.Len() < 64<<10; i++ {
+		fmt.Fprintf(&page, "<tr><td class=\"name\">row %d</td><td>%d</td><td><a href=\"/items/%d\">open</a></td></tr>\n", i, i*37%1000, i)
+	}
+	src := []byte(page.String())
+	for _, enc := range []string{Gzip, Brotli} {
+		b.Run(enc, func(b *testing.B) {
+			b.SetBytes(int64(len(src)))
+			for i := 0; i < b.N; i++ {
+				rec := httptest.NewRecorder()
+				if err := Copy(rec, bytes.NewReader(src), Plan{To: enc}, false); err != nil {
+					b.Fatal(err)
+				}
+				if i == 0 {
+					b.ReportMetric(float64(rec.Body.Len()), "out-bytes")
+				}
+			}
+		})
 	}
 }

@@ -26,15 +26,42 @@ type Encoder interface {
 	Flush() error
 }
 
-// NewEncoder returns an encoder for gzip or br.
+// Encoders are reused: each holds large tables a new one would allocate.
+var (
+	gzipWriters   = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(io.Discard, gzipLevel); return w }}
+	brotliWriters = sync.Pool{New: func() any { return brotli.NewWriterLevel(io.Discard, brotliLevel) }}
+)
+
+// NewEncoder returns an encoder for gzip or br; Close returns it to its
+// pool, so it must not be used after.
 func NewEncoder(dst io.Writer, encoding string) (Encoder, error) {
 	switch encoding {
 	case Gzip:
-		return gzip.NewWriterLevel(dst, gzipLevel)
+		w := gzipWriters.Get().(*gzip.Writer)
+		w.Reset(dst)
+		return &pooled{Encoder: w, pool: &gzipWriters}, nil
 	case Brotli:
-		return brotli.NewWriterLevel(dst, brotliLevel), nil
+		w := brotliWriters.Get().(*brotli.Writer)
+		w.Reset(dst)
+		return &pooled{Encoder: w, pool: &brotliWriters}, nil
 	}
 	return nil, fmt.Errorf("httpcompress: cannot encode %q", encoding)
+}
+
+// pooled goes back to its pool once closed.
+type pooled struct {
+	Encoder
+	pool *sync.Pool
+}
+
+func (p *pooled) Close() error {
+	if p.Encoder == nil {
+		return nil
+	}
+	err := p.Encoder.Close()
+	p.pool.Put(p.Encoder)
+	p.Encoder = nil
+	return err
 }
 
 // NewDecoder returns a reader of src decoded from gzip or br. The gzip
