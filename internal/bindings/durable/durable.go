@@ -148,7 +148,7 @@ func (n Namespace) Install(h runtime.BindingHost, c *jsc.Context) (jsc.Value, er
 				if resp.WebSocket != nil {
 					return runtime.WebSocketResponseToJS(h, c, req.URL, resp)
 				}
-				return runtime.ResponseToJS(h, c, req.URL, resp.Status, resp.StatusText, resp.Header, resp.Body)
+				return runtime.ResponseToJS(h, c, req.URL, resp.Status, resp.StatusText, resp.Header, runtime.ReceivedBody(resp))
 			}, nil
 		})
 	})
