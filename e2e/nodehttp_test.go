@@ -1,15 +1,11 @@
 package e2e
 
 import (
-	"compress/gzip"
 	"encoding/json"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/andybalholm/brotli"
 	"github.com/outpost-dev/outpost/internal/outposttest"
 )
 
@@ -44,34 +40,21 @@ func TestNodeHTTPServer(t *testing.T) {
 		t.Errorf("the chunks arrived together (%v apart): the response was buffered", last-first)
 	}
 
-	// A zlib stream piped into the response.
-	req, _ := http.NewRequest("GET", p.URL+"/gzip", nil)
-	req.Header.Set("Accept-Encoding", "gzip")
-	gresp, err := http.DefaultTransport.RoundTrip(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer gresp.Body.Close()
-	zr, err := gzip.NewReader(gresp.Body)
-	if err != nil {
-		t.Fatalf("GET /gzip: %v", err)
-	}
-	plain, _ := io.ReadAll(zr)
-	if !strings.HasPrefix(string(plain), "line 0\nline 1\n") || !strings.HasSuffix(string(plain), "line 99\n") {
-		t.Errorf("GET /gzip = %q", plain)
+	// A zlib stream piped into the response. As on workerd, whose
+	// node:http adapter builds its Response without encodeBody: "manual",
+	// the Content-Encoding the handler sets makes the runtime encode the
+	// (already gzipped) body once more.
+	gresp, gbody := rawGet(t, p.URL, "", "/gzip", "gzip")
+	plain := decodeBody(t, "gzip", []byte(decodeBody(t, "gzip", gbody)))
+	if gresp.Header.Get("Content-Encoding") != "gzip" || !strings.HasPrefix(plain, "line 0\nline 1\n") || !strings.HasSuffix(plain, "line 99\n") {
+		t.Errorf("GET /gzip = %v %q", gresp.Header, plain)
 	}
 
 	// And a Brotli stream.
-	req, _ = http.NewRequest("GET", p.URL+"/br", nil)
-	req.Header.Set("Accept-Encoding", "br")
-	bresp, err := http.DefaultTransport.RoundTrip(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bresp.Body.Close()
-	plain, err = io.ReadAll(brotli.NewReader(bresp.Body))
-	if err != nil || bresp.Header.Get("Content-Encoding") != "br" || !strings.HasSuffix(string(plain), "line 98\nline 99\n") {
-		t.Errorf("GET /br = %v %q", err, plain)
+	bresp, bbody := rawGet(t, p.URL, "", "/br", "br")
+	plain = decodeBody(t, "br", []byte(decodeBody(t, "br", bbody)))
+	if bresp.Header.Get("Content-Encoding") != "br" || !strings.HasSuffix(plain, "line 98\nline 99\n") {
+		t.Errorf("GET /br = %v %q", bresp.Header, plain)
 	}
 
 	if resp, body = p.Get("/headers-sent"); body != "x" || !p.WaitOutput("late header: ERR_HTTP_HEADERS_SENT", 2*time.Second) {

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
-	"compress/zlib"
 	"crypto/hmac"
 	"crypto/sha1"
 	"crypto/sha256"
@@ -204,36 +203,43 @@ func TestPackageHono(t *testing.T) {
 	})
 
 	t.Run("compress", func(t *testing.T) {
+		// As on Workers, where Hono's docs say this middleware is not
+		// needed: the worker sees Accept-Encoding: br, gzip, so it gzips,
+		// and the gzip label it sets makes the runtime encode the body
+		// (its own gzip stream) once more for a client that takes gzip; a
+		// client that does not gets the worker's bytes unlabelled.
 		var lines []string
 		for i := 0; i < 400; i++ {
 			lines = append(lines, fmt.Sprintf("line %d of a compressible body", i))
 		}
 		want := strings.Join(lines, "\n")
-		for _, enc := range []string{"gzip", "deflate"} {
-			resp, body := p.Do("GET", "/compress/text", nil, map[string]string{"Accept-Encoding": enc})
-			if resp.Header.Get("Content-Encoding") != enc || resp.Header.Get("Vary") != "Accept-Encoding" || len(body) >= len(want)/4 {
-				t.Errorf("%s: %d bytes, headers %v", enc, len(body), resp.Header)
+		gunzip := func(b []byte) []byte {
+			t.Helper()
+			zr, err := gzip.NewReader(bytes.NewReader(b))
+			if err != nil {
+				t.Fatalf("not gzip: %v", err)
+			}
+			out, err := io.ReadAll(zr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return out
+		}
+		for _, c := range []struct {
+			accept, encoding string
+			layers           int
+		}{{"gzip", "gzip", 2}, {"deflate", "", 1}, {"identity", "", 1}} {
+			resp, body := rawGet(t, p.URL, "", "/compress/text", c.accept)
+			if resp.Header.Get("Content-Encoding") != c.encoding || resp.Header.Get("Vary") != "Accept-Encoding" {
+				t.Errorf("%s: headers %v", c.accept, resp.Header)
 				continue
 			}
-			var r io.Reader
-			var err error
-			if enc == "gzip" {
-				r, err = gzip.NewReader(strings.NewReader(body))
-			} else {
-				r, err = zlib.NewReader(strings.NewReader(body)) // HTTP's deflate is the zlib format
+			for i := 0; i < c.layers; i++ {
+				body = gunzip(body)
 			}
-			if err != nil {
-				t.Fatalf("%s: %v", enc, err)
+			if string(body) != want {
+				t.Errorf("%s: %d bytes after %d gunzips, want the %d-byte text", c.accept, len(body), c.layers, len(want))
 			}
-			plain, err := io.ReadAll(r)
-			if err != nil || string(plain) != want {
-				t.Errorf("%s: decompressed %d bytes (%v), want the %d-byte text", enc, len(plain), err, len(want))
-			}
-		}
-		// Go's client would add gzip itself; ask for nothing.
-		resp, body := p.Do("GET", "/compress/text", nil, map[string]string{"Accept-Encoding": "identity"})
-		if resp.Header.Get("Content-Encoding") != "" || body != want {
-			t.Errorf("identity: %v, %d bytes", resp.Header, len(body))
 		}
 	})
 

@@ -148,6 +148,23 @@ routes = ["rival.test/*"]
 		t.Error("fleet did not consume its queue after the refused deploy")
 	}
 
+	// Node A goes away for good, its worker with it: the claim it left
+	// still refuses rival, until `outpost queues consumer remove` ends it.
+	a.Kill()
+	if out, code := b.outpost(outposttest.CopyDir(t, rival), "deploy"); code == 0 || !strings.Contains(out, "already has a consumer, worker fleet") {
+		t.Fatalf("deploying rival while fleet's claim stays: exit %d, output:\n%s", code, out)
+	}
+	cli := []string{"OUTPOST_QUEUES_URL=" + dsn}
+	if out, code := runWithEnv(t, rival, cli, "queues", "consumer", "remove", "work", "rival"); code == 0 || !strings.Contains(out, "consumed by worker fleet, not rival") {
+		t.Fatalf("removing a claim rival does not hold: exit %d, output:\n%s", code, out)
+	}
+	if out, code := runWithEnv(t, rival, cli, "queues", "consumer", "remove", "work", "fleet"); code != 0 || !strings.Contains(out, "Worker fleet no longer holds queue work") {
+		t.Fatalf("queues consumer remove: exit %d, output:\n%s", code, out)
+	}
+	if out, code := b.outpost(outposttest.CopyDir(t, rival), "deploy"); code != 0 {
+		t.Fatalf("deploying rival after the claim was removed: exit %d, output:\n%s", code, out)
+	}
+
 	dir := t.TempDir()
 	path := filepath.Join(dir, "outpost.toml")
 	os.WriteFile(path, []byte(`

@@ -26,6 +26,7 @@ import (
 	"github.com/outpost-dev/outpost/internal/config"
 	"github.com/outpost-dev/outpost/internal/dap"
 	"github.com/outpost-dev/outpost/internal/dashboard"
+	"github.com/outpost-dev/outpost/internal/httpcompress"
 	"github.com/outpost-dev/outpost/internal/inspector"
 	"github.com/outpost-dev/outpost/internal/logging"
 	"github.com/outpost-dev/outpost/internal/platform"
@@ -56,6 +57,7 @@ type devFlags struct {
 	testScheduled bool
 	crons         bool
 	cache         bool
+	compress      bool
 	host          string
 	localUpstream string
 	inspect       inspectFlag
@@ -76,6 +78,7 @@ func runDev(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs.BoolVar(&f.testScheduled, "test-scheduled", false, "expose /__scheduled and /cdn-cgi/handler/scheduled to fire scheduled events")
 	fs.BoolVar(&f.crons, "crons", true, "fire [triggers] crons on schedule")
 	fs.BoolVar(&f.cache, "cache", true, "Cache API and fetch() caching; false makes caches no-ops that always miss")
+	fs.BoolVar(&f.compress, "compress", true, "compress compressible responses for clients that accept gzip or brotli, as Cloudflare does; false when a proxy in front compresses")
 	fs.StringVar(&f.host, "host", "", "the host request.url carries (default: [dev] host, else the first route's host)")
 	fs.StringVar(&f.localUpstream, "local-upstream", "", "the host request.url carries; wins over --host")
 	fs.Var(&f.inspect, "inspect", "debug the workers: --inspect or --inspect=PORT (default 9229) serves the Debug Adapter Protocol and the WebKit Inspector protocol on 127.0.0.1")
@@ -245,6 +248,7 @@ func runDev(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		Dev:      true,
 		Logger:   logger,
 		Upstream: upstream(f, cfg),
+		Compress: f.compress,
 	}
 	handler.Extra = services.devEndpoints(primary, f.testScheduled)
 	if primary.site != nil {
@@ -255,7 +259,9 @@ func runDev(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 				return true
 			}
 			start := time.Now()
-			status := primary.currentSite().ServeBeforeWorker(w, r)
+			cw := httpcompress.Wrap(w, r, f.compress)
+			status := primary.currentSite().ServeBeforeWorker(cw, r)
+			cw.Close()
 			if status != 0 {
 				logger.Info(fmt.Sprintf("%s %s %d %s (%s) (asset)", r.Method, r.URL.RequestURI(), status, http.StatusText(status), time.Since(start).Round(time.Microsecond)))
 				if rec != nil {

@@ -47,11 +47,17 @@ type Options struct {
 	// NodeEnv is process.env.NODE_ENV in the bundle; default "production",
 	// as wrangler does.
 	NodeEnv string
+	// NewModuleRegistry is workerd's new_module_registry flag: it fills
+	// import.meta and words an unsettled top-level await differently.
+	NewModuleRegistry bool
 }
 
 // Result is a successful build.
 type Result struct {
-	Code      []byte     // a classic script; evaluating it sets globalThis.__outpost_entry
+	// Code is a classic script; evaluating it sets globalThis.__outpost_entry,
+	// or, for a module with top-level await, starts the module and reports
+	// through globalThis.__outpost_tla (TLAGlobal).
+	Code      []byte
 	SourceMap *SourceMap // maps Code back to the sources, paths relative to Dir
 	// Inputs are the absolute paths of every file the bundle read, for a
 	// file watcher.
@@ -64,6 +70,9 @@ type Result struct {
 	// entrypoints such as WorkerEntrypoint classes); empty for
 	// service-worker scripts.
 	Exports []string
+	// TopLevelAwait is true when the worker's modules use top-level await:
+	// the script then evaluates them inside an async function.
+	TopLevelAwait bool
 }
 
 // esmOutfile names the intermediate output; only its directory matters (the
@@ -75,7 +84,9 @@ const esmOutfile = "worker.js"
 //
 // The build runs in two steps: esbuild bundles to an ES module (its metafile
 // then says whether there is a default export), and a transform turns that
-// module into an IIFE script, carrying the source map through.
+// module into an IIFE script, carrying the source map through. A module
+// with top-level await cannot be an IIFE: it is wrapped in an async
+// function instead (asyncScript), and the runtime checks that it settled.
 func Build(opts Options) (*Result, error) {
 	dir, err := filepath.Abs(opts.Dir)
 	if err != nil {
@@ -107,6 +118,7 @@ func Build(opts Options) (*Result, error) {
 		"global.process.env.NODE_ENV":     string(nodeEnvJSON),
 		"globalThis.process.env.NODE_ENV": string(nodeEnvJSON),
 	}
+	define["import.meta"] = importMetaName // declared by the script (esm.go)
 	for k, v := range opts.Define {
 		define[k] = v
 	}
@@ -142,12 +154,20 @@ func Build(opts Options) (*Result, error) {
 		Plugins: []api.Plugin{cloudflarePlugin(opts), nodePlugin(opts, &usesAsyncHooks), rulesPlugin(compiled)},
 	}
 	br := api.Build(bo)
+	lowerLater := false
 	if usesAsyncHooks && len(br.Errors) == 0 {
 		// AsyncLocalStorage follows continuations through Promise#then;
 		// JavaScriptCore's native await bypasses it, so async functions
 		// are lowered to generators for workers that load async_hooks.
-		bo.Supported = map[string]bool{"async-await": false, "async-generator": false, "for-await": false}
-		br = api.Build(bo)
+		bo.Supported = lowerAsync
+		if lb := api.Build(bo); onlyUnavailableTopLevelAwait(lb.Errors) {
+			// esbuild cannot lower a module with top-level await: the
+			// native build is kept, and its async functions are lowered
+			// once the module sits in its async wrapper.
+			lowerLater = true
+		} else {
+			br = lb
+		}
 	}
 	warnings := formatAll("WARNING", br.Warnings, opts.NodeCompat)
 	if len(br.Errors) > 0 {
@@ -162,13 +182,18 @@ func Build(opts Options) (*Result, error) {
 	}
 
 	isModule := slices.Contains(meta.exports, "default")
-	banner := ""
+	esm := br.OutputFiles[0].Contents
+	var decl string
+	if bytes.Contains(esm, []byte(importMetaName)) {
+		decl = importMetaDecl(opts, mainModuleName(entry), isModule)
+	}
+	banner := decl
 	if isModule {
 		// An ES-module worker is module code, which is always strict:
 		// assigning an undeclared variable throws, as on workerd.
-		banner = `"use strict";`
+		banner = `"use strict";` + decl
 	}
-	tr := api.Transform(string(br.OutputFiles[0].Contents), api.TransformOptions{
+	tr := api.Transform(string(esm), api.TransformOptions{
 		Banner:           banner,
 		Loader:           api.LoaderJS,
 		Format:           api.FormatIIFE,
@@ -180,54 +205,75 @@ func Build(opts Options) (*Result, error) {
 		MinifyWhitespace: opts.Minify,
 		LogLevel:         api.LogLevelSilent,
 	})
+	var esmMapJSON []byte
 	if len(tr.Errors) > 0 || len(tr.Warnings) > 0 {
-		esmMap := inlineSourceMap(br.OutputFiles[0].Contents, dir)
-		tr.Errors, tr.Warnings = toSources(tr.Errors, esmMap), toSources(tr.Warnings, esmMap)
+		var esmMap *SourceMap
+		esmMapJSON, esmMap = inlineSourceMap(esm, dir)
+		tr.Errors, tr.Warnings = toSources(tr.Errors, esmMap, isModule), toSources(tr.Warnings, esmMap, isModule)
 	}
 	warnings = append(warnings, formatAll("WARNING", tr.Warnings, opts.NodeCompat)...)
-	if len(tr.Errors) > 0 {
+	code, mapJSON := tr.Code, tr.Map
+	tla := false
+	if awaits, ok := topLevelAwaits(tr.Errors); ok && isModule && esmMapJSON != nil {
+		tla = true
+		msg := unsettledMessage(opts.NewModuleRegistry, mainModuleURL(mainModuleName(entry)).String(), len(awaits))
+		if code, err = asyncScript(esm, decl, msg, awaits); err != nil {
+			return nil, fmt.Errorf("bundling %s: %w", relTo(dir, entry), err)
+		}
+		if mapJSON, err = shiftSourceMap(esmMapJSON, tlaPrefixLines); err != nil {
+			return nil, fmt.Errorf("bundling %s: reading the source map: %w", relTo(dir, entry), err)
+		}
+		if lowerLater {
+			if code, mapJSON, err = lowerScript(code, mapJSON, dir, opts.Minify); err != nil {
+				return nil, fmt.Errorf("bundling %s: %w", relTo(dir, entry), err)
+			}
+		}
+	} else if len(tr.Errors) > 0 {
 		return nil, &BuildError{Messages: formatAll("ERROR", tr.Errors, opts.NodeCompat)}
 	}
-	sm, err := ParseSourceMap(tr.Map)
+	sm, err := ParseSourceMap(mapJSON)
 	if err != nil {
 		return nil, fmt.Errorf("bundling %s: reading the source map: %w", relTo(dir, entry), err)
 	}
 	sm.normalizeSources(dir)
 	return &Result{
-		Code:             tr.Code,
+		Code:             code,
 		SourceMap:        sm,
 		Inputs:           meta.inputs,
 		Warnings:         warnings,
 		HasDefaultExport: isModule,
 		Exports:          meta.exports,
+		TopLevelAwait:    tla,
 	}, nil
 }
 
-// inlineSourceMap decodes the intermediate module's inline source map.
-func inlineSourceMap(code []byte, dir string) *SourceMap {
+// inlineSourceMap decodes the intermediate module's inline source map: as
+// esbuild wrote it, and parsed with paths relative to dir.
+func inlineSourceMap(code []byte, dir string) ([]byte, *SourceMap) {
 	const prefix = "//# sourceMappingURL=data:application/json;base64,"
 	i := bytes.LastIndex(code, []byte(prefix))
 	if i < 0 {
-		return nil
+		return nil, nil
 	}
 	data, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(code[i+len(prefix):])))
 	if err != nil {
-		return nil
+		return nil, nil
 	}
 	m, err := ParseSourceMap(data)
 	if err != nil {
-		return nil
+		return nil, nil
 	}
 	m.normalizeSources(dir)
-	return m
+	return data, m
 }
 
 // toSources points messages about the intermediate module at the user's
-// sources, and explains the one construct a classic script cannot hold.
-func toSources(msgs []api.Message, m *SourceMap) []api.Message {
+// sources. A service-worker script is a classic script, as on workerd,
+// where top-level await is a syntax error.
+func toSources(msgs []api.Message, m *SourceMap, isModule bool) []api.Message {
 	for i, msg := range msgs {
-		if strings.HasPrefix(msg.Text, "Top-level await is currently not supported") {
-			msg.Text = "top-level await is not supported: Outpost runs the bundle as a classic script; move the await into a handler"
+		if !isModule && strings.HasPrefix(msg.Text, "Top-level await is currently not supported") {
+			msg.Text = "top-level await is only valid in ES modules: a script without a default export is a service-worker script, which runs as a classic script; use export default { fetch } or move the await into a handler"
 		}
 		if loc := msg.Location; loc != nil && m != nil {
 			if src, line, col, _, ok := m.Lookup(loc.Line, loc.Column+1); ok {

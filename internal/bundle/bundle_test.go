@@ -249,7 +249,6 @@ func TestBuildErrors(t *testing.T) {
 		want []string
 	}{
 		{"syntax_error", []string{"src/index.ts:3:13: ERROR: Unexpected \";\"", "    3 | \t\tconst x = ;", "      | \t\t          ^"}},
-		{"top_level_await", []string{"src/index.ts:1:16: ERROR: top-level await is not supported", "1 | const answer = await Promise.resolve(42);"}},
 		{"missing_import", []string{`src/index.ts:1:25: ERROR: Could not resolve "./nowhere"`, `1 | import { nothing } from "./nowhere";`}},
 	}
 	for _, tt := range tests {

@@ -5,7 +5,9 @@
 // JavaScriptCore's C API evaluates scripts, not modules, so the bundle is an
 // IIFE that assigns the entry's module namespace to
 // globalThis.__outpost_entry (its .default is an ES-module worker's handler
-// object). Service-worker scripts simply run. Node.js built-ins imported with
+// object). A module with top-level await runs inside an async function
+// instead, which reports through globalThis.__outpost_tla whether it settled
+// (esm.go). Service-worker scripts simply run. Node.js built-ins imported with
 // nodejs_compat become calls to globalThis.__outpost_require("node:…"),
 // which the runtime provides.
 package bundle

@@ -1,6 +1,10 @@
 package bundle
 
-import "github.com/outpost-dev/outpost/internal/config"
+import (
+	"slices"
+
+	"github.com/outpost-dev/outpost/internal/config"
+)
 
 // FromConfig returns the build options a loaded configuration asks for.
 func FromConfig(c *config.Config) Options {
@@ -18,5 +22,8 @@ func FromConfig(c *config.Config) Options {
 		JSXFactory:     c.JSXFactory,
 		JSXFragment:    c.JSXFragment,
 		TSConfig:       c.TSConfig,
+		// No compatibility date turns the new module registry on.
+		NewModuleRegistry: slices.Contains(c.CompatibilityFlags, "new_module_registry") &&
+			!slices.Contains(c.CompatibilityFlags, "legacy_module_registry"),
 	}
 }

@@ -272,7 +272,37 @@ type Object struct {
 	durable  uint64 // of the writes, those made durable (under fmu)
 	flushing bool   // a sync runs (under fmu)
 	flushErr error  // the sync that failed (under fmu)
+
+	// The key-value API's values in memory, as Cloudflare's storage keeps
+	// them: a get of a key read or written before does not reach SQLite
+	// (under mu). Keys known to be absent are kept too.
+	cache      map[string]cachedValue
+	cacheBytes int
 }
+
+type cachedValue struct {
+	value  []byte
+	absent bool
+}
+
+// cacheLimit bounds the bytes the cache holds; past it the cache starts
+// again empty.
+const cacheLimit = 8 << 20
+
+func (o *Object) remember(key string, value []byte, absent bool) {
+	if o.cache == nil || o.cacheBytes > cacheLimit {
+		o.cache, o.cacheBytes = map[string]cachedValue{}, 0
+	}
+	if old, ok := o.cache[key]; ok {
+		o.cacheBytes -= len(key) + len(old.value)
+	}
+	o.cache[key] = cachedValue{value, absent}
+	o.cacheBytes += len(key) + len(value)
+}
+
+// forget empties the cache: after a rollback, or anything else that
+// changes values in ways it does not follow.
+func (o *Object) forget() { o.cache, o.cacheBytes = nil, 0 }
 
 // checkpointAt is the write-ahead log's size past which a replicated
 // object checkpoints it (after it is synced).
@@ -409,6 +439,20 @@ func (o *Object) Flush() error {
 		o.durable = max(o.durable, upto)
 	}
 	return nil
+}
+
+// Durable says whether every write made so far is durable (always, for an
+// object without an output gate).
+func (o *Object) Durable() bool {
+	o.mu.Lock()
+	written, gated := o.written, o.gated
+	o.mu.Unlock()
+	if !gated {
+		return true
+	}
+	o.fmu.Lock()
+	defer o.fmu.Unlock()
+	return o.durable >= written
 }
 
 // syncWrites makes the writes done so far durable and says how many it
@@ -560,14 +604,22 @@ func (o *Object) Get(keys []string) ([]Entry, error) {
 	}
 	var out []Entry
 	for _, k := range keys {
+		if c, ok := o.cache[k]; ok {
+			if !c.absent {
+				out = append(out, Entry{k, c.value})
+			}
+			continue
+		}
 		var v []byte
 		err := o.q().QueryRow(`SELECT value FROM _cf_KV WHERE key = ?`, k).Scan(&v)
 		if errors.Is(err, sql.ErrNoRows) {
+			o.remember(k, nil, true)
 			continue
 		}
 		if err != nil {
 			return nil, o.settleRead(err)
 		}
+		o.remember(k, v, false)
 		out = append(out, Entry{k, v})
 	}
 	if err := o.settleRead(nil); err != nil {
@@ -593,14 +645,26 @@ func (o *Object) Put(entries []Entry) error {
 	if err := o.usable(); err != nil {
 		return err
 	}
-	return o.settle(o.atomically(func(q execer) error {
+	write := o.atomically
+	if len(entries) == 1 {
+		write = o.once
+	}
+	err := write(func(q execer) error {
 		for _, e := range entries {
 			if _, err := q.Exec(`INSERT INTO _cf_KV (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, e.Key, e.Value); err != nil {
 				return err
 			}
 		}
 		return nil
-	}))
+	})
+	if err != nil {
+		o.forget()
+	} else {
+		for _, e := range entries {
+			o.remember(e.Key, e.Value, false)
+		}
+	}
+	return o.settle(err)
 }
 
 // Delete removes keys and says how many existed.
@@ -625,6 +689,13 @@ func (o *Object) Delete(keys []string) (int, error) {
 		}
 		return nil
 	})
+	if err != nil {
+		o.forget()
+	} else {
+		for _, k := range keys {
+			o.remember(k, nil, true)
+		}
+	}
 	if err = o.settle(err); err != nil {
 		return 0, err
 	}
@@ -714,6 +785,7 @@ func (o *Object) DeleteAll() error {
 	if o.tx != nil {
 		return &Error{Name: "Error", Message: "Cannot call deleteAll() within a transaction"}
 	}
+	o.forget()
 	return o.settle(o.atomically(func(q execer) error {
 		if _, err := q.Exec(`DELETE FROM _cf_KV`); err != nil {
 			return err
@@ -728,6 +800,19 @@ func (o *Object) atomically(f func(q execer) error) error {
 	if o.tx != nil {
 		return f(o.tx)
 	}
+	return o.inTx(f)
+}
+
+// once runs one statement: inside the open transaction, or on its own
+// (SQLite makes a single statement atomic without a transaction around it).
+func (o *Object) once(f func(q execer) error) error {
+	if o.tx != nil {
+		return f(o.tx)
+	}
+	return f(o.db)
+}
+
+func (o *Object) inTx(f func(q execer) error) error {
 	tx, err := o.db.Begin()
 	if err != nil {
 		return err
@@ -769,11 +854,17 @@ func (o *Object) End(commit bool) error {
 	}
 	if err := o.usable(); err != nil {
 		tx.Rollback()
+		o.forget()
 		return err
 	}
 	if commit {
-		return o.settle(tx.Commit())
+		err := tx.Commit()
+		if err != nil {
+			o.forget()
+		}
+		return o.settle(err)
 	}
+	o.forget()
 	return o.settle(tx.Rollback())
 }
 

@@ -95,3 +95,61 @@ func BenchmarkConcurrentWrites(b *testing.B) {
 		})
 	}
 }
+
+// The key-value API reads what it wrote or read before from memory; a
+// rollback empties that memory, so values read after it come from the
+// database again.
+func TestValuesAreCachedUntilARollback(t *testing.T) {
+	_, o := newObject(t)
+	if err := o.Put([]Entry{{"k", []byte("v1")}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.Get([]string{"absent"}); err != nil {
+		t.Fatal(err)
+	}
+	// Behind the cache's back: a get must not see this.
+	if _, err := o.db.Exec(`UPDATE _cf_KV SET value = 'v2' WHERE key = 'k'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.db.Exec(`INSERT INTO _cf_KV (key, value) VALUES ('absent', 'x')`); err != nil {
+		t.Fatal(err)
+	}
+	got, err := o.Get([]string{"k", "absent"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || string(got[0].Value) != "v1" {
+		t.Fatalf("get from the cache = %q", got)
+	}
+	if err := o.Begin(); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.End(false); err != nil {
+		t.Fatal(err)
+	}
+	got, err = o.Get([]string{"k", "absent"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || string(got[0].Value) != "v2" || string(got[1].Value) != "x" {
+		t.Fatalf("get after a rollback = %q", got)
+	}
+}
+
+// The cache holds a bounded number of bytes.
+func TestTheCacheIsBounded(t *testing.T) {
+	_, o := newObject(t)
+	big := make([]byte, 100<<10)
+	for i := range 200 {
+		if err := o.Put([]Entry{{fmt.Sprint("k", i), big}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if o.cacheBytes > cacheLimit+len(big)+16 {
+		t.Fatalf("cache holds %d bytes, limit %d", o.cacheBytes, cacheLimit)
+	}
+	got, err := o.Get([]string{"k0", "k199"})
+	if err != nil || len(got) != 2 {
+		t.Fatalf("get = %d entries, %v", len(got), err)
+	}
+}

@@ -69,13 +69,18 @@ func (v Value) BytesView() (b []byte, ok bool) {
 	obj := C.JSObjectRef(v.ref)
 	switch t {
 	case C.kJSTypedArrayTypeNone:
-		// DataView is not a typed array to the C API: read its buffer.
-		if v.InstanceOf(c.Global().Get("DataView")) {
+		// DataView, and typed arrays newer than the C API (Float16Array),
+		// are not typed arrays to it: read their buffer.
+		ab := c.Global().Get("ArrayBuffer")
+		if isView, err := ab.Get("isView").Call(ab, v); err == nil && isView.Bool() {
 			buf, ok := v.Get("buffer").BytesView()
 			if !ok {
 				return nil, false
 			}
 			off, n := int(v.Get("byteOffset").Int()), int(v.Get("byteLength").Int())
+			if off < 0 || n < 0 || off+n > len(buf) {
+				return nil, false
+			}
 			return buf[off : off+n], true
 		}
 		return nil, false

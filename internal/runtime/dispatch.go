@@ -57,6 +57,11 @@ type Response struct {
 	// WebSocket is set for a 101 response with a webSocket: the caller
 	// connects it to the client (Serve) or rejects it.
 	WebSocket *WebSocket
+	// Encoded says the body's bytes are already in the Content-Encoding
+	// the header names (encodeBody: "manual", or a fetch() body returned
+	// unread); otherwise a gzip or br Content-Encoding asks the server to
+	// encode the body, as workerd does.
+	Encoded bool
 }
 
 // WaitUntilLimit is how long waitUntil work may run after the response.
@@ -333,6 +338,9 @@ func (in *Instance) responseFromJS(c *jsc.Context, v jsc.Value, reqID int64) (*R
 		}
 		resp.WebSocket = &WebSocket{s: s}
 	}
+	if v.Get("encodeBody").String() == "manual" {
+		resp.Encoded = true
+	}
 	body := v.Get("body")
 	switch {
 	case body.IsNullish():
@@ -350,6 +358,18 @@ func (in *Instance) responseFromJS(c *jsc.Context, v jsc.Value, reqID int64) (*R
 			// passed to new Response): Go reads it directly.
 			src := in.streams.get(sid.Int())
 			in.streams.detach(sid.Int())
+			if n := body.Get("length"); n.IsNumber() && n.Float() >= 0 {
+				resp.ContentLength = int64(n.Float())
+			}
+			if eb, ok := src.(*encodedBody); ok {
+				// Decoded, its length is unknown; still in the encoding
+				// its header names, the bytes go out as they came, not
+				// decoded and encoded again.
+				resp.ContentLength = -1
+				if raw, unread := eb.rawIfUnread(); unread && eb.encoding == contentEncoding(h) && !resp.Encoded {
+					src, resp.Encoded = raw, true
+				}
+			}
 			resp.Body = &jsBody{in: in, src: src}
 		} else if body.Get("read").IsFunction() {
 			resp.Body = &jsBody{in: in, reader: body.Keep()}

@@ -9,8 +9,10 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/outpost-dev/outpost/internal/jsc"
@@ -190,6 +192,10 @@ func (in *Instance) opFetch(c *jsc.Context, init jsc.Value) (jsc.Value, error) {
 		req.Host = h
 	}
 	return in.async(c, func() (func(c *jsc.Context) (jsc.Value, error), error) {
+		if err := passOutputGate(ctx); err != nil {
+			in.forgetFetch(id)
+			return nil, err
+		}
 		resp, err := in.host.Fetch.Do(req, FetchOptions{Redirect: redirect, CF: cf})
 		if err != nil {
 			in.forgetFetch(id)
@@ -200,11 +206,7 @@ func (in *Instance) opFetch(c *jsc.Context, init jsc.Value) (jsc.Value, error) {
 			if errors.Is(err, ErrLoop) || errors.As(err, &jsErr) {
 				return nil, err
 			}
-			var ue *url.Error
-			if errors.As(err, &ue) {
-				err = ue.Err
-			}
-			return nil, fmt.Errorf("Network connection lost: fetch to %s failed: %v", rawURL, err)
+			return nil, fmt.Errorf("Network connection lost: fetch to %s failed: %s", rawURL, fetchFailure(err))
 		}
 		return func(c *jsc.Context) (jsc.Value, error) {
 			out := c.Object()
@@ -222,12 +224,63 @@ func (in *Instance) opFetch(c *jsc.Context, init jsc.Value) (jsc.Value, error) {
 				in.forgetFetch(id)
 				out.Set("body", c.Null())
 			} else {
-				body := newReadahead(resp.Body, func() { in.forgetFetch(id) })
+				var body io.ReadCloser = newReadahead(resp.Body, func() { in.forgetFetch(id) })
+				if !resp.Uncompressed {
+					body = DecodedBody(resp.Header, body)
+				}
+				// Known up front (from the header: a response from the zone
+				// cache may not fill in ContentLength), a response made of
+				// it sends it.
+				if n, err := strconv.ParseInt(resp.Header.Get("Content-Length"), 10, 64); err == nil && n >= 0 && !resp.Uncompressed {
+					if _, decoded := body.(*encodedBody); !decoded {
+						out.Set("length", c.Number(float64(n)))
+					}
+				}
 				out.Set("body", c.Number(float64(in.streams.add(body))))
 			}
 			return out, nil
 		}, nil
 	})
+}
+
+// fetchFailure says why a subrequest failed without the details of this
+// machine's network (resolver addresses, local ports) that Go's errors
+// carry: a worker may pass the message on to its clients.
+func fetchFailure(err error) string {
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		if dns.IsNotFound {
+			return "DNS lookup failed: no such host " + dns.Name
+		}
+		if dns.IsTimeout {
+			return "DNS lookup failed: timed out resolving " + dns.Name
+		}
+		return "DNS lookup failed for " + dns.Name
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return "the connection timed out"
+	}
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "connection reset by the peer"
+	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		return "no route to host"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "the connection closed before a response arrived"
+	}
+	var op *net.OpError
+	if errors.As(err, &op) {
+		// The dial's own words without its addresses.
+		return op.Op + ": " + op.Err.Error()
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return err.Error()
 }
 
 func (in *Instance) forgetFetch(id int64) {

@@ -19,8 +19,12 @@ import (
 func (in *Instance) Worker() string { return in.cfg.Name }
 
 // Async runs work off the VM's thread for the running invocation (see
-// BindingHost).
+// BindingHost). The worker's global scope may not start any: as on
+// workerd, bindings do I/O for a request.
 func (in *Instance) Async(c *jsc.Context, work func(ctx context.Context) (Settle, error)) (jsc.Value, error) {
+	if in.atGlobalScope() {
+		return jsc.Value{}, &jsc.Error{Name: "Error", Message: globalScopeMessage}
+	}
 	ctx := in.opContext()
 	return in.async(c, func() (func(c *jsc.Context) (jsc.Value, error), error) {
 		settle, err := work(ctx)

@@ -64,7 +64,8 @@ type Config struct {
 	// GlobalScopeTimers lets the script's global scope arm timers, which
 	// then live as long as the instance. Workers cannot (workerd refuses
 	// it, and such a timer would run with no invocation to charge or end
-	// it); test harnesses that run their files at global scope can.
+	// it); test harnesses that run their files at global scope can, and
+	// may do I/O from there too.
 	GlobalScopeTimers bool
 }
 
@@ -245,6 +246,9 @@ func NewInstance(cfg *Config) (*Instance, error) {
 		if _, err := c.Eval(cfg.Script.Code, url); err != nil {
 			return in.scriptError("evaluating the worker's script", err)
 		}
+		if err := in.settleTopLevelAwait(c); err != nil {
+			return err
+		}
 		if _, err := in.hooks.Value().CallMethod("init"); err != nil {
 			return in.scriptError("starting the worker", err)
 		}
@@ -258,6 +262,67 @@ func NewInstance(cfg *Config) (*Instance, error) {
 		return nil, err
 	}
 	return in, nil
+}
+
+// tlaGlobal is bundle.TLAGlobal: a module with top-level await reports
+// through it whether its body has finished.
+const tlaGlobal = "__outpost_tla"
+
+// settleTopLevelAwait checks, once the worker's script and the microtasks
+// it queued have run, that a module with top-level await has finished, as
+// workerd requires: a worker starts without I/O, so nothing else could
+// settle it later. A module that threw fails the start with its error.
+func (in *Instance) settleTopLevelAwait(c *jsc.Context) error {
+	const context = "evaluating the worker's script"
+	g := c.Global()
+	state := g.Get(tlaGlobal)
+	if !state.IsObject() {
+		return nil
+	}
+	g.Delete(tlaGlobal)
+	if in.vm.Terminated() {
+		in.broken.Store(true)
+		return in.limitError(context)
+	}
+	if !state.Get("settled").Bool() {
+		// The stack lists the module's top-level awaits.
+		return &ScriptError{Context: context, Name: "Error", Message: state.Get("unsettled").String(), Stack: state.Get("awaits").String()}
+	}
+	if e := state.Get("error"); e.IsObject() {
+		se := in.errorFromValue(context, e.Index(0))
+		se.Stack = in.moduleFrames(se.Stack, state.Get("awaits").String())
+		return se
+	}
+	return nil
+}
+
+// moduleFrames keeps the frames of a stack that point into the user's
+// sources (or native code), dropping those of the bundle's own wrapper
+// and helpers. When none is left in the sources (an error made by an
+// asynchronous operation, or a thrown non-Error), the top-level awaits
+// are where the module was.
+func (in *Instance) moduleFrames(stack, awaits string) string {
+	url := in.cfg.Script.URL
+	if url == "" {
+		url = "worker.js"
+	}
+	var kept []string
+	inSources := false
+	for _, l := range strings.Split(stack, "\n") {
+		where := strings.TrimPrefix(strings.TrimSpace(l), "at ")
+		where = where[strings.LastIndexByte(where, '@')+1:]
+		if where == "" || strings.HasPrefix(where, url+":") {
+			continue
+		}
+		if where != "[native code]" {
+			inSources = true
+		}
+		kept = append(kept, l)
+	}
+	if !inSources && awaits != "" {
+		kept = append(kept, strings.Split(awaits, "\n")...)
+	}
+	return strings.Join(kept, "\n")
 }
 
 func (in *Instance) initInfo(c *jsc.Context) (jsc.Value, error) {

@@ -56,6 +56,9 @@ func (in *Instance) newInvocation(kind string, depth int, parent context.Context
 	if tag := EventTag(parent); tag != nil {
 		base = WithEventTag(base, tag)
 	}
+	if gate, ok := parent.Value(outputGateKey{}).(func() error); ok {
+		base = WithOutputGate(base, gate)
+	}
 	ctx, cancel := context.WithCancel(context.WithValue(base, chainKey{}, ch))
 	inv := &Invocation{ID: in.reqSeq, Kind: kind, ctx: ctx, cancel: cancel, depth: depth, done: make(chan struct{}),
 		limit: limit, chain: ch}
@@ -128,10 +131,14 @@ func OutcomeOf(err error, clientGone bool) Outcome {
 // Subrequest counts a subrequest against the running invocation and
 // returns the depth a request it sends to another worker has. It refuses
 // past the subrequest limit and, for service bindings, past
-// MaxSubrequestDepth, with workerd's messages.
+// MaxSubrequestDepth, with workerd's messages. The worker's global scope
+// may not send any (workerd has no request to do I/O for then).
 func (in *Instance) Subrequest(kind string) (int, error) {
 	inv := in.current()
 	if inv == nil {
+		if in.atGlobalScope() {
+			return 0, &jsc.Error{Name: "Error", Message: globalScopeMessage}
+		}
 		return 1, nil
 	}
 	limit := in.cfg.SubrequestLimit

@@ -318,7 +318,27 @@ func (in *Instance) checkHung() {
 // asyncCPU is async for CPU-bound work (key generation): its goroutine
 // keeps its thread while it works, so that the CPU it uses is charged to
 // the invocation that asked for it.
+//
+// At the worker's global scope the work runs at once on the VM's thread,
+// as workerd does it: a top-level await on it settles while the worker
+// starts, and its CPU counts against the startup limit.
 func (in *Instance) asyncCPU(c *jsc.Context, work func() (func(c *jsc.Context) (jsc.Value, error), error)) (jsc.Value, error) {
+	if in.atGlobalScope() {
+		d, p, err := c.NewPromise()
+		if err != nil {
+			return p, err
+		}
+		finish, err := in.runWork(work)
+		if err == nil {
+			var v jsc.Value
+			if v, err = finish(c); err == nil {
+				d.Resolve(v)
+				return p, nil
+			}
+		}
+		d.RejectError(err)
+		return p, nil
+	}
 	owner := in.cur
 	return in.async(c, func() (func(c *jsc.Context) (jsc.Value, error), error) {
 		goruntime.LockOSThread()

@@ -137,11 +137,11 @@ func dataError(err error) error {
 	return err
 }
 
+// push also returns what was decoded before an error: data followed by
+// trailing bytes still gives its output, then the error.
 func (d *decompressor) push(chunk []byte) ([]byte, error) {
-	if err := d.feeder.push(chunk); err != nil {
-		return nil, err
-	}
-	return d.take(), nil
+	err := d.feeder.push(chunk)
+	return d.take(), err
 }
 
 func (d *decompressor) finish() ([]byte, error) {
@@ -184,7 +184,8 @@ func (in *Instance) installCompressOps(def func(string, jsc.Func)) {
 		}
 		return call.Ctx.Number(float64(in.streams.add(z))), nil
 	})
-	// codecPush(id, bytes) → Uint8Array of output (maybe empty)
+	// codecPush(id, bytes) → Uint8Array of output (maybe empty), or, when
+	// the data is bad, [output decoded before the error, error message].
 	def("codecPush", func(call *jsc.Call) (jsc.Value, error) {
 		z, ok := in.streams.get(call.Arg(0).Int()).(codec)
 		if !ok {
@@ -197,7 +198,11 @@ func (in *Instance) installCompressOps(def func(string, jsc.Func)) {
 		out, err := z.push(b)
 		if err != nil {
 			in.streams.close(call.Arg(0).Int())
-			return jsc.Value{}, jsc.TypeError("Decompression failed: %v", err)
+			partial, berr := call.Ctx.Bytes(out)
+			if berr != nil {
+				return jsc.Value{}, berr
+			}
+			return call.Ctx.Array(partial, call.Ctx.String("Decompression failed: "+err.Error()))
 		}
 		return call.Ctx.Bytes(out)
 	})

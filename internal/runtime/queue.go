@@ -75,6 +75,14 @@ func (in *Instance) Queue(ctx context.Context, queueName string, msgs []QueueMes
 			return
 		}
 		st := in.newInvocation("queue", 0, ctx)
+		// A handler that hangs (or hits a limit) ends the delivery with
+		// that error: its messages are retried.
+		st.onFail = func(err error) {
+			select {
+			case done <- result{err: err, st: st}:
+			default:
+			}
+		}
 		reqID = st.ID
 		// A canceled delivery (the node shuts down) cancels the work.
 		context.AfterFunc(ctx, func() { in.vm.Enqueue(func(*jsc.Context) { st.cancel() }) })
@@ -110,17 +118,27 @@ func (in *Instance) Queue(ctx context.Context, queueName string, msgs []QueueMes
 		hooks := in.hooks.Value()
 		in.within(reqID, func() {
 			err = hooks.Get("queue").CallThen(hooks, []jsc.Value{c.String(queueName), arr, c.Number(float64(reqID)), meta}, func(v jsc.Value) {
+				// Settled: from here on only its waitUntil work may run.
+				st.responded = true
 				r := result{read: v.Get("read").Keep(), st: st}
 				if v.Get("threw").Bool() {
 					r.err = in.errorFromValue(what, v.Get("error"))
 				}
-				done <- r
+				select {
+				case done <- r:
+				default:
+					r.read.Release()
+				}
 			}, func(v jsc.Value) {
-				done <- result{err: in.errorFromValue(what, v), st: st}
+				st.responded = true
+				select {
+				case done <- result{err: in.errorFromValue(what, v), st: st}:
+				default:
+				}
 			})
 		})
 		if err != nil {
-			done <- result{err: in.scriptError(what, err), st: st}
+			st.onFail(in.scriptError(what, err))
 		}
 	})
 	if err != nil {

@@ -19,6 +19,13 @@ import (
 // worker's global scope, where no request exists to own it.
 const globalScopeMessage = "Disallowed operation called within global scope. Asynchronous I/O (ex: fetch() or connect()), setting a timeout, and generating random values are not allowed within global scope. To fix this error, perform this operation within a handler. https://developers.cloudflare.com/workers/runtime-apis/handlers/"
 
+// atGlobalScope reports whether the worker's global scope is running: its
+// start, top-level awaits included, outside any invocation. Test harnesses
+// that run their files there (GlobalScopeTimers) are exempt (VM thread).
+func (in *Instance) atGlobalScope() bool {
+	return in.cur == 0 && in.phase != phaseRunning && !in.cfg.GlobalScopeTimers
+}
+
 func (in *Instance) installTimerOps(c *jsc.Context, def func(string, jsc.Func)) {
 	def("timerStart", func(call *jsc.Call) (jsc.Value, error) {
 		id := call.Arg(0).Int()
@@ -53,7 +60,7 @@ func (in *Instance) startTimer(c *jsc.Context, id int64, d time.Duration, repeat
 	case in.cur == 0 && in.cfg.GlobalScopeTimers:
 		// Armed by a test harness's global scope: it lives with the
 		// instance, within the same cap.
-	case in.cur == 0 && in.phase != phaseRunning:
+	case in.atGlobalScope():
 		return jsc.Throw(c.NewError("Error", globalScopeMessage))
 	case inv == nil:
 		// Code still running for a request that has ended (an abandoned

@@ -150,6 +150,8 @@ idle_timeout = "0s"`: `http.idle_timeout: "0s" is not a duration`,
 max_connections = -5`: `http.max_connections: -5 is out of range`,
 		`[http]
 nonsense = 1`: `unknown field "http.nonsense"`,
+		`[http]
+compress = "off"`: `http.compress: must be true or false, not "off"`,
 	}
 	for text, want := range cases {
 		_, err := parse(t, text, nil)
@@ -174,5 +176,16 @@ func TestParseSize(t *testing.T) {
 		if _, err := parseSize(bad); err == nil {
 			t.Errorf("parseSize(%v) accepted", bad)
 		}
+	}
+}
+
+func TestConfigCompress(t *testing.T) {
+	c, err := parse(t, "", nil)
+	if err != nil || c.HTTP.DisableCompression {
+		t.Fatalf("default: %+v, %v; want compression on", c, err)
+	}
+	c, err = parse(t, "[http]\ncompress = false\n", nil)
+	if err != nil || !c.HTTP.DisableCompression {
+		t.Fatalf("compress = false: %+v, %v", c, err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/outpost-dev/outpost/internal/httpcompress"
 	"github.com/outpost-dev/outpost/internal/runtime"
 	"github.com/outpost-dev/outpost/internal/server"
 )
@@ -89,14 +90,21 @@ func (s *Server) serveWorker(w http.ResponseWriter, r *http.Request, ws *workerS
 		// client gets 413, not the worker's reaction to a failed read.
 		w = limitBody(w, r, limit)
 	}
-	if site := ws.settings.Site; site != nil && site.ServeBeforeWorker(w, r) != 0 {
+	compress := !s.httpConfig().DisableCompression
+	if site := ws.settings.Site; site != nil {
 		// Static assets answer before the worker, as on Cloudflare.
-		return outcome{name: string(runtime.OutcomeOK)}
+		cw := httpcompress.Wrap(w, r, compress)
+		answered := site.ServeBeforeWorker(cw, r) != 0
+		cw.Close()
+		if answered {
+			return outcome{name: string(runtime.OutcomeOK)}
+		}
 	}
 	t := &observedTarget{w: cur}
 	h := &server.Handler{
-		Target: func() (server.Target, error) { return t, nil },
-		Origin: ws.settings.Origin,
+		Target:   func() (server.Target, error) { return t, nil },
+		Origin:   ws.settings.Origin,
+		Compress: compress,
 	}
 	h.ServeHTTP(w, r)
 	o := runtime.OutcomeOf(t.err, r.Context().Err() != nil)

@@ -46,6 +46,11 @@ type HTTP struct {
 	// wait in the kernel's accept queue. The ops and admin listeners have
 	// their own.
 	MaxConnections int
+	// DisableCompression turns off compressing responses for clients
+	// that accept gzip or brotli (compress = false): for a deployment
+	// behind a proxy that compresses. A worker's own Content-Encoding is
+	// still honoured.
+	DisableCompression bool
 }
 
 // Defaults for [http].
@@ -63,6 +68,7 @@ type rawHTTP struct {
 	IdleTimeout       string `toml:"idle_timeout"`
 	WriteTimeout      string `toml:"write_timeout"`
 	MaxConnections    int64  `toml:"max_connections"`
+	Compress          any    `toml:"compress"`
 }
 
 func (r rawHTTP) parse(fail func(string, string, ...any) error) (HTTP, error) {
@@ -88,6 +94,13 @@ func (r rawHTTP) parse(fail func(string, string, ...any) error) (HTTP, error) {
 	}
 	if r.MaxConnections > 0 {
 		h.MaxConnections = int(r.MaxConnections)
+	}
+	switch v := r.Compress.(type) {
+	case nil:
+	case bool:
+		h.DisableCompression = !v
+	default:
+		return h, fail("http.compress", "must be true or false, not %#v", v)
 	}
 	return h, nil
 }

@@ -77,21 +77,22 @@ func (s *Server) restartConsumers(ws *workerState, consumers []platform.QueueCon
 		}
 	}
 	ws.mu.Lock()
-	if ws.stopConsumers != nil {
-		ws.stopConsumers()
-		ws.stopConsumers = nil
-	}
+	stop := ws.stopConsumers
+	ws.stopConsumers = nil
 	ws.consumers = consumers
+	ws.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
 	if len(consumers) == 0 || s.runCtx == nil {
-		ws.mu.Unlock()
 		return
 	}
+	// Not under ws.mu: starting asks ws.current for the running version.
 	ctx, cancel := context.WithCancel(s.runCtx)
+	s.node.StartConsumers(ctx, ws.name, mine, ws.current)
+	ws.mu.Lock()
 	ws.stopConsumers = cancel
 	ws.mu.Unlock()
-	// Outside ws.mu: StartConsumers reads the running version through
-	// ws.current, which takes it (a consumer without max_concurrency).
-	s.node.StartConsumers(ctx, ws.name, mine, ws.current)
 }
 
 // claimConsumers makes worker the consumer of every queue b consumes, or

@@ -14,10 +14,12 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/outpost-dev/outpost/internal/httpcompress"
 	"github.com/outpost-dev/outpost/internal/runtime"
 )
 
@@ -49,6 +51,10 @@ type Handler struct {
 	// Failed, when set, is told of a request the worker could not answer
 	// (the dev dashboard's log shows the outcome and the exception).
 	Failed func(r *http.Request, outcome runtime.Outcome, err error)
+	// Compress compresses compressible responses for clients that accept
+	// gzip or brotli, as Cloudflare's edge does. A body labelled with a
+	// Content-Encoding is encoded either way, as workerd does.
+	Compress bool
 }
 
 // maxReplay is how much of a request body is kept so that a pass-through
@@ -149,12 +155,26 @@ func (h *Handler) writeResponse(w http.ResponseWriter, r *http.Request, resp *ru
 	if status == 0 {
 		status = 200
 	}
+	length := resp.ContentLength
+	if n, err := strconv.ParseInt(dst.Get("Content-Length"), 10, 64); length < 0 && err == nil && n >= 0 {
+		// A streamed body whose length its header tells (a cache entry):
+		// small ones are not worth compressing.
+		length = n
+	}
+	plan := httpcompress.Decide(r, httpcompress.Response{Status: status, Header: dst, Length: length, Encoded: resp.Encoded}, h.Compress)
 	w.WriteHeader(status)
 	if resp.Body == nil {
 		return status
 	}
 	defer resp.Body.Close()
 	if r.Method == http.MethodHead {
+		return status
+	}
+	if plan.Changes() {
+		// A write or decode error means the client went away or the
+		// body was not what its Content-Encoding said: the response
+		// ends there; Close (deferred) cancels the stream.
+		httpcompress.Copy(w, resp.Body, plan, resp.ContentLength < 0)
 		return status
 	}
 	// Each chunk is flushed as it comes, so streamed responses reach the
@@ -218,7 +238,13 @@ func (h *Handler) passThrough(w http.ResponseWriter, r *http.Request, replay *re
 	for k, vs := range resp.Header {
 		w.Header()[k] = vs
 	}
+	// The origin's bytes are what its Content-Encoding says.
+	plan := httpcompress.Decide(r, httpcompress.Response{Status: resp.StatusCode, Header: w.Header(), Length: resp.ContentLength, Encoded: true}, h.Compress)
 	w.WriteHeader(resp.StatusCode)
+	if plan.Changes() {
+		httpcompress.Copy(w, resp.Body, plan, true)
+		return resp.StatusCode
+	}
 	io.Copy(flushWriter{w}, resp.Body)
 	return resp.StatusCode
 }
@@ -280,6 +306,10 @@ func requestHeaders(r *http.Request) http.Header {
 		h = http.Header{}
 	}
 	h.Set("Host", r.Host)
+	// Workers see the encodings Cloudflare's edge accepts, whatever the
+	// client sent (request.cf.clientAcceptEncoding keeps the client's):
+	// the edge adapts the response to the client.
+	h.Set("Accept-Encoding", "br, gzip")
 	ip, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		ip = r.RemoteAddr

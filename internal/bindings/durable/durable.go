@@ -148,7 +148,7 @@ func (n Namespace) Install(h runtime.BindingHost, c *jsc.Context) (jsc.Value, er
 				if resp.WebSocket != nil {
 					return runtime.WebSocketResponseToJS(h, c, req.URL, resp)
 				}
-				return runtime.ResponseToJS(h, c, req.URL, resp.Status, resp.StatusText, resp.Header, resp.Body)
+				return runtime.ResponseToJS(h, c, req.URL, resp.Status, resp.StatusText, resp.Header, runtime.ReceivedBody(resp))
 			}, nil
 		})
 	})
@@ -635,7 +635,7 @@ func (s *Alarms) fire(worker string, addr runtime.ObjectAddress, at time.Time) {
 	defer cancel()
 	// The arguments, as the prelude serializes them: [{ retryCount, isRetry }].
 	info := fmt.Sprintf(`["a",[["o",{"retryCount":%d,"isRetry":%t}]]]`, retries, retries > 0)
-	_, err = w.CallObject(ctx, 0, addr, []string{"\x00alarm"}, &runtime.Message{JSON: info})
+	_, err = w.CallObject(runtime.WithOutputGate(ctx, o.Flush), 0, addr, []string{"\x00alarm"}, &runtime.Message{JSON: info})
 	// Unless alarm() set another alarm (or deleted this one), this one is
 	// done, or retried after a backoff.
 	now, _, still, aerr := o.Alarm()

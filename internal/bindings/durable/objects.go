@@ -208,7 +208,7 @@ func (o *Objects) Fetch(ctx context.Context, w *runtime.Worker, worker string, r
 		req.Body = body.local()
 		resets := o.resets(lo)
 		var err error
-		resp, err = w.Fetch(ctx, req)
+		resp, err = w.Fetch(o.outputGate(ctx, lo), req)
 		if err = o.gated(lo, resp, o.callError(lo, resets, err)); err != nil {
 			o.exit(lo)
 			return err
@@ -237,7 +237,7 @@ func (o *Objects) Call(ctx context.Context, w *runtime.Worker, worker string, de
 		defer o.exit(lo)
 		resets := o.resets(lo)
 		var err error
-		res, err = o.callResult(lo, resets)(w.CallObject(ctx, depth, addr, path, args))
+		res, err = o.callResult(lo, resets)(w.CallObject(o.outputGate(ctx, lo), depth, addr, path, args))
 		return o.gated(lo, nil, err)
 	}, func(owner string) (bool, error) {
 		var err error
@@ -451,7 +451,7 @@ func (o *Objects) ServeFetch(ctx context.Context, worker string, req *runtime.Re
 		return nil, moved(err)
 	}
 	resets := o.resets(lo)
-	resp, err := w.Fetch(ctx, req)
+	resp, err := w.Fetch(o.outputGate(ctx, lo), req)
 	if err = o.gated(lo, resp, o.callError(lo, resets, err)); err != nil {
 		o.exit(lo)
 		return nil, err
@@ -471,7 +471,7 @@ func (o *Objects) ServeCall(ctx context.Context, worker string, depth int, addr 
 		return nil, moved(err)
 	}
 	defer o.exit(lo)
-	res, err := o.callResult(lo, o.resets(lo))(w.CallObject(ctx, depth, addr, path, args))
+	res, err := o.callResult(lo, o.resets(lo))(w.CallObject(o.outputGate(ctx, lo), depth, addr, path, args))
 	return res, o.gated(lo, nil, err)
 }
 
@@ -486,6 +486,12 @@ func (o *Objects) gated(lo *liveObject, resp *runtime.Response, err error) error
 		return ferr
 	}
 	return err
+}
+
+// outputGate is ctx with the object's output gate: the fetch() calls of
+// the event it runs wait for the object's writes before them.
+func (o *Objects) outputGate(ctx context.Context, lo *liveObject) context.Context {
+	return runtime.WithOutputGate(ctx, func() error { return o.flush(lo) })
 }
 
 // flush makes the object's writes so far durable.

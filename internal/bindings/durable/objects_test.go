@@ -2,12 +2,14 @@ package durablebinding
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -204,5 +206,76 @@ func TestObjectsOnTwoNodes(t *testing.T) {
 	}
 	if f := a.get(t, "shared"); f == nil || f[2] != "82" {
 		t.Errorf("then through a: %v", f)
+	}
+}
+
+// The output gate holds an object's fetch() until the writes made before
+// it are durable: the origin never sees a request that depends on a write
+// a crash could still lose.
+func TestObjectsFetchWaitsForWrites(t *testing.T) {
+	store := durable.NewStore(t.TempDir())
+	t.Cleanup(store.Close)
+	var seen, early atomic.Int64
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen.Add(1)
+		o, err := store.Object("w", "Writer", r.URL.Query().Get("id"))
+		if err != nil {
+			t.Error(err)
+		} else if !o.Durable() {
+			early.Add(1)
+		}
+		io.WriteString(w, "ok")
+	}))
+	defer origin.Close()
+	workers := workerSet{}
+	objs := NewObjects(ObjectsConfig{Store: store, Workers: workers, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	t.Cleanup(objs.Close)
+	w, err := runtime.NewWorker(&runtime.Config{
+		Name: "w",
+		Script: runtime.Script{Code: `
+const { DurableObject } = globalThis.__outpost_builtin("cloudflare:workers");
+class Writer extends DurableObject {
+  async write(i) {
+    this.ctx.storage.put("k" + i, "x".repeat(1000));
+    const res = await fetch(this.env.ORIGIN + "?id=" + this.ctx.id.toString());
+    return res.text();
+  }
+}
+globalThis.__outpost_entry = {
+  Writer,
+  default: {
+    async fetch(request, env) {
+      const i = new URL(request.url).pathname.slice(1);
+      return new Response(await env.WRITER.getByName("one").write(i));
+    },
+  },
+};`, URL: "w.js", Modules: true},
+		Bindings: runtime.Bindings{
+			Vars:    map[string]any{"ORIGIN": origin.URL},
+			Objects: map[string]runtime.Binding{"WRITER": Namespace{Script: "w", Class: "Writer", Workers: workers, Objects: objs}},
+		},
+		Host: &runtime.Host{Console: func(_, level, text string) { t.Logf("console.%s: %s", level, text) },
+			Extensions: []runtime.Extension{Extension(objs, func(string) map[string]bool { return map[string]bool{"Writer": true} })}},
+	}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close(time.Second) })
+	workers["w"] = w
+	// One request at a time: the writes at the origin's check are the
+	// request's own.
+	for i := range 20 {
+		resp, err := w.Fetch(context.Background(), &runtime.Request{Method: "GET", URL: fmt.Sprintf("http://do.test/%d", i), Header: http.Header{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if string(b) != "ok" {
+			t.Fatalf("GET /%d = %s", i, b)
+		}
+	}
+	if seen.Load() != 20 || early.Load() != 0 {
+		t.Fatalf("the origin saw %d requests, %d of them before the writes they follow were durable", seen.Load(), early.Load())
 	}
 }

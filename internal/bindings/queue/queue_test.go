@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -253,5 +254,63 @@ func TestMissingQueueHandler(t *testing.T) {
 	b.Send(context.Background(), "jobs", []queue.Outgoing{{Body: []byte(`1`), ContentType: "json"}}, false, 0)
 	if _, err, _ := deliver(t, w, b, "jobs"); err == nil || !strings.Contains(err.Error(), "Handler does not export a queue() function.") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// A queue handler that finishes is not taken for a hung one; a handler
+// that waits on nothing is, and its delivery ends with the hang error
+// (its messages are then retried) instead of waiting forever.
+func TestQueueHandlerHangDetection(t *testing.T) {
+	var mu sync.Mutex
+	var logged []string
+	w, err := runtime.NewWorker(&runtime.Config{
+		Name: "q",
+		Script: runtime.Script{Code: `var __outpost_entry = { default: {
+			async fetch() { return new Response("x"); },
+			async queue(batch) {
+				if (batch.queue === "hang") await new Promise(() => {});
+				await Promise.resolve();
+				for (const m of batch.messages) m.ack();
+			},
+		} };`, URL: "worker.js", Modules: true},
+		Host: &runtime.Host{Console: func(_, level, text string) {
+			mu.Lock()
+			defer mu.Unlock()
+			logged = append(logged, level+": "+text)
+		}, Extensions: []runtime.Extension{Extension()}},
+	}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close(time.Second)
+	msgs := []runtime.QueueMessage{{ID: "m1", Timestamp: time.Now(), Body: []byte(`"a"`), ContentType: "json", Attempts: 1}}
+
+	res, err := w.Queue(context.Background(), "work", msgs, runtime.QueueMetrics{})
+	if err != nil || len(res.Acks) != 1 {
+		t.Fatalf("queue work: %+v, %v", res, err)
+	}
+	mu.Lock()
+	if len(logged) != 0 {
+		t.Errorf("a finished queue handler logged %q", logged)
+	}
+	mu.Unlock()
+
+	done := make(chan error, 1)
+	go func() {
+		_, err := w.Queue(context.Background(), "hang", msgs, runtime.QueueMetrics{})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "had hung") {
+			t.Errorf("a hung queue handler: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the delivery of a hung queue handler never ended")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(logged) != 1 || !strings.Contains(logged[0], "had hung") {
+		t.Errorf("logged %q", logged)
 	}
 }

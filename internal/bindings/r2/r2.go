@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/http"
 	"sync"
 	"time"
 
@@ -263,6 +264,13 @@ func (b Binding) Install(h runtime.BindingHost, c *jsc.Context) (jsc.Value, erro
 			return func(c *jsc.Context) (jsc.Value, error) {
 				sid := c.Number(-1)
 				if body != nil && err == nil {
+					// A whole object stored with a gzip or br contentEncoding
+					// reads decoded, as a fetch() body does; returned with
+					// writeHttpMetadata's Content-Encoding it goes out as it
+					// is stored, so the client gets one layer.
+					if o != nil && o.Range == nil {
+						body = runtime.DecodedBody(http.Header{"Content-Encoding": {o.HTTP.ContentEncoding}}, body)
+					}
 					sid = c.Number(float64(h.AddStream(body)))
 				}
 				return c.Array(c.String(string(data)), sid)

@@ -479,7 +479,10 @@ export class R2Bucket {
     // The body's length is known, as in workerd: it can be put again or
     // sent with a Content-Length.
     const stream = streamFromSid(sid);
-    stream[kExpectedLength] = got.object.range ? got.object.range.length : got.object.size;
+    // A whole object stored in gzip or br reads decoded: its length is not known.
+    if (got.object.range || !/^\s*(gzip|br)\s*$/i.test(got.object.httpMetadata?.contentEncoding ?? "")) {
+      stream[kExpectedLength] = got.object.range ? got.object.range.length : got.object.size;
+    }
     return new R2ObjectBody(kToken, got.object, stream);
   }
 

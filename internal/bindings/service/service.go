@@ -102,7 +102,7 @@ func (b Binding) Install(h runtime.BindingHost, c *jsc.Context) (jsc.Value, erro
 				}
 				var body io.ReadCloser
 				if resp.Body != nil {
-					body = resp.Body
+					body = runtime.ReceivedBody(resp) // decoded when it is encoded, as a fetch() body
 				}
 				return runtime.ResponseToJS(h, c, req.URL, resp.Status, resp.StatusText, resp.Header, body)
 			}, nil

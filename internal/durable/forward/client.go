@@ -99,7 +99,7 @@ func (c *Client) Fetch(ctx context.Context, addr, worker string, req *runtime.Re
 		resp.Body.Close()
 		return nil, fmt.Errorf("forwarding to %s: a malformed response head: %v", addr, err)
 	}
-	out := &runtime.Response{Status: rh.Status, StatusText: rh.StatusText, Header: rh.Header, Body: resp.Body, ContentLength: resp.ContentLength}
+	out := &runtime.Response{Status: rh.Status, StatusText: rh.StatusText, Header: rh.Header, Body: resp.Body, ContentLength: resp.ContentLength, Encoded: rh.Encoded}
 	if out.Header == nil {
 		out.Header = http.Header{}
 	}

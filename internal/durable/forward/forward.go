@@ -78,6 +78,8 @@ type responseHead struct {
 	Status     int         `json:"status"`
 	StatusText string      `json:"statusText"`
 	Header     http.Header `json:"header"`
+	// Encoded: the body is already in its Content-Encoding (runtime.Response.Encoded).
+	Encoded bool `json:"encoded,omitempty"`
 }
 
 // message is a runtime.Message on the wire (buffers in base64).

@@ -69,7 +69,7 @@ func serveFetch(w http.ResponseWriter, r *http.Request, local Local) {
 		failed(w, err)
 		return
 	}
-	rh, err := json.Marshal(responseHead{Status: resp.Status, StatusText: resp.StatusText, Header: resp.Header})
+	rh, err := json.Marshal(responseHead{Status: resp.Status, StatusText: resp.StatusText, Header: resp.Header, Encoded: resp.Encoded})
 	if err != nil {
 		if resp.Body != nil {
 			resp.Body.Close()

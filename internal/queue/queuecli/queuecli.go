@@ -26,6 +26,9 @@ const Usage = `Usage:
   outpost queues peek QUEUE [--limit N]    its messages in delivery order, without taking them
   outpost queues purge QUEUE               delete every message of a queue
   outpost queues consumer list             which worker consumes which queue, with its settings
+  outpost queues consumer remove QUEUE WORKER
+                                           end WORKER's claim to consume QUEUE (a fleet's claim left
+                                           by a worker that no longer runs or declares the consumer)
 
 Queues need no creating or deleting here: a queue exists as soon as a
 worker's wrangler config names it (as wrangler dev treats them); purge
@@ -109,8 +112,14 @@ func Run(ctx context.Context, args []string, env Env) error {
 		fmt.Fprintf(env.Stdout, "Purged %d message%s from queue %s.\n", n, plural(n), name)
 		return nil
 	case "consumer":
+		if len(args) >= 2 && args[1] == "remove" {
+			if len(args) != 4 || strings.HasPrefix(args[2], "-") || strings.HasPrefix(args[3], "-") {
+				return &usageError{"outpost queues consumer remove QUEUE WORKER: name the queue and the worker whose claim to end"}
+			}
+			return removeConsumer(ctx, env, args[2], args[3])
+		}
 		if len(args) != 2 || args[1] != "list" {
-			return &usageError{"outpost queues consumer list: consumers are declared by [[queues.consumers]] in each worker's wrangler config; add or remove them there"}
+			return &usageError{"outpost queues consumer list|remove: consumers are declared by [[queues.consumers]] in each worker's wrangler config; add or remove them there ('remove' ends a claim a worker left behind)"}
 		}
 		return consumers(env)
 	case "create", "delete":
@@ -302,6 +311,26 @@ func preview(m queue.Peeked) string {
 		return s
 	}
 	return fmt.Sprintf("(%d bytes)", len(m.Body))
+}
+
+// removeConsumer ends worker's claim on q: a queue has one consumer
+// worker, and on a fleet the claim stays with the messages until the
+// worker gives it up, which a worker that no longer runs never does.
+func removeConsumer(ctx context.Context, env Env, q, worker string) error {
+	// Taking the claim says who holds it (taking it when nobody does, to
+	// be released at once).
+	owner, err := env.Store.ClaimConsumer(ctx, q, worker)
+	if err != nil {
+		return err
+	}
+	if owner != worker {
+		return fmt.Errorf("outpost queues consumer remove: queue %s is consumed by worker %s, not %s; nothing was changed", q, owner, worker)
+	}
+	if err := env.Store.ReleaseConsumer(ctx, q, worker); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "Worker %s no longer holds queue %s: another worker may consume it. A running worker that still declares the consumer claims it again when it next starts or is deployed.\n", worker, q)
+	return nil
 }
 
 func consumers(env Env) error {

@@ -68,7 +68,20 @@ func TestCommands(t *testing.T) {
 	if got := run("purge", "emails-dlq"); got != "Purged 1 message from queue emails-dlq.\n" {
 		t.Errorf("purge: %q", got)
 	}
-	for _, args := range [][]string{{}, {"peek"}, {"peek", "q", "--limit", "0"}, {"create", "x"}, {"consumer", "add"}, {"nope"}} {
+	// A claim left behind ends; another worker's claim stays.
+	if owner, _ := store.ClaimConsumer(ctx, "emails", "old-mailer"); owner != "old-mailer" {
+		t.Fatalf("claim: %q", owner)
+	}
+	if err := Run(ctx, []string{"consumer", "remove", "emails", "mailer"}, env); err == nil || !strings.Contains(err.Error(), "consumed by worker old-mailer, not mailer") {
+		t.Errorf("removing a claim another worker holds: %v", err)
+	}
+	if got := run("consumer", "remove", "emails", "old-mailer"); !strings.Contains(got, "Worker old-mailer no longer holds queue emails") {
+		t.Errorf("consumer remove: %q", got)
+	}
+	if owner, _ := store.ClaimConsumer(ctx, "emails", "mailer"); owner != "mailer" {
+		t.Errorf("after remove, the claim went to %q", owner)
+	}
+	for _, args := range [][]string{{}, {"peek"}, {"peek", "q", "--limit", "0"}, {"create", "x"}, {"consumer", "add"}, {"consumer", "remove", "q"}, {"nope"}} {
 		if err := Run(ctx, args, env); !IsUsage(err) {
 			t.Errorf("%v: %v, want a usage error", args, err)
 		}

@@ -39,7 +39,7 @@ export function extractBody(init) {
       // The stream was never read: take the host stream over and leave the
       // old one disturbed, as if it had been consumed.
       s.disturbed = true;
-      return [sidBody(sid), null];
+      return [sidBody(sid, init[kExpectedLength] ?? -1), null];
     }
     return [{ kind: "stream", source: null, used: false, stream: init, length: init[kExpectedLength] ?? -1 }, null];
   }
@@ -229,7 +229,7 @@ export function bodyForHost(b) {
       const sid = b.source;
       b.used = true;
       // The host takes the stream back by its id: no chunk passes through JS.
-      return { sid, read: () => ops.streamRead(sid), cancel: () => ops.streamCancel(sid) };
+      return { sid, length: b.length, read: () => ops.streamRead(sid), cancel: () => ops.streamCancel(sid) };
     }
   }
   // An unread stream of known size (FixedLengthStream, a body's own stream)

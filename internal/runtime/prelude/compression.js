@@ -19,6 +19,12 @@ function codecTransform(kind, format, decompress) {
         throw new TypeError(`${kind}: the chunk must be an ArrayBuffer or ArrayBufferView, not shared memory`);
       }
       const out = ops.codecPush(id, chunk);
+      if (Array.isArray(out)) {
+        // Bad data: what was decoded before it is still delivered.
+        const [partial, message] = out;
+        if (partial.byteLength > 0) controller.enqueue(partial);
+        throw new TypeError(message);
+      }
       if (out.byteLength > 0) controller.enqueue(out);
     },
     flush(controller) {

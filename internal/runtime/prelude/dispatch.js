@@ -196,6 +196,7 @@ export function toHostResult(response) {
   if (r.type === "error") throw new TypeError("Return value from serve handler must not be an error response (like Response.error())");
   const out = { status: r.status, statusText: r.statusText, headers: headerString(r.headers), body: bodyForHost(response[kBody]) };
   if (r.webSocket !== null) out.webSocket = coupleWebSocket(r.webSocket);
+  if (r.encodeBody === "manual") out.encodeBody = "manual";
   return out;
 }
 

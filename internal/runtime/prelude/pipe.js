@@ -72,7 +72,9 @@ export function readableStreamPipeTo(source, destPub, preventClose, preventAbort
     return react(writer.ready.promise, () => new Promise((resolveRead, rejectRead) => {
       defaultReaderRead(reader, {
         chunk: (chunk) => {
-          currentWrite = react(writerWrite(writer, chunk), undefined, () => {});
+          // The chunk steps can run inside the source's enqueue(); the
+          // write waits for a microtask so no sink code runs there.
+          currentWrite = react(Promise.resolve(undefined), () => react(writerWrite(writer, chunk), undefined, () => {}));
           resolveRead(false);
         },
         close: () => resolveRead(true),

@@ -2,7 +2,7 @@
 // BYOB readers, tee, async iteration, ReadableStream.from.
 import {
   S, Queue, queuingStrategy, extractHighWaterMark, extractSizeAlgorithm, enqueueValueWithSize, dequeueValue,
-  resetQueue, promiseCall, method, resolvedUndefined, transferBuffer, isDetached, react, slot, brandOf, rejectBrand } from "./streamutil.js";
+  resetQueue, promiseCall, method, resolvedUndefined, resolvedWith, transferBuffer, isDetached, react, slot, brandOf, rejectBrand } from "./streamutil.js";
 import { deferred, markHandled, illegalConstructor } from "./util.js";
 import { isAbortSignal } from "./abort.js";
 import { readableStreamPipeTo } from "./pipe.js";
@@ -137,7 +137,7 @@ function setUpDefaultController(s, start, pull, cancel, hwm, size) {
   pub[S] = c;
   s.controller = c;
   const startResult = start(pub);
-  react(Promise.resolve(startResult), () => {
+  react(resolvedWith(startResult), () => {
     c.started = true;
     defaultControllerCallPullIfNeeded(c);
   }, (r) => defaultControllerError(c, r));
@@ -306,7 +306,7 @@ function setUpByteController(s, start, pull, cancel, hwm, autoAllocateChunkSize)
   pub[S] = c;
   s.controller = c;
   const startResult = start(pub);
-  react(Promise.resolve(startResult), () => {
+  react(resolvedWith(startResult), () => {
     c.started = true;
     byteControllerCallPullIfNeeded(c);
   }, (r) => byteControllerError(c, r));
@@ -862,6 +862,29 @@ function setUpBYOBReader(pub, s) {
   readerGenericInitialize(r, s);
 }
 
+function acquireBYOBReader(s) {
+  const pub = makeInternal(ReadableStreamBYOBReader);
+  setUpBYOBReader(pub, s);
+  return pub[S];
+}
+
+// ReadableStreamBYOBReaderRead
+function byobReaderRead(r, view, min, readIntoRequest) {
+  const s = r.stream;
+  s.disturbed = true;
+  if (s.state === "errored") readIntoRequest.error(s.storedError);
+  else byteControllerPullInto(s.controller, view, min, readIntoRequest);
+}
+
+// ReadableStreamBYOBReaderRelease
+function byobReaderRelease(r) {
+  readerGenericRelease(r);
+  const e = new TypeError("Reader was released");
+  const reqs = r.readIntoRequests;
+  r.readIntoRequests = [];
+  for (const q of reqs) q.error(e);
+}
+
 export class ReadableStreamBYOBReader {
   constructor(stream) {
     if (internalConstruct) return;
@@ -890,6 +913,8 @@ export class ReadableStreamBYOBReader {
       min = Number(options.min);
       if (!Number.isFinite(min)) return Promise.reject(new TypeError("options.min must be a finite number"));
       min = Math.trunc(min);
+      // [EnforceRange] unsigned long long
+      if (min < 0 || min > Number.MAX_SAFE_INTEGER) return Promise.reject(new TypeError("options.min is outside the range of an unsigned long long"));
     }
     if (min === 0) return Promise.reject(new TypeError("options.min must be greater than 0"));
     if (!(view instanceof DataView)) {
@@ -899,15 +924,11 @@ export class ReadableStreamBYOBReader {
     }
     if (r.stream === undefined) return Promise.reject(new TypeError("This readable stream reader has been released and cannot be used to read from its previous owner stream"));
     return new Promise((resolve, reject) => {
-      const req = {
+      byobReaderRead(r, view, min, {
         chunk: (value) => resolve({ value, done: false }),
         close: (value) => resolve({ value, done: true }),
         error: reject,
-      };
-      const s = r.stream;
-      s.disturbed = true;
-      if (s.state === "errored") req.error(s.storedError);
-      else byteControllerPullInto(s.controller, view, min, req);
+      });
     });
   }
   // Workers' extension: read(view, { min }) counted in bytes.
@@ -921,21 +942,19 @@ export class ReadableStreamBYOBReader {
   releaseLock() {
     const r = slot(this, ReadableStreamBYOBReader);
     if (r.stream === undefined) return;
-    readerGenericRelease(r);
-    const e = new TypeError("Reader was released");
-    const reqs = r.readIntoRequests;
-    r.readIntoRequests = [];
-    for (const q of reqs) q.error(e);
+    byobReaderRelease(r);
   }
 }
 Object.defineProperty(ReadableStreamBYOBReader.prototype, Symbol.toStringTag, { value: "ReadableStreamBYOBReader", configurable: true });
 
 // ---------------------------------------------------------------------------
-// Tee. Byte streams tee into byte streams (so BYOB readers work on both
-// branches); the second branch gets a copy of every chunk.
+// Tee. A default stream tees into two default streams (ReadableStreamDefaultTee);
+// a byte stream into two byte streams (ReadableByteStreamTee), which forwards
+// a branch's BYOB read to the source as a BYOB read and copies each chunk to
+// the other branch.
 
 export function readableStreamTee(s, cloneForBranch2) {
-  const byte = s.controller.byte;
+  if (s.controller.byte) return readableByteStreamTee(s);
   const reader = acquireDefaultReader(s);
   let reading = false;
   let readAgain = false;
@@ -946,14 +965,9 @@ export function readableStreamTee(s, cloneForBranch2) {
   let branch1;
   let branch2;
   const cancelPromise = deferred();
-  const enqueue = (b, chunk) => (byte ? byteControllerEnqueue(b[S].controller, chunk) : defaultControllerEnqueue(b[S].controller, chunk));
-  const close = (b) => {
-    const c = b[S].controller;
-    if (!byte) return defaultControllerClose(c);
-    byteControllerClose(c);
-    if (c.pendingPullIntos.length > 0) byteControllerRespond(c, 0);
-  };
-  const error = (b, e) => (byte ? byteControllerError(b[S].controller, e) : defaultControllerError(b[S].controller, e));
+  const enqueue = (b, chunk) => defaultControllerEnqueue(b[S].controller, chunk);
+  const close = (b) => defaultControllerClose(b[S].controller);
+  const error = (b, e) => defaultControllerError(b[S].controller, e);
   const pull = () => {
     if (reading) {
       readAgain = true;
@@ -966,9 +980,9 @@ export function readableStreamTee(s, cloneForBranch2) {
           readAgain = false;
           let chunk1 = value;
           let chunk2 = value;
-          if (!canceled2 && (byte || cloneForBranch2)) {
+          if (!canceled2 && cloneForBranch2) {
             try {
-              chunk2 = byte ? new Uint8Array(value) : structuredClone(value);
+              chunk2 = structuredClone(value);
             } catch (e) {
               error(branch1, e);
               error(branch2, e);
@@ -1008,18 +1022,171 @@ export function readableStreamTee(s, cloneForBranch2) {
     return cancelPromise.promise;
   };
   const start = () => undefined;
-  if (byte) {
-    branch1 = createReadableByteStream(start, pull, cancel1);
-    branch2 = createReadableByteStream(start, pull, cancel2);
-  } else {
-    branch1 = createReadableStream(start, pull, cancel1);
-    branch2 = createReadableStream(start, pull, cancel2);
-  }
+  branch1 = createReadableStream(start, pull, cancel1);
+  branch2 = createReadableStream(start, pull, cancel2);
   react(reader.closed.promise, undefined, (r) => {
     error(branch1, r);
     error(branch2, r);
     if (!canceled1 || !canceled2) cancelPromise.resolve(undefined);
   });
+  return [branch1, branch2];
+}
+
+// CloneAsUint8Array
+function cloneAsUint8Array(view) {
+  return new Uint8Array(view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength));
+}
+
+// ReadableByteStreamTee
+function readableByteStreamTee(s) {
+  let reader = acquireDefaultReader(s);
+  let reading = false;
+  let readAgainForBranch1 = false;
+  let readAgainForBranch2 = false;
+  let canceled1 = false;
+  let canceled2 = false;
+  let reason1;
+  let reason2;
+  let branch1;
+  let branch2;
+  const cancelPromise = deferred();
+  const ctl = (b) => b[S].controller;
+  const forwardReaderError = (thisReader) => {
+    react(thisReader.closed.promise, undefined, (r) => {
+      if (thisReader !== reader) return;
+      byteControllerError(ctl(branch1), r);
+      byteControllerError(ctl(branch2), r);
+      if (!canceled1 || !canceled2) cancelPromise.resolve(undefined);
+    });
+  };
+  const cloneFailed = (e) => {
+    byteControllerError(ctl(branch1), e);
+    byteControllerError(ctl(branch2), e);
+    cancelPromise.resolve(readableStreamCancel(s, e));
+  };
+  const readAgain = () => {
+    if (readAgainForBranch1) pull1();
+    else if (readAgainForBranch2) pull2();
+  };
+  const pullWithDefaultReader = () => {
+    if (reader.byob) {
+      byobReaderRelease(reader);
+      reader = acquireDefaultReader(s);
+      forwardReaderError(reader);
+    }
+    defaultReaderRead(reader, {
+      chunk: (chunk) => {
+        queueMicrotask(() => {
+          readAgainForBranch1 = false;
+          readAgainForBranch2 = false;
+          const chunk1 = chunk;
+          let chunk2 = chunk;
+          if (!canceled1 && !canceled2) {
+            try {
+              chunk2 = cloneAsUint8Array(chunk);
+            } catch (e) {
+              cloneFailed(e);
+              return;
+            }
+          }
+          if (!canceled1) byteControllerEnqueue(ctl(branch1), chunk1);
+          if (!canceled2) byteControllerEnqueue(ctl(branch2), chunk2);
+          reading = false;
+          readAgain();
+        });
+      },
+      close: () => {
+        reading = false;
+        if (!canceled1) byteControllerClose(ctl(branch1));
+        if (!canceled2) byteControllerClose(ctl(branch2));
+        if (ctl(branch1).pendingPullIntos.length > 0) byteControllerRespond(ctl(branch1), 0);
+        if (ctl(branch2).pendingPullIntos.length > 0) byteControllerRespond(ctl(branch2), 0);
+        if (!canceled1 || !canceled2) cancelPromise.resolve(undefined);
+      },
+      error: () => {
+        reading = false;
+      },
+    });
+  };
+  const pullWithBYOBReader = (view, forBranch2) => {
+    if (!reader.byob) {
+      defaultReaderRelease(reader);
+      reader = acquireBYOBReader(s);
+      forwardReaderError(reader);
+    }
+    const byobBranch = forBranch2 ? branch2 : branch1;
+    const otherBranch = forBranch2 ? branch1 : branch2;
+    byobReaderRead(reader, view, 1, {
+      chunk: (chunk) => {
+        queueMicrotask(() => {
+          readAgainForBranch1 = false;
+          readAgainForBranch2 = false;
+          const byobCanceled = forBranch2 ? canceled2 : canceled1;
+          const otherCanceled = forBranch2 ? canceled1 : canceled2;
+          if (!otherCanceled) {
+            let cloned;
+            try {
+              cloned = cloneAsUint8Array(chunk);
+            } catch (e) {
+              cloneFailed(e);
+              return;
+            }
+            if (!byobCanceled) byteControllerRespondWithNewView(ctl(byobBranch), chunk);
+            byteControllerEnqueue(ctl(otherBranch), cloned);
+          } else if (!byobCanceled) {
+            byteControllerRespondWithNewView(ctl(byobBranch), chunk);
+          }
+          reading = false;
+          readAgain();
+        });
+      },
+      close: (chunk) => {
+        reading = false;
+        const byobCanceled = forBranch2 ? canceled2 : canceled1;
+        const otherCanceled = forBranch2 ? canceled1 : canceled2;
+        if (!byobCanceled) byteControllerClose(ctl(byobBranch));
+        if (!otherCanceled) byteControllerClose(ctl(otherBranch));
+        if (chunk !== undefined) {
+          if (!byobCanceled) byteControllerRespondWithNewView(ctl(byobBranch), chunk);
+          if (!otherCanceled && ctl(otherBranch).pendingPullIntos.length > 0) byteControllerRespond(ctl(otherBranch), 0);
+        }
+        if (!byobCanceled || !otherCanceled) cancelPromise.resolve(undefined);
+      },
+      error: () => {
+        reading = false;
+      },
+    });
+  };
+  const pull = (branch, forBranch2) => {
+    if (reading) {
+      if (forBranch2) readAgainForBranch2 = true;
+      else readAgainForBranch1 = true;
+      return resolvedUndefined();
+    }
+    reading = true;
+    const req = byteControllerGetBYOBRequest(ctl(branch));
+    if (req === null) pullWithDefaultReader();
+    else pullWithBYOBReader(req[S].view, forBranch2);
+    return resolvedUndefined();
+  };
+  const pull1 = () => pull(branch1, false);
+  const pull2 = () => pull(branch2, true);
+  const cancel1 = (reason) => {
+    canceled1 = true;
+    reason1 = reason;
+    if (canceled2) cancelPromise.resolve(readableStreamCancel(s, [reason1, reason2]));
+    return cancelPromise.promise;
+  };
+  const cancel2 = (reason) => {
+    canceled2 = true;
+    reason2 = reason;
+    if (canceled1) cancelPromise.resolve(readableStreamCancel(s, [reason1, reason2]));
+    return cancelPromise.promise;
+  };
+  const start = () => undefined;
+  branch1 = createReadableByteStream(start, pull1, cancel1);
+  branch2 = createReadableByteStream(start, pull2, cancel2);
+  forwardReaderError(reader);
   return [branch1, branch2];
 }
 
@@ -1054,7 +1221,8 @@ const ReadableStreamAsyncIteratorPrototype = Object.create(AsyncIteratorPrototyp
     writable: true, configurable: true, enumerable: true,
   },
   return: {
-    value: function ret(value) {
+    // A method definition, so the function is named "return".
+    value: { return(value) {
       const it = this[kIter];
       if (!it) return Promise.reject(new TypeError("return() called on an object that is not a ReadableStream async iterator"));
       const run = () => {
@@ -1071,7 +1239,7 @@ const ReadableStreamAsyncIteratorPrototype = Object.create(AsyncIteratorPrototyp
       };
       it.ongoing = it.ongoing ? it.ongoing.then(run, run) : run();
       return it.ongoing;
-    },
+    } }.return,
     writable: true, configurable: true, enumerable: true,
   },
   [Symbol.toStringTag]: { value: "ReadableStream AsyncIterator", configurable: true },
@@ -1106,6 +1274,9 @@ export class ReadableStream {
     return readableStreamCancel(s, reason);
   }
   getReader(options = undefined) {
+    if (options !== undefined && options !== null && typeof options !== "object" && typeof options !== "function") {
+      throw new TypeError("Failed to execute 'getReader' on 'ReadableStream': The provided value is not of type 'ReadableStreamGetReaderOptions'.");
+    }
     const mode = options?.mode;
     if (mode === undefined) {
       const r = makeInternal(ReadableStreamDefaultReader);
@@ -1182,6 +1353,10 @@ function pipeOptions(options, method) {
 }
 
 function readableStreamFromIterable(asyncIterable) {
+  // Web IDL's async_sequence conversion: only objects (so not strings).
+  if (asyncIterable === null || (typeof asyncIterable !== "object" && typeof asyncIterable !== "function")) {
+    throw new TypeError("ReadableStream.from: the argument is not an async iterable object");
+  }
   let iterator;
   let nextMethod;
   const asyncMethod = asyncIterable?.[Symbol.asyncIterator];
@@ -1191,6 +1366,7 @@ function readableStreamFromIterable(asyncIterable) {
     const syncMethod = asyncIterable?.[Symbol.iterator];
     if (typeof syncMethod !== "function") throw new TypeError("ReadableStream.from: the argument is not async iterable");
     const syncIterator = syncMethod.call(asyncIterable);
+    if (syncIterator === null || typeof syncIterator !== "object") throw new TypeError("ReadableStream.from: the iterator is not an object");
     const syncNext = syncIterator.next;
     // CreateAsyncFromSyncIterator: values that are promises are awaited.
     iterator = {

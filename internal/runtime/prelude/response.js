@@ -15,6 +15,7 @@ const reasonRe = /^[\t\x20-\x7e\x80-\xff]*$/;
 function initResponse(res, body, init, contentType) {
   let status = 200;
   let statusText = "";
+  let encodeBody = "automatic";
   if (init !== undefined && init !== null) {
     if (typeof init !== "object") throw new TypeError("Failed to construct 'Response': The provided value is not of type 'ResponseInit'.");
     if (init.status !== undefined) {
@@ -25,6 +26,11 @@ function initResponse(res, body, init, contentType) {
     if (init.webSocket != null) {
       if (!(init.webSocket instanceof WebSocket)) throw new TypeError("Failed to construct 'Response': member webSocket is not of type WebSocket.");
       if (status !== 101) throw new RangeError("Responses with a WebSocket must have status code 101.");
+    }
+    if (init.encodeBody !== undefined) {
+      // "manual": the body is already in its Content-Encoding, send it as is.
+      encodeBody = String(init.encodeBody);
+      if (encodeBody !== "automatic" && encodeBody !== "manual") throw new TypeError(`encodeBody: unexpected value: ${encodeBody}`);
     }
     if (init.statusText !== undefined) {
       statusText = String(init.statusText);
@@ -43,7 +49,7 @@ function initResponse(res, body, init, contentType) {
     contentType = null;
   }
   if (contentType !== null && !h.has("content-type")) h[kList].push(["content-type", contentType]);
-  res[kRes] = { status, statusText, headers: h, url: "", redirected: false, type: "default", cf: init?.cf, webSocket: init?.webSocket ?? null, urlList: null };
+  res[kRes] = { status, statusText, headers: h, url: "", redirected: false, type: "default", cf: init?.cf, webSocket: init?.webSocket ?? null, urlList: null, encodeBody };
   res[kBody] = body;
 }
 
@@ -56,7 +62,7 @@ export class Response {
       const h = new Headers();
       h[kList].push(["content-type", "text/plain;charset=UTF-8"]);
       setGuard(h, "response");
-      this[kRes] = { status: 200, statusText: "", headers: h, url: "", redirected: false, type: "default", cf: undefined, webSocket: null, urlList: null };
+      this[kRes] = { status: 200, statusText: "", headers: h, url: "", redirected: false, type: "default", cf: undefined, webSocket: null, urlList: null, encodeBody: "automatic" };
       this[kBody] = { kind: "string", source: body, used: false, stream: null, length: -1 };
     } else {
       const [b, type] = extractBody(body);
@@ -137,9 +143,10 @@ export function responseFromHost(res) {
     cf: undefined,
     webSocket: null,
     urlList: null,
+    encodeBody: "automatic",
   };
   const hasBody = res.body !== null && res.body !== undefined;
   if (hasBody && nullBodyStatus.has(res.status)) ops.streamCancel(res.body);
-  out[kBody] = !hasBody || nullBodyStatus.has(res.status) ? emptyBody() : sidBody(res.body);
+  out[kBody] = !hasBody || nullBodyStatus.has(res.status) ? emptyBody() : sidBody(res.body, typeof res.length === "number" ? res.length : -1);
   return out;
 }

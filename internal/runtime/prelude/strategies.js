@@ -1,6 +1,8 @@
 // Queuing strategies (WHATWG Streams).
-const byteLengthSize = function size(chunk) { return chunk.byteLength; };
-const countSize = function size() { return 1; };
+// Method definitions, as Web IDL makes them: named "size", with no
+// prototype property, and not constructors.
+const byteLengthSize = { size(chunk) { return chunk.byteLength; } }.size;
+const countSize = { size() { return 1; } }.size;
 
 function hwmOf(init, what) {
   if (init === null || typeof init !== "object" || init.highWaterMark === undefined) {

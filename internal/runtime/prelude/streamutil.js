@@ -105,7 +105,7 @@ export function resetQueue(c) {
 // Reflect.apply, not fn.apply: the method may have an own "apply".
 export function promiseCall(fn, thisArg, ...args) {
   try {
-    return Promise.resolve(Reflect.apply(fn, thisArg, args));
+    return resolvedWith(Reflect.apply(fn, thisArg, args));
   } catch (e) {
     return Promise.reject(e);
   }
@@ -119,6 +119,14 @@ export function method(obj, name) {
 }
 
 export const resolvedUndefined = () => Promise.resolve(undefined);
+
+// Web IDL's "a promise resolved with x": a new promise resolved with x. When
+// x is itself a promise it is adopted a job later (Promise.resolve would
+// return x as is), which the order of the streams' start steps depends on.
+const NativePromise = Promise;
+export function resolvedWith(x) {
+  return new NativePromise((resolve) => resolve(x));
+}
 
 export function transferBuffer(buf) {
   if (buf.detached) throw new TypeError("Cannot transfer a detached ArrayBuffer");

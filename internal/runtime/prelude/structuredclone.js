@@ -17,9 +17,15 @@ function uncloneable(v) {
   return new DOMException(`${desc} could not be cloned.`, "DataCloneError");
 }
 
+// Marks, in the memo, a buffer on the transfer list not yet reached.
+const TRANSFER = {};
+
 function cloneBuffer(buf, memo) {
   let out = memo.get(buf);
-  if (!out) {
+  if (out === TRANSFER) {
+    out = buf.transfer();
+    memo.set(buf, out);
+  } else if (!out) {
     if (!(buf instanceof ArrayBuffer)) {
       // A SharedArrayBuffer can only be shared with a cross-origin
       // isolated agent, which a worker is not.
@@ -41,6 +47,7 @@ function clone(v, memo) {
   if (typeof v === "symbol" || typeof v === "function") throw uncloneable(v);
   if (v === null || typeof v !== "object") return v;
   const seen = memo.get(v);
+  if (seen === TRANSFER) return cloneBuffer(v, memo);
   if (seen !== undefined) return seen;
   let out;
   if (Array.isArray(v)) {
@@ -52,10 +59,15 @@ function clone(v, memo) {
   if (v instanceof Date) out = new Date(v.getTime());
   else if (v instanceof RegExp) out = new RegExp(v.source, v.flags);
   else if (v instanceof ArrayBuffer || (typeof SharedArrayBuffer === "function" && v instanceof SharedArrayBuffer)) return cloneBuffer(v, memo);
-  else if (v instanceof DataView) out = new DataView(cloneBuffer(v.buffer, memo), v.byteOffset, v.byteLength);
-  else if (ArrayBuffer.isView(v)) {
+  // A view reads its geometry before its buffer is cloned: a transferred
+  // buffer is detached then.
+  else if (v instanceof DataView) {
+    const { byteOffset, byteLength } = v;
+    out = new DataView(cloneBuffer(v.buffer, memo), byteOffset, byteLength);
+  } else if (ArrayBuffer.isView(v)) {
     const Ctor = globalThis[typedArrayTag.call(v)];
-    out = new Ctor(cloneBuffer(v.buffer, memo), v.byteOffset, v.length);
+    const { byteOffset, length } = v;
+    out = new Ctor(cloneBuffer(v.buffer, memo), byteOffset, length);
   } else if (v instanceof Map) {
     out = new Map();
     memo.set(v, out);
@@ -123,7 +135,10 @@ export function structuredClone(value, options = undefined) {
   }
   if (new Set(list).size !== list.length) throw new DOMException("ArrayBuffer is marked as transferable twice", "DataCloneError");
   const memo = new Map();
-  // Transferred buffers move (the original is detached) instead of being copied.
-  for (const t of list) memo.set(t, t.transfer());
-  return clone(value, memo);
+  // Transferred buffers move (the original is detached) instead of being
+  // copied: when the clone reaches them, or at the end.
+  for (const t of list) memo.set(t, TRANSFER);
+  const out = clone(value, memo);
+  for (const t of list) if (memo.get(t) === TRANSFER) memo.set(t, t.transfer());
+  return out;
 }

@@ -1,7 +1,7 @@
 // WritableStream (WHATWG Streams) with its default writer and controller.
 import {
   S, Queue, queuingStrategy, extractHighWaterMark, extractSizeAlgorithm, enqueueValueWithSize, dequeueValue,
-  resetQueue, promiseCall, method, resolvedUndefined, react, slot, brandOf, rejectBrand } from "./streamutil.js";
+  resetQueue, promiseCall, method, resolvedUndefined, resolvedWith, react, slot, brandOf, rejectBrand } from "./streamutil.js";
 import { deferred, markHandled, illegalConstructor } from "./util.js";
 import { AbortController } from "./abort.js";
 
@@ -334,7 +334,7 @@ function setUpController(w, start, write, close, abort, hwm, size) {
   w.controller = c;
   writableStreamUpdateBackpressure(w, controllerGetBackpressure(c));
   const startResult = start(pub);
-  react(Promise.resolve(startResult), () => {
+  react(resolvedWith(startResult), () => {
     c.started = true;
     controllerAdvanceQueueIfNeeded(c);
   }, (r) => {

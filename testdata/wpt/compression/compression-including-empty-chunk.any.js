@@ -1,17 +1,19 @@
-// META: global=worker
-// META: script=pako/pako_inflate.min.js
+// META: global=window,worker,shadowrealm
+// META: script=third_party/pako/pako_inflate.min.js
+// META: script=resources/decompress.js
+// META: script=resources/formats.js
 // META: timeout=long
 
 'use strict';
 
 // This test asserts that compressing '' doesn't affect the compressed data.
-// ex) compressing ['Hello', '', 'Hello'] results in 'HelloHello'
+// Example: compressing ['Hello', '', 'Hello'] results in 'HelloHello'
 
-async function compressIncludingEmptyChunk(chunkList, format) {
+async function compressChunkList(chunkList, format) {
   const cs = new CompressionStream(format);
   const writer = cs.writable.getWriter();
   for (const chunk of chunkList) {
-    const chunkByte = new TextEncoder().encode(chunk);	
+    const chunkByte = new TextEncoder().encode(chunk);
     writer.write(chunkByte);
   }
   const closePromise = writer.close();
@@ -42,16 +44,13 @@ const chunkLists = [
 ];
 const expectedValue = new TextEncoder().encode('HelloHello');
 
-for (const chunkList of chunkLists) {
-  promise_test(async t => {
-    const compressedData = await compressIncludingEmptyChunk(chunkList, 'deflate');
-    // decompress with pako, and check that we got the same result as our original string
-    assert_array_equals(expectedValue, pako.inflate(compressedData), 'value should match');
-  }, `the reslut of compressing [${chunkList}] with deflate should be 'HelloHello'`);
-
-  promise_test(async t => {
-    const compressedData = await compressIncludingEmptyChunk(chunkList, 'gzip');
-    // decompress with pako, and check that we got the same result as our original string
-    assert_array_equals(expectedValue, pako.inflate(compressedData), 'value should match');
-  }, `the result of compressing [${chunkList}] with gzip should be 'HelloHello'`);
+for (const format of formats) {
+  for (const chunkList of chunkLists) {
+    promise_test(async t => {
+      const compressedData = await compressChunkList(chunkList, format);
+      const decompressedData = await decompressDataOrPako(compressedData, format);
+      // check that we got the same result as our original string
+      assert_array_equals(expectedValue, decompressedData, 'value should match');
+    }, `the result of compressing [${chunkList}] with ${format} should be 'HelloHello'`);
+  }
 }

@@ -1,18 +1,20 @@
-// META: global=worker
-// META: script=pako/pako_inflate.min.js
+// META: global=window,worker,shadowrealm
+// META: script=third_party/pako/pako_inflate.min.js
+// META: script=resources/decompress.js
+// META: script=resources/formats.js
 // META: timeout=long
 
 'use strict';
 
 // This test asserts that compressing multiple chunks should work.
 
-// ('Hello', 3) => TextEncoder().encode('HelloHelloHello')
+// Example: ('Hello', 3) => TextEncoder().encode('HelloHelloHello')
 function makeExpectedChunk(input, numberOfChunks) {
   const expectedChunk = input.repeat(numberOfChunks);
   return new TextEncoder().encode(expectedChunk);
 }
 
-// ex) ('Hello', 3, 'deflate') => compress ['Hello', 'Hello', Hello']
+// Example: ('Hello', 3, 'deflate') => compress ['Hello', 'Hello', Hello']
 async function compressMultipleChunks(input, numberOfChunks, format) {
   const cs = new CompressionStream(format);
   const writer = cs.writable.getWriter();
@@ -43,18 +45,14 @@ async function compressMultipleChunks(input, numberOfChunks, format) {
 
 const hello = 'Hello';
 
-for (let numberOfChunks = 2; numberOfChunks <= 16; ++numberOfChunks) {
-  promise_test(async t => {
-    const compressedData = await compressMultipleChunks(hello, numberOfChunks, 'deflate');
-    const expectedValue = makeExpectedChunk(hello, numberOfChunks);
-    // decompress with pako, and check that we got the same result as our original string
-    assert_array_equals(expectedValue, pako.inflate(compressedData), 'value should match');
-  }, `compressing ${numberOfChunks} chunks with deflate should work`);
-
-  promise_test(async t => {
-    const compressedData = await compressMultipleChunks(hello, numberOfChunks, 'gzip');
-    const expectedValue = makeExpectedChunk(hello, numberOfChunks);
-    // decompress with pako, and check that we got the same result as our original string
-    assert_array_equals(expectedValue, pako.inflate(compressedData), 'value should match');
-  }, `compressing ${numberOfChunks} chunks with gzip should work`);
+for (const format of formats) {
+  for (let numberOfChunks = 2; numberOfChunks <= 16; ++numberOfChunks) {
+    promise_test(async t => {
+      const compressedData = await compressMultipleChunks(hello, numberOfChunks, format);
+      const decompressedData = await decompressDataOrPako(compressedData, format);
+      const expectedValue = makeExpectedChunk(hello, numberOfChunks);
+      // check that we got the same result as our original string
+      assert_array_equals(decompressedData, expectedValue, 'value should match');
+    }, `compressing ${numberOfChunks} chunks with ${format} should work`);
+  }
 }

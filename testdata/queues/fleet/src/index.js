@@ -23,7 +23,7 @@ export default {
   },
   async queue(batch, env) {
     for (const m of batch.messages) await env.LOG.put(`start:${env.NODE}:${m.body.n}:${m.attempts}`, "");
-    if (env.NODE === "a") await new Promise(() => {});
+    if (env.NODE === "a") await new Promise((resolve) => setTimeout(resolve, 600_000)); // killed before
     for (const m of batch.messages) await env.LOG.put(`end:${env.NODE}:${m.body.n}:${m.attempts}`, "");
   },
 };

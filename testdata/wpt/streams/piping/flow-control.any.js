@@ -1,4 +1,4 @@
-// META: global=window,worker,jsshell
+// META: global=window,worker
 // META: script=../resources/test-utils.js
 // META: script=../resources/rs-utils.js
 // META: script=../resources/recording-streams.js
@@ -81,12 +81,8 @@ promise_test(() => {
 
   const rs = recordingReadableStream();
 
-  const startPromise = Promise.resolve();
   let resolveWritePromise;
   const ws = recordingWritableStream({
-    start() {
-      return startPromise;
-    },
     write() {
       if (!resolveWritePromise) {
         // first write
@@ -101,7 +97,7 @@ promise_test(() => {
   const writer = ws.getWriter();
   writer.write('a');
 
-  return startPromise.then(() => {
+  return flushAsyncEvents().then(() => {
     assert_array_equals(ws.events, ['write', 'a']);
     assert_equals(writer.desiredSize, 0, 'after writing the writer\'s desiredSize must be 0');
     writer.releaseLock();

@@ -5,7 +5,7 @@
 
 function interceptThen() {
   const intercepted = [];
-  const callCount = 0;
+  let callCount = 0;
   Object.prototype.then = function(resolver) {
     if (!this.done) {
       intercepted.push(this.value);
@@ -21,7 +21,7 @@ function interceptThen() {
   return intercepted;
 }
 
-promise_test(async () => {
+promise_test(async t => {
   const rs = new ReadableStream({
     start(controller) {
       controller.enqueue('a');
@@ -31,6 +31,9 @@ promise_test(async () => {
   const ws = recordingWritableStream();
 
   const intercepted = interceptThen();
+  t.add_cleanup(() => {
+    delete Object.prototype.then;
+  });
 
   await rs.pipeTo(ws);
   delete Object.prototype.then;
@@ -40,7 +43,7 @@ promise_test(async () => {
   assert_array_equals(ws.events, ['write', 'a', 'close'], 'written chunk should be "a"');
 }, 'piping should not be observable');
 
-promise_test(async () => {
+promise_test(async t => {
   const rs = new ReadableStream({
     start(controller) {
       controller.enqueue('a');
@@ -52,6 +55,9 @@ promise_test(async () => {
   const [ branch1, branch2 ] = rs.tee();
 
   const intercepted = interceptThen();
+  t.add_cleanup(() => {
+    delete Object.prototype.then;
+  });
 
   await branch1.pipeTo(ws);
   delete Object.prototype.then;

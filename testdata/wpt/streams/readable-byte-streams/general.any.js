@@ -1,4 +1,4 @@
-// META: global=window,worker,jsshell
+// META: global=window,worker,shadowrealm
 // META: script=../resources/rs-utils.js
 // META: script=../resources/test-utils.js
 'use strict';
@@ -107,6 +107,11 @@ promise_test(() => {
   return testPromise;
 
 }, 'ReadableStream with byte source: No automatic pull call if start doesn\'t finish');
+
+test(() => {
+  assert_throws_js(Error, () => new ReadableStream({ start() { throw new Error(); }, type:'bytes' }),
+      'start() can throw an exception with type: bytes');
+}, 'ReadableStream with byte source: start() throws an exception');
 
 promise_test(t => {
   new ReadableStream({
@@ -231,15 +236,50 @@ promise_test(t => {
   });
 }, 'ReadableStream with byte source: Test that erroring a stream does not release a BYOB reader automatically');
 
-test(() => {
+promise_test(async t => {
+  const rs = new ReadableStream({
+    type: 'bytes',
+    start(c) {
+      c.enqueue(new Uint8Array([1, 2, 3]));
+    }
+  });
+
+  const reader1 = rs.getReader({mode: 'byob'});
+  reader1.releaseLock();
+
+  const reader2 = rs.getReader({mode: 'byob'});
+
+  // Should be a no-op
+  reader1.releaseLock();
+
+  const result = await reader2.read(new Uint8Array([0, 0, 0]));
+  assert_typed_array_equals(result.value, new Uint8Array([1, 2, 3]),
+    'read() should still work on reader2 even after reader1 is released');
+  assert_false(result.done, 'done');
+
+}, 'ReadableStream with byte source: cannot use an already-released BYOB reader to unlock a stream again');
+
+promise_test(async t => {
   const stream = new ReadableStream({
     type: 'bytes'
   });
 
   const reader = stream.getReader();
-  reader.read();
-  assert_throws_js(TypeError, () => reader.releaseLock(), 'reader.releaseLock() must throw');
-}, 'ReadableStream with byte source: releaseLock() on ReadableStreamReader with pending read() must throw');
+  const read = reader.read();
+  reader.releaseLock();
+  await promise_rejects_js(t, TypeError, read, 'pending read must reject');
+}, 'ReadableStream with byte source: releaseLock() on ReadableStreamDefaultReader must reject pending read()');
+
+promise_test(async t => {
+  const stream = new ReadableStream({
+    type: 'bytes'
+  });
+
+  const reader = stream.getReader({ mode: 'byob' });
+  const read = reader.read(new Uint8Array(1));
+  reader.releaseLock();
+  await promise_rejects_js(t, TypeError, read, 'pending read must reject');
+}, 'ReadableStream with byte source: releaseLock() on ReadableStreamBYOBReader must reject pending read()');
 
 promise_test(() => {
   let pullCount = 0;
@@ -307,8 +347,8 @@ promise_test(() => {
       const byobRequest = controller.byobRequest;
       const view = byobRequest.view;
       byobRequests[pullCount] = {
-        defined: byobRequest !== undefined,
-        viewDefined: view !== undefined,
+        nonNull: byobRequest !== null,
+        viewNonNull: view !== null,
         viewInfo: extractViewInfo(view)
       };
       if (pullCount === 0) {
@@ -337,8 +377,8 @@ promise_test(() => {
   return Promise.resolve().then(() => {
     assert_equals(pullCount, 1, 'pull() must have been invoked once');
     const byobRequest = byobRequests[0];
-    assert_true(byobRequest.defined, 'first byobRequest must not be undefined');
-    assert_true(byobRequest.viewDefined, 'first byobRequest.view must not be undefined');
+    assert_true(byobRequest.nonNull, 'first byobRequest must not be null');
+    assert_true(byobRequest.viewNonNull, 'first byobRequest.view must not be null');
     const viewInfo = byobRequest.viewInfo;
     assert_equals(viewInfo.constructor, Uint8Array, 'first view.constructor should be Uint8Array');
     assert_equals(viewInfo.bufferByteLength, 16, 'first view.buffer.byteLength should be 16');
@@ -356,8 +396,8 @@ promise_test(() => {
     assert_equals(value.byteLength, 1, 'first value.byteLength should be 1');
     assert_equals(value[0], 0x01, 'first value[0] should be 0x01');
     const byobRequest = byobRequests[1];
-    assert_true(byobRequest.defined, 'second byobRequest must not be undefined');
-    assert_true(byobRequest.viewDefined, 'second byobRequest.view must not be undefined');
+    assert_true(byobRequest.nonNull, 'second byobRequest must not be null');
+    assert_true(byobRequest.viewNonNull, 'second byobRequest.view must not be null');
     const viewInfo = byobRequest.viewInfo;
     assert_equals(viewInfo.constructor, Uint8Array, 'second view.constructor should be Uint8Array');
     assert_equals(viewInfo.bufferByteLength, 16, 'second view.buffer.byteLength should be 16');
@@ -391,8 +431,8 @@ promise_test(() => {
       const byobRequest = controller.byobRequest;
       const view = byobRequest.view;
       byobRequests[pullCount] = {
-        defined: byobRequest !== undefined,
-        viewDefined: view !== undefined,
+        nonNull: byobRequest !== null,
+        viewNonNull: view !== null,
         viewInfo: extractViewInfo(view)
       };
       if (pullCount === 0) {
@@ -422,8 +462,8 @@ promise_test(() => {
     assert_equals(value.byteLength, 1, 'first value.byteLength should be 1');
     assert_equals(value[0], 0x01, 'first value[0] should be 0x01');
     const byobRequest = byobRequests[0];
-    assert_true(byobRequest.defined, 'first byobRequest must not be undefined');
-    assert_true(byobRequest.viewDefined, 'first byobRequest.view must not be undefined');
+    assert_true(byobRequest.nonNull, 'first byobRequest must not be null');
+    assert_true(byobRequest.viewNonNull, 'first byobRequest.view must not be null');
     const viewInfo = byobRequest.viewInfo;
     assert_equals(viewInfo.constructor, Uint8Array, 'first view.constructor should be Uint8Array');
     assert_equals(viewInfo.bufferByteLength, 16, 'first view.buffer.byteLength should be 16');
@@ -443,8 +483,8 @@ promise_test(() => {
     assert_equals(value[0], 0x02, 'second value[0] should be 0x02');
     assert_equals(value[1], 0x03, 'second value[1] should be 0x03');
     const byobRequest = byobRequests[1];
-    assert_true(byobRequest.defined, 'second byobRequest must not be undefined');
-    assert_true(byobRequest.viewDefined, 'second byobRequest.view must not be undefined');
+    assert_true(byobRequest.nonNull, 'second byobRequest must not be null');
+    assert_true(byobRequest.viewNonNull, 'second byobRequest.view must not be null');
     const viewInfo = byobRequest.viewInfo;
     assert_equals(viewInfo.constructor, Uint8Array, 'second view.constructor should be Uint8Array');
     assert_equals(viewInfo.bufferByteLength, 32, 'second view.buffer.byteLength should be 32');
@@ -512,7 +552,7 @@ promise_test(() => {
     assert_equals(desiredSizeInPull, 8, 'desiredSize in pull()');
 
     return promise.then(result => {
-      assert_equals(result.done, false, 'result.done');
+      assert_false(result.done, 'result.done');
 
       const view = result.value;
       assert_equals(view.constructor, Uint8Array, 'view.constructor');
@@ -536,7 +576,7 @@ promise_test(() => {
   const reader = stream.getReader();
 
   const promise = reader.read().then(result => {
-    assert_equals(result.done, false);
+    assert_false(result.done);
 
     const view = result.value;
     assert_equals(view.constructor, Uint8Array);
@@ -568,7 +608,7 @@ promise_test(() => {
   const reader = stream.getReader();
 
   return reader.read().then(result => {
-    assert_equals(result.done, false);
+    assert_false(result.done);
 
     const view = result.value;
     assert_equals(view.constructor, Uint8Array);
@@ -593,7 +633,7 @@ promise_test(t => {
   const byobReader = stream.getReader({ mode: 'byob' });
 
   return byobReader.read(new Uint8Array(8)).then(result => {
-    assert_equals(result.done, false, 'done');
+    assert_false(result.done, 'done');
 
     const view = result.value;
     assert_equals(view.constructor, Uint8Array, 'value.constructor');
@@ -608,7 +648,7 @@ promise_test(t => {
 
     return reader.read();
   }).then(result => {
-    assert_equals(result.done, false, 'done');
+    assert_false(result.done, 'done');
 
     const view = result.value;
     assert_equals(view.constructor, Uint8Array, 'value.constructor');
@@ -636,7 +676,7 @@ promise_test(t => {
   controller.close();
 
   return reader.read().then(result => {
-    assert_equals(result.done, false, 'done');
+    assert_false(result.done, 'done');
 
     const view = result.value;
     assert_equals(view.byteOffset, 0, 'byteOffset');
@@ -644,7 +684,7 @@ promise_test(t => {
 
     return reader.read();
   }).then(result => {
-    assert_equals(result.done, true, 'done');
+    assert_true(result.done, 'done');
     assert_equals(result.value, undefined, 'value');
   });
 }, 'ReadableStream with byte source: getReader(), enqueue(), close(), then read()');
@@ -662,7 +702,7 @@ promise_test(t => {
   const reader = stream.getReader();
 
   return reader.read().then(result => {
-    assert_equals(result.done, false, 'done');
+    assert_false(result.done, 'done');
 
     const view = result.value;
     assert_equals(view.byteOffset, 0, 'byteOffset');
@@ -670,7 +710,7 @@ promise_test(t => {
 
     return reader.read();
   }).then(result => {
-    assert_equals(result.done, true, 'done');
+    assert_true(result.done, 'done');
     assert_equals(result.value, undefined, 'value');
   });
 }, 'ReadableStream with byte source: enqueue(), close(), getReader(), then read()');
@@ -693,9 +733,9 @@ promise_test(() => {
   const reader = stream.getReader();
 
   return reader.read().then(result => {
-    assert_equals(result.done, false, 'done');
+    assert_false(result.done, 'done');
     assert_equals(result.value.byteLength, 16, 'byteLength');
-    assert_equals(byobRequest, undefined, 'byobRequest must be undefined');
+    assert_equals(byobRequest, null, 'byobRequest must be null');
   });
 }, 'ReadableStream with byte source: Respond to pull() by enqueue()');
 
@@ -745,7 +785,7 @@ promise_test(() => {
     assert_equals(result[1].value.byteLength, 1, 'result[1].value.byteLength');
     assert_equals(result[2].done, false, 'result[2].done');
     assert_equals(result[2].value.byteLength, 1, 'result[2].value.byteLength');
-    assert_equals(byobRequest, undefined, 'byobRequest should be undefined');
+    assert_equals(byobRequest, null, 'byobRequest should be null');
     assert_equals(desiredSizes[0], 0, 'desiredSize on pull should be 0');
     assert_equals(desiredSizes[1], 0, 'desiredSize after 1st enqueue() should be 0');
     assert_equals(desiredSizes[2], 0, 'desiredSize after 2nd enqueue() should be 0');
@@ -794,7 +834,7 @@ promise_test(() => {
     assert_equals(result[1].value.byteLength, 1, 'result[1].value.byteLength');
     assert_equals(result[2].done, false, 'result[2].done');
     assert_equals(result[2].value.byteLength, 1, 'result[2].value.byteLength');
-    assert_equals(byobRequest, undefined, 'byobRequest should be undefined');
+    assert_equals(byobRequest, null, 'byobRequest should be null');
     assert_equals(desiredSizes[0], 256, 'desiredSize on pull should be 256');
     assert_equals(desiredSizes[1], 256, 'desiredSize after 1st enqueue() should be 256');
     assert_equals(desiredSizes[2], 256, 'desiredSize after 2nd enqueue() should be 256');
@@ -807,19 +847,22 @@ promise_test(() => {
 
   let pullCount = 0;
   const byobRequestDefined = [];
+  let byobRequestViewDefined;
 
   const stream = new ReadableStream({
     start(c) {
       controller = c;
     },
     pull() {
-      byobRequestDefined.push(controller.byobRequest !== undefined);
+      byobRequestDefined.push(controller.byobRequest !== null);
+      const initialByobRequest = controller.byobRequest;
 
       const view = controller.byobRequest.view;
       view[0] = 0x01;
       controller.byobRequest.respond(1);
 
-      byobRequestDefined.push(controller.byobRequest !== undefined);
+      byobRequestDefined.push(controller.byobRequest !== null);
+      byobRequestViewDefined = initialByobRequest.view !== null;
 
       ++pullCount;
     },
@@ -829,12 +872,13 @@ promise_test(() => {
   const reader = stream.getReader({ mode: 'byob' });
 
   return reader.read(new Uint8Array(1)).then(result => {
-    assert_equals(result.done, false, 'result.done');
+    assert_false(result.done, 'result.done');
     assert_equals(result.value.byteLength, 1, 'result.value.byteLength');
     assert_equals(result.value[0], 0x01, 'result.value[0]');
     assert_equals(pullCount, 1, 'pull() should be called only once');
-    assert_true(byobRequestDefined[0], 'byobRequest must not be undefined before respond()');
-    assert_false(byobRequestDefined[1], 'byobRequest must be undefined after respond()');
+    assert_true(byobRequestDefined[0], 'byobRequest must not be null before respond()');
+    assert_false(byobRequestDefined[1], 'byobRequest must be null after respond()');
+    assert_false(byobRequestViewDefined, 'view of initial byobRequest must be null after respond()');
   });
 }, 'ReadableStream with byte source: read(view), then respond()');
 
@@ -843,24 +887,22 @@ promise_test(() => {
 
   let pullCount = 0;
   const byobRequestDefined = [];
+  let byobRequestViewDefined;
 
   const stream = new ReadableStream({
     start(c) {
       controller = c;
     },
     pull() {
-      byobRequestDefined.push(controller.byobRequest !== undefined);
+      byobRequestDefined.push(controller.byobRequest !== null);
+      const initialByobRequest = controller.byobRequest;
 
-      // Emulate ArrayBuffer transfer by just creating a new ArrayBuffer and pass it. By checking the result of
-      // read(view), we test that the respond()'s buffer argument is working correctly.
-      //
-      // A real implementation of the underlying byte source would transfer controller.byobRequest.view.buffer into
-      // a new ArrayBuffer, then construct a view around it and write to it.
-      const transferredView = new Uint8Array(1);
+      const transferredView = transferArrayBufferView(controller.byobRequest.view);
       transferredView[0] = 0x01;
       controller.byobRequest.respondWithNewView(transferredView);
 
-      byobRequestDefined.push(controller.byobRequest !== undefined);
+      byobRequestDefined.push(controller.byobRequest !== null);
+      byobRequestViewDefined = initialByobRequest.view !== null;
 
       ++pullCount;
     },
@@ -870,14 +912,15 @@ promise_test(() => {
   const reader = stream.getReader({ mode: 'byob' });
 
   return reader.read(new Uint8Array(1)).then(result => {
-    assert_equals(result.done, false, 'result.done');
+    assert_false(result.done, 'result.done');
     assert_equals(result.value.byteLength, 1, 'result.value.byteLength');
     assert_equals(result.value[0], 0x01, 'result.value[0]');
     assert_equals(pullCount, 1, 'pull() should be called only once');
-    assert_true(byobRequestDefined[0], 'byobRequest must not be undefined before respond()');
-    assert_false(byobRequestDefined[1], 'byobRequest must be undefined after respond()');
+    assert_true(byobRequestDefined[0], 'byobRequest must not be null before respondWithNewView()');
+    assert_false(byobRequestDefined[1], 'byobRequest must be null after respondWithNewView()');
+    assert_false(byobRequestViewDefined, 'view of initial byobRequest must be null after respondWithNewView()');
   });
-}, 'ReadableStream with byte source: read(view), then respond() with a transferred ArrayBuffer');
+}, 'ReadableStream with byte source: read(view), then respondWithNewView() with a transferred ArrayBuffer');
 
 promise_test(() => {
   let controller;
@@ -889,7 +932,7 @@ promise_test(() => {
       controller = c;
     },
     pull() {
-      byobRequestWasDefined = controller.byobRequest !== undefined;
+      byobRequestWasDefined = controller.byobRequest !== null;
 
       try {
         controller.byobRequest.respond(2);
@@ -905,7 +948,7 @@ promise_test(() => {
   const reader = stream.getReader({ mode: 'byob' });
 
   return reader.read(new Uint8Array(1)).then(() => {
-    assert_true(byobRequestWasDefined, 'byobRequest should be defined');
+    assert_true(byobRequestWasDefined, 'byobRequest should be non-null');
     assert_not_equals(incorrectRespondException, undefined, 'respond() must throw');
     assert_equals(incorrectRespondException.name, 'RangeError', 'respond() must throw a RangeError');
   });
@@ -943,24 +986,25 @@ promise_test(() => {
   return reader.read(new Uint16Array(2)).then(result => {
     assert_equals(pullCount, 1);
 
-    assert_equals(result.done, false, 'done');
+    assert_false(result.done, 'done');
 
     const view = result.value;
     assert_equals(view.byteOffset, 0, 'byteOffset');
     assert_equals(view.byteLength, 2, 'byteLength');
 
-    assert_equals(view[0], 0x0201);
+    const dataView = new DataView(view.buffer, view.byteOffset, view.byteLength);
+    assert_equals(dataView.getUint16(0), 0x0102);
 
     return reader.read(new Uint8Array(1));
   }).then(result => {
     assert_equals(pullCount, 1);
-    assert_not_equals(byobRequest, undefined, 'byobRequest must not be undefined');
+    assert_not_equals(byobRequest, null, 'byobRequest must not be null');
     assert_equals(viewInfo.constructor, Uint8Array, 'view.constructor should be Uint8Array');
     assert_equals(viewInfo.bufferByteLength, 4, 'view.buffer.byteLength should be 4');
     assert_equals(viewInfo.byteOffset, 0, 'view.byteOffset should be 0');
     assert_equals(viewInfo.byteLength, 4, 'view.byteLength should be 4');
 
-    assert_equals(result.done, false, 'done');
+    assert_false(result.done, 'done');
 
     const view = result.value;
     assert_equals(view.byteOffset, 0, 'byteOffset');
@@ -970,6 +1014,69 @@ promise_test(() => {
   });
 }, 'ReadableStream with byte source: respond(3) to read(view) with 2 element Uint16Array enqueues the 1 byte ' +
    'remainder');
+
+promise_test(() => {
+  let pullCount = 0;
+
+  let controller;
+  let byobRequest;
+  let viewInfo;
+
+  const stream = new ReadableStream({
+    start(c) {
+      controller = c;
+    },
+    pull() {
+      ++pullCount;
+
+      byobRequest = controller.byobRequest;
+      const view = byobRequest.view;
+      viewInfo = extractViewInfo(view);
+
+      view[0] = 0x01;
+      view[1] = 0x02;
+      view[2] = 0x03;
+
+      controller.byobRequest.respond(3);
+    },
+    type: 'bytes'
+  });
+
+  const reader = stream.getReader({ mode: 'byob' });
+  const read1 = reader.read(new Uint16Array(2));
+  const read2 = reader.read(new Uint8Array(1));
+
+  return read1.then(result => {
+    assert_equals(pullCount, 1);
+
+    assert_false(result.done, 'done');
+
+    const view = result.value;
+    assert_equals(view.byteOffset, 0, 'byteOffset');
+    assert_equals(view.byteLength, 2, 'byteLength');
+
+    const dataView = new DataView(view.buffer, view.byteOffset, view.byteLength);
+    assert_equals(dataView.getUint16(0), 0x0102);
+
+    return read2;
+  }).then(result => {
+    assert_equals(pullCount, 1);
+    assert_not_equals(byobRequest, null, 'byobRequest must not be null');
+    assert_equals(viewInfo.constructor, Uint8Array, 'view.constructor should be Uint8Array');
+    assert_equals(viewInfo.bufferByteLength, 4, 'view.buffer.byteLength should be 4');
+    assert_equals(viewInfo.byteOffset, 0, 'view.byteOffset should be 0');
+    assert_equals(viewInfo.byteLength, 4, 'view.byteLength should be 4');
+
+    assert_false(result.done, 'done');
+
+    const view = result.value;
+    assert_equals(view.byteOffset, 0, 'byteOffset');
+    assert_equals(view.byteLength, 1, 'byteLength');
+
+    assert_equals(view[0], 0x03);
+  });
+}, 'ReadableStream with byte source: respond(3) to read(view) with 2 element Uint16Array fulfills second read(view) ' +
+   'with the 1 byte remainder');
 
 promise_test(t => {
   const stream = new ReadableStream({
@@ -985,7 +1092,7 @@ promise_test(t => {
   const reader = stream.getReader({ mode: 'byob' });
 
   return reader.read(new Uint8Array(16)).then(result => {
-    assert_equals(result.done, false);
+    assert_false(result.done);
 
     const view = result.value;
     assert_equals(view.byteOffset, 0);
@@ -1070,7 +1177,6 @@ promise_test(t => {
     cancel(r) {
       if (cancelCount === 0) {
         reason = r;
-        controller.byobRequest.respond(0);
       }
 
       ++cancelCount;
@@ -1083,12 +1189,13 @@ promise_test(t => {
   const reader = stream.getReader({ mode: 'byob' });
 
   const readPromise = reader.read(new Uint8Array(1)).then(result => {
-    assert_equals(result.done, true);
+    assert_true(result.done, 'result.done');
+    assert_equals(result.value, undefined, 'result.value');
   });
 
   const cancelPromise = reader.cancel(passedReason).then(result => {
-    assert_equals(result, undefined);
-    assert_equals(cancelCount, 1);
+    assert_equals(result, undefined, 'cancel() return value should be fulfilled with undefined');
+    assert_equals(cancelCount, 1, 'cancel() should be called only once');
     assert_equals(reason, passedReason, 'reason should equal the passed reason');
   });
 
@@ -1124,20 +1231,16 @@ promise_test(() => {
     const reader = stream.getReader({ mode: 'byob' });
 
     const promise = reader.read(new Uint16Array(1)).then(result => {
-      assert_equals(result.done, true, 'result.done');
-      assert_equals(result.value.constructor, Uint16Array, 'result.value');
+      assert_true(result.done, 'result.done');
+      assert_equals(result.value, undefined, 'result.value');
     });
 
     assert_equals(pullCount, 1, '1 pull() should have been made in response to partial fill by enqueue()');
-    assert_not_equals(byobRequest, undefined, 'byobRequest should not be undefined');
-    assert_equals(viewInfos[0].byteLength, 2, 'byteLength before enqueue() shouild be 2');
+    assert_not_equals(byobRequest, null, 'byobRequest should not be null');
+    assert_equals(viewInfos[0].byteLength, 2, 'byteLength before enqueue() should be 2');
     assert_equals(viewInfos[1].byteLength, 1, 'byteLength after enqueue() should be 1');
 
-
     reader.cancel();
-
-    // Tell that the buffer given via pull() is returned.
-    controller.byobRequest.respond(0);
 
     assert_equals(pullCount, 1, 'pull() should only be called once');
     return promise;
@@ -1146,7 +1249,7 @@ promise_test(() => {
 
 promise_test(() => {
   let controller;
-  let byobRequest;
+  let pullCalled = false;
 
   const stream = new ReadableStream({
     start(c) {
@@ -1157,7 +1260,7 @@ promise_test(() => {
       controller = c;
     },
     pull() {
-      byobRequest = controller.byobRequest;
+      pullCalled = true;
     },
     type: 'bytes'
   });
@@ -1167,9 +1270,9 @@ promise_test(() => {
   const buffer = new ArrayBuffer(16);
 
   return reader.read(new Uint8Array(buffer, 8, 8)).then(result => {
-    assert_equals(result.done, false);
+    assert_false(result.done);
 
-    assert_equals(byobRequest, undefined, 'byobRequest must be undefined');
+    assert_false(pullCalled, 'pull() must not have been called');
 
     const view = result.value;
     assert_equals(view.constructor, Uint8Array);
@@ -1183,7 +1286,7 @@ promise_test(() => {
 
 promise_test(() => {
   let controller;
-  let byobRequest;
+  let pullCalled = false;
 
   const stream = new ReadableStream({
     start(c) {
@@ -1200,7 +1303,7 @@ promise_test(() => {
       controller = c;
     },
     pull() {
-      byobRequest = controller.byobRequest;
+      pullCalled = true;
     },
     type: 'bytes'
   });
@@ -1208,9 +1311,9 @@ promise_test(() => {
   const reader = stream.getReader({ mode: 'byob' });
 
   return reader.read(new Uint8Array(24)).then(result => {
-    assert_equals(result.done, false, 'done');
+    assert_false(result.done, 'done');
 
-    assert_equals(byobRequest, undefined, 'byobRequest must be undefined');
+    assert_false(pullCalled, 'pull() must not have been called');
 
     const view = result.value;
     assert_equals(view.byteOffset, 0, 'byteOffset');
@@ -1221,7 +1324,7 @@ promise_test(() => {
 }, 'ReadableStream with byte source: Multiple enqueue(), getReader(), then read(view)');
 
 promise_test(() => {
-  let byobRequest;
+  let pullCalled = false;
 
   const stream = new ReadableStream({
     start(c) {
@@ -1229,8 +1332,8 @@ promise_test(() => {
       view[15] = 0x01;
       c.enqueue(view);
     },
-    pull(controller) {
-      byobRequest = controller.byobRequest;
+    pull() {
+      pullCalled = true;
     },
     type: 'bytes'
   });
@@ -1238,9 +1341,9 @@ promise_test(() => {
   const reader = stream.getReader({ mode: 'byob' });
 
   return reader.read(new Uint8Array(24)).then(result => {
-    assert_equals(result.done, false);
+    assert_false(result.done);
 
-    assert_equals(byobRequest, undefined, 'byobRequest must be undefined');
+    assert_false(pullCalled, 'pull() must not have been called');
 
     const view = result.value;
     assert_equals(view.byteOffset, 0);
@@ -1250,7 +1353,7 @@ promise_test(() => {
 }, 'ReadableStream with byte source: enqueue(), getReader(), then read(view) with a bigger view');
 
 promise_test(() => {
-  let byobRequest;
+  let pullCalled = false;
 
   const stream = new ReadableStream({
     start(c) {
@@ -1259,8 +1362,8 @@ promise_test(() => {
       view[15] = 0x02;
       c.enqueue(view);
     },
-    pull(controller) {
-      byobRequest = controller.byobRequest;
+    pull() {
+      pullCalled = true;
     },
     type: 'bytes'
   });
@@ -1268,7 +1371,7 @@ promise_test(() => {
   const reader = stream.getReader({ mode: 'byob' });
 
   return reader.read(new Uint8Array(8)).then(result => {
-    assert_equals(result.done, false, 'done');
+    assert_false(result.done, 'done');
 
     const view = result.value;
     assert_equals(view.byteOffset, 0);
@@ -1277,16 +1380,16 @@ promise_test(() => {
 
     return reader.read(new Uint8Array(8));
   }).then(result => {
-    assert_equals(result.done, false, 'done');
+    assert_false(result.done, 'done');
 
-    assert_equals(byobRequest, undefined, 'byobRequest must be undefined');
+    assert_false(pullCalled, 'pull() must not have been called');
 
     const view = result.value;
     assert_equals(view.byteOffset, 0);
     assert_equals(view.byteLength, 8);
     assert_equals(view[7], 0x02);
   });
-}, 'ReadableStream with byte source: enqueue(), getReader(), then read(view) with a smaller views');
+}, 'ReadableStream with byte source: enqueue(), getReader(), then read(view) with smaller views');
 
 promise_test(() => {
   let controller;
@@ -1301,7 +1404,7 @@ promise_test(() => {
       controller = c;
     },
     pull() {
-      if (controller.byobRequest === undefined) {
+      if (controller.byobRequest === null) {
         return;
       }
 
@@ -1317,12 +1420,14 @@ promise_test(() => {
   const reader = stream.getReader({ mode: 'byob' });
 
   return reader.read(new Uint16Array(1)).then(result => {
-    assert_equals(result.done, false);
+    assert_false(result.done);
 
     const view = result.value;
     assert_equals(view.byteOffset, 0);
     assert_equals(view.byteLength, 2);
-    assert_equals(view[0], 0xaaff);
+
+    const dataView = new DataView(view.buffer, view.byteOffset, view.byteLength);
+    assert_equals(dataView.getUint16(0), 0xffaa);
 
     assert_equals(viewInfo.constructor, Uint8Array, 'view.constructor should be Uint8Array');
     assert_equals(viewInfo.bufferByteLength, 2, 'view.buffer.byteLength should be 2');
@@ -1370,14 +1475,16 @@ promise_test(() => {
     const reader = stream.getReader({ mode: 'byob' });
 
     const promise = reader.read(new Uint16Array(2)).then(result => {
-      assert_equals(result.done, false, 'done');
+      assert_false(result.done, 'done');
 
       const view = result.value;
       assert_equals(view.constructor, Uint16Array, 'constructor');
       assert_equals(view.buffer.byteLength, 4, 'buffer.byteLength');
       assert_equals(view.byteOffset, 0, 'byteOffset');
       assert_equals(view.byteLength, 2, 'byteLength');
-      assert_equals(view[0], 0x0001, 'Contents are set');
+
+      const dataView = new DataView(view.buffer, view.byteOffset, view.byteLength);
+      assert_equals(dataView.getUint16(0), 0x0100, 'contents are set');
 
       const p = reader.read(new Uint16Array(1));
 
@@ -1385,15 +1492,17 @@ promise_test(() => {
 
       return p;
     }).then(result => {
-      assert_equals(result.done, false, 'done');
+      assert_false(result.done, 'done');
 
       const view = result.value;
       assert_equals(view.buffer.byteLength, 2, 'buffer.byteLength');
       assert_equals(view.byteOffset, 0, 'byteOffset');
       assert_equals(view.byteLength, 2, 'byteLength');
-      assert_equals(view[0], 0x0302, 'Contents are set');
 
-      assert_not_equals(byobRequest, undefined, 'byobRequest must not be undefined');
+      const dataView = new DataView(view.buffer, view.byteOffset, view.byteLength);
+      assert_equals(dataView.getUint16(0), 0x0203, 'contents are set');
+
+      assert_not_equals(byobRequest, null, 'byobRequest must not be null');
       assert_equals(viewInfo.constructor, Uint8Array, 'view.constructor should be Uint8Array');
       assert_equals(viewInfo.bufferByteLength, 2, 'view.buffer.byteLength should be 2');
       assert_equals(viewInfo.byteOffset, 1, 'view.byteOffset should be 1');
@@ -1515,7 +1624,7 @@ promise_test(() => {
   const reader = stream.getReader({ mode: 'byob' });
 
   return reader.read(new Uint8Array(16)).then(result => {
-    assert_equals(result.done, false);
+    assert_false(result.done);
 
     const view = result.value;
     assert_equals(view.byteOffset, 0);
@@ -1524,13 +1633,13 @@ promise_test(() => {
 
     return reader.read(new Uint8Array(16));
   }).then(result => {
-    assert_equals(result.done, true);
+    assert_true(result.done);
 
     const view = result.value;
     assert_equals(view.byteOffset, 0);
     assert_equals(view.byteLength, 0);
 
-    assert_not_equals(byobRequest, undefined, 'byobRequest must not be undefined');
+    assert_not_equals(byobRequest, null, 'byobRequest must not be null');
     assert_equals(viewInfo.constructor, Uint8Array, 'view.constructor should be Uint8Array');
     assert_equals(viewInfo.bufferByteLength, 16, 'view.buffer.byteLength should be 16');
     assert_equals(viewInfo.byteOffset, 0, 'view.byteOffset should be 0');
@@ -1543,13 +1652,14 @@ promise_test(() => {
 
   let controller;
   const viewInfos = [];
+  const viewInfosAfterRespond = [];
 
   const stream = new ReadableStream({
     start(c) {
       controller = c;
     },
     pull() {
-      if (controller.byobRequest === undefined) {
+      if (controller.byobRequest === null) {
         return;
       }
 
@@ -1559,6 +1669,7 @@ promise_test(() => {
 
         view[0] = 0x01;
         controller.byobRequest.respond(1);
+        viewInfosAfterRespond.push(extractViewInfo(view));
       }
 
       ++pullCount;
@@ -1569,12 +1680,12 @@ promise_test(() => {
   const reader = stream.getReader({ mode: 'byob' });
 
   return reader.read(new Uint32Array(1)).then(result => {
-    assert_equals(result.done, false);
+    assert_false(result.done, 'result.done');
 
     const view = result.value;
-    assert_equals(view.byteOffset, 0);
-    assert_equals(view.byteLength, 4);
-    assert_equals(view[0], 0x01010101);
+    assert_equals(view.byteOffset, 0, 'result.value.byteOffset');
+    assert_equals(view.byteLength, 4, 'result.value.byteLength');
+    assert_equals(view[0], 0x01010101, 'result.value[0]');
 
     assert_equals(pullCount, 1, 'pull() should only be called once');
 
@@ -1584,9 +1695,64 @@ promise_test(() => {
 
       assert_equals(viewInfos[i].byteOffset, i, 'view.byteOffset should be i');
       assert_equals(viewInfos[i].byteLength, 4 - i, 'view.byteLength should be 4 - i');
+
+      assert_equals(viewInfosAfterRespond[i].bufferByteLength, 0, 'view.buffer should be transferred after respond()');
     }
   });
 }, 'ReadableStream with byte source: read(view) with Uint32Array, then fill it by multiple respond() calls');
+
+promise_test(() => {
+  let pullCount = 0;
+
+  let controller;
+  const viewInfos = [];
+  const viewInfosAfterEnqueue = [];
+
+  const stream = new ReadableStream({
+    start(c) {
+      controller = c;
+    },
+    pull() {
+      if (controller.byobRequest === null) {
+        return;
+      }
+
+      for (let i = 0; i < 4; ++i) {
+        const view = controller.byobRequest.view;
+        viewInfos.push(extractViewInfo(view));
+
+        controller.enqueue(new Uint8Array([0x01]));
+        viewInfosAfterEnqueue.push(extractViewInfo(view));
+      }
+
+      ++pullCount;
+    },
+    type: 'bytes'
+  });
+
+  const reader = stream.getReader({ mode: 'byob' });
+
+  return reader.read(new Uint32Array(1)).then(result => {
+    assert_false(result.done, 'result.done');
+
+    const view = result.value;
+    assert_equals(view.byteOffset, 0, 'result.value.byteOffset');
+    assert_equals(view.byteLength, 4, 'result.value.byteLength');
+    assert_equals(view[0], 0x01010101, 'result.value[0]');
+
+    assert_equals(pullCount, 1, 'pull() should only be called once');
+
+    for (let i = 0; i < 4; ++i) {
+      assert_equals(viewInfos[i].constructor, Uint8Array, 'view.constructor should be Uint8Array');
+      assert_equals(viewInfos[i].bufferByteLength, 4, 'view.buffer.byteLength should be 4');
+
+      assert_equals(viewInfos[i].byteOffset, i, 'view.byteOffset should be i');
+      assert_equals(viewInfos[i].byteLength, 4 - i, 'view.byteLength should be 4 - i');
+
+      assert_equals(viewInfosAfterEnqueue[i].bufferByteLength, 0, 'view.buffer should be transferred after enqueue()');
+    }
+  });
+}, 'ReadableStream with byte source: read(view) with Uint32Array, then fill it by multiple enqueue() calls');
 
 promise_test(() => {
   let pullCount = 0;
@@ -1616,7 +1782,7 @@ promise_test(() => {
     // Since the queue has data no less than HWM, no more pull.
     assert_equals(pullCount, 1);
 
-    assert_equals(result.done, false);
+    assert_false(result.done);
 
     const view = result.value;
     assert_equals(view.constructor, Uint8Array);
@@ -1630,7 +1796,7 @@ promise_test(() => {
   const p1 = reader.read().then(result => {
     assert_equals(pullCount, 1);
 
-    assert_equals(result.done, false);
+    assert_false(result.done);
 
     const view = result.value;
     assert_equals(view.constructor, Uint8Array);
@@ -1638,7 +1804,7 @@ promise_test(() => {
     assert_equals(view.byteOffset, 0);
     assert_equals(view.byteLength, 2);
 
-    assert_equals(byobRequest, undefined, 'byobRequest must be undefined');
+    assert_equals(byobRequest, null, 'byobRequest must be null');
   });
 
   assert_equals(pullCount, 0, 'No pull should have been made since the startPromise has not yet been handled');
@@ -1664,7 +1830,7 @@ promise_test(t => {
   const reader = stream.getReader({ mode: 'byob' });
 
   const p0 = reader.read(new Uint8Array(16)).then(result => {
-    assert_equals(result.done, true, '1st read: done');
+    assert_true(result.done, '1st read: done');
 
     const view = result.value;
     assert_equals(view.buffer.byteLength, 16, '1st read: buffer.byteLength');
@@ -1673,7 +1839,7 @@ promise_test(t => {
   });
 
   const p1 = reader.read(new Uint8Array(32)).then(result => {
-    assert_equals(result.done, true, '2nd read: done');
+    assert_true(result.done, '2nd read: done');
 
     const view = result.value;
     assert_equals(view.buffer.byteLength, 32, '2nd read: buffer.byteLength');
@@ -1701,7 +1867,7 @@ promise_test(t => {
   const reader = stream.getReader({ mode: 'byob' });
 
   const p0 = reader.read(new Uint8Array(16)).then(result => {
-    assert_equals(result.done, false, '1st read: done');
+    assert_false(result.done, '1st read: done');
 
     const view = result.value;
     assert_equals(view.buffer.byteLength, 16, '1st read: buffer.byteLength');
@@ -1710,7 +1876,7 @@ promise_test(t => {
   });
 
   const p1 = reader.read(new Uint8Array(16)).then(result => {
-    assert_equals(result.done, false, '2nd read: done');
+    assert_false(result.done, '2nd read: done');
 
     const view = result.value;
     assert_equals(view.buffer.byteLength, 16, '2nd read: buffer.byteLength');
@@ -1760,10 +1926,10 @@ promise_test(t => {
 }, 'ReadableStream with byte source: Multiple read(view) and multiple enqueue()');
 
 promise_test(t => {
-  let byobRequest;
+  let pullCalled = false;
   const stream = new ReadableStream({
     pull(controller) {
-      byobRequest = controller.byobRequest;
+      pullCalled = true;
     },
     type: 'bytes'
   });
@@ -1771,23 +1937,8 @@ promise_test(t => {
   const reader = stream.getReader({ mode: 'byob' });
 
   return promise_rejects_js(t, TypeError, reader.read(), 'read() must fail')
-      .then(() => assert_equals(byobRequest, undefined, 'byobRequest must be undefined'));
+      .then(() => assert_false(pullCalled, 'pull() must not have been called'));
 }, 'ReadableStream with byte source: read(view) with passing undefined as view must fail');
-
-promise_test(t => {
-  let byobRequest;
-  const stream = new ReadableStream({
-    pull(controller) {
-      byobRequest = controller.byobRequest;
-    },
-    type: 'bytes'
-  });
-
-  const reader = stream.getReader({ mode: 'byob' });
-
-  return promise_rejects_js(t, TypeError, reader.read(new Uint8Array(0)), 'read(view) must fail')
-      .then(() => assert_equals(byobRequest, undefined, 'byobRequest must be undefined'));
-}, 'ReadableStream with byte source: read(view) with zero-length view must fail');
 
 promise_test(t => {
   const stream = new ReadableStream({
@@ -1898,7 +2049,7 @@ promise_test(t => {
 
   const promise = promise_rejects_exactly(t, testError, reader.read(), 'read() must fail');
   return promise_rejects_exactly(t, testError, promise.then(() => reader.closed))
-      .then(() => assert_equals(byobRequest, undefined, 'byobRequest must be undefined'));
+      .then(() => assert_equals(byobRequest, null, 'byobRequest must be null'));
 }, 'ReadableStream with byte source: Throwing in pull function must error the stream');
 
 promise_test(t => {
@@ -1917,7 +2068,7 @@ promise_test(t => {
 
   return promise_rejects_exactly(t, error1, reader.read(), 'read() must fail')
       .then(() => promise_rejects_exactly(t, error1, reader.closed, 'closed must fail'))
-      .then(() => assert_equals(byobRequest, undefined, 'byobRequest must be undefined'));
+      .then(() => assert_equals(byobRequest, null, 'byobRequest must be null'));
 }, 'ReadableStream with byte source: Throwing in pull in response to read() must be ignored if the stream is ' +
    'errored in it');
 
@@ -1938,7 +2089,7 @@ promise_test(t => {
 
   return promise_rejects_exactly(t, testError, reader.read(new Uint8Array(1)), 'read(view) must fail')
       .then(() => promise_rejects_exactly(t, testError, reader.closed, 'reader.closed must reject'))
-      .then(() => assert_not_equals(byobRequest, undefined, 'byobRequest must not be undefined'));
+      .then(() => assert_not_equals(byobRequest, null, 'byobRequest must not be null'));
 }, 'ReadableStream with byte source: Throwing in pull in response to read(view) function must error the stream');
 
 promise_test(t => {
@@ -1957,7 +2108,7 @@ promise_test(t => {
 
   return promise_rejects_exactly(t, error1, reader.read(new Uint8Array(1)), 'read(view) must fail')
       .then(() => promise_rejects_exactly(t, error1, reader.closed, 'closed must fail'))
-      .then(() => assert_not_equals(byobRequest, undefined, 'byobRequest must not be undefined'));
+      .then(() => assert_not_equals(byobRequest, null, 'byobRequest must not be null'));
 }, 'ReadableStream with byte source: Throwing in pull in response to read(view) must be ignored if the stream is ' +
    'errored in it');
 
@@ -1995,6 +2146,7 @@ promise_test(() => {
 }, 'calling respondWithNewView() twice on the same byobRequest should throw');
 
 promise_test(() => {
+  let controller;
   let byobRequest;
   let resolvePullCalledPromise;
   const pullCalledPromise = new Promise(resolve => {
@@ -2002,8 +2154,44 @@ promise_test(() => {
   });
   let resolvePull;
   const rs = new ReadableStream({
-    pull(controller) {
-      byobRequest = controller.byobRequest;
+    start(c) {
+      controller = c;
+    },
+    pull(c) {
+      byobRequest = c.byobRequest;
+      resolvePullCalledPromise();
+      return new Promise(resolve => {
+        resolvePull = resolve;
+      });
+    },
+    type: 'bytes'
+  });
+  const reader = rs.getReader({ mode: 'byob' });
+  const readPromise = reader.read(new Uint8Array(16));
+  return pullCalledPromise.then(() => {
+    controller.close();
+    byobRequest.respond(0);
+    resolvePull();
+    return readPromise.then(() => {
+      assert_throws_js(TypeError, () => byobRequest.respond(0), 'respond() should throw');
+    });
+  });
+}, 'calling respond(0) twice on the same byobRequest should throw even when closed');
+
+promise_test(() => {
+  let controller;
+  let byobRequest;
+  let resolvePullCalledPromise;
+  const pullCalledPromise = new Promise(resolve => {
+    resolvePullCalledPromise = resolve;
+  });
+  let resolvePull;
+  const rs = new ReadableStream({
+    start(c) {
+      controller = c;
+    },
+    pull(c) {
+      byobRequest = c.byobRequest;
       resolvePullCalledPromise();
       return new Promise(resolve => {
         resolvePull = resolve;
@@ -2015,15 +2203,13 @@ promise_test(() => {
   const readPromise = reader.read(new Uint8Array(16));
   return pullCalledPromise.then(() => {
     const cancelPromise = reader.cancel('meh');
+    assert_throws_js(TypeError, () => byobRequest.respond(0), 'respond() should throw');
     resolvePull();
-    byobRequest.respond(0);
-    return Promise.all([readPromise, cancelPromise]).then(() => {
-      assert_throws_js(TypeError, () => byobRequest.respond(0), 'respond() should throw');
-    });
+    return Promise.all([readPromise, cancelPromise]);
   });
-}, 'calling respond(0) twice on the same byobRequest should throw even when closed');
+}, 'calling respond() should throw when canceled');
 
-promise_test(() => {
+promise_test(async t => {
   let resolvePullCalledPromise;
   const pullCalledPromise = new Promise(resolve => {
     resolvePullCalledPromise = resolve;
@@ -2039,14 +2225,13 @@ promise_test(() => {
     type: 'bytes'
   });
   const reader = rs.getReader({ mode: 'byob' });
-  reader.read(new Uint8Array(16));
-  return pullCalledPromise.then(() => {
-    resolvePull();
-    return delay(0).then(() => {
-      assert_throws_js(TypeError, () => reader.releaseLock(), 'releaseLock() should throw');
-    });
-  });
-}, 'pull() resolving should not make releaseLock() possible');
+  const read = reader.read(new Uint8Array(16));
+  await pullCalledPromise;
+  resolvePull();
+  await delay(0);
+  reader.releaseLock();
+  await promise_rejects_js(t, TypeError, read, 'pending read should reject');
+}, 'pull() resolving should not resolve read()');
 
 promise_test(() => {
   // Tests https://github.com/whatwg/streams/issues/686
@@ -2069,6 +2254,11 @@ promise_test(() => {
 
   return readPromise;
 }, 'ReadableStream with byte source: default reader + autoAllocateChunkSize + byobRequest interaction');
+
+test(() => {
+  assert_throws_js(TypeError, () => new ReadableStream({ autoAllocateChunkSize: 0, type: 'bytes' }),
+      'controller cannot be setup with autoAllocateChunkSize = 0');
+}, 'ReadableStream with byte source: autoAllocateChunkSize cannot be 0');
 
 test(() => {
   const ReadableStreamBYOBReader = new ReadableStream({ type: 'bytes' }).getReader({ mode: 'byob' }).constructor;
@@ -2101,9 +2291,6 @@ test(() => {
     }
   }), 'constructor should throw for size function');
 
-  assert_throws_js(RangeError, () => new ReadableStream({ type: 'bytes' }, { size: null }),
-                   'constructor should throw for size defined');
-
   assert_throws_js(RangeError,
                    () => new ReadableStream({ type: 'bytes' }, new CountQueuingStrategy({ highWaterMark: 1 })),
                    'constructor should throw when strategy is CountQueuingStrategy');
@@ -2119,3 +2306,682 @@ test(() => {
   assert_throws_js(RangeError, () => new ReadableStream({ type: 'bytes' }, new HasSizeMethod()),
                    'constructor should throw when size on the prototype chain');
 }, 'ReadableStream constructor should not accept a strategy with a size defined if type is "bytes"');
+
+promise_test(async t => {
+  const stream = new ReadableStream({
+    pull: t.step_func(c => {
+      const view = new Uint8Array(c.byobRequest.view.buffer, 0, 1);
+      view[0] = 1;
+
+      c.byobRequest.respondWithNewView(view);
+    }),
+    type: 'bytes'
+  });
+  const reader = stream.getReader({ mode: 'byob' });
+
+  const result = await reader.read(new Uint8Array([4, 5, 6]));
+  assert_false(result.done, 'result.done');
+
+  const view = result.value;
+  assert_equals(view.byteOffset, 0, 'result.value.byteOffset');
+  assert_equals(view.byteLength, 1, 'result.value.byteLength');
+  assert_equals(view[0], 1, 'result.value[0]');
+  assert_equals(view.buffer.byteLength, 3, 'result.value.buffer.byteLength');
+  assert_array_equals([...new Uint8Array(view.buffer)], [1, 5, 6], 'result.value.buffer');
+}, 'ReadableStream with byte source: respondWithNewView() with a smaller view');
+
+promise_test(async t => {
+  const stream = new ReadableStream({
+    pull: t.step_func(c => {
+      const view = new Uint8Array(c.byobRequest.view.buffer, 0, 0);
+
+      c.close();
+
+      c.byobRequest.respondWithNewView(view);
+    }),
+    type: 'bytes'
+  });
+  const reader = stream.getReader({ mode: 'byob' });
+
+  const result = await reader.read(new Uint8Array([4, 5, 6]));
+  assert_true(result.done, 'result.done');
+
+  const view = result.value;
+  assert_equals(view.byteOffset, 0, 'result.value.byteOffset');
+  assert_equals(view.byteLength, 0, 'result.value.byteLength');
+  assert_equals(view.buffer.byteLength, 3, 'result.value.buffer.byteLength');
+  assert_array_equals([...new Uint8Array(view.buffer)], [4, 5, 6], 'result.value.buffer');
+}, 'ReadableStream with byte source: respondWithNewView() with a zero-length view (in the closed state)');
+
+promise_test(async t => {
+  let controller;
+  let resolvePullCalledPromise;
+  const pullCalledPromise = new Promise(resolve => {
+    resolvePullCalledPromise = resolve;
+  });
+  const stream = new ReadableStream({
+    start: t.step_func((c) => {
+      controller = c;
+    }),
+    pull: t.step_func(() => {
+      resolvePullCalledPromise();
+    }),
+    type: 'bytes'
+  });
+
+  const reader = stream.getReader({ mode: 'byob' });
+  const readPromise = reader.read(new Uint8Array([4, 5, 6]));
+  await pullCalledPromise;
+
+  // Transfer the original BYOB request's buffer, and respond with a new view on that buffer
+  const transferredView = transferArrayBufferView(controller.byobRequest.view);
+  const newView = transferredView.subarray(0, 1);
+  newView[0] = 42;
+
+  controller.byobRequest.respondWithNewView(newView);
+
+  const result = await readPromise;
+  assert_false(result.done, 'result.done');
+
+  const view = result.value;
+  assert_equals(view.byteOffset, 0, 'result.value.byteOffset');
+  assert_equals(view.byteLength, 1, 'result.value.byteLength');
+  assert_equals(view[0], 42, 'result.value[0]');
+  assert_equals(view.buffer.byteLength, 3, 'result.value.buffer.byteLength');
+  assert_array_equals([...new Uint8Array(view.buffer)], [42, 5, 6], 'result.value.buffer');
+
+}, 'ReadableStream with byte source: respondWithNewView() with a transferred non-zero-length view ' +
+   '(in the readable state)');
+
+promise_test(async t => {
+  let controller;
+  let resolvePullCalledPromise;
+  const pullCalledPromise = new Promise(resolve => {
+    resolvePullCalledPromise = resolve;
+  });
+  const stream = new ReadableStream({
+    start: t.step_func((c) => {
+      controller = c;
+    }),
+    pull: t.step_func(() => {
+      resolvePullCalledPromise();
+    }),
+    type: 'bytes'
+  });
+
+  const reader = stream.getReader({ mode: 'byob' });
+  const readPromise = reader.read(new Uint8Array([4, 5, 6]));
+  await pullCalledPromise;
+
+  // Transfer the original BYOB request's buffer, and respond with an empty view on that buffer
+  const transferredView = transferArrayBufferView(controller.byobRequest.view);
+  const newView = transferredView.subarray(0, 0);
+
+  controller.close();
+  controller.byobRequest.respondWithNewView(newView);
+
+  const result = await readPromise;
+  assert_true(result.done, 'result.done');
+
+  const view = result.value;
+  assert_equals(view.byteOffset, 0, 'result.value.byteOffset');
+  assert_equals(view.byteLength, 0, 'result.value.byteLength');
+  assert_equals(view.buffer.byteLength, 3, 'result.value.buffer.byteLength');
+  assert_array_equals([...new Uint8Array(view.buffer)], [4, 5, 6], 'result.value.buffer');
+
+}, 'ReadableStream with byte source: respondWithNewView() with a transferred zero-length view ' +
+   '(in the closed state)');
+
+promise_test(async t => {
+  let controller;
+  let pullCount = 0;
+  const rs = new ReadableStream({
+    type: 'bytes',
+    autoAllocateChunkSize: 10,
+    start: t.step_func((c) => {
+      controller = c;
+    }),
+    pull: t.step_func(() => {
+      ++pullCount;
+    })
+  });
+
+  await flushAsyncEvents();
+  assert_equals(pullCount, 0, 'pull() must not have been invoked yet');
+
+  const reader1 = rs.getReader();
+  const read1 = reader1.read();
+  assert_equals(pullCount, 1, 'pull() must have been invoked once');
+  const byobRequest1 = controller.byobRequest;
+  assert_equals(byobRequest1.view.byteLength, 10, 'first byobRequest.view.byteLength');
+
+  // enqueue() must discard the auto-allocated BYOB request
+  controller.enqueue(new Uint8Array([1, 2, 3]));
+  assert_equals(byobRequest1.view, null, 'first byobRequest must be invalidated after enqueue()');
+
+  const result1 = await read1;
+  assert_false(result1.done, 'first result.done');
+  const view1 = result1.value;
+  assert_equals(view1.byteOffset, 0, 'first result.value.byteOffset');
+  assert_equals(view1.byteLength, 3, 'first result.value.byteLength');
+  assert_array_equals([...new Uint8Array(view1.buffer)], [1, 2, 3], 'first result.value.buffer');
+
+  reader1.releaseLock();
+
+  // read(view) should work after discarding the auto-allocated BYOB request
+  const reader2 = rs.getReader({ mode: 'byob' });
+  const read2 = reader2.read(new Uint8Array([4, 5, 6]));
+  assert_equals(pullCount, 2, 'pull() must have been invoked twice');
+  const byobRequest2 = controller.byobRequest;
+  assert_equals(byobRequest2.view.byteOffset, 0, 'second byobRequest.view.byteOffset');
+  assert_equals(byobRequest2.view.byteLength, 3, 'second byobRequest.view.byteLength');
+  assert_array_equals([...new Uint8Array(byobRequest2.view.buffer)], [4, 5, 6], 'second byobRequest.view.buffer');
+
+  byobRequest2.respond(3);
+  assert_equals(byobRequest2.view, null, 'second byobRequest must be invalidated after respond()');
+
+  const result2 = await read2;
+  assert_false(result2.done, 'second result.done');
+  const view2 = result2.value;
+  assert_equals(view2.byteOffset, 0, 'second result.value.byteOffset');
+  assert_equals(view2.byteLength, 3, 'second result.value.byteLength');
+  assert_array_equals([...new Uint8Array(view2.buffer)], [4, 5, 6], 'second result.value.buffer');
+
+  reader2.releaseLock();
+  assert_equals(pullCount, 2, 'pull() must only have been invoked twice');
+}, 'ReadableStream with byte source: enqueue() discards auto-allocated BYOB request');
+
+promise_test(async t => {
+  let controller;
+  const rs = new ReadableStream({
+    type: 'bytes',
+    start: t.step_func((c) => {
+      controller = c;
+    })
+  });
+  await flushAsyncEvents();
+
+  const reader1 = rs.getReader({ mode: 'byob' });
+  const read1 = reader1.read(new Uint8Array([1, 2, 3]));
+  const byobRequest1 = controller.byobRequest;
+  assert_not_equals(byobRequest1, null, 'first byobRequest should exist');
+  assert_typed_array_equals(byobRequest1.view, new Uint8Array([1, 2, 3]), 'first byobRequest.view');
+
+  // releaseLock() should reject the pending read, but *not* invalidate the BYOB request
+  reader1.releaseLock();
+  const reader2 = rs.getReader({ mode: 'byob' });
+  const read2 = reader2.read(new Uint8Array([4, 5, 6]));
+  assert_not_equals(controller.byobRequest, null, 'byobRequest should not be invalidated after releaseLock()');
+  assert_equals(controller.byobRequest, byobRequest1, 'byobRequest should be unchanged');
+  assert_array_equals([...new Uint8Array(byobRequest1.view.buffer)], [1, 2, 3], 'byobRequest.view.buffer should be unchanged');
+  await promise_rejects_js(t, TypeError, read1, 'pending read must reject after releaseLock()');
+
+  // respond() should fulfill the *second* read() request
+  byobRequest1.view[0] = 11;
+  byobRequest1.respond(1);
+  const byobRequest2 = controller.byobRequest;
+  assert_equals(byobRequest2, null, 'byobRequest should be null after respond()');
+
+  const result2 = await read2;
+  assert_false(result2.done, 'second result.done');
+  assert_typed_array_equals(result2.value, new Uint8Array([11, 5, 6]).subarray(0, 1), 'second result.value');
+
+}, 'ReadableStream with byte source: releaseLock() with pending read(view), read(view) on second reader, respond()');
+
+promise_test(async t => {
+  let controller;
+  const rs = new ReadableStream({
+    type: 'bytes',
+    start: t.step_func((c) => {
+      controller = c;
+    })
+  });
+  await flushAsyncEvents();
+
+  const reader1 = rs.getReader({ mode: 'byob' });
+  const read1 = reader1.read(new Uint8Array([1, 2, 3]));
+  const byobRequest1 = controller.byobRequest;
+  assert_not_equals(byobRequest1, null, 'first byobRequest should exist');
+  assert_typed_array_equals(byobRequest1.view, new Uint8Array([1, 2, 3]), 'first byobRequest.view');
+
+  // releaseLock() should reject the pending read, but *not* invalidate the BYOB request
+  reader1.releaseLock();
+  const reader2 = rs.getReader({ mode: 'byob' });
+  const read2 = reader2.read(new Uint16Array(1));
+  assert_not_equals(controller.byobRequest, null, 'byobRequest should not be invalidated after releaseLock()');
+  assert_equals(controller.byobRequest, byobRequest1, 'byobRequest should be unchanged');
+  assert_array_equals([...new Uint8Array(byobRequest1.view.buffer)], [1, 2, 3], 'byobRequest.view.buffer should be unchanged');
+  await promise_rejects_js(t, TypeError, read1, 'pending read must reject after releaseLock()');
+
+  // respond(1) should partially fill the second read(), but not yet fulfill it
+  byobRequest1.view[0] = 0x11;
+  byobRequest1.respond(1);
+
+  // second BYOB request should use remaining buffer from the second read()
+  const byobRequest2 = controller.byobRequest;
+  assert_not_equals(byobRequest2, null, 'second byobRequest should exist');
+  assert_typed_array_equals(byobRequest2.view, new Uint8Array([0x11, 0]).subarray(1, 2), 'second byobRequest.view');
+
+  // second respond(1) should fill the read request and fulfill it
+  byobRequest2.view[0] = 0x22;
+  byobRequest2.respond(1);
+  const result2 = await read2;
+  assert_false(result2.done, 'second result.done');
+  const view2 = result2.value;
+  assert_equals(view2.byteOffset, 0, 'second result.value.byteOffset');
+  assert_equals(view2.byteLength, 2, 'second result.value.byteLength');
+  const dataView2 = new DataView(view2.buffer, view2.byteOffset, view2.byteLength);
+  assert_equals(dataView2.getUint16(0), 0x1122, 'second result.value[0]');
+
+}, 'ReadableStream with byte source: releaseLock() with pending read(view), read(view) on second reader with ' +
+   '1 element Uint16Array, respond(1)');
+
+promise_test(async t => {
+  let controller;
+  const rs = new ReadableStream({
+    type: 'bytes',
+    start: t.step_func((c) => {
+      controller = c;
+    })
+  });
+  await flushAsyncEvents();
+
+  const reader1 = rs.getReader({ mode: 'byob' });
+  const read1 = reader1.read(new Uint8Array([1, 2, 3]));
+  const byobRequest1 = controller.byobRequest;
+  assert_not_equals(byobRequest1, null, 'first byobRequest should exist');
+  assert_typed_array_equals(byobRequest1.view, new Uint8Array([1, 2, 3]), 'first byobRequest.view');
+
+  // releaseLock() should reject the pending read, but *not* invalidate the BYOB request
+  reader1.releaseLock();
+  const reader2 = rs.getReader({ mode: 'byob' });
+  const read2 = reader2.read(new Uint8Array([4, 5]));
+  assert_not_equals(controller.byobRequest, null, 'byobRequest should not be invalidated after releaseLock()');
+  assert_equals(controller.byobRequest, byobRequest1, 'byobRequest should be unchanged');
+  assert_array_equals([...new Uint8Array(byobRequest1.view.buffer)], [1, 2, 3], 'byobRequest.view.buffer should be unchanged');
+  await promise_rejects_js(t, TypeError, read1, 'pending read must reject after releaseLock()');
+
+  // respond(3) should fulfill the second read(), and put 1 remaining byte in the queue
+  byobRequest1.view[0] = 6;
+  byobRequest1.view[1] = 7;
+  byobRequest1.view[2] = 8;
+  byobRequest1.respond(3);
+  const byobRequest2 = controller.byobRequest;
+  assert_equals(byobRequest2, null, 'byobRequest should be null after respond()');
+
+  const result2 = await read2;
+  assert_false(result2.done, 'second result.done');
+  assert_typed_array_equals(result2.value, new Uint8Array([6, 7]), 'second result.value');
+
+  // third read() should fulfill with the remaining byte
+  const result3 = await reader2.read(new Uint8Array([0, 0, 0]));
+  assert_false(result3.done, 'third result.done');
+  assert_typed_array_equals(result3.value, new Uint8Array([8, 0, 0]).subarray(0, 1), 'third result.value');
+
+}, 'ReadableStream with byte source: releaseLock() with pending read(view), read(view) on second reader with ' +
+   '2 element Uint8Array, respond(3)');
+
+promise_test(async t => {
+  let controller;
+  const rs = new ReadableStream({
+    type: 'bytes',
+    start: t.step_func((c) => {
+      controller = c;
+    })
+  });
+  await flushAsyncEvents();
+
+  const reader1 = rs.getReader({ mode: 'byob' });
+  const read1 = reader1.read(new Uint8Array([1, 2, 3]));
+  const byobRequest1 = controller.byobRequest;
+  assert_not_equals(byobRequest1, null, 'first byobRequest should exist');
+  assert_typed_array_equals(byobRequest1.view, new Uint8Array([1, 2, 3]), 'first byobRequest.view');
+
+  // releaseLock() should reject the pending read, but *not* invalidate the BYOB request
+  reader1.releaseLock();
+  const reader2 = rs.getReader({ mode: 'byob' });
+  const read2 = reader2.read(new Uint8Array([4, 5, 6]));
+  assert_not_equals(controller.byobRequest, null, 'byobRequest should not be invalidated after releaseLock()');
+  await promise_rejects_js(t, TypeError, read1, 'pending read must reject after releaseLock()');
+
+  // respondWithNewView() should fulfill the *second* read() request
+  byobRequest1.view[0] = 11;
+  byobRequest1.view[1] = 12;
+  byobRequest1.respondWithNewView(byobRequest1.view.subarray(0, 2));
+  const byobRequest2 = controller.byobRequest;
+  assert_equals(byobRequest2, null, 'byobRequest should be null after respondWithNewView()');
+
+  const result2 = await read2;
+  assert_false(result2.done, 'second result.done');
+  assert_typed_array_equals(result2.value, new Uint8Array([11, 12, 6]).subarray(0, 2), 'second result.value');
+
+}, 'ReadableStream with byte source: releaseLock() with pending read(view), read(view) on second reader, respondWithNewView()');
+
+promise_test(async t => {
+  let controller;
+  const rs = new ReadableStream({
+    type: 'bytes',
+    start: t.step_func((c) => {
+      controller = c;
+    })
+  });
+  await flushAsyncEvents();
+
+  const reader1 = rs.getReader({ mode: 'byob' });
+  const read1 = reader1.read(new Uint8Array([1, 2, 3]));
+  const byobRequest1 = controller.byobRequest;
+  assert_not_equals(byobRequest1, null, 'first byobRequest should exist');
+  assert_typed_array_equals(byobRequest1.view, new Uint8Array([1, 2, 3]), 'first byobRequest.view');
+
+  // releaseLock() should reject the pending read, but *not* invalidate the BYOB request
+  reader1.releaseLock();
+  const reader2 = rs.getReader({ mode: 'byob' });
+  const read2 = reader2.read(new Uint8Array([4, 5, 6]));
+  assert_not_equals(controller.byobRequest, null, 'byobRequest should not be invalidated after releaseLock()');
+  await promise_rejects_js(t, TypeError, read1, 'pending read must reject after releaseLock()');
+
+  // enqueue() should fulfill the *second* read() request
+  controller.enqueue(new Uint8Array([11, 12]));
+  const byobRequest2 = controller.byobRequest;
+  assert_equals(byobRequest2, null, 'byobRequest should be null after enqueue()');
+
+  const result2 = await read2;
+  assert_false(result2.done, 'second result.done');
+  assert_typed_array_equals(result2.value, new Uint8Array([11, 12, 6]).subarray(0, 2), 'second result.value');
+
+}, 'ReadableStream with byte source: releaseLock() with pending read(view), read(view) on second reader, enqueue()');
+
+promise_test(async t => {
+  let controller;
+  const rs = new ReadableStream({
+    type: 'bytes',
+    start: t.step_func((c) => {
+      controller = c;
+    })
+  });
+  await flushAsyncEvents();
+
+  const reader1 = rs.getReader({ mode: 'byob' });
+  const read1 = reader1.read(new Uint8Array([1, 2, 3]));
+  const byobRequest1 = controller.byobRequest;
+  assert_not_equals(byobRequest1, null, 'first byobRequest should exist');
+  assert_typed_array_equals(byobRequest1.view, new Uint8Array([1, 2, 3]), 'first byobRequest.view');
+
+  // releaseLock() should reject the pending read, but *not* invalidate the BYOB request
+  reader1.releaseLock();
+  const reader2 = rs.getReader({ mode: 'byob' });
+  const read2 = reader2.read(new Uint8Array([4, 5, 6]));
+  assert_not_equals(controller.byobRequest, null, 'byobRequest should not be invalidated after releaseLock()');
+  await promise_rejects_js(t, TypeError, read1, 'pending read must reject after releaseLock()');
+
+  // close() followed by respond(0) should fulfill the second read()
+  controller.close();
+  byobRequest1.respond(0);
+  const byobRequest2 = controller.byobRequest;
+  assert_equals(byobRequest2, null, 'byobRequest should be null after respond()');
+
+  const result2 = await read2;
+  assert_true(result2.done, 'second result.done');
+  assert_typed_array_equals(result2.value, new Uint8Array([4, 5, 6]).subarray(0, 0), 'second result.value');
+}, 'ReadableStream with byte source: releaseLock() with pending read(view), read(view) on second reader, ' +
+   'close(), respond(0)');
+
+promise_test(async t => {
+  let controller;
+  const rs = new ReadableStream({
+    type: 'bytes',
+    autoAllocateChunkSize: 4,
+    start: t.step_func((c) => {
+      controller = c;
+    })
+  });
+  await flushAsyncEvents();
+
+  const reader1 = rs.getReader();
+  const read1 = reader1.read();
+  const byobRequest1 = controller.byobRequest;
+  assert_not_equals(byobRequest1, null, 'first byobRequest should exist');
+  assert_typed_array_equals(byobRequest1.view, new Uint8Array(4), 'first byobRequest.view');
+
+  // releaseLock() should reject the pending read, but *not* invalidate the BYOB request
+  reader1.releaseLock();
+  const reader2 = rs.getReader();
+  const read2 = reader2.read();
+  assert_not_equals(controller.byobRequest, null, 'byobRequest should not be invalidated after releaseLock()');
+  await promise_rejects_js(t, TypeError, read1, 'pending read must reject after releaseLock()');
+
+  // respond() should fulfill the *second* read() request
+  byobRequest1.view[0] = 11;
+  byobRequest1.respond(1);
+  const byobRequest2 = controller.byobRequest;
+  assert_equals(byobRequest2, null, 'byobRequest should be null after respond()');
+
+  const result2 = await read2;
+  assert_false(result2.done, 'second result.done');
+  assert_typed_array_equals(result2.value, new Uint8Array([11, 0, 0, 0]).subarray(0, 1), 'second result.value');
+
+}, 'ReadableStream with byte source: autoAllocateChunkSize, releaseLock() with pending read(), read() on second reader, respond()');
+
+promise_test(async t => {
+  let controller;
+  const rs = new ReadableStream({
+    type: 'bytes',
+    autoAllocateChunkSize: 4,
+    start: t.step_func((c) => {
+      controller = c;
+    })
+  });
+  await flushAsyncEvents();
+
+  const reader1 = rs.getReader();
+  const read1 = reader1.read();
+  const byobRequest1 = controller.byobRequest;
+  assert_not_equals(byobRequest1, null, 'first byobRequest should exist');
+  assert_typed_array_equals(byobRequest1.view, new Uint8Array(4), 'first byobRequest.view');
+
+  // releaseLock() should reject the pending read, but *not* invalidate the BYOB request
+  reader1.releaseLock();
+  const reader2 = rs.getReader();
+  const read2 = reader2.read();
+  assert_not_equals(controller.byobRequest, null, 'byobRequest should not be invalidated after releaseLock()');
+  await promise_rejects_js(t, TypeError, read1, 'pending read must reject after releaseLock()');
+
+  // enqueue() should fulfill the *second* read() request
+  controller.enqueue(new Uint8Array([11]));
+  const byobRequest2 = controller.byobRequest;
+  assert_equals(byobRequest2, null, 'byobRequest should be null after enqueue()');
+
+  const result2 = await read2;
+  assert_false(result2.done, 'second result.done');
+  assert_typed_array_equals(result2.value, new Uint8Array([11]), 'second result.value');
+
+}, 'ReadableStream with byte source: autoAllocateChunkSize, releaseLock() with pending read(), read() on second reader, enqueue()');
+
+promise_test(async t => {
+  let controller;
+  const rs = new ReadableStream({
+    type: 'bytes',
+    autoAllocateChunkSize: 4,
+    start: t.step_func((c) => {
+      controller = c;
+    })
+  });
+  await flushAsyncEvents();
+
+  const reader1 = rs.getReader();
+  const read1 = reader1.read();
+  const byobRequest1 = controller.byobRequest;
+  assert_not_equals(byobRequest1, null, 'first byobRequest should exist');
+  assert_typed_array_equals(byobRequest1.view, new Uint8Array(4), 'first byobRequest.view');
+
+  // releaseLock() should reject the pending read, but *not* invalidate the BYOB request
+  reader1.releaseLock();
+  const reader2 = rs.getReader({ mode: 'byob' });
+  const read2 = reader2.read(new Uint8Array([4, 5, 6]));
+  assert_not_equals(controller.byobRequest, null, 'byobRequest should not be invalidated after releaseLock()');
+  await promise_rejects_js(t, TypeError, read1, 'pending read must reject after releaseLock()');
+
+  // respond() should fulfill the *second* read() request
+  byobRequest1.view[0] = 11;
+  byobRequest1.respond(1);
+  const byobRequest2 = controller.byobRequest;
+  assert_equals(byobRequest2, null, 'byobRequest should be null after respond()');
+
+  const result2 = await read2;
+  assert_false(result2.done, 'second result.done');
+  assert_typed_array_equals(result2.value, new Uint8Array([11, 5, 6]).subarray(0, 1), 'second result.value');
+
+}, 'ReadableStream with byte source: autoAllocateChunkSize, releaseLock() with pending read(), read(view) on second reader, respond()');
+
+promise_test(async t => {
+  let controller;
+  const rs = new ReadableStream({
+    type: 'bytes',
+    autoAllocateChunkSize: 4,
+    start: t.step_func((c) => {
+      controller = c;
+    })
+  });
+  await flushAsyncEvents();
+
+  const reader1 = rs.getReader();
+  const read1 = reader1.read();
+  const byobRequest1 = controller.byobRequest;
+  assert_not_equals(byobRequest1, null, 'first byobRequest should exist');
+  assert_typed_array_equals(byobRequest1.view, new Uint8Array(4), 'first byobRequest.view');
+
+  // releaseLock() should reject the pending read, but *not* invalidate the BYOB request
+  reader1.releaseLock();
+  const reader2 = rs.getReader({ mode: 'byob' });
+  const read2 = reader2.read(new Uint8Array([4, 5, 6]));
+  assert_not_equals(controller.byobRequest, null, 'byobRequest should not be invalidated after releaseLock()');
+  await promise_rejects_js(t, TypeError, read1, 'pending read must reject after releaseLock()');
+
+  // enqueue() should fulfill the *second* read() request
+  controller.enqueue(new Uint8Array([11]));
+  const byobRequest2 = controller.byobRequest;
+  assert_equals(byobRequest2, null, 'byobRequest should be null after enqueue()');
+
+  const result2 = await read2;
+  assert_false(result2.done, 'second result.done');
+  assert_typed_array_equals(result2.value, new Uint8Array([11, 5, 6]).subarray(0, 1), 'second result.value');
+
+}, 'ReadableStream with byte source: autoAllocateChunkSize, releaseLock() with pending read(), read(view) on second reader, enqueue()');
+
+promise_test(async t => {
+  let controller;
+  const rs = new ReadableStream({
+    type: 'bytes',
+    start: t.step_func((c) => {
+      controller = c;
+    })
+  });
+  await flushAsyncEvents();
+
+  const reader1 = rs.getReader({ mode: 'byob' });
+  const read1 = reader1.read(new Uint16Array(1));
+  const byobRequest1 = controller.byobRequest;
+  assert_not_equals(byobRequest1, null, 'first byobRequest should exist');
+  assert_typed_array_equals(byobRequest1.view, new Uint8Array([0, 0]), 'first byobRequest.view');
+
+  // respond(1) should partially fill the first read(), but not yet fulfill it
+  byobRequest1.view[0] = 0x11;
+  byobRequest1.respond(1);
+  const byobRequest2 = controller.byobRequest;
+  assert_not_equals(byobRequest2, null, 'second byobRequest should exist');
+  assert_typed_array_equals(byobRequest2.view, new Uint8Array([0x11, 0]).subarray(1, 2), 'second byobRequest.view');
+
+  // releaseLock() should reject the pending read, but *not* invalidate the BYOB request
+  reader1.releaseLock();
+  const reader2 = rs.getReader({ mode: 'byob' });
+  const read2 = reader2.read(new Uint16Array(1));
+  assert_not_equals(controller.byobRequest, null, 'byobRequest should not be invalidated after releaseLock()');
+  assert_equals(controller.byobRequest, byobRequest2, 'byobRequest should be unchanged');
+  assert_typed_array_equals(byobRequest2.view, new Uint8Array([0x11, 0]).subarray(1, 2), 'byobRequest.view should be unchanged');
+  await promise_rejects_js(t, TypeError, read1, 'pending read must reject after releaseLock()');
+
+  // second respond(1) should fill the read request and fulfill it
+  byobRequest2.view[0] = 0x22;
+  byobRequest2.respond(1);
+  assert_equals(controller.byobRequest, null, 'byobRequest should be invalidated after second respond()');
+
+  const result2 = await read2;
+  assert_false(result2.done, 'second result.done');
+  const view2 = result2.value;
+  assert_equals(view2.byteOffset, 0, 'second result.value.byteOffset');
+  assert_equals(view2.byteLength, 2, 'second result.value.byteLength');
+  const dataView2 = new DataView(view2.buffer, view2.byteOffset, view2.byteLength);
+  assert_equals(dataView2.getUint16(0), 0x1122, 'second result.value[0]');
+
+}, 'ReadableStream with byte source: read(view) with 1 element Uint16Array, respond(1), releaseLock(), read(view) on ' +
+   'second reader with 1 element Uint16Array, respond(1)');
+
+promise_test(async t => {
+  let controller;
+  const rs = new ReadableStream({
+    type: 'bytes',
+    start: t.step_func((c) => {
+      controller = c;
+    })
+  });
+  await flushAsyncEvents();
+
+  const reader1 = rs.getReader({ mode: 'byob' });
+  const read1 = reader1.read(new Uint16Array(1));
+  const byobRequest1 = controller.byobRequest;
+  assert_not_equals(byobRequest1, null, 'first byobRequest should exist');
+  assert_typed_array_equals(byobRequest1.view, new Uint8Array([0, 0]), 'first byobRequest.view');
+
+  // respond(1) should partially fill the first read(), but not yet fulfill it
+  byobRequest1.view[0] = 0x11;
+  byobRequest1.respond(1);
+  const byobRequest2 = controller.byobRequest;
+  assert_not_equals(byobRequest2, null, 'second byobRequest should exist');
+  assert_typed_array_equals(byobRequest2.view, new Uint8Array([0x11, 0]).subarray(1, 2), 'second byobRequest.view');
+
+  // releaseLock() should reject the pending read, but *not* invalidate the BYOB request
+  reader1.releaseLock();
+  const reader2 = rs.getReader();
+  const read2 = reader2.read();
+  assert_not_equals(controller.byobRequest, null, 'byobRequest should not be invalidated after releaseLock()');
+  assert_equals(controller.byobRequest, byobRequest2, 'byobRequest should be unchanged');
+  assert_typed_array_equals(byobRequest2.view, new Uint8Array([0x11, 0]).subarray(1, 2), 'byobRequest.view should be unchanged');
+  await promise_rejects_js(t, TypeError, read1, 'pending read must reject after releaseLock()');
+
+  // enqueue() should fulfill the read request and put remaining byte in the queue
+  controller.enqueue(new Uint8Array([0x22]));
+  assert_equals(controller.byobRequest, null, 'byobRequest should be invalidated after second respond()');
+
+  const result2 = await read2;
+  assert_false(result2.done, 'second result.done');
+  assert_typed_array_equals(result2.value, new Uint8Array([0x11]), 'second result.value');
+
+  const result3 = await reader2.read();
+  assert_false(result3.done, 'third result.done');
+  assert_typed_array_equals(result3.value, new Uint8Array([0x22]), 'third result.value');
+
+}, 'ReadableStream with byte source: read(view) with 1 element Uint16Array, respond(1), releaseLock(), read() on ' +
+   'second reader, enqueue()');
+
+promise_test(async t => {
+  // Tests https://github.com/nodejs/node/issues/41886
+  const stream = new ReadableStream({
+    type: 'bytes',
+    autoAllocateChunkSize: 10,
+    pull: t.step_func((c) => {
+      const newView = new Uint8Array(c.byobRequest.view.buffer, 0, 3);
+      newView.set([20, 21, 22]);
+      c.byobRequest.respondWithNewView(newView);
+    })
+  });
+
+  const reader = stream.getReader();
+  const result = await reader.read();
+  assert_false(result.done, 'result.done');
+
+  const view = result.value;
+  assert_equals(view.byteOffset, 0, 'result.value.byteOffset');
+  assert_equals(view.byteLength, 3, 'result.value.byteLength');
+  assert_equals(view.buffer.byteLength, 10, 'result.value.buffer.byteLength');
+  assert_array_equals([...new Uint8Array(view)], [20, 21, 22], 'result.value');
+}, 'ReadableStream with byte source: autoAllocateChunkSize, read(), respondWithNewView()');

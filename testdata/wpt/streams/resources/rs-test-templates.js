@@ -23,10 +23,13 @@ self.templatedRSEmpty = (label, factory) => {
   test(() => {
     const rs = factory();
 
-    assert_throws_js(RangeError, () => rs.getReader({ mode: '' }), 'empty string mode should throw');
-    assert_throws_js(RangeError, () => rs.getReader({ mode: null }), 'null mode should throw');
-    assert_throws_js(RangeError, () => rs.getReader({ mode: 'asdf' }), 'asdf mode should throw');
-    assert_throws_js(TypeError, () => rs.getReader(null), 'null should throw');
+    assert_throws_js(TypeError, () => rs.getReader({ mode: '' }), 'empty string mode should throw');
+    assert_throws_js(TypeError, () => rs.getReader({ mode: null }), 'null mode should throw');
+    assert_throws_js(TypeError, () => rs.getReader({ mode: 'asdf' }), 'asdf mode should throw');
+    assert_throws_js(TypeError, () => rs.getReader(5), '5 should throw');
+
+    // Should not throw
+    rs.getReader(null);
 
   }, label + ': calling getReader with invalid arguments should throw appropriate errors');
 };
@@ -248,34 +251,27 @@ self.templatedRSEmptyReader = (label, factory) => {
 
   }, label + ': getReader() again on the stream should fail');
 
-  promise_test(t => {
+  promise_test(async t => {
 
     const streamAndReader = factory();
     const stream = streamAndReader.stream;
     const reader = streamAndReader.reader;
 
-    reader.read().then(
-      t.unreached_func('first read() should not fulfill'),
-      t.unreached_func('first read() should not reject')
-    );
+    const read1 = reader.read();
+    const read2 = reader.read();
+    const closed = reader.closed;
 
-    reader.read().then(
-      t.unreached_func('second read() should not fulfill'),
-      t.unreached_func('second read() should not reject')
-    );
+    reader.releaseLock();
 
-    reader.closed.then(
-      t.unreached_func('closed should not fulfill'),
-      t.unreached_func('closed should not reject')
-    );
+    assert_false(stream.locked, 'the stream should be unlocked');
 
-    assert_throws_js(TypeError, () => reader.releaseLock(), 'releaseLock should throw a TypeError');
+    await Promise.all([
+      promise_rejects_js(t, TypeError, read1, 'first read should reject'),
+      promise_rejects_js(t, TypeError, read2, 'second read should reject'),
+      promise_rejects_js(t, TypeError, closed, 'closed should reject')
+    ]);
 
-    assert_true(stream.locked, 'the stream should still be locked');
-
-    return delay(500);
-
-  }, label + ': releasing the lock with pending read requests should throw but the read requests should stay pending');
+  }, label + ': releasing the lock should reject all pending read requests');
 
   promise_test(t => {
 
@@ -632,4 +628,153 @@ self.templatedRSTwoChunksClosedReader = function (label, factory, chunks) {
     return promise;
 
   }, label + ': reader\'s closed property always returns the same promise');
+};
+
+self.templatedRSTeeCancel = (label, factory) => {
+  test(() => {}, `Running templatedRSTeeCancel with ${label}`);
+
+  promise_test(async () => {
+
+    const reason1 = new Error('We\'re wanted men.');
+    const reason2 = new Error('I have the death sentence on twelve systems.');
+
+    let resolve;
+    const promise = new Promise(r => resolve = r);
+    const rs = factory({
+      cancel(reason) {
+        assert_array_equals(reason, [reason1, reason2],
+          'the cancel reason should be an array containing those from the branches');
+        resolve();
+      }
+    });
+
+    const [branch1, branch2] = rs.tee();
+    await Promise.all([
+      branch1.cancel(reason1),
+      branch2.cancel(reason2),
+      promise
+    ]);
+
+  }, `${label}: canceling both branches should aggregate the cancel reasons into an array`);
+
+  promise_test(async () => {
+
+    const reason1 = new Error('This little one\'s not worth the effort.');
+    const reason2 = new Error('Come, let me get you something.');
+
+    let resolve;
+    const promise = new Promise(r => resolve = r);
+    const rs = factory({
+      cancel(reason) {
+        assert_array_equals(reason, [reason1, reason2],
+          'the cancel reason should be an array containing those from the branches');
+        resolve();
+      }
+    });
+
+    const [branch1, branch2] = rs.tee();
+    await Promise.all([
+      branch2.cancel(reason2),
+      branch1.cancel(reason1),
+      promise
+    ]);
+
+  }, `${label}: canceling both branches in reverse order should aggregate the cancel reasons into an array`);
+
+  promise_test(async t => {
+
+    const theError = { name: 'I\'ll be careful.' };
+    const rs = factory({
+      cancel() {
+        throw theError;
+      }
+    });
+
+    const [branch1, branch2] = rs.tee();
+    await Promise.all([
+      promise_rejects_exactly(t, theError, branch1.cancel()),
+      promise_rejects_exactly(t, theError, branch2.cancel())
+    ]);
+
+  }, `${label}: failing to cancel the original stream should cause cancel() to reject on branches`);
+
+  promise_test(async t => {
+
+    const theError = { name: 'You just watch yourself!' };
+    let controller;
+    const stream = factory({
+      start(c) {
+        controller = c;
+      }
+    });
+
+    const [branch1, branch2] = stream.tee();
+    controller.error(theError);
+
+    await Promise.all([
+      promise_rejects_exactly(t, theError, branch1.cancel()),
+      promise_rejects_exactly(t, theError, branch2.cancel())
+    ]);
+
+  }, `${label}: erroring a teed stream should properly handle canceled branches`);
+
+};
+
+self.templatedRSThrowAfterCloseOrError = (label, factory) => {
+  test(() => {}, 'Running templatedRSThrowAfterCloseOrError with ' + label);
+
+  const theError = new Error('a unique string');
+
+  promise_test(async t => {
+    let controller;
+    const stream = factory({
+      start: t.step_func((c) => {
+        controller = c;
+      })
+    });
+
+    controller.close();
+
+    assert_throws_js(TypeError, () => controller.enqueue(new Uint8Array([1])));
+  }, `${label}: enqueue() throws after close()`);
+
+  promise_test(async t => {
+    let controller;
+    const stream = factory({
+      start: t.step_func((c) => {
+        controller = c;
+      })
+    });
+
+    controller.enqueue(new Uint8Array([1]));
+    controller.close();
+
+    assert_throws_js(TypeError, () => controller.enqueue(new Uint8Array([2])));
+  }, `${label}: enqueue() throws after enqueue() and close()`);
+
+  promise_test(async t => {
+    let controller;
+    const stream = factory({
+      start: t.step_func((c) => {
+        controller = c;
+      })
+    });
+
+    controller.error(theError);
+
+    assert_throws_js(TypeError, () => controller.enqueue(new Uint8Array([1])));
+  }, `${label}: enqueue() throws after error()`);
+
+  promise_test(async t => {
+    let controller;
+    const stream = factory({
+      start: t.step_func((c) => {
+        controller = c;
+      })
+    });
+
+    controller.error(theError);
+
+    assert_throws_js(TypeError, () => controller.close());
+  }, `${label}: close() throws after error()`);
 };

@@ -177,9 +177,13 @@
     return stream;
   }
 
+  function transferArrayBufferView(view) {
+    return structuredClone(view, { transfer: [view.buffer] });
+  }
 
   self.RandomPushSource = RandomPushSource;
   self.readableStreamToArray = readableStreamToArray;
   self.sequentialReadableStream = sequentialReadableStream;
+  self.transferArrayBufferView = transferArrayBufferView;
 
 }());

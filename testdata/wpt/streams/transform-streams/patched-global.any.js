@@ -1,19 +1,25 @@
 // META: global=window,worker,jsshell
 'use strict';
 
-// Tests which patch the global environment are kept separate to avoid interfering with other tests.
+// Tests which patch the global environment are kept separate to avoid
+// interfering with other tests.
 
-// eslint-disable-next-line no-extend-native, accessor-pairs
-Object.defineProperty(Object.prototype, 'highWaterMark', {
-  set() { throw new Error('highWaterMark setter called'); }
-});
+test(t => {
+  Object.defineProperty(Object.prototype, 'highWaterMark', {
+    set() { throw new Error('highWaterMark setter called'); },
+    configurable: true
+  });
 
-// eslint-disable-next-line no-extend-native, accessor-pairs
-Object.defineProperty(Object.prototype, 'size', {
-  set() { throw new Error('size setter called'); }
-});
+  Object.defineProperty(Object.prototype, 'size', {
+    set() { throw new Error('size setter called'); },
+    configurable: true
+  });
 
-test(() => {
+  t.add_cleanup(() => {
+    delete Object.prototype.highWaterMark;
+    delete Object.prototype.size;
+  });
+
   assert_not_equals(new TransformStream(), null, 'constructor should work');
 }, 'TransformStream constructor should not call setters for highWaterMark or size');
 

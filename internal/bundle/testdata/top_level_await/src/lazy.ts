@@ -1,0 +1,1 @@
+export const word = await Promise.resolve("lazy");
