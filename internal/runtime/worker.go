@@ -377,7 +377,7 @@ func (w *Worker) releaseIfIdle(idle time.Duration) {
 		return
 	}
 	for _, in := range w.pool {
-		if !in.quiet() {
+		if !in.Quiet() {
 			return
 		}
 	}
@@ -399,9 +399,9 @@ func (w *Worker) restart() {
 	}
 }
 
-// quiet says whether the instance holds nothing that closing it would cut:
+// Quiet says whether the instance holds nothing that closing it would cut:
 // no invocation, stream, WebSocket or subrequest.
-func (in *Instance) quiet() bool {
+func (in *Instance) Quiet() bool {
 	if in.Inflight() > 0 {
 		return false
 	}

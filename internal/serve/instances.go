@@ -37,6 +37,10 @@ func (s *Server) watchInstances(ctx context.Context) {
 // collection) at least every this many checks.
 const gcEvery = 5
 
+// remeasureEvery bounds how many checks an instance that looked idle
+// goes without being measured again (a waitUntil may still run).
+const remeasureEvery = 10
+
 func (s *Server) checkInstances(ws *workerState) {
 	w := ws.current()
 	if w == nil {
@@ -46,11 +50,30 @@ func (s *Server) checkInstances(ws *workerState) {
 	ws.checks++
 	var total int64
 	instances := w.Instances()
-	s.sampleCPU(ws, instances)
+	// An instance that began no invocation since it was last measured
+	// and holds nothing open has not run: its CPU time and heap are as
+	// they were, and measuring would wake its thread for nothing (with
+	// hundreds of workers on a node, those wake-ups cost more than the
+	// requests).
+	idle := map[*runtime.Instance]bool{}
+	for _, in := range instances {
+		if smp := ws.cpu[in]; smp != nil && smp.measured == in.Invocations() && ws.checks%remeasureEvery != 0 && in.Quiet() {
+			idle[in] = true
+		}
+	}
+	s.sampleCPU(ws, instances, idle)
 	for _, in := range instances {
 		if in.Broken() {
 			continue
 		}
+		smp := ws.cpu[in]
+		if idle[in] {
+			total += smp.heap
+			continue
+		}
+		// Counted before measuring: an invocation that begins meanwhile
+		// makes the next check measure again.
+		began := in.Invocations()
 		// JSC's statistics are as of the last collection (its heap size
 		// then includes array buffers and other external memory). A full
 		// collection makes them exact: run one when the instance is idle,
@@ -72,6 +95,9 @@ func (s *Server) checkInstances(ws *workerState) {
 			ws.collected(in)
 		}
 		used := st.HeapSize
+		if smp != nil {
+			smp.measured, smp.heap = began, used
+		}
 		if limit > 0 && used > limit {
 			in.Retire()
 			s.obs.recycled.With(ws.name, "memory").Inc()
@@ -107,6 +133,10 @@ type cpuSample struct {
 	// invocations the instance had begun at its last collection (-1:
 	// none yet); one that began none since has nothing new to collect.
 	invocations int64
+	// measured is how many invocations it had begun when last measured
+	// (-1: never), and heap the heap size then.
+	measured int64
+	heap     int64
 }
 
 // sampleCPU adds the CPU time each instance's VM thread used since the
@@ -114,7 +144,7 @@ type cpuSample struct {
 // own, so the thread's time is the worker's JavaScript (and its ops). It
 // is a sample: an instance replaced between two checks (after a limit)
 // contributes only what was read before its thread ended.
-func (s *Server) sampleCPU(ws *workerState, instances []*runtime.Instance) {
+func (s *Server) sampleCPU(ws *workerState, instances []*runtime.Instance, idle map[*runtime.Instance]bool) {
 	if ws.cpu == nil {
 		ws.cpu = map[*runtime.Instance]*cpuSample{}
 	}
@@ -128,8 +158,11 @@ func (s *Server) sampleCPU(ws *workerState, instances []*runtime.Instance) {
 			if err := in.OnThread(func() { tid = threadID() }); err != nil || tid == 0 {
 				continue
 			}
-			smp = &cpuSample{tid: tid, invocations: -1}
+			smp = &cpuSample{tid: tid, invocations: -1, measured: -1}
 			ws.cpu[in] = smp
+		}
+		if idle[in] {
+			continue
 		}
 		used, err := threadCPU(smp.tid)
 		if err != nil {

@@ -1,0 +1,56 @@
+package serve
+
+import (
+	"net/http/httptest"
+	"testing"
+	"time"
+)
+
+// The instance check skips an instance that ran nothing since it was last
+// measured, but one that served a request is measured again: memory it
+// grew meanwhile is seen (and counts against the limit) at the next check.
+func TestInstanceCheckMeasuresWhatRan(t *testing.T) {
+	s := newTestServer(t, `limits = { memory = "128MB" }`)
+	admin, traffic := s.AdminHandler(), s.Handler()
+	front := moduleBundle(`{ async fetch(req) {
+		if (new URL(req.url).pathname === "/grow") globalThis.kept = new Array(2_000_000).fill(0).map((_, i) => ({ i }));
+		return new Response("ok");
+	} }`)
+	if code, body := call(t, admin, "POST", "/admin/workers/front/deployments", testToken, DeployRequest{Bundle: front}); code != 201 {
+		t.Fatalf("deploy: %d %s", code, body)
+	}
+	get := func(path string) {
+		t.Helper()
+		rec := httptest.NewRecorder()
+		traffic.ServeHTTP(rec, httptest.NewRequest("GET", "http://front.test"+path, nil))
+		if rec.Code != 200 {
+			t.Fatalf("GET %s: %d %s", path, rec.Code, rec.Body.String())
+		}
+	}
+	ws := s.workers["front"]
+	check := func() {
+		// As watchInstances does: one check of a worker at a time.
+		for !ws.checking.CompareAndSwap(false, true) {
+			time.Sleep(time.Millisecond)
+		}
+		defer ws.checking.Store(false)
+		s.checkInstances(ws)
+	}
+	get("/")
+	check()
+	before := ws.heapBytes.Load()
+	in := ws.current().Instances()[0]
+	if smp := ws.cpu[in]; smp == nil || smp.measured != in.Invocations() {
+		t.Fatalf("the instance was not measured after its request: %+v", smp)
+	}
+	// Nothing ran: the next check keeps the measurement.
+	check()
+	if got := ws.heapBytes.Load(); got != before {
+		t.Errorf("an idle instance's heap changed from %d to %d", before, got)
+	}
+	get("/grow")
+	check()
+	if got := ws.heapBytes.Load(); got < before+20<<20 {
+		t.Errorf("after /grow the check saw %d bytes, before %d", got, before)
+	}
+}
