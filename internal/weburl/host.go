@@ -12,13 +12,12 @@ import (
 var ErrInvalidHost = errors.New("invalid host")
 
 // idnaProfile is UTS #46 ToASCII with the flags domain to ASCII asks for:
-// CheckHyphens=false, CheckBidi=true, CheckJoiners=true,
-// UseSTD3ASCIIRules=false, Transitional_Processing=false,
-// VerifyDnsLength=false. Options apply in order, so the later ones override
+// CheckHyphens=false, CheckJoiners=true, UseSTD3ASCIIRules=false,
+// Transitional_Processing=false, VerifyDnsLength=false; CheckBidi=true is
+// checkBidi's (below). Options apply in order, so the later ones override
 // what MapForLookup sets.
 var idnaProfile = idna.New(
 	idna.MapForLookup(),
-	idna.BidiRule(),
 	idna.CheckJoiners(true),
 	idna.CheckHyphens(false),
 	idna.StrictDomainName(false),
@@ -85,6 +84,9 @@ func domainToASCII(domain string) (string, error) {
 		r, err := idnaProfile.ToASCII(domain)
 		if err != nil {
 			return "", errors.Join(ErrInvalidHost, err)
+		}
+		if err := checkBidi(r); err != nil {
+			return "", err
 		}
 		result = r
 	}
