@@ -2,6 +2,7 @@ package jsc
 
 import (
 	"errors"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -404,21 +405,46 @@ func TestSignalsSafeForGo(t *testing.T) {
 		if installed && !onStack {
 			t.Errorf("signal %d handler lacks SA_ONSTACK", ch.Signal)
 		}
-		if ch.Signal == int(syscall.SIGURG) || ch.Signal == int(syscall.SIGSEGV) {
+		if ch.Signal == int(syscall.SIGURG) {
 			t.Errorf("JavaScriptCore took signal %d, which Go needs", ch.Signal)
 		}
 	}
 	// Go's own signal machinery still works: a nil dereference is a
-	// recoverable panic, and goroutines are preempted (SIGURG).
-	func() {
-		defer func() {
-			if recover() == nil {
-				t.Error("nil dereference did not panic")
-			}
-		}()
+	// recoverable panic (JavaScriptCore's fault handler passes faults
+	// outside Wasm on to Go's), on a goroutine, on a locked thread and
+	// inside a host function JavaScript calls; goroutines are preempted
+	// (SIGURG).
+	nilDeref := func() (panicked bool) {
+		defer func() { panicked = recover() != nil }()
 		var p *int
 		_ = *p
+		return false
+	}
+	if !nilDeref() {
+		t.Error("nil dereference did not panic")
+	}
+	locked := make(chan bool)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		locked <- nilDeref()
 	}()
+	if !<-locked {
+		t.Error("nil dereference on a locked thread did not panic")
+	}
+	vm := newVM(t, Options{})
+	inHost := false
+	run(t, vm, func(c *Context) error {
+		c.Global().Set("deref", c.Function("deref", func(call *Call) (Value, error) {
+			inHost = nilDeref()
+			return call.Ctx.Undefined(), nil
+		}))
+		_, err := c.Eval("deref()", "deref.js")
+		return err
+	})
+	if !inHost {
+		t.Error("nil dereference inside a host function did not panic")
+	}
 	stop := make(chan bool)
 	go func() {
 		for {
@@ -477,6 +503,41 @@ func TestImmediatesAreNotCells(t *testing.T) {
 		for _, v := range []Value{c.String("x"), c.Object()} {
 			if isImmediate(v.ref) {
 				t.Errorf("%v taken for an immediate", v.String())
+			}
+		}
+		return nil
+	})
+}
+
+// A Wasm module whose one function loads an i32 from its one page of
+// memory at the address it is given.
+const wasmLoad = "new Uint8Array([0,97,115,109,1,0,0,0, 1,6,1,96,1,127,1,127, 3,2,1,0, 5,3,1,0,1, 7,5,1,1,102,0,0, 10,9,1,7,0,32,0,40,2,0,11])"
+
+// TestWasmMemory: with JavaScriptCore's Wasm fault handler, an access past
+// a memory's end is WebAssembly's RuntimeError (the handler turns the
+// fault into the trap), and shared memory gives a SharedArrayBuffer, as on
+// workerd.
+func TestWasmMemory(t *testing.T) {
+	vm := newVM(t, Options{})
+	run(t, vm, func(c *Context) error {
+		cases := []struct{ src, want string }{
+			{"const inst = new WebAssembly.Instance(new WebAssembly.Module(" + wasmLoad + ")); inst.exports.f(8)", "0"},
+			{"try { inst.exports.f(65536); 'no trap' } catch (e) { e.constructor.name + ': ' + e.message.slice(0, 27) }", "RuntimeError: Out of bounds memory access"},
+			// Hot enough for the optimising tiers, whose bounds checks are
+			// the fault handler's.
+			{"let sum = 0; for (let i = 0; i < 2000000; i++) sum += inst.exports.f(i & 0xfffc); String(sum)", "0"},
+			{"try { inst.exports.f(1 << 30); 'no trap' } catch (e) { e.constructor.name + ': ' + e.message.slice(0, 27) }", "RuntimeError: Out of bounds memory access"},
+			{"inst.exports.f(65532)", "0"},
+			{"Object.prototype.toString.call(new WebAssembly.Memory({ shared: true, initial: 1, maximum: 2 }).buffer)", "[object SharedArrayBuffer]"},
+			{"new WebAssembly.Memory({ shared: true, initial: 0, maximum: 0 }).buffer.constructor.name", "SharedArrayBuffer"},
+		}
+		for _, tc := range cases {
+			v, err := c.Eval(tc.src, "wasm.js")
+			if err != nil {
+				t.Fatalf("%s: %v", tc.src, err)
+			}
+			if got := v.String(); got != tc.want {
+				t.Errorf("%s = %q, want %q", tc.src, got, tc.want)
 			}
 		}
 		return nil

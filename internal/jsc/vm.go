@@ -122,7 +122,11 @@ func configure() {
 	initOnce.Do(func() {
 		setEnvDefault("JSC_useConcurrentGC", "false")
 		setEnvDefault("JSC_usePollingTraps", "true")
-		setEnvDefault("JSC_useWasmFaultSignalHandler", "false")
+		// The Wasm fault handler (SIGSEGV, SIGBUS) is what gives shared
+		// Wasm memory and fast bounds checks; it hands every fault outside
+		// Wasm code on to the handler before it, Go's, so a nil dereference
+		// in Go is still a panic (TestSignalsSafeForGo).
+		setEnvDefault("JSC_useWasmFaultSignalHandler", "true")
 		// Workers have SharedArrayBuffer (one thread per VM: nothing is
 		// shared across threads, but code and Web APIs accept it).
 		setEnvDefault("JSC_useSharedArrayBuffer", "true")
@@ -164,6 +168,10 @@ func (vm *VM) loop(started chan<- error) {
 	// The thread is never unlocked: JavaScriptCore registered it with the
 	// VM, so it exits with the goroutine rather than being reused by Go.
 	defer close(vm.done)
+	if err := useAltStackInThreadStack(); err != nil {
+		started <- err
+		return
+	}
 	configure()
 	vm.threadID.Store(int64(gettid()))
 	vm.group = C.JSContextGroupCreate()

@@ -1,0 +1,5 @@
+//go:build !linux
+
+package jsc
+
+func useAltStackInThreadStack() error { return nil }
