@@ -87,6 +87,7 @@ func runDev(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	platform.Warm()
 	dir, script := ".", ""
 	if len(pos) > 1 {
 		fs.Usage()
@@ -348,9 +349,11 @@ func runDev(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 	}
 	// Bundling leaves garbage on the Go heap; give it back before idling.
-	debug.FreeOSMemory()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	// What bundling and start-up allocated goes back to the system, after
+	// the first requests rather than before them.
+	time.AfterFunc(250*time.Millisecond, debug.FreeOSMemory)
 	select {
 	case err := <-errc:
 		return err

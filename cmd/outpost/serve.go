@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/outpost-dev/outpost/internal/platform"
 	"github.com/outpost-dev/outpost/internal/serve"
 )
 
@@ -35,6 +36,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return errUsage
 	}
+	platform.Warm()
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return fmt.Errorf("--log-level %q: expected debug, info, warn or error", *logLevel)

@@ -425,3 +425,21 @@ type TerminatedError struct{ Limit time.Duration }
 func (e *TerminatedError) Error() string {
 	return fmt.Sprintf("script exceeded its time limit (%s) and was stopped", e.Limit)
 }
+
+// Warm initialises JavaScriptCore in the background (options, signal
+// handlers: what the first New otherwise does first), on a thread of its
+// own that exits afterwards, so the engine keeps no record of a thread Go
+// may later use for anything else. New waits for it if it is still running.
+func Warm() {
+	warmOnce.Do(func() { go warm() })
+}
+
+var warmOnce sync.Once
+
+func warm() {
+	runtime.LockOSThread()
+	// Never unlocked: the thread exits with the goroutine.
+	if useAltStackInThreadStack() == nil {
+		configure()
+	}
+}

@@ -355,19 +355,34 @@ func (n *Node) Host(s *Settings) *runtime.Host {
 		Console:        n.opts.Console,
 		ConsoleContext: n.opts.ConsoleContext,
 		Fetch:          fetcher,
-		Extensions: []runtime.Extension{
-			cachebinding.PartitionExtension(store, s.CacheZone),
-			kvbinding.Extension(),
-			r2binding.Extension(),
-			servicebinding.Extension(n),
-			assetsbinding.Extension(),
-			durablebinding.Extension(n.objects, n.objectClasses),
-			hyperdrivebinding.Extension(),
-			queuebinding.Extension(),
-			d1binding.Extension(),
-		},
-		ObserveOp: n.opts.ObserveOp,
+		Extensions:     extensions(store, s.CacheZone, n, n.objects, n.objectClasses),
+		ObserveOp:      n.opts.ObserveOp,
 	}
+}
+
+// extensions are the capability packages every host has, in prelude order.
+func extensions(store *cache.Store, zone string, workers servicebinding.Workers, objects *durablebinding.Objects, classes durablebinding.Classes) []runtime.Extension {
+	return []runtime.Extension{
+		cachebinding.PartitionExtension(store, zone),
+		kvbinding.Extension(),
+		r2binding.Extension(),
+		servicebinding.Extension(workers),
+		assetsbinding.Extension(),
+		durablebinding.Extension(objects, classes),
+		hyperdrivebinding.Extension(),
+		queuebinding.Extension(),
+		d1binding.Extension(),
+	}
+}
+
+// Warm starts, in the background, the work every worker's first instance
+// waits for and that needs nothing from the project: JavaScriptCore's
+// initialisation and the prelude (built from the extensions' JavaScript,
+// or read from the cache). outpost dev and serve call it first thing, so
+// it overlaps with reading the configuration, bundling and opening the
+// stores.
+func Warm() {
+	runtime.Warm(extensions(nil, "", nil, nil, nil))
 }
 
 // Config is the runtime configuration of bundle b run with settings s on

@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	"github.com/evanw/esbuild/pkg/api"
+
+	"github.com/outpost-dev/outpost/internal/jsc"
 )
 
 // The Web APIs are JavaScript (prelude/*.js, ES modules), bundled once per
@@ -130,4 +132,12 @@ func bundlePrelude(fsys fs.FS, exts []Extension) (string, error) {
 		return "", fmt.Errorf("building the prelude: %d output files", len(res.OutputFiles))
 	}
 	return string(res.OutputFiles[0].Contents), nil
+}
+
+// Warm starts JavaScriptCore's initialisation and the prelude of exts (only
+// their names and JavaScript matter) in the background, so that the first
+// NewInstance finds both done. Calling it is never required.
+func Warm(exts []Extension) {
+	jsc.Warm()
+	go preludeFor(exts)
 }

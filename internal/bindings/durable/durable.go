@@ -36,12 +36,14 @@ type Classes func(worker string) map[string]bool
 
 // Extension gives every instance the Durable Objects API: namespaces
 // (durable.js), and the storage of the objects of its own worker.
+// With objects nil it is only the extension's JavaScript (for building the
+// prelude ahead of time); it must not be installed.
 func Extension(objects *Objects, classes Classes) runtime.Extension {
-	store, alarms, workers := objects.cfg.Store, objects.alarms, objects.cfg.Workers
 	return runtime.Extension{
 		Name:   "durable",
 		Module: module,
 		Install: func(h runtime.BindingHost, c *jsc.Context, ops jsc.Value) error {
+			store, alarms, workers := objects.cfg.Store, objects.alarms, objects.cfg.Workers
 			// durableSelf(class): ctx.exports' namespace of one of the
 			// worker's own Durable Object classes.
 			if err := ops.Set("durableSelf", c.Function("durableSelf", func(call *jsc.Call) (jsc.Value, error) {
