@@ -280,7 +280,7 @@ func (b *Broker) Consume(ctx context.Context, c Consumer, deliver Deliver, repor
 // next leases a batch when one is due, or says how long to wait.
 func (b *Broker) next(ctx context.Context, c Consumer) (time.Duration, *Batch, error) {
 	now := b.now()
-	p, err := b.store.Pending(ctx, c.Queue, now)
+	p, err := b.store.Pending(ctx, c.Queue, now, c.MaxBatchSize)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -77,7 +77,7 @@ type Row struct {
 
 // Pending says what a queue holds for a consumer at a moment.
 type Pending struct {
-	Ready       int       // deliverable now
+	Ready       int       // deliverable now, up to the limit asked for
 	ReadySince  time.Time // the earliest time one of those became deliverable
 	NextVisible time.Time // when the next delayed or leased message becomes deliverable (zero: none)
 }
@@ -99,8 +99,10 @@ type Stats struct {
 type Store interface {
 	// Insert adds rows to queue, atomically.
 	Insert(ctx context.Context, queue string, rows []Row) error
-	// Pending reports what queue holds at now.
-	Pending(ctx context.Context, queue string, now time.Time) (Pending, error)
+	// Pending reports what queue holds at now, counting at most limit
+	// ready messages (a consumer only asks whether a batch is full; a
+	// count of the whole backlog at every poll would grow with it).
+	Pending(ctx context.Context, queue string, now time.Time, limit int) (Pending, error)
 	// Lease takes up to max deliverable messages (oldest first), hides
 	// them until until, counts the delivery in Attempts and gives them
 	// one new lease token. Two concurrent leases never get one message.

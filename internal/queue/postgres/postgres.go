@@ -91,13 +91,13 @@ func (s *Store) Insert(ctx context.Context, q string, rows []queue.Row) error {
 }
 
 // Pending implements queue.Store.
-func (s *Store) Pending(ctx context.Context, q string, now time.Time) (queue.Pending, error) {
+func (s *Store) Pending(ctx context.Context, q string, now time.Time, limit int) (queue.Pending, error) {
 	var p queue.Pending
 	var since, next *int64
 	err := s.pool.QueryRow(ctx, `SELECT
-		(SELECT count(*) FROM outpost_queue_messages WHERE queue = $1 AND visible_at <= $2),
+		(SELECT count(*) FROM (SELECT 1 FROM outpost_queue_messages WHERE queue = $1 AND visible_at <= $2 LIMIT $3) AS ready),
 		(SELECT min(visible_at) FROM outpost_queue_messages WHERE queue = $1 AND visible_at <= $2),
-		(SELECT min(visible_at) FROM outpost_queue_messages WHERE queue = $1 AND visible_at > $2)`, q, ms(now)).Scan(&p.Ready, &since, &next)
+		(SELECT min(visible_at) FROM outpost_queue_messages WHERE queue = $1 AND visible_at > $2)`, q, ms(now), limit).Scan(&p.Ready, &since, &next)
 	if err != nil {
 		return p, err
 	}

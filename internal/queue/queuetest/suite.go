@@ -97,7 +97,7 @@ func testOrder(t *testing.T, s queue.Store) {
 
 func testDelays(t *testing.T, s queue.Store) {
 	must(t, s.Insert(ctx, "q", rows(2, epoch, 10*time.Second)))
-	p, err := s.Pending(ctx, "q", epoch)
+	p, err := s.Pending(ctx, "q", epoch, 100)
 	must(t, err)
 	if p.Ready != 0 || !p.NextVisible.Equal(epoch.Add(10*time.Second)) {
 		t.Fatalf("pending = %+v, want none ready, next at +10s", p)
@@ -107,10 +107,16 @@ func testDelays(t *testing.T, s queue.Store) {
 	if len(got) != 0 {
 		t.Fatalf("leased %d delayed messages before their time", len(got))
 	}
-	p, err = s.Pending(ctx, "q", epoch.Add(10*time.Second))
+	p, err = s.Pending(ctx, "q", epoch.Add(10*time.Second), 100)
 	must(t, err)
 	if p.Ready != 2 || !p.ReadySince.Equal(epoch.Add(10*time.Second)) || !p.NextVisible.IsZero() {
 		t.Fatalf("pending at +10s = %+v, want 2 ready since +10s", p)
+	}
+	// The count stops at the limit; the times do not depend on it.
+	p, err = s.Pending(ctx, "q", epoch.Add(10*time.Second), 1)
+	must(t, err)
+	if p.Ready != 1 || !p.ReadySince.Equal(epoch.Add(10*time.Second)) {
+		t.Fatalf("pending with limit 1 = %+v, want 1 ready since +10s", p)
 	}
 }
 
@@ -186,7 +192,7 @@ func testSeparate(t *testing.T, s queue.Store) {
 	}
 	// A lease token of queue a acks nothing in queue b.
 	must(t, s.Ack(ctx, "b", got[0].Lease, []string{got[0].ID}))
-	p, _ := s.Pending(ctx, "b", epoch)
+	p, _ := s.Pending(ctx, "b", epoch, 100)
 	if p.Ready != 2 {
 		t.Fatalf("queue b ready = %d, want 2", p.Ready)
 	}
@@ -231,7 +237,7 @@ func testPeek(t *testing.T, s queue.Store) {
 	if again, _ := s.Peek(ctx, "q", 1); len(again) != 1 {
 		t.Fatalf("peek with limit 1 gave %d", len(again))
 	}
-	if p, _ := s.Pending(ctx, "q", epoch.Add(time.Minute)); p.Ready != 2 {
+	if p, _ := s.Pending(ctx, "q", epoch.Add(time.Minute), 100); p.Ready != 2 {
 		t.Fatalf("peek took messages: %+v", p)
 	}
 }

@@ -221,13 +221,13 @@ func init() {
 }
 
 // Pending implements queue.Store.
-func (s *Store) Pending(ctx context.Context, q string, now time.Time) (queue.Pending, error) {
+func (s *Store) Pending(ctx context.Context, q string, now time.Time, limit int) (queue.Pending, error) {
 	var p queue.Pending
 	var since, next sql.NullInt64
 	err := s.db.QueryRowContext(ctx, `SELECT
-		(SELECT count(*) FROM queue_messages WHERE queue = ?1 AND visible_at <= ?2),
+		(SELECT count(*) FROM (SELECT 1 FROM queue_messages WHERE queue = ?1 AND visible_at <= ?2 LIMIT ?3)),
 		(SELECT min(visible_at) FROM queue_messages WHERE queue = ?1 AND visible_at <= ?2),
-		(SELECT min(visible_at) FROM queue_messages WHERE queue = ?1 AND visible_at > ?2)`, q, ms(now)).Scan(&p.Ready, &since, &next)
+		(SELECT min(visible_at) FROM queue_messages WHERE queue = ?1 AND visible_at > ?2)`, q, ms(now), limit).Scan(&p.Ready, &since, &next)
 	if err != nil {
 		return p, err
 	}
