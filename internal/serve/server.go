@@ -12,12 +12,14 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	goruntime "runtime"
 	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/outpost-dev/outpost/internal/assets"
 	"github.com/outpost-dev/outpost/internal/config"
@@ -42,15 +44,16 @@ type Options struct {
 
 // Server is a running set of workers.
 type Server struct {
-	cfg     *Config
-	opts    Options
-	log     *slog.Logger
-	store   Store
-	obs     *observer
-	tail    *tailHub
-	claimer cron.Claimer
-	node    *platform.Node
-	closers []func()
+	cfg       *Config
+	opts      Options
+	log       *slog.Logger
+	store     Store
+	obs       *observer
+	tail      *tailHub
+	claimer   cron.Claimer
+	node      *platform.Node
+	closersMu sync.Mutex // openSite runs for several workers at once
+	closers   []func()
 
 	mu      sync.RWMutex
 	workers map[string]*workerState
@@ -226,33 +229,53 @@ func (s *Server) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("reading the deployments: %w", err)
 	}
+	// Building and starting each worker is work of its own (bundling, then
+	// evaluating its script): as many at once as there are cores. Queue
+	// consumers are claimed and started one after the other, in the
+	// configuration's order, as a claim is judged by what runs already.
+	var fromDir []*workerState
+	load := newLimitedGroup()
 	for _, ws := range s.snapshot() {
 		if ws.conf.Dir == "" {
 			continue
 		}
 		if _, deployed := active[ws.name]; deployed {
 			// The project directory still supplies the static assets.
-			if err := s.openSite(ws, nil); err != nil {
-				return err
-			}
+			load.Go(func() error { return s.openSite(ws, nil) })
 			continue
 		}
-		b, err := project.Load(project.Options{Dir: ws.conf.Dir, Env: ws.conf.Env})
+		fromDir = append(fromDir, ws)
+	}
+	builds := make([]*project.Build, len(fromDir))
+	for i, ws := range fromDir {
+		load.Go(func() (err error) {
+			builds[i], err = s.buildDir(ws)
+			return err
+		})
+	}
+	if err := load.Wait(); err != nil {
+		return err
+	}
+	start := newLimitedGroup()
+	for i, ws := range fromDir {
+		b := builds[i].Bundle
+		if len(b.QueueConsumers) == 0 {
+			start.Go(func() error { return s.apply(ws, 0, b) })
+			continue
+		}
+		err := s.claimConsumers(ctx, ws.name, b)
 		if err != nil {
-			return fmt.Errorf("%s (worker %s): %w", s.cfg.Path, ws.name, err)
+			err = fmt.Errorf("%s (worker %s): %w", s.cfg.Path, ws.name, err)
+		} else {
+			err = s.apply(ws, 0, b)
 		}
-		for _, w := range b.Warnings {
-			s.log.Warn(w, "worker", ws.name)
-		}
-		if err := s.openSite(ws, b); err != nil {
+		if err != nil {
+			start.Wait()
 			return err
 		}
-		if err := s.claimConsumers(ctx, ws.name, b.Bundle); err != nil {
-			return fmt.Errorf("%s (worker %s): %w", s.cfg.Path, ws.name, err)
-		}
-		if err := s.apply(ws, 0, b.Bundle); err != nil {
-			return err
-		}
+	}
+	if err := start.Wait(); err != nil {
+		return err
 	}
 	if err := s.sync(ctx, active); err != nil {
 		return err
@@ -266,6 +289,25 @@ func (s *Server) Start(ctx context.Context) error {
 	go s.pollDeployments(ctx)
 	go s.watchInstances(ctx)
 	return nil
+}
+
+// buildDir builds ws's project directory and opens its static assets.
+func (s *Server) buildDir(ws *workerState) (*project.Build, error) {
+	b, err := project.Load(project.Options{Dir: ws.conf.Dir, Env: ws.conf.Env})
+	if err != nil {
+		return nil, fmt.Errorf("%s (worker %s): %w", s.cfg.Path, ws.name, err)
+	}
+	for _, w := range b.Warnings {
+		s.log.Warn(w, "worker", ws.name)
+	}
+	return b, s.openSite(ws, b)
+}
+
+// newLimitedGroup runs as many functions at once as there are cores.
+func newLimitedGroup() *errgroup.Group {
+	g := new(errgroup.Group)
+	g.SetLimit(goruntime.GOMAXPROCS(0))
+	return g
 }
 
 // openSite serves the static assets ([assets]) of a worker's project
@@ -287,7 +329,9 @@ func (s *Server) openSite(ws *workerState, b *project.Build) error {
 	if err != nil {
 		return fmt.Errorf("%s (worker %s): %w", s.cfg.Path, ws.name, err)
 	}
+	s.closersMu.Lock()
 	s.closers = append(s.closers, func() { site.Close() })
+	s.closersMu.Unlock()
 	ws.settings.Site = site
 	return nil
 }
