@@ -12,7 +12,8 @@ import (
 // TestWasmTiersUp runs Wasm long and often enough that JavaScriptCore
 // compiles it in the background and patches the running code in (which
 // suspends the VM's thread for a moment), then an out-of-bounds access
-// (a trap) and shared memory (a SharedArrayBuffer), as on workerd.
+// (a trap), WebAssembly.instantiate (awaited at the top level and in a
+// request) and shared memory (a SharedArrayBuffer), as on workerd.
 func TestWasmTiersUp(t *testing.T) {
 	p := outposttest.Dev(t, project("wasm"), "--persist-to", t.TempDir())
 	for _, n := range []int{10, 100000, 3000000} {
@@ -33,6 +34,9 @@ func TestWasmTiersUp(t *testing.T) {
 	// JavaScriptCore's message adds the expression it was evaluating.
 	if _, body := p.Get("/out-of-bounds"); !strings.HasPrefix(body, `{"name":"RuntimeError","message":"Out of bounds memory access`) || !strings.HasSuffix(body, `"isRuntimeError":true}`) {
 		t.Errorf("GET /out-of-bounds = %s", body)
+	}
+	if _, body := p.Get("/instantiate"); body != `{"sum":45,"isInstance":true,"topLevel":6,"api":["instantiate",1,1]}` {
+		t.Errorf("GET /instantiate = %s", body)
 	}
 	if _, body := p.Get("/shared"); body != `{"buffer":"[object SharedArrayBuffer]","value":5}` {
 		t.Errorf("GET /shared = %s", body)

@@ -1,6 +1,7 @@
 // The Web API prelude: evaluated in every instance before the worker's
 // script. Installs the platform globals and registers the host hooks.
 import "./symbols.js";
+import "./wasm.js";
 import ops from "./ops.js";
 import { DOMException } from "./domexception.js";
 import { Event, EventTarget, CustomEvent, setErrorReporter, hasListeners, dispatch, setTrusted } from "./events.js";

@@ -6,8 +6,12 @@ import module from "./sum.wasm";
 const instance = new WebAssembly.Instance(module);
 const { sum, load } = instance.exports;
 
+// As Cloudflare's documentation has it: the asynchronous API, awaited at
+// the top level.
+const documented = await WebAssembly.instantiate(module);
+
 export default {
-  fetch(request) {
+  async fetch(request) {
     const url = new URL(request.url);
     const n = Number(url.searchParams.get("n") ?? "1000");
     switch (url.pathname) {
@@ -22,6 +26,16 @@ export default {
         } catch (e) {
           return Response.json({ name: e.constructor.name, message: e.message, isRuntimeError: e instanceof WebAssembly.RuntimeError });
         }
+      case "/instantiate": {
+        // The asynchronous API with the imported (pre-compiled) module.
+        const instance = await WebAssembly.instantiate(module);
+        return Response.json({
+          sum: instance.exports.sum(10),
+          isInstance: instance instanceof WebAssembly.Instance,
+          topLevel: documented.exports.sum(4),
+          api: [WebAssembly.instantiate.name, WebAssembly.instantiate.length, WebAssembly.compile.length],
+        });
+      }
       case "/shared": {
         const memory = new WebAssembly.Memory({ shared: true, initial: 1, maximum: 2 });
         const view = new Int32Array(memory.buffer);
