@@ -348,11 +348,10 @@ func runDev(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 			break
 		}
 	}
-	// Bundling leaves garbage on the Go heap; give it back before idling.
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	// What bundling and start-up allocated goes back to the system, after
-	// the first requests rather than before them.
+	// Bundling leaves garbage on the Go heap: it goes back to the system
+	// before idling, but after the first requests rather than before them.
 	time.AfterFunc(250*time.Millisecond, debug.FreeOSMemory)
 	select {
 	case err := <-errc:
