@@ -4,7 +4,6 @@ package jsc
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <signal.h>
-#include <stdint.h>
 #include <string.h>
 
 // outpost_altstack_in_thread_stack makes the calling thread's alternate
