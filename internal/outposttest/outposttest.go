@@ -20,6 +20,7 @@ import (
 
 var (
 	buildOnce sync.Once
+	binDir    string
 	binPath   string
 	buildErr  error
 )
@@ -39,7 +40,7 @@ func Binary(t testing.TB) string {
 			buildErr = err
 			return
 		}
-		binPath = filepath.Join(dir, "outpost")
+		binDir, binPath = dir, filepath.Join(dir, "outpost")
 		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/outpost")
 		cmd.Dir = RepoRoot()
 		out, err := cmd.CombinedOutput()
@@ -51,6 +52,14 @@ func Binary(t testing.TB) string {
 		t.Fatal(buildErr)
 	}
 	return binPath
+}
+
+// RemoveBinary deletes the binary Binary built, if any (call it from
+// TestMain once the tests have run; each build is tens of megabytes).
+func RemoveBinary() {
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
 }
 
 // FreePort returns a loopback port nobody listens on.

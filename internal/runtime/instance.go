@@ -91,11 +91,12 @@ const DefaultCPULimit = 30 * time.Second
 
 // Instance is one VM running one worker.
 type Instance struct {
-	cfg   *Config
-	host  *Host
-	vm    *jsc.VM
-	start time.Time
-	log   *slog.Logger
+	cfg     *Config
+	host    *Host
+	prelude *Prelude
+	vm      *jsc.VM
+	start   time.Time
+	log     *slog.Logger
 
 	// Only touched on the VM's thread.
 	hooks    *jsc.Handle
@@ -109,6 +110,7 @@ type Instance struct {
 	// Limits (limits.go).
 	entry        entryClock    // the running entry into JavaScript (limits.go)
 	offThread    time.Duration // work done for the running entry by other goroutines
+	exemptSince  time.Duration // monoNow when Outpost's own work in the entry began; 0 if none runs
 	lastGC       time.Time
 	stopReason   atomic.Int32
 	globalTimers int // timers armed by the script's global scope
@@ -178,6 +180,7 @@ func NewInstance(cfg *Config) (*Instance, error) {
 	in := &Instance{
 		cfg:     cfg,
 		host:    host,
+		prelude: prelude,
 		start:   time.Now(),
 		log:     host.Logger.With("worker", cfg.Name),
 		timers:  map[int64]*timer{},
@@ -221,7 +224,7 @@ func NewInstance(cfg *Config) (*Instance, error) {
 		// non-generating path, as they would on workerd).
 		c.DisableEval("Code generation from strings disallowed for this context")
 		in.phase = phasePrelude
-		if _, err := c.Eval(prelude, "outpost:prelude.js"); err != nil {
+		if _, err := c.Eval(prelude.Core, "outpost:prelude.js"); err != nil {
 			return fmt.Errorf("the Outpost prelude failed to start: %w", err)
 		}
 		c.SetTimeLimit(max(limit, StartupTimeLimit))

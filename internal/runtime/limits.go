@@ -150,10 +150,14 @@ func (in *Instance) used() time.Duration {
 	if e.wall == 0 {
 		return 0
 	}
-	if e.cpu == 0 {
-		return monoNow() - e.wall + in.offThread
+	var exempt time.Duration
+	if in.exemptSince != 0 {
+		exempt = monoNow() - in.exemptSince
 	}
-	return e.counted + threadCPU() - e.cpu + in.offThread
+	if e.cpu == 0 {
+		return monoNow() - e.wall + in.offThread - exempt
+	}
+	return e.counted + threadCPU() - e.cpu + in.offThread - exempt
 }
 
 // measure switches the running entry to reading the CPU clock: what ran
@@ -190,6 +194,22 @@ func (in *Instance) chargeOffThread(d time.Duration) {
 	if in.entry.wall != 0 {
 		in.offThread += d
 	}
+}
+
+// exempt runs f, Outpost's own work inside the running entry (evaluating a
+// lazy part of the prelude), without charging its time to the entry: the
+// interrupt check does not count it while it runs, nor the entry after.
+func (in *Instance) exempt(f func()) {
+	if in.entry.wall == 0 || in.exemptSince != 0 {
+		f()
+		return
+	}
+	in.exemptSince = monoNow()
+	defer func() {
+		in.offThread -= monoNow() - in.exemptSince
+		in.exemptSince = 0
+	}()
+	f()
 }
 
 // interrupt runs on the VM's thread every jsc.DefaultInterruptEvery while

@@ -25,6 +25,9 @@ func (in *Instance) installOps(c *jsc.Context, ops jsc.Value) {
 		in.hooks = call.Arg(0).Keep()
 		return call.Ctx.Undefined(), nil
 	})
+	def("loadPreludeUnit", func(call *jsc.Call) (jsc.Value, error) {
+		return in.loadPreludeUnit(call.Ctx, call.Arg(0).String(), call.Arg(1))
+	})
 	def("log", func(call *jsc.Call) (jsc.Value, error) {
 		text := call.Arg(1).String()
 		if in.cfg.Script.Stack != nil && strings.Contains(text, in.cfg.Script.URL+":") {

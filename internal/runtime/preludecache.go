@@ -3,6 +3,7 @@ package runtime
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"io"
 	"io/fs"
 	"os"
@@ -17,7 +18,7 @@ import (
 // a name made from a hash of those inputs, and read back by later starts.
 
 // preludeCacheFormat changes when the way the prelude is bundled changes.
-const preludeCacheFormat = "outpost-prelude-2\x00"
+const preludeCacheFormat = "outpost-prelude-4\x00"
 
 // preludeCacheDir is where bundled preludes are kept ("" disables it).
 func preludeCacheDir() string {
@@ -67,8 +68,8 @@ func preludeKey(fsys fs.FS, exts []Extension) (string, error) {
 }
 
 // cachedPrelude bundles the prelude, or reads the bundle an earlier start
-// left in the cache directory.
-func cachedPrelude(fsys fs.FS, exts []Extension) (string, error) {
+// left in the cache directory (as JSON).
+func cachedPrelude(fsys fs.FS, exts []Extension) (*Prelude, error) {
 	dir := preludeCacheDir()
 	if dir == "" {
 		return bundlePrelude(fsys, exts)
@@ -77,19 +78,22 @@ func cachedPrelude(fsys fs.FS, exts []Extension) (string, error) {
 	if err != nil {
 		return bundlePrelude(fsys, exts)
 	}
-	file := filepath.Join(dir, key+".js")
+	file := filepath.Join(dir, key+".json")
 	if b, err := os.ReadFile(file); err == nil {
-		return string(b), nil
+		var p Prelude
+		if json.Unmarshal(b, &p) == nil && p.Core != "" {
+			return &p, nil
+		}
 	}
-	code, err := bundlePrelude(fsys, exts)
+	p, err := bundlePrelude(fsys, exts)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	// Written whole under a temporary name, then renamed: a concurrent
 	// start reads the complete file or none. Failing to cache is no error.
-	if os.MkdirAll(dir, 0o755) == nil {
+	if b, err := json.Marshal(p); err == nil && os.MkdirAll(dir, 0o755) == nil {
 		if f, err := os.CreateTemp(dir, key+".*.tmp"); err == nil {
-			_, werr := f.WriteString(code)
+			_, werr := f.Write(b)
 			if cerr := f.Close(); werr == nil && cerr == nil {
 				os.Rename(f.Name(), file)
 			}
@@ -97,7 +101,7 @@ func cachedPrelude(fsys fs.FS, exts []Extension) (string, error) {
 		}
 		prunePreludeCache(dir, file)
 	}
-	return code, nil
+	return p, nil
 }
 
 // preludeCacheAge is how old a cached prelude of another build may get

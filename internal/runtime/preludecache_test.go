@@ -3,6 +3,8 @@ package runtime
 import (
 	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -16,22 +18,30 @@ func TestPreludeCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, err := cachedPrelude(preludeFS, exts)
-	if err != nil || got != want {
-		t.Fatalf("first start: err %v, same as bundled: %v", err, got == want)
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("first start: err %v, same as bundled: %v", err, reflect.DeepEqual(got, want))
 	}
-	files, _ := filepath.Glob(filepath.Join(dir, "prelude", "*.js"))
+	if len(want.Units) != len(lazyUnits) || !strings.Contains(want.Core, "__probe = 1") {
+		t.Fatalf("bundle has %d units (want %d), extension in core: %v", len(want.Units), len(lazyUnits), strings.Contains(want.Core, "__probe = 1"))
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "prelude", "*.json"))
 	if len(files) != 1 {
 		t.Fatalf("cache holds %v, want one bundle", files)
 	}
 	// A later start reads the bundle back rather than bundling again.
-	os.WriteFile(files[0], []byte("/* cached */"), 0o644)
-	if got, _ := cachedPrelude(preludeFS, exts); got != "/* cached */" {
+	os.WriteFile(files[0], []byte(`{"Core": "/* cached */"}`), 0o644)
+	if got, _ := cachedPrelude(preludeFS, exts); got.Core != "/* cached */" {
 		t.Errorf("second start bundled again")
+	}
+	// An entry that does not read back is bundled again.
+	os.WriteFile(files[0], []byte(`/* cached */`), 0o644)
+	if got, err := cachedPrelude(preludeFS, exts); err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("a damaged entry was not bundled again (err %v)", err)
 	}
 	// Other inputs are another entry.
 	exts[0].Module = "globalThis.__probe = 2;"
 	got, err = cachedPrelude(preludeFS, exts)
-	if err != nil || got == "/* cached */" {
+	if err != nil || got.Core == "/* cached */" || !strings.Contains(got.Core, "__probe = 2") {
 		t.Errorf("a changed extension reused the old bundle (err %v)", err)
 	}
 	// Writing an entry removes those of other builds not written for a
@@ -53,7 +63,7 @@ func TestPreludeCache(t *testing.T) {
 	}
 	// Without a cache directory, the prelude is bundled each time.
 	t.Setenv("OUTPOST_CACHE_DIR", "")
-	if got, err := cachedPrelude(preludeFS, exts); err != nil || got == "" {
+	if got, err := cachedPrelude(preludeFS, exts); err != nil || got.Core == "" {
 		t.Errorf("uncached: %v", err)
 	}
 }

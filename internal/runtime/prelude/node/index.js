@@ -1,6 +1,7 @@
 // nodejs_compat: the Node.js built-in modules the bundler turns into
 // globalThis.__outpost_require("node:…") calls, and the Buffer, process and
-// global globals. Installed only when the worker has nodejs_compat.
+// global globals. Installed only when the worker has nodejs_compat, by the
+// first read of one of them (a lazy unit of the prelude: extras.js).
 import ops from "../ops.js";
 import buffer, { Buffer } from "./buffer.js";
 import EventEmitter from "./events.js";
@@ -30,7 +31,12 @@ const lazy = {
   http: () => require("./http.js"),
 };
 
+// Defines a global unless the worker has set it already (extras.js makes
+// these globals accessors that load this unit; one the worker assigned is
+// a plain value by now).
 function defineGlobal(name, value) {
+  const d = Object.getOwnPropertyDescriptor(globalThis, name);
+  if (d !== undefined && !("get" in d)) return;
   Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
 }
 
@@ -80,7 +86,6 @@ export function installNodeCompat() {
       lazy.http().loadHTTP(opts);
       return lazy.http().cloudflareNode;
     },
-    "dns/promises": () => dns.promises,
     // Context propagation costs a wrapper per promise reaction: only
     // workers that load async_hooks pay it.
     "async_hooks": () => {
