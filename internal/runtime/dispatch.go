@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -129,8 +131,11 @@ func (in *Instance) Fetch(ctx context.Context, req *Request) (*Response, error) 
 			return
 		}
 		hooks := in.hooks.Value()
+		if in.fetchArgs == nil {
+			in.fetchArgs = hooks.Get("fetchArgs").Keep()
+		}
 		in.within(reqID, func() {
-			err = hooks.Get("fetchArgs").CallThen(hooks, args, func(v jsc.Value) {
+			err = in.fetchArgs.Value().CallThen(hooks, args, func(v jsc.Value) {
 				inv.responded = true
 				if inv.failed != nil {
 					return
@@ -297,8 +302,7 @@ func (in *Instance) requestArgs(c *jsc.Context, req *Request, sid, reqID int64) 
 	if sid != 0 {
 		body = c.Number(float64(sid))
 	}
-	// request.cf travels as JSON text; the prelude parses it when read.
-	cf, err := json.Marshal(req.CF)
+	cf, err := in.cfToJS(c, req.CF)
 	if err != nil {
 		return nil, err
 	}
@@ -309,37 +313,122 @@ func (in *Instance) requestArgs(c *jsc.Context, req *Request, sid, reqID int64) 
 		object.Set("id", c.String(o.ID))
 		object.Set("name", c.String(o.Name))
 	}
-	return []jsc.Value{c.String(req.Method), c.String(req.URL), hs, body, c.String(string(cf)), c.Number(float64(reqID)), c.String(req.Entrypoint), object}, nil
+	return []jsc.Value{in.constString(c, req.Method), c.String(req.URL), hs, body, cf, c.Number(float64(reqID)), in.constString(c, req.Entrypoint), object}, nil
 }
 
-// responseFromJS reads the prelude's { status, statusText, headers, body,
-// passThrough } result. Runs on the VM's thread.
+// constString gives s as a JavaScript string kept for the instance's life
+// when it is one of the few strings most requests repeat (methods, the
+// default entrypoint): strings are immutable, so one value serves them all.
+func (in *Instance) constString(c *jsc.Context, s string) jsc.Value {
+	switch s {
+	case "", "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS":
+	default:
+		return c.String(s)
+	}
+	h, ok := in.consts[s]
+	if !ok {
+		if in.consts == nil {
+			in.consts = map[string]*jsc.Handle{}
+		}
+		h = c.String(s).Keep()
+		in.consts[s] = h
+	}
+	return h.Value()
+}
+
+// cfToJS gives request.cf as JSON text (the prelude parses it when read).
+// The properties of one client's requests rarely change, so the text of
+// the last flat cf is kept, with its JavaScript string, and reused while
+// the next request's cf equals it.
+func (in *Instance) cfToJS(c *jsc.Context, cf map[string]any) (jsc.Value, error) {
+	if in.lastCF.js != nil && flatEqual(in.lastCF.m, cf) {
+		return in.lastCF.js.Value(), nil
+	}
+	text, err := json.Marshal(cf)
+	if err != nil {
+		return jsc.Value{}, err
+	}
+	v := c.String(string(text))
+	if isFlat(cf) {
+		if in.lastCF.js != nil {
+			in.lastCF.js.Release()
+		}
+		in.lastCF.m, in.lastCF.js = maps.Clone(cf), v.Keep()
+	}
+	return v, nil
+}
+
+// isFlat reports whether every value of m is a string, number or boolean.
+func isFlat(m map[string]any) bool {
+	for _, v := range m {
+		switch v.(type) {
+		case string, bool, int, int64, float64:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// flatEqual compares a flat map with any other (values of other types, which
+// may not be comparable, make it unequal).
+func flatEqual(flat, m map[string]any) bool {
+	if len(flat) != len(m) || m == nil {
+		return false
+	}
+	for k, v := range m {
+		switch v.(type) {
+		case string, bool, int, int64, float64:
+		default:
+			return false
+		}
+		if w, ok := flat[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
+// responseFromJS reads the prelude's result (toHostResult): { head, body }
+// with head "status\nstatusText\nencodeBody\nwebSocket id\nheaders", or
+// { passThrough: true }. Runs on the VM's thread.
 func (in *Instance) responseFromJS(c *jsc.Context, v jsc.Value, reqID int64) (*Response, error) {
 	if !v.IsObject() {
 		return nil, &ScriptError{Name: "TypeError", Message: "Incorrect type for Promise: the Promise did not resolve to 'Response'."}
 	}
-	if v.Get("passThrough").Bool() {
-		return &Response{PassThrough: true}, nil
+	head := v.Get("head")
+	if !head.IsString() {
+		if v.Get("passThrough").Bool() {
+			return &Response{PassThrough: true}, nil
+		}
+		return nil, &ScriptError{Name: "TypeError", Message: "Incorrect type for Promise: the Promise did not resolve to 'Response'."}
 	}
-	h, err := headersFromJS(v.Get("headers"))
+	fields := strings.SplitN(head.String(), "\n", 5)
+	if len(fields) != 5 {
+		return nil, fmt.Errorf("malformed response head %q", head.String())
+	}
+	status, err := strconv.Atoi(fields[0])
+	if err != nil {
+		return nil, fmt.Errorf("malformed response status %q", fields[0])
+	}
+	h, err := parseHeaderString(fields[4])
 	if err != nil {
 		return nil, err
 	}
 	resp := &Response{
-		Status:        int(v.Get("status").Int()),
-		StatusText:    v.Get("statusText").String(),
+		Status:        status,
+		StatusText:    fields[1],
 		Header:        h,
 		ContentLength: -1,
+		Encoded:       fields[2] == "manual",
 	}
-	if id := v.Get("webSocket"); id.IsNumber() {
-		s := in.sockets.get(id.Int())
+	if fields[3] != "" {
+		id, _ := strconv.ParseInt(fields[3], 10, 64)
+		s := in.sockets.get(id)
 		if s == nil {
 			return nil, &ScriptError{Name: "TypeError", Message: "the response's WebSocket is already closed"}
 		}
 		resp.WebSocket = &WebSocket{s: s}
-	}
-	if v.Get("encodeBody").String() == "manual" {
-		resp.Encoded = true
 	}
 	body := v.Get("body")
 	switch {

@@ -307,18 +307,7 @@ func headersFromJS(v jsc.Value) (http.Header, error) {
 		return h, nil
 	}
 	if v.IsString() {
-		s := v.String()
-		for s != "" {
-			name, rest, ok := strings.Cut(s, "\n")
-			if !ok {
-				return h, jsc.TypeError("malformed header list")
-			}
-			value, next, _ := strings.Cut(rest, "\n")
-			key := http.CanonicalHeaderKey(name)
-			h[key] = append(h[key], value)
-			s = next
-		}
-		return h, nil
+		return parseHeaderString(v.String())
 	}
 	n := v.Len()
 	for i := 0; i < n; i++ {
@@ -326,6 +315,23 @@ func headersFromJS(v jsc.Value) (http.Header, error) {
 		name, value := pair.Index(0).String(), pair.Index(1).String()
 		key := http.CanonicalHeaderKey(name)
 		h[key] = append(h[key], value)
+	}
+	return h, nil
+}
+
+// parseHeaderString reads the prelude's header list: names and values
+// separated by newlines.
+func parseHeaderString(s string) (http.Header, error) {
+	h := http.Header{}
+	for s != "" {
+		name, rest, ok := strings.Cut(s, "\n")
+		if !ok {
+			return h, jsc.TypeError("malformed header list")
+		}
+		value, next, _ := strings.Cut(rest, "\n")
+		key := http.CanonicalHeaderKey(name)
+		h[key] = append(h[key], value)
+		s = next
 	}
 	return h, nil
 }

@@ -126,6 +126,15 @@ type Instance struct {
 	life context.Context
 	stop context.CancelFunc
 
+	// Values kept for the requests to reuse (dispatch.go): repeated
+	// strings, and the last request.cf with its JSON text.
+	fetchArgs *jsc.Handle // hooks.fetchArgs
+	consts    map[string]*jsc.Handle
+	lastCF    struct {
+		m  map[string]any
+		js *jsc.Handle
+	}
+
 	rpc     rpcTables
 	streams streamTable
 	sockets socketTable

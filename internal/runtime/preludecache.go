@@ -18,7 +18,7 @@ import (
 // a name made from a hash of those inputs, and read back by later starts.
 
 // preludeCacheFormat changes when the way the prelude is bundled changes.
-const preludeCacheFormat = "outpost-prelude-4\x00"
+const preludeCacheFormat = "outpost-prelude-3\x00"
 
 // preludeCacheDir is where bundled preludes are kept ("" disables it).
 func preludeCacheDir() string {

@@ -194,10 +194,11 @@ export function toHostResult(response) {
   if (!(response instanceof Response)) throw new TypeError(notResponse);
   const r = response[kRes];
   if (r.type === "error") throw new TypeError("Return value from serve handler must not be an error response (like Response.error())");
-  const out = { status: r.status, statusText: r.statusText, headers: headerString(r.headers), body: bodyForHost(response[kBody]) };
-  if (r.webSocket !== null) out.webSocket = coupleWebSocket(r.webSocket);
-  if (r.encodeBody === "manual") out.encodeBody = "manual";
-  return out;
+  // One string for the head: the host reads it in one call (dispatch.go's
+  // responseFromJS). statusText and header values hold no newlines.
+  const ws = r.webSocket !== null ? coupleWebSocket(r.webSocket) : "";
+  const encodeBody = r.encodeBody === "manual" ? "manual" : "";
+  return { head: r.status + "\n" + r.statusText + "\n" + encodeBody + "\n" + ws + "\n" + headerString(r.headers), body: bodyForHost(response[kBody]) };
 }
 
 const passThroughResult = { passThrough: true };
