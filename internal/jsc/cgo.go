@@ -79,6 +79,5 @@ JSObjectRef outpost_make_host_function(JSContextRef ctx, uintptr_t id) {
 }
 uintptr_t outpost_host_id(JSObjectRef fn) { return (uintptr_t)JSObjectGetPrivate(fn); }
 
-JSValueRef outpost_argv(JSValueRef* argv, size_t i) { return argv[i]; }
 */
 import "C"

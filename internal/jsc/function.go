@@ -5,7 +5,6 @@ package jsc
 #include <JavaScriptCore/JavaScript.h>
 JSObjectRef outpost_make_host_function(JSContextRef ctx, uintptr_t id);
 uintptr_t outpost_host_id(JSObjectRef fn);
-JSValueRef outpost_argv(JSValueRef* argv, size_t i);
 */
 import "C"
 
@@ -14,6 +13,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"unsafe"
 )
 
 // Func is a Go function callable from JavaScript. Returning an error throws
@@ -109,8 +109,11 @@ func goHostCall(ctx C.JSContextRef, fn C.JSObjectRef, this C.JSObjectRef, argc C
 		vm.releaseScope(mark)
 	}()
 	args := make([]Value, int(argc))
-	for i := range args {
-		args[i] = Value{c, C.outpost_argv(argv, C.size_t(i))}
+	if argc > 0 {
+		// argv is JavaScriptCore's array, read in place.
+		for i, ref := range unsafe.Slice(argv, int(argc)) {
+			args[i] = Value{c, ref}
+		}
 	}
 	thisV := Value{c, C.JSValueRef(this)}
 	if this == nil {

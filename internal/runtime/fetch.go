@@ -143,25 +143,35 @@ func (f *Fetcher) send(req *http.Request, redirect string) (*http.Response, erro
 	return c.Do(req)
 }
 
-// opFetch implements ops.fetch(init).
-func (in *Instance) opFetch(c *jsc.Context, init jsc.Value) (jsc.Value, error) {
+// opFetch implements ops.fetch(id, method, url, headers, body, redirect,
+// cf): headers in the prelude's string form. It settles with the
+// response's head as one string (fetch.js's responseHead reads it):
+// status, statusText, redirected (0 or 1), body length (-1 if unknown),
+// body stream id (0 for none), final URL and headers, newline-separated.
+func (in *Instance) opFetch(c *jsc.Context, args []jsc.Value) (jsc.Value, error) {
 	if _, err := in.Subrequest("fetch"); err != nil {
 		return jsc.Value{}, err
 	}
-	id := init.Get("id").Int()
-	method := init.Get("method").String()
-	rawURL := init.Get("url").String()
-	redirect := init.Get("redirect").String()
+	arg := func(i int) jsc.Value {
+		if i < len(args) {
+			return args[i]
+		}
+		return c.Undefined()
+	}
+	id := arg(0).Int()
+	method := arg(1).String()
+	rawURL := arg(2).String()
+	redirect := arg(5).String()
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
 		return jsc.Value{}, jsc.TypeError("Fetch API cannot load: %s", rawURL)
 	}
-	header, err := headersFromJS(init.Get("headers"))
+	header, err := headersFromJS(arg(3))
 	if err != nil {
 		return jsc.Value{}, err
 	}
 	var body []byte
-	if b := init.Get("body"); !b.IsNullish() {
+	if b := arg(4); !b.IsNullish() {
 		if view, ok := b.BytesView(); ok {
 			body = bytes.Clone(view)
 		} else {
@@ -169,7 +179,7 @@ func (in *Instance) opFetch(c *jsc.Context, init jsc.Value) (jsc.Value, error) {
 		}
 	}
 	var cf map[string]any
-	if v := init.Get("cf"); v.IsObject() {
+	if v := arg(6); v.IsObject() {
 		if js, err := v.JSON(0); err == nil && js != "" {
 			cf, _ = decodeJSONObject(js)
 		}
@@ -209,20 +219,14 @@ func (in *Instance) opFetch(c *jsc.Context, init jsc.Value) (jsc.Value, error) {
 			return nil, fmt.Errorf("Network connection lost: fetch to %s failed: %s", rawURL, fetchFailure(err))
 		}
 		return func(c *jsc.Context) (jsc.Value, error) {
-			out := c.Object()
-			out.Set("status", c.Number(float64(resp.StatusCode)))
-			out.Set("statusText", c.String(strings.TrimSpace(strings.TrimPrefix(resp.Status, fmt.Sprint(resp.StatusCode)))))
-			out.Set("url", c.String(resp.Request.URL.String()))
-			out.Set("redirected", c.Bool(resp.Request.URL.String() != u.String()))
-			hs, err := headersToJS(c, resp.Header)
-			if err != nil {
-				return out, err
+			finalURL := resp.Request.URL.String()
+			redirected, length, sid := "0", int64(-1), int64(0)
+			if finalURL != u.String() {
+				redirected = "1"
 			}
-			out.Set("headers", hs)
 			if method == http.MethodHead || resp.StatusCode == 204 || resp.StatusCode == 304 {
 				resp.Body.Close()
 				in.forgetFetch(id)
-				out.Set("body", c.Null())
 			} else {
 				var body io.ReadCloser = newReadahead(resp.Body, func() { in.forgetFetch(id) })
 				if !resp.Uncompressed {
@@ -233,12 +237,26 @@ func (in *Instance) opFetch(c *jsc.Context, init jsc.Value) (jsc.Value, error) {
 				// it sends it.
 				if n, err := strconv.ParseInt(resp.Header.Get("Content-Length"), 10, 64); err == nil && n >= 0 && !resp.Uncompressed {
 					if _, decoded := body.(*encodedBody); !decoded {
-						out.Set("length", c.Number(float64(n)))
+						length = n
 					}
 				}
-				out.Set("body", c.Number(float64(in.streams.add(body))))
+				sid = in.streams.add(body)
 			}
-			return out, nil
+			var head strings.Builder
+			head.WriteString(strconv.Itoa(resp.StatusCode))
+			head.WriteByte('\n')
+			head.WriteString(strings.TrimSpace(strings.TrimPrefix(resp.Status, strconv.Itoa(resp.StatusCode))))
+			head.WriteByte('\n')
+			head.WriteString(redirected)
+			head.WriteByte('\n')
+			head.WriteString(strconv.FormatInt(length, 10))
+			head.WriteByte('\n')
+			head.WriteString(strconv.FormatInt(sid, 10))
+			head.WriteByte('\n')
+			head.WriteString(finalURL)
+			head.WriteByte('\n')
+			writeHeaderString(&head, resp.Header)
+			return c.String(head.String()), nil
 		}, nil
 	})
 }
@@ -341,16 +359,24 @@ func parseHeaderString(s string) (http.Header, error) {
 // one: Go's HTTP stack rejects them).
 func headersToJS(c *jsc.Context, h http.Header) (jsc.Value, error) {
 	var sb strings.Builder
+	writeHeaderString(&sb, h)
+	return c.String(sb.String()), nil
+}
+
+// writeHeaderString writes h in the prelude's string form: lower-case names
+// and values, newline-separated (a newline in a value becomes a space).
+func writeHeaderString(sb *strings.Builder, h http.Header) {
+	first := true
 	for name, values := range h {
 		lname := strings.ToLower(name)
 		for _, v := range values {
-			if sb.Len() > 0 {
+			if !first {
 				sb.WriteByte('\n')
 			}
+			first = false
 			sb.WriteString(lname)
 			sb.WriteByte('\n')
 			sb.WriteString(strings.ReplaceAll(v, "\n", " "))
 		}
 	}
-	return c.String(sb.String()), nil
 }

@@ -8,9 +8,26 @@ import { formDecode, formEncode, parseForm } from "./urlencoded.js";
 
 // The ops answer with the nine components joined by newlines (a parsed URL
 // cannot contain one): one string crosses instead of nine.
+//
+// A worker parses the same few URLs again and again (its request URLs, the
+// origins it fetches), and each parse is a call into Go, so the results of
+// the last parses without a base are kept. A components array is never
+// changed in place, so URLs can share one.
+const parsed = new Map();
+const parsedMax = 64;
+
 function urlParse(input, base) {
+  if (base === undefined) {
+    const c = parsed.get(input);
+    if (c !== undefined) return c;
+  }
   const s = ops.urlParse(input, base);
-  return s === null ? null : s.split("\n");
+  const c = s === null ? null : s.split("\n");
+  if (base === undefined) {
+    if (parsed.size >= parsedMax) parsed.clear();
+    parsed.set(input, c);
+  }
+  return c;
 }
 function urlSet(href, component, value) {
   const s = ops.urlSet(href, component, value);
