@@ -1,6 +1,7 @@
 package jsc
 
 /*
+#include <stdint.h>
 #include <stdlib.h>
 #include <JavaScriptCore/JavaScript.h>
 typedef bool (*JSShouldTerminateCallback)(JSContextRef ctx, void* context);
@@ -91,6 +92,8 @@ type VM struct {
 
 	releaseMu sync.Mutex
 	toRelease []*Handle
+
+	gcCounter *C.uint64_t // stats.go
 }
 
 // releaseLater queues a handle to be released on the VM's thread; it may be
@@ -177,6 +180,7 @@ func (vm *VM) loop(started chan<- error) {
 	vm.group = C.JSContextGroupCreate()
 	vm.gctx = C.JSGlobalContextCreateInGroup(vm.group, nil)
 	vm.ctx = &Context{vm: vm, ref: C.JSContextRef(vm.gctx)}
+	vm.watchGC()
 	vm.makeInspectable()
 	if vm.opts.Interrupt != nil {
 		vm.installInterrupt()
@@ -248,6 +252,7 @@ func (vm *VM) teardown() {
 		C.JSContextGroupClearExecutionTimeLimit(vm.group)
 	}
 	vm.forgetInterrupt()
+	vm.unwatchGC()
 	C.JSGlobalContextRelease(vm.gctx)
 	C.JSContextGroupRelease(vm.group)
 	C.free(unsafe.Pointer(vm.flag))

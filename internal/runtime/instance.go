@@ -462,6 +462,10 @@ func (in *Instance) Close() {
 }
 
 // HeapStats reports the VM's heap (for recycling instances that grow).
+// Collections is how many garbage collections of the instance's heap have
+// finished. Safe from any goroutine.
+func (in *Instance) Collections() uint64 { return in.vm.Collections() }
+
 func (in *Instance) HeapStats() (jsc.HeapStats, error) {
 	var st jsc.HeapStats
 	err := in.vm.Run(func(c *jsc.Context) error { st = c.HeapStats(); return nil })

@@ -74,6 +74,20 @@ func (s *Server) checkInstances(ws *workerState) {
 		// Counted before measuring: an invocation that begins meanwhile
 		// makes the next check measure again.
 		began := in.Invocations()
+		gcs := in.Collections()
+		dirty := ws.ranSinceCollection(in)
+		collect := limit > 0 && dirty && ws.checks%gcEvery == 0
+		// Reading JavaScriptCore's statistics walks the whole heap (a
+		// millisecond or more per instance: with a thousand busy workers,
+		// half a core). An instance that ran but finished no collection
+		// since it was measured has allocated less than the engine lets a
+		// heap grow between collections: its last figure stands until the
+		// next collection, or for at most remeasureEvery checks.
+		if smp != nil && smp.measured >= 0 && gcs == smp.gcs && !collect && ws.checks%remeasureEvery != 0 {
+			smp.measured = began
+			total += smp.heap
+			continue
+		}
 		// JSC's statistics are as of the last collection (its heap size
 		// then includes array buffers and other external memory). A full
 		// collection makes them exact: run one when the instance is idle,
@@ -87,16 +101,16 @@ func (s *Server) checkInstances(ws *workerState) {
 		// every gcEvery checks unless it looks close to the limit: with
 		// many workers on a node, a full collection of each of them every
 		// check cost a core.
-		dirty := ws.ranSinceCollection(in)
-		if limit > 0 && (st.HeapSize+st.ExtraMemory > limit/2 || dirty && ws.checks%gcEvery == 0) {
+		if limit > 0 && (st.HeapSize+st.ExtraMemory > limit/2 || collect) {
 			if st, err = in.CollectGarbage(); err != nil {
 				continue
 			}
 			ws.collected(in)
+			gcs++ // this one (counting the engine's own meanwhile would be too many: measured again next time)
 		}
 		used := st.HeapSize
 		if smp != nil {
-			smp.measured, smp.heap = began, used
+			smp.measured, smp.heap, smp.gcs = began, used, gcs
 		}
 		if limit > 0 && used > limit {
 			in.Retire()
@@ -137,6 +151,7 @@ type cpuSample struct {
 	// (-1: never), and heap the heap size then.
 	measured int64
 	heap     int64
+	gcs      uint64 // collections the instance had finished when measured
 }
 
 // sampleCPU adds the CPU time each instance's VM thread used since the

@@ -7,8 +7,9 @@ import (
 )
 
 // The instance check skips an instance that ran nothing since it was last
-// measured, but one that served a request is measured again: memory it
-// grew meanwhile is seen (and counts against the limit) at the next check.
+// measured, and one that ran without the engine collecting; one that grew
+// its heap is measured again: the memory is seen (and counts against the
+// limit) at the next check.
 func TestInstanceCheckMeasuresWhatRan(t *testing.T) {
 	s := newTestServer(t, `limits = { memory = "128MB" }`)
 	admin, traffic := s.AdminHandler(), s.Handler()
@@ -48,6 +49,21 @@ func TestInstanceCheckMeasuresWhatRan(t *testing.T) {
 	if got := ws.heapBytes.Load(); got != before {
 		t.Errorf("an idle instance's heap changed from %d to %d", before, got)
 	}
+	// A small request that left no collection behind keeps the figure
+	// (reading the statistics walks the heap).
+	gcs := in.Collections()
+	get("/")
+	check()
+	if in.Collections() == gcs {
+		if got := ws.heapBytes.Load(); got != before {
+			t.Errorf("the heap was measured again after a request without a collection: %d, before %d", got, before)
+		}
+		if smp := ws.cpu[in]; smp.measured != in.Invocations() {
+			t.Errorf("the request was not noted: measured %d of %d invocations", smp.measured, in.Invocations())
+		}
+	}
+	// /grow allocates far past the engine's threshold: collections run,
+	// and the next check measures.
 	get("/grow")
 	check()
 	if got := ws.heapBytes.Load(); got < before+20<<20 {
