@@ -96,11 +96,12 @@ func (s *Server) checkInstances(ws *workerState) {
 		if err != nil {
 			continue
 		}
-		// An instance that ran nothing since its last collection has
-		// nothing new to collect, and one that did is collected at most
-		// every gcEvery checks unless it looks close to the limit: with
-		// many workers on a node, a full collection of each of them every
-		// check cost a core.
+		// An instance that ran nothing since its last collection, or
+		// allocated too little for the engine to collect since, has
+		// little to collect; one that did is collected at most every
+		// gcEvery checks unless it looks close to the limit: with many
+		// workers on a node, a full collection of each of them every check
+		// cost a core.
 		if limit > 0 && (st.HeapSize+st.ExtraMemory > limit/2 || collect) {
 			if st, err = in.CollectGarbage(); err != nil {
 				continue
@@ -127,16 +128,19 @@ func (s *Server) checkInstances(ws *workerState) {
 }
 
 // ranSinceCollection says whether the instance began an invocation since
-// its last collection by the check (true when unknown).
+// its last collection by the check and the engine has collected its heap
+// since: one that allocated less than that has little garbage for a full
+// collection to find (true when unknown).
 func (ws *workerState) ranSinceCollection(in *runtime.Instance) bool {
 	smp := ws.cpu[in]
-	return smp == nil || in.Invocations() != smp.invocations
+	return smp == nil || in.Invocations() != smp.invocations && in.Collections() > smp.collectedGCs
 }
 
-// collected notes the invocations an instance had begun when collected.
+// collected notes the invocations an instance had begun and the
+// collections it had finished when the check collected it.
 func (ws *workerState) collected(in *runtime.Instance) {
 	if smp := ws.cpu[in]; smp != nil {
-		smp.invocations = in.Invocations()
+		smp.invocations, smp.collectedGCs = in.Invocations(), in.Collections()
 	}
 }
 
@@ -152,6 +156,9 @@ type cpuSample struct {
 	measured int64
 	heap     int64
 	gcs      uint64 // collections the instance had finished when measured
+	// collectedGCs is how many collections it had finished when the check
+	// last collected it.
+	collectedGCs uint64
 }
 
 // sampleCPU adds the CPU time each instance's VM thread used since the
