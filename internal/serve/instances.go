@@ -58,7 +58,9 @@ func (s *Server) checkInstances(ws *workerState) {
 	idle := map[*runtime.Instance]bool{}
 	for _, in := range instances {
 		if smp := ws.cpu[in]; smp != nil && smp.measured == in.Invocations() && ws.checks%remeasureEvery != 0 && in.Quiet() {
-			idle[in] = true
+			// One that ran since the check last collected it is collected
+			// once now that it rests (below).
+			idle[in] = limit <= 0 || smp.invocations == smp.measured
 		}
 	}
 	s.sampleCPU(ws, instances, idle)
@@ -75,8 +77,9 @@ func (s *Server) checkInstances(ws *workerState) {
 		// makes the next check measure again.
 		began := in.Invocations()
 		gcs := in.Collections()
-		dirty := ws.ranSinceCollection(in)
-		collect := limit > 0 && dirty && ws.checks%gcEvery == 0
+		// Resting after running: collected once.
+		resting := smp != nil && smp.measured == began && smp.invocations != began && in.Quiet()
+		collect := limit > 0 && (resting || ws.ranSinceCollection(in) && ws.checks%gcEvery == 0)
 		// Reading JavaScriptCore's statistics walks the whole heap (a
 		// millisecond or more per instance: with a thousand busy workers,
 		// half a core). An instance that ran but finished no collection

@@ -9,7 +9,7 @@ import (
 // The instance check skips an instance that ran nothing since it was last
 // measured, and one that ran without the engine collecting; one that grew
 // its heap is measured again: the memory is seen (and counts against the
-// limit) at the next check.
+// limit) at the next check. One that ran and then rests is collected once.
 func TestInstanceCheckMeasuresWhatRan(t *testing.T) {
 	s := newTestServer(t, `limits = { memory = "128MB" }`)
 	admin, traffic := s.AdminHandler(), s.Handler()
@@ -39,19 +39,33 @@ func TestInstanceCheckMeasuresWhatRan(t *testing.T) {
 	}
 	get("/")
 	check()
-	before := ws.heapBytes.Load()
 	in := ws.current().Instances()[0]
 	if smp := ws.cpu[in]; smp == nil || smp.measured != in.Invocations() {
 		t.Fatalf("the instance was not measured after its request: %+v", smp)
 	}
-	// Nothing ran: the next check keeps the measurement.
+	// Resting after it ran, it is collected once (and measured exactly).
+	gcs := in.Collections()
+	check()
+	if in.Collections() <= gcs {
+		t.Errorf("a resting instance that ran was not collected")
+	}
+	before := ws.heapBytes.Load()
+	if before == 0 {
+		t.Errorf("no heap measured after a full collection")
+	}
+	// Nothing ran since: the next check keeps the measurement, and does
+	// not collect again.
+	gcs = in.Collections()
 	check()
 	if got := ws.heapBytes.Load(); got != before {
 		t.Errorf("an idle instance's heap changed from %d to %d", before, got)
 	}
+	if in.Collections() != gcs {
+		t.Errorf("an idle instance was collected again")
+	}
 	// A small request that left no collection behind keeps the figure
 	// (reading the statistics walks the heap).
-	gcs := in.Collections()
+	gcs = in.Collections()
 	get("/")
 	check()
 	if in.Collections() == gcs {
