@@ -1,14 +1,19 @@
 package runtime
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
+	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -68,7 +73,7 @@ func preludeKey(fsys fs.FS, exts []Extension) (string, error) {
 }
 
 // cachedPrelude bundles the prelude, or reads the bundle an earlier start
-// left in the cache directory (as JSON).
+// left in the cache directory.
 func cachedPrelude(fsys fs.FS, exts []Extension) (*Prelude, error) {
 	dir := preludeCacheDir()
 	if dir == "" {
@@ -78,11 +83,10 @@ func cachedPrelude(fsys fs.FS, exts []Extension) (*Prelude, error) {
 	if err != nil {
 		return bundlePrelude(fsys, exts)
 	}
-	file := filepath.Join(dir, key+".json")
+	file := filepath.Join(dir, key+".bundle")
 	if b, err := os.ReadFile(file); err == nil {
-		var p Prelude
-		if json.Unmarshal(b, &p) == nil && p.Core != "" {
-			return &p, nil
+		if p, ok := decodePrelude(b); ok {
+			return p, nil
 		}
 	}
 	p, err := bundlePrelude(fsys, exts)
@@ -91,9 +95,9 @@ func cachedPrelude(fsys fs.FS, exts []Extension) (*Prelude, error) {
 	}
 	// Written whole under a temporary name, then renamed: a concurrent
 	// start reads the complete file or none. Failing to cache is no error.
-	if b, err := json.Marshal(p); err == nil && os.MkdirAll(dir, 0o755) == nil {
+	if os.MkdirAll(dir, 0o755) == nil {
 		if f, err := os.CreateTemp(dir, key+".*.tmp"); err == nil {
-			_, werr := f.Write(b)
+			_, werr := f.Write(encodePrelude(p))
 			if cerr := f.Close(); werr == nil && cerr == nil {
 				os.Rename(f.Name(), file)
 			}
@@ -102,6 +106,47 @@ func cachedPrelude(fsys fs.FS, exts []Extension) (*Prelude, error) {
 		prunePreludeCache(dir, file)
 	}
 	return p, nil
+}
+
+// A cached prelude is its parts, each a line "name length" and that many
+// bytes of code: the core first, then the units. (Reading it takes no
+// parsing of the code, which is most of the file.)
+const preludeCorePart = "core"
+
+func encodePrelude(p *Prelude) []byte {
+	var b bytes.Buffer
+	part := func(name, code string) {
+		fmt.Fprintf(&b, "%s %d\n", name, len(code))
+		b.WriteString(code)
+	}
+	part(preludeCorePart, p.Core)
+	for _, name := range slices.Sorted(maps.Keys(p.Units)) {
+		part(name, p.Units[name])
+	}
+	return b.Bytes()
+}
+
+func decodePrelude(b []byte) (*Prelude, bool) {
+	p := &Prelude{Units: map[string]string{}}
+	for len(b) > 0 {
+		line, rest, ok := bytes.Cut(b, []byte("\n"))
+		if !ok {
+			return nil, false
+		}
+		name, size, ok := strings.Cut(string(line), " ")
+		n, err := strconv.Atoi(size)
+		if !ok || err != nil || n < 0 || n > len(rest) {
+			return nil, false
+		}
+		code := string(rest[:n])
+		if name == preludeCorePart {
+			p.Core = code
+		} else {
+			p.Units[name] = code
+		}
+		b = rest[n:]
+	}
+	return p, p.Core != ""
 }
 
 // preludeCacheAge is how old a cached prelude of another build may get

@@ -24,17 +24,21 @@ func TestPreludeCache(t *testing.T) {
 	if len(want.Units) != len(lazyUnits) || !strings.Contains(want.Core, "__probe = 1") {
 		t.Fatalf("bundle has %d units (want %d), extension in core: %v", len(want.Units), len(lazyUnits), strings.Contains(want.Core, "__probe = 1"))
 	}
-	files, _ := filepath.Glob(filepath.Join(dir, "prelude", "*.json"))
+	files, _ := filepath.Glob(filepath.Join(dir, "prelude", "*.bundle"))
 	if len(files) != 1 {
 		t.Fatalf("cache holds %v, want one bundle", files)
 	}
+	// What is read back is what was bundled.
+	if got, err := cachedPrelude(preludeFS, exts); err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("read back: err %v, same as bundled: %v", err, reflect.DeepEqual(got, want))
+	}
 	// A later start reads the bundle back rather than bundling again.
-	os.WriteFile(files[0], []byte(`{"Core": "/* cached */"}`), 0o644)
+	os.WriteFile(files[0], encodePrelude(&Prelude{Core: "/* cached */", Units: map[string]string{"u": "(function () {})"}}), 0o644)
 	if got, _ := cachedPrelude(preludeFS, exts); got.Core != "/* cached */" {
 		t.Errorf("second start bundled again")
 	}
 	// An entry that does not read back is bundled again.
-	os.WriteFile(files[0], []byte(`/* cached */`), 0o644)
+	os.WriteFile(files[0], []byte("core 99\n/* cached */"), 0o644)
 	if got, err := cachedPrelude(preludeFS, exts); err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("a damaged entry was not bundled again (err %v)", err)
 	}
