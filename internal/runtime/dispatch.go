@@ -370,18 +370,13 @@ func isFlat(m map[string]any) bool {
 	return true
 }
 
-// flatEqual compares a flat map with any other (values of other types, which
-// may not be comparable, make it unequal).
+// flatEqual compares a flat map with any other (one that is not flat, whose
+// values may not be comparable, is unequal).
 func flatEqual(flat, m map[string]any) bool {
-	if len(flat) != len(m) || m == nil {
+	if m == nil || len(flat) != len(m) || !isFlat(m) {
 		return false
 	}
 	for k, v := range m {
-		switch v.(type) {
-		case string, bool, int, int64, float64:
-		default:
-			return false
-		}
 		if w, ok := flat[k]; !ok || w != v {
 			return false
 		}
@@ -389,19 +384,23 @@ func flatEqual(flat, m map[string]any) bool {
 	return true
 }
 
+func errNotResponse() error {
+	return &ScriptError{Name: "TypeError", Message: "Incorrect type for Promise: the Promise did not resolve to 'Response'."}
+}
+
 // responseFromJS reads the prelude's result (toHostResult): { head, body }
 // with head "status\nstatusText\nencodeBody\nwebSocket id\nheaders", or
 // { passThrough: true }. Runs on the VM's thread.
 func (in *Instance) responseFromJS(c *jsc.Context, v jsc.Value, reqID int64) (*Response, error) {
 	if !v.IsObject() {
-		return nil, &ScriptError{Name: "TypeError", Message: "Incorrect type for Promise: the Promise did not resolve to 'Response'."}
+		return nil, errNotResponse()
 	}
 	head := v.Get("head")
 	if !head.IsString() {
 		if v.Get("passThrough").Bool() {
 			return &Response{PassThrough: true}, nil
 		}
-		return nil, &ScriptError{Name: "TypeError", Message: "Incorrect type for Promise: the Promise did not resolve to 'Response'."}
+		return nil, errNotResponse()
 	}
 	fields := strings.SplitN(head.String(), "\n", 5)
 	if len(fields) != 5 {

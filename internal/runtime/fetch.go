@@ -148,16 +148,11 @@ func (f *Fetcher) send(req *http.Request, redirect string) (*http.Response, erro
 // response's head as one string (fetch.js's responseHead reads it):
 // status, statusText, redirected (0 or 1), body length (-1 if unknown),
 // body stream id (0 for none), final URL and headers, newline-separated.
-func (in *Instance) opFetch(c *jsc.Context, args []jsc.Value) (jsc.Value, error) {
+func (in *Instance) opFetch(call *jsc.Call) (jsc.Value, error) {
 	if _, err := in.Subrequest("fetch"); err != nil {
 		return jsc.Value{}, err
 	}
-	arg := func(i int) jsc.Value {
-		if i < len(args) {
-			return args[i]
-		}
-		return c.Undefined()
-	}
+	c, arg := call.Ctx, call.Arg
 	id := arg(0).Int()
 	method := arg(1).String()
 	rawURL := arg(2).String()
@@ -242,19 +237,9 @@ func (in *Instance) opFetch(c *jsc.Context, args []jsc.Value) (jsc.Value, error)
 				}
 				sid = in.streams.add(body)
 			}
+			statusText := strings.TrimSpace(strings.TrimPrefix(resp.Status, strconv.Itoa(resp.StatusCode)))
 			var head strings.Builder
-			head.WriteString(strconv.Itoa(resp.StatusCode))
-			head.WriteByte('\n')
-			head.WriteString(strings.TrimSpace(strings.TrimPrefix(resp.Status, strconv.Itoa(resp.StatusCode))))
-			head.WriteByte('\n')
-			head.WriteString(redirected)
-			head.WriteByte('\n')
-			head.WriteString(strconv.FormatInt(length, 10))
-			head.WriteByte('\n')
-			head.WriteString(strconv.FormatInt(sid, 10))
-			head.WriteByte('\n')
-			head.WriteString(finalURL)
-			head.WriteByte('\n')
+			fmt.Fprintf(&head, "%d\n%s\n%s\n%d\n%d\n%s\n", resp.StatusCode, statusText, redirected, length, sid, finalURL)
 			writeHeaderString(&head, resp.Header)
 			return c.String(head.String()), nil
 		}, nil

@@ -96,7 +96,7 @@ func (in *Instance) installOps(c *jsc.Context, ops jsc.Value) {
 		return call.Ctx.Undefined(), nil
 	})
 	def("fetch", func(call *jsc.Call) (jsc.Value, error) {
-		return in.opFetch(call.Ctx, call.Args)
+		return in.opFetch(call)
 	})
 	def("fetchAbort", func(call *jsc.Call) (jsc.Value, error) {
 		in.abortFetch(call.Arg(0).Int())
