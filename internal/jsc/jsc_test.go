@@ -19,6 +19,24 @@ func newVM(t testing.TB, opts Options) *VM {
 	return vm
 }
 
+// evalCase is a script and the string its value converts to.
+type evalCase struct{ src, want string }
+
+// evalCases evaluates each case in turn, in one context (a case may use
+// what an earlier one defined).
+func evalCases(t *testing.T, c *Context, file string, cases []evalCase) {
+	t.Helper()
+	for _, tc := range cases {
+		v, err := c.Eval(tc.src, file)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.src, err)
+		}
+		if got := v.String(); got != tc.want {
+			t.Errorf("%s = %q, want %q", tc.src, got, tc.want)
+		}
+	}
+}
+
 func run(t testing.TB, vm *VM, f func(c *Context) error) {
 	t.Helper()
 	if err := vm.Run(f); err != nil {
@@ -29,21 +47,11 @@ func run(t testing.TB, vm *VM, f func(c *Context) error) {
 func TestConversions(t *testing.T) {
 	vm := newVM(t, Options{})
 	run(t, vm, func(c *Context) error {
-		cases := []struct {
-			src, want string
-		}{
+		cases := []evalCase{
 			{"1+2", "3"}, {"'a'+'b'", "ab"}, {"null", "null"}, {"undefined", "undefined"},
 			{"true", "true"}, {"'héllo 🌍'", "héllo 🌍"}, {"'a\\u0000b'", "a\x00b"}, {"'\\ud800x'", "\uFFFDx"},
 		}
-		for _, tc := range cases {
-			v, err := c.Eval(tc.src, "conv.js")
-			if err != nil {
-				t.Fatalf("%s: %v", tc.src, err)
-			}
-			if got := v.String(); got != tc.want {
-				t.Errorf("%s = %q, want %q", tc.src, got, tc.want)
-			}
-		}
+		evalCases(t, c, "conv.js", cases)
 		for _, s := range []string{"", "plain", "héllo 🌍", "nul\x00byte", strings.Repeat("x", 100000)} {
 			if got := c.String(s).String(); got != s {
 				t.Errorf("string round trip %q -> %q", s[:min(len(s), 20)], got[:min(len(got), 20)])
@@ -520,7 +528,7 @@ const wasmLoad = "new Uint8Array([0,97,115,109,1,0,0,0, 1,6,1,96,1,127,1,127, 3,
 func TestWasmMemory(t *testing.T) {
 	vm := newVM(t, Options{})
 	run(t, vm, func(c *Context) error {
-		cases := []struct{ src, want string }{
+		cases := []evalCase{
 			{"const inst = new WebAssembly.Instance(new WebAssembly.Module(" + wasmLoad + ")); inst.exports.f(8)", "0"},
 			{"try { inst.exports.f(65536); 'no trap' } catch (e) { e.constructor.name + ': ' + e.message.slice(0, 27) }", "RuntimeError: Out of bounds memory access"},
 			// Hot enough for the optimising tiers, whose bounds checks are
@@ -531,15 +539,7 @@ func TestWasmMemory(t *testing.T) {
 			{"Object.prototype.toString.call(new WebAssembly.Memory({ shared: true, initial: 1, maximum: 2 }).buffer)", "[object SharedArrayBuffer]"},
 			{"new WebAssembly.Memory({ shared: true, initial: 0, maximum: 0 }).buffer.constructor.name", "SharedArrayBuffer"},
 		}
-		for _, tc := range cases {
-			v, err := c.Eval(tc.src, "wasm.js")
-			if err != nil {
-				t.Fatalf("%s: %v", tc.src, err)
-			}
-			if got := v.String(); got != tc.want {
-				t.Errorf("%s = %q, want %q", tc.src, got, tc.want)
-			}
-		}
+		evalCases(t, c, "wasm.js", cases)
 		return nil
 	})
 }

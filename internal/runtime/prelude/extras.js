@@ -3,17 +3,14 @@
 // modules. Those in lazy units are loaded by their first use.
 import ops from "./ops.js";
 import { WebSocket, WebSocketPair, MessageEvent, CloseEvent, ErrorEvent } from "./websocket.js";
-import { loadUnit, lazyGlobal } from "./units.js";
+import { loadUnit, lazyGlobal, defineGlobal } from "./units.js";
 import { nameGlobals } from "./util.js";
 
 const globals = { WebSocket, WebSocketPair, MessageEvent, CloseEvent, ErrorEvent };
 
 nameGlobals(globals);
 
-// Like index.js: writable, configurable, not enumerable.
-for (const name of Object.keys(globals)) {
-  Object.defineProperty(globalThis, name, { value: globals[name], writable: true, configurable: true, enumerable: false });
-}
+for (const name of Object.keys(globals)) defineGlobal(name, globals[name]);
 
 const lazy = {
   CompressionStream: "compression",
@@ -40,5 +37,5 @@ if (ops.nodeConfig().nodeCompat) {
       return globalThis[name];
     });
   }
-  Object.defineProperty(globalThis, "global", { value: globalThis, writable: true, configurable: true, enumerable: false });
+  defineGlobal("global", globalThis);
 }

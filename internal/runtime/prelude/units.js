@@ -20,7 +20,9 @@ export function loadUnit(name) {
   return exports;
 }
 
-function defineGlobal(name, value) {
+// defineGlobal makes a plain global, as the platform's are: writable,
+// configurable, not enumerable.
+export function defineGlobal(name, value) {
   Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
 }
 

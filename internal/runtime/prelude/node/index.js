@@ -1,7 +1,8 @@
 // nodejs_compat: the Node.js built-in modules the bundler turns into
 // globalThis.__outpost_require("node:…") calls, and the Buffer, process and
 // global globals. Installed only when the worker has nodejs_compat, by the
-// first read of one of them (a lazy unit of the prelude: extras.js).
+// first read of one of them (a lazy unit of the prelude: extras.js, which
+// also defines global).
 import ops from "../ops.js";
 import buffer, { Buffer } from "./buffer.js";
 import EventEmitter from "./events.js";
@@ -102,5 +103,4 @@ export function installNodeCompat() {
   });
   defineGlobal("Buffer", Buffer);
   defineGlobal("process", process);
-  defineGlobal("global", globalThis);
 }
