@@ -36,7 +36,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return errUsage
 	}
-	platform.Warm()
+	platform.KeepSpare()
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return fmt.Errorf("--log-level %q: expected debug, info, warn or error", *logLevel)

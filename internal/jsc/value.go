@@ -498,8 +498,22 @@ func goBytes(js C.JSStringRef) []byte {
 		return nil
 	}
 	chars := unsafe.Slice((*uint16)(unsafe.Pointer(C.JSStringGetCharactersPtr(js))), n)
-	b := make([]byte, 0, n)
-	for i := 0; i < n; i++ {
+	// ASCII, the common case, is one byte a unit: copied in a tight loop
+	// until the first unit that is not.
+	b := make([]byte, n)
+	i := 0
+	for ; i < n; i++ {
+		ch := chars[i]
+		if ch >= utf8.RuneSelf {
+			break
+		}
+		b[i] = byte(ch)
+	}
+	if i == n {
+		return b
+	}
+	b = b[:i]
+	for ; i < n; i++ {
 		ch := chars[i]
 		switch {
 		case ch < utf8.RuneSelf:

@@ -377,12 +377,21 @@ func extensions(store *cache.Store, zone string, workers servicebinding.Workers,
 
 // Warm starts, in the background, the work every worker's first instance
 // waits for and that needs nothing from the project: JavaScriptCore's
-// initialisation and the prelude (built from the extensions' JavaScript,
-// or read from the cache). outpost dev and serve call it first thing, so
-// it overlaps with reading the configuration, bundling and opening the
+// initialisation, the prelude (built from the extensions' JavaScript, or
+// read from the cache) and a spare instance with the prelude evaluated,
+// which the first worker adopts. outpost dev calls it first thing, so it
+// overlaps with reading the configuration, bundling and opening the
 // stores.
 func Warm() {
 	runtime.Warm(extensions(nil, "", nil, nil, nil))
+}
+
+// KeepSpare is Warm, and keeps a spare instance ready from then on, so that
+// each worker started later (on its first request, after an idle release,
+// for one more instance or a new version) starts with its own script
+// alone: outpost serve calls it.
+func KeepSpare() {
+	runtime.KeepSpare(extensions(nil, "", nil, nil, nil))
 }
 
 // Config is the runtime configuration of bundle b run with settings s on

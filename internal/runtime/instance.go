@@ -100,6 +100,7 @@ type Instance struct {
 
 	// Only touched on the VM's thread.
 	hooks    *jsc.Handle
+	ops      *jsc.Handle // the prelude's ops object, until adopt installs the extensions
 	timers   map[int64]*timer
 	timerSeq int64
 	// One Go timer wakes the instance for its earliest JavaScript timer;
@@ -171,38 +172,54 @@ func (in *Instance) within(id int64, f func()) {
 }
 
 // NewInstance starts a VM, evaluates the prelude and the worker's script
-// and initialises its bindings.
+// and initialises its bindings. The VM and the prelude come from a spare
+// instance when one was made ahead (see KeepSpare).
 func NewInstance(cfg *Config) (*Instance, error) {
 	host := cfg.Host
 	if host == nil {
 		host = &Host{}
 	}
 	host.init()
-	limit := cfg.CPULimit
-	if limit <= 0 {
-		limit = DefaultCPULimit
-	}
 	prelude, err := preludeFor(host.Extensions)
 	if err != nil {
 		return nil, err
 	}
+	in := takeSpare(prelude)
+	if in == nil {
+		if in, err = newBlank(prelude, cfg.Name); err != nil {
+			return nil, err
+		}
+	}
+	if err := in.adopt(cfg, host); err != nil {
+		in.vm.Close()
+		in.stop()
+		return nil, err
+	}
+	return in, nil
+}
+
+// newBlank makes an instance with no worker yet: a VM with the core ops and
+// the prelude evaluated. name is what a debugger shows for the VM.
+func newBlank(prelude *Prelude, name string) (*Instance, error) {
+	host := &Host{}
+	host.init()
 	in := &Instance{
-		cfg:     cfg,
+		cfg:     &Config{},
 		host:    host,
 		prelude: prelude,
 		start:   time.Now(),
-		log:     host.Logger.With("worker", cfg.Name),
+		log:     host.Logger,
 		timers:  map[int64]*timer{},
 		reqs:    map[int64]*Invocation{},
 		fetches: map[int64]func(){},
 	}
 	in.life, in.stop = context.WithCancel(context.Background())
 	// The prelude is Outpost's own code: the worker's limit does not apply
-	// to it. The worker's top-level code gets Cloudflare's startup limit
-	// (or its CPU limit, when that is longer); handlers get the CPU limit.
+	// to it.
+	var err error
 	in.vm, err = jsc.New(jsc.Options{
 		TimeLimit:            preludeTimeLimit,
-		Name:                 cfg.Name,
+		Name:                 name,
 		Interrupt:            in.interrupt,
 		AfterTask:            func(*jsc.Context) { in.checkHung() },
 		OnUnhandledRejection: in.onUnhandledRejection,
@@ -217,14 +234,6 @@ func NewInstance(cfg *Config) (*Instance, error) {
 	err = in.vm.Run(func(c *jsc.Context) error {
 		ops := c.Object()
 		in.installOps(c, ops)
-		for _, ext := range host.Extensions {
-			if ext.Install == nil {
-				continue
-			}
-			if err := ext.Install(in, c, ops); err != nil {
-				return fmt.Errorf("extension %s: %w", ext.Name, err)
-			}
-		}
 		if err := c.Global().Set("__outpost_ops", ops); err != nil {
 			return err
 		}
@@ -236,11 +245,47 @@ func NewInstance(cfg *Config) (*Instance, error) {
 		if _, err := c.Eval(prelude.Core, "outpost:prelude.js"); err != nil {
 			return fmt.Errorf("the Outpost prelude failed to start: %w", err)
 		}
-		c.SetTimeLimit(max(limit, StartupTimeLimit))
-		in.phase = phaseScript
 		if in.hooks == nil {
 			return errors.New("the Outpost prelude did not register its hooks")
 		}
+		// The extensions' ops join the object the prelude captured when
+		// the worker is known (adopt).
+		in.ops = ops.Keep()
+		return nil
+	})
+	if err != nil {
+		in.vm.Close()
+		in.stop()
+		return nil, err
+	}
+	return in, nil
+}
+
+// adopt gives a blank instance its worker: the host's extensions, the
+// bindings, then the worker's script under the startup limit.
+func (in *Instance) adopt(cfg *Config, host *Host) error {
+	limit := cfg.CPULimit
+	if limit <= 0 {
+		limit = DefaultCPULimit
+	}
+	return in.vm.Run(func(c *jsc.Context) error {
+		in.cfg, in.host = cfg, host
+		in.log = host.Logger.With("worker", cfg.Name)
+		ops := in.ops.Value()
+		for _, ext := range host.Extensions {
+			if ext.Install == nil {
+				continue
+			}
+			if err := ext.Install(in, c, ops); err != nil {
+				return fmt.Errorf("extension %s: %w", ext.Name, err)
+			}
+		}
+		in.ops.Release()
+		in.ops = nil
+		// The worker's top-level code gets Cloudflare's startup limit (or
+		// its CPU limit, when that is longer); handlers get the CPU limit.
+		c.SetTimeLimit(max(limit, StartupTimeLimit))
+		in.phase = phaseScript
 		url := cfg.Script.URL
 		if url == "" {
 			url = "worker.js"
@@ -268,12 +313,6 @@ func NewInstance(cfg *Config) (*Instance, error) {
 		in.phase = phaseRunning
 		return nil
 	})
-	if err != nil {
-		in.vm.Close()
-		in.stop()
-		return nil, err
-	}
-	return in, nil
 }
 
 // tlaGlobal is bundle.TLAGlobal: a module with top-level await reports
@@ -444,6 +483,10 @@ func (in *Instance) Close() {
 			if in.hooks != nil {
 				in.hooks.Release()
 				in.hooks = nil
+			}
+			if in.ops != nil {
+				in.ops.Release()
+				in.ops = nil
 			}
 			for id, e := range in.rpc.exports {
 				e.value.Release()

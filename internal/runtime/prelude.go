@@ -255,14 +255,6 @@ func buildPrelude(fsys fs.FS, modules map[string]string, entry string, core map[
 	return string(res.OutputFiles[0].Contents), inputs, externals, nil
 }
 
-// Warm starts JavaScriptCore's initialisation and the prelude of exts (only
-// their names and JavaScript matter) in the background, so that the first
-// NewInstance finds both done. Calling it is never required.
-func Warm(exts []Extension) {
-	jsc.Warm()
-	go preludeFor(exts)
-}
-
 // loadPreludeUnit evaluates the lazy unit name of the prelude and runs it
 // with require answering its imports of core modules; it returns the
 // unit's exports (prelude/units.js keeps them). Its time is not charged

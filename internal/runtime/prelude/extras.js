@@ -1,7 +1,6 @@
 // Platform APIs beyond the core Web APIs: compression streams,
 // HTMLRewriter, URLPattern, WebSockets and, with nodejs_compat, the Node.js
 // modules. Those in lazy units are loaded by their first use.
-import ops from "./ops.js";
 import { WebSocket, WebSocketPair, MessageEvent, CloseEvent, ErrorEvent } from "./websocket.js";
 import { loadUnit, lazyGlobal, defineGlobal } from "./units.js";
 import { nameGlobals } from "./util.js";
@@ -28,9 +27,11 @@ for (const [name, unit] of Object.entries(lazy)) {
   });
 }
 
-// nodejs_compat: the node unit installs Buffer, process and the module
-// loader the bundler's node: imports call, once one of them is read.
-if (ops.nodeConfig().nodeCompat) {
+// nodeCompatGlobals defines, for a worker with nodejs_compat, the globals
+// whose first read has the node unit install Buffer, process and the
+// module loader the bundler's node: imports call. It runs when the
+// worker's configuration arrives (hooks.setup), before its script.
+export function nodeCompatGlobals() {
   for (const name of ["__outpost_require", "Buffer", "process"]) {
     lazyGlobal(name, () => {
       loadUnit("node").installNodeCompat();

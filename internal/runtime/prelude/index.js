@@ -122,5 +122,13 @@ Object.defineProperty(globalThis, "__outpost_builtin", {
   writable: false, configurable: false, enumerable: false,
 });
 
+// The prelude is evaluated before the worker is known (an instance may be
+// made ahead of its worker): what depends on the worker's configuration
+// happens in setup, before its script runs.
+const setupWorker = hooks.setup;
+hooks.setup = (info) => {
+  setupWorker(info);
+  if (ops.nodeConfig().nodeCompat) nodeCompatGlobals();
+};
 ops.registerHooks(hooks);
-import "./extras.js";
+import { nodeCompatGlobals } from "./extras.js";
