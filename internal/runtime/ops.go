@@ -91,6 +91,9 @@ func (in *Instance) installOps(c *jsc.Context, ops jsc.Value) {
 	def("streamRead", func(call *jsc.Call) (jsc.Value, error) {
 		return in.streamRead(call.Ctx, call.Arg(0).Int())
 	})
+	def("streamReadAll", func(call *jsc.Call) (jsc.Value, error) {
+		return in.streamReadAll(call.Ctx, call.Arg(0).Int(), call.Arg(1).Bool())
+	})
 	def("streamCancel", func(call *jsc.Call) (jsc.Value, error) {
 		in.streams.close(call.Arg(0).Int())
 		return call.Ctx.Undefined(), nil

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -52,13 +53,30 @@ func runJSFiles(t *testing.T, glob, prefix string, exts ...Extension) {
 
 // echoOrigin answers /echo with the request as JSON ({ method, url,
 // headers, body }, headers lower-cased, status from ?status=), /redirect
-// with a 302 to /echo?from=redirect, and /slow after two seconds.
+// with a 302 to /echo?from=redirect, /bytes with the bytes of ?hex=
+// ?repeat= times, and /slow after two seconds.
 func echoOrigin() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		switch r.URL.Path {
 		case "/redirect":
 			http.Redirect(w, r, "/echo?from=redirect", http.StatusFound)
+			return
+		case "/bytes":
+			// ?hex=… repeated ?repeat= times, flushed in pieces so that a
+			// long body arrives in several reads.
+			b, err := hex.DecodeString(r.URL.Query().Get("hex"))
+			if err != nil {
+				http.Error(w, err.Error(), 400)
+				return
+			}
+			n, _ := strconv.Atoi(r.URL.Query().Get("repeat"))
+			for i := 0; i < max(n, 1); i++ {
+				w.Write(b)
+				if i%1000 == 999 {
+					w.(http.Flusher).Flush()
+				}
+			}
 			return
 		case "/slow":
 			select {

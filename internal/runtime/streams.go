@@ -6,6 +6,7 @@ import (
 	"io"
 	"runtime/debug"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/outpost-dev/outpost/internal/jsc"
 )
@@ -104,6 +105,83 @@ func (in *Instance) streamRead(c *jsc.Context, id int64) (jsc.Value, error) {
 			return func(c *jsc.Context) (jsc.Value, error) { return c.Null(), nil }, nil
 		}
 		return nil, err
+	})
+}
+
+// streamReadAll reads the rest of a stream in one op: a body's text(),
+// json(), arrayBuffer() or bytes() when JavaScript never took its stream.
+// It resolves with a Uint8Array or, when text is set and the bytes are
+// valid UTF-8, with their string (a leading BOM dropped); bytes that are
+// not valid UTF-8 stay bytes, for the prelude's decoder to replace as the
+// Encoding Standard says. Chunks a subrequest's body has already read
+// ahead are taken on the VM's thread, so a body that has arrived whole
+// settles without a trip off it.
+func (in *Instance) streamReadAll(c *jsc.Context, id int64, text bool) (jsc.Value, error) {
+	var buf []byte
+	finish := func(c *jsc.Context) (jsc.Value, error) {
+		if text {
+			b := buf
+			if len(b) >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF {
+				b = b[3:]
+			}
+			if utf8.Valid(b) {
+				return c.String(string(b)), nil
+			}
+		}
+		return c.Bytes(buf)
+	}
+	r := in.streams.get(id)
+	if r == nil {
+		// Already finished or cancelled: nothing is left.
+		d, p, err := c.NewPromise()
+		if err == nil {
+			v, err := finish(c)
+			if err != nil {
+				d.RejectError(err)
+			} else {
+				d.Resolve(v)
+			}
+		}
+		return p, err
+	}
+	if ra, ok := r.(*readahead); ok {
+		for {
+			cr, ok := ra.ready()
+			if !ok {
+				break
+			}
+			if cr.buf != nil {
+				buf = append(buf, (*cr.buf)[:cr.n]...)
+				chunkBuffers.Put(cr.buf)
+			}
+			if cr.err == nil {
+				continue
+			}
+			in.streams.close(id)
+			d, p, err := c.NewPromise()
+			if err != nil {
+				return p, err
+			}
+			v, err := finish(c)
+			if err == nil && !errors.Is(cr.err, io.EOF) {
+				err = cr.err
+			}
+			if err != nil {
+				d.RejectError(err)
+			} else {
+				d.Resolve(v)
+			}
+			return p, nil
+		}
+	}
+	return in.async(c, func() (func(c *jsc.Context) (jsc.Value, error), error) {
+		rest, err := io.ReadAll(r)
+		in.streams.close(id)
+		if err != nil {
+			return nil, err
+		}
+		buf = append(buf, rest...)
+		return finish, nil
 	})
 }
 

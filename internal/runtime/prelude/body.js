@@ -146,18 +146,6 @@ async function readStreamFully(stream) {
   return chunks.length === 0 ? new Uint8Array(0) : concatBytes(chunks, total);
 }
 
-async function readSidFully(sid) {
-  const chunks = [];
-  let total = 0;
-  for (;;) {
-    const chunk = await ops.streamRead(sid);
-    if (chunk === null) break;
-    chunks.push(chunk);
-    total += chunk.byteLength;
-  }
-  return chunks.length === 0 ? new Uint8Array(0) : concatBytes(chunks, total);
-}
-
 // Consumes the body: resolves to bytes (or a string when the source is one
 // and the caller wants text, to skip an encode/decode round trip).
 export function consumeBody(b, wantText) {
@@ -188,7 +176,9 @@ export function consumeBody(b, wantText) {
     case "sid":
       if (b.stream === null) {
         b.used = true;
-        return readSidFully(b.source);
+        // One op reads the rest, and gives a string for text when the
+        // bytes are valid UTF-8 (else the bytes, for the caller's decoder).
+        return ops.streamReadAll(b.source, wantText === true);
       }
       break;
   }
