@@ -152,16 +152,7 @@ func (in *Instance) settleChunk(c *jsc.Context, id int64, r chunkResult) (jsc.Va
 // readaheadRead is streamRead of a readahead stream.
 func (in *Instance) readaheadRead(c *jsc.Context, id int64, ra *readahead) (jsc.Value, error) {
 	if r, ok := ra.ready(); ok {
-		d, p, err := c.NewPromise()
-		if err != nil {
-			return p, err
-		}
-		if v, err := in.settleChunk(c, id, r); err != nil {
-			d.RejectError(err)
-		} else {
-			d.Resolve(v)
-		}
-		return p, nil
+		return settledPromise(c, func() (jsc.Value, error) { return in.settleChunk(c, id, r) })
 	}
 	return in.async(c, func() (func(c *jsc.Context) (jsc.Value, error), error) {
 		r, err := ra.wait()

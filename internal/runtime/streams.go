@@ -76,11 +76,7 @@ func (in *Instance) streamRead(c *jsc.Context, id int64) (jsc.Value, error) {
 	r := in.streams.get(id)
 	if r == nil {
 		// Already finished or cancelled: a read after the end is the end.
-		d, p, err := c.NewPromise()
-		if err == nil {
-			d.Resolve(c.Null())
-		}
-		return p, err
+		return settledPromise(c, func() (jsc.Value, error) { return c.Null(), nil })
 	}
 	if ra, ok := r.(*readahead); ok {
 		return in.readaheadRead(c, id, ra)
@@ -133,16 +129,7 @@ func (in *Instance) streamReadAll(c *jsc.Context, id int64, text bool) (jsc.Valu
 	r := in.streams.get(id)
 	if r == nil {
 		// Already finished or cancelled: nothing is left.
-		d, p, err := c.NewPromise()
-		if err == nil {
-			v, err := finish(c)
-			if err != nil {
-				d.RejectError(err)
-			} else {
-				d.Resolve(v)
-			}
-		}
-		return p, err
+		return settledPromise(c, func() (jsc.Value, error) { return finish(c) })
 	}
 	if ra, ok := r.(*readahead); ok {
 		for {
@@ -158,20 +145,10 @@ func (in *Instance) streamReadAll(c *jsc.Context, id int64, text bool) (jsc.Valu
 				continue
 			}
 			in.streams.close(id)
-			d, p, err := c.NewPromise()
-			if err != nil {
-				return p, err
+			if !errors.Is(cr.err, io.EOF) {
+				return settledPromise(c, func() (jsc.Value, error) { return jsc.Value{}, cr.err })
 			}
-			v, err := finish(c)
-			if err == nil && !errors.Is(cr.err, io.EOF) {
-				err = cr.err
-			}
-			if err != nil {
-				d.RejectError(err)
-			} else {
-				d.Resolve(v)
-			}
-			return p, nil
+			return settledPromise(c, func() (jsc.Value, error) { return finish(c) })
 		}
 	}
 	return in.async(c, func() (func(c *jsc.Context) (jsc.Value, error), error) {
@@ -183,6 +160,21 @@ func (in *Instance) streamReadAll(c *jsc.Context, id int64, text bool) (jsc.Valu
 		buf = append(buf, rest...)
 		return finish, nil
 	})
+}
+
+// settledPromise returns a promise settled at once: resolved with what
+// make returns, or rejected with its error.
+func settledPromise(c *jsc.Context, make func() (jsc.Value, error)) (jsc.Value, error) {
+	d, p, err := c.NewPromise()
+	if err != nil {
+		return p, err
+	}
+	if v, err := make(); err != nil {
+		d.RejectError(err)
+	} else {
+		d.Resolve(v)
+	}
+	return p, nil
 }
 
 // async runs work off the VM's thread and returns a promise settled with
