@@ -535,6 +535,10 @@ func (d *devServer) closeSites() {
 // last good version keeps serving and the error is printed.
 func (d *devServer) reload(dw *devWorker) {
 	start := time.Now()
+	// The new version's VM and prelude are made while the project is
+	// bundled again; it adopts them (a spare made here and not adopted,
+	// because the build failed, waits for the next reload).
+	platform.Warm()
 	b, err := project.Load(dw.opts)
 	var site *assets.Site
 	if err == nil && b.Name() != dw.name {
