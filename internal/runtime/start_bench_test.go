@@ -107,14 +107,21 @@ func BenchmarkInstanceMemory(b *testing.B) {
 		})
 	})
 	b.Run("hello", func(b *testing.B) {
+		var st jsc.HeapStats
 		measure(b, func() func() {
 			in, err := NewInstance(&Config{Name: "bench", Script: Script{Code: benchHello, URL: "bench.js", Modules: true}, Host: &Host{}})
 			if err != nil {
 				b.Fatal(err)
 			}
-			in.vm.Run(func(c *jsc.Context) error { c.GC(); return nil })
+			in.vm.Run(func(c *jsc.Context) error { c.GC(); st = c.HeapStats(); return nil })
 			return in.Close
 		})
+		// The JavaScript heap of one instance: live bytes, the blocks
+		// holding them, what its objects own outside it, and how many.
+		b.ReportMetric(float64(st.HeapSize)/1e6, "heap-live-MB")
+		b.ReportMetric(float64(st.HeapCapacity)/1e6, "heap-blocks-MB")
+		b.ReportMetric(float64(st.ExtraMemory)/1e6, "heap-extra-MB")
+		b.ReportMetric(float64(st.ObjectCount), "heap-objects")
 	})
 }
 
