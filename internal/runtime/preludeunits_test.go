@@ -68,12 +68,18 @@ func TestLazyNodeUnit(t *testing.T) {
 
 func newUnitsInstance(t *testing.T, code string, nodeCompat bool) *Instance {
 	t.Helper()
-	in, err := NewInstance(&Config{
+	return newTestInstance(t, &Config{
 		Name:       "units",
 		Script:     Script{Code: code, URL: "worker.js", Modules: true},
 		NodeCompat: nodeCompat,
 		Host:       &Host{Console: func(worker, level, text string) { t.Logf("console.%s: %s", level, text) }},
 	})
+}
+
+// newTestInstance starts an instance of cfg, closed when the test ends.
+func newTestInstance(t *testing.T, cfg *Config) *Instance {
+	t.Helper()
+	in, err := NewInstance(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -65,17 +65,12 @@ const spareProbeWorker = `var __outpost_entry = { default: {
 
 func newSpareWorkerInstance(t *testing.T, exts []Extension, nodeCompat bool) *Instance {
 	t.Helper()
-	in, err := NewInstance(&Config{
+	return newTestInstance(t, &Config{
 		Name:       "spare-test",
 		Script:     Script{Code: spareProbeWorker, URL: "worker.js", Modules: true},
 		Host:       &Host{Extensions: exts},
 		NodeCompat: nodeCompat,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(in.Close)
-	return in
 }
 
 func TestSpareInstanceIsAdopted(t *testing.T) {
