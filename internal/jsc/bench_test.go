@@ -130,3 +130,48 @@ func BenchmarkNewVMAndEval200KB(b *testing.B) {
 		vm.Close()
 	}
 }
+
+// A 12.5 KB string built as React's renderToString builds its HTML, by
+// concatenating short pieces (a rope until read), read into Go: the
+// response body of a server-rendered page. read=false is the making alone.
+func BenchmarkRopeStringBytes(b *testing.B) {
+	const makeRope = `(function(){
+		let s = "<!doctype html><table>";
+		for (let i = 0; i < 200; i++) s += "<tr><td>" + i + "</td><td>Item " + i + "</td><td>" + (i * 3.7).toFixed(2) + "</td></tr>";
+		return s + "</table>";
+	})`
+	for _, read := range []bool{false, true} {
+		b.Run(fmt.Sprint("read=", read), func(b *testing.B) {
+			benchVM(b, makeRope, func(c *Context, fn Value) error {
+				for i := 0; i < b.N; i++ {
+					v, err := fn.Call(c.Undefined())
+					if err != nil {
+						return err
+					}
+					if read {
+						if buf := v.StringBytes(); len(buf) < 10000 {
+							return fmt.Errorf("got %d bytes", len(buf))
+						}
+					}
+					if i%1024 == 0 {
+						c.vm.releaseScope(0)
+					}
+				}
+				return nil
+			})
+		})
+	}
+}
+
+// The bytes of a flat 16 KB ASCII string: the conversion alone.
+func BenchmarkStringBytesASCII(b *testing.B) {
+	benchVM(b, `(function(){ return "<td>0123456789</td>".repeat(800) + "x".repeat(800) + "" })()`, func(c *Context, s Value) error {
+		b.SetBytes(16000)
+		for i := 0; i < b.N; i++ {
+			if buf := s.StringBytes(); len(buf) != 16000 {
+				return fmt.Errorf("got %d bytes", len(buf))
+			}
+		}
+		return nil
+	})
+}

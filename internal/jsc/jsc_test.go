@@ -107,6 +107,40 @@ func TestConversions(t *testing.T) {
 	})
 }
 
+// The bytes of a string whose first unit that is not ASCII sits at every
+// offset around the conversion's four-unit steps: an accented letter, a
+// surrogate pair and lone surrogates (which become U+FFFD).
+func TestStringBytesAtEveryOffset(t *testing.T) {
+	vm := newVM(t, Options{})
+	run(t, vm, func(c *Context) error {
+		f, err := c.Eval(`(function(n, at, s){ return "a".repeat(at) + s + "b".repeat(n - at) })`, "offsets.js")
+		if err != nil {
+			return err
+		}
+		for _, unit := range []struct{ js, want string }{
+			{`é`, "é"}, {`\u{1F30D}`, "🌍"}, {`\ud800`, "\uFFFD"}, {`\udc00x`, "\uFFFDx"}, {``, ""},
+		} {
+			js, err := c.Eval(`"`+unit.js+`"`, "unit.js")
+			if err != nil {
+				return err
+			}
+			for n := 0; n < 12; n++ {
+				for at := 0; at <= n; at++ {
+					v, err := f.Call(c.Undefined(), c.Number(float64(n)), c.Number(float64(at)), js)
+					if err != nil {
+						return err
+					}
+					want := strings.Repeat("a", at) + unit.want + strings.Repeat("b", n-at)
+					if got := string(v.StringBytes()); got != want {
+						t.Errorf("%q at %d of %d: got %q, want %q", unit.js, at, n, got, want)
+					}
+				}
+			}
+		}
+		return nil
+	})
+}
+
 func TestHostFunctions(t *testing.T) {
 	vm := newVM(t, Options{})
 	run(t, vm, func(c *Context) error {

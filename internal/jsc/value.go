@@ -498,10 +498,18 @@ func goBytes(js C.JSStringRef) []byte {
 		return nil
 	}
 	chars := unsafe.Slice((*uint16)(unsafe.Pointer(C.JSStringGetCharactersPtr(js))), n)
-	// ASCII, the common case, is one byte a unit: copied in a tight loop
-	// until the first unit that is not.
+	// ASCII, the common case, is one byte a unit: copied four units at a
+	// time, then one at a time, until the first unit that is not.
 	b := make([]byte, n)
 	i := 0
+	for ; i+4 <= n; i += 4 {
+		c := chars[i : i+4 : i+4]
+		if (c[0]|c[1]|c[2]|c[3])&^0x7f != 0 {
+			break
+		}
+		d := b[i : i+4 : i+4]
+		d[0], d[1], d[2], d[3] = byte(c[0]), byte(c[1]), byte(c[2]), byte(c[3])
+	}
 	for ; i < n; i++ {
 		ch := chars[i]
 		if ch >= utf8.RuneSelf {
