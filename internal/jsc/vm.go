@@ -47,12 +47,19 @@ type Options struct {
 	// QueueSize is the capacity of the task queue (default 1024); Enqueue
 	// blocks while it is full.
 	QueueSize int
-	// Interrupt, when set, is called on the VM's thread every
-	// InterruptEvery while JavaScript runs (at the engine's safe points);
-	// returning true terminates the running script, as the time limit
-	// does (the VM then reports Terminated). TimeLimit is then not armed:
-	// Interrupt decides.
-	Interrupt      func(c *Context) bool
+	// Interrupt, when set, is called on the VM's thread while JavaScript
+	// runs (at the engine's safe points): InterruptEvery after an entry
+	// starts (Context.SetInterruptEvery changes it), then after the delay
+	// it returns as next, within the same task (InterruptEvery when zero).
+	// stop true terminates the running script, as the time limit does (the
+	// VM then reports Terminated). TimeLimit is then not armed: Interrupt
+	// decides.
+	//
+	// A period costs more than its calls: the engine's watchdog fires once
+	// a period under a steady load of entries, however short they are
+	// (its timer runs on from one entry to the next), and its trap makes
+	// the engine drop optimized code. A long period keeps that rare.
+	Interrupt      func(c *Context) (stop bool, next time.Duration)
 	InterruptEvery time.Duration
 	// AfterTask, when set, runs on the VM's thread after every task.
 	AfterTask func(c *Context)
@@ -88,7 +95,9 @@ type VM struct {
 	scope          []C.JSValueRef
 	opts           Options
 	threadID       atomic.Int64
-	watchID        uintptr // the interrupt registration, 0 without one
+	watchID        uintptr       // the interrupt registration, 0 without one
+	interruptEvery time.Duration // the checks' period between tasks
+	interruptMoved bool          // a check set another period for its task
 
 	releaseMu sync.Mutex
 	toRelease []*Handle
@@ -226,6 +235,10 @@ func (vm *VM) runTask(f func()) {
 		vm.drainReleases()
 	}()
 	f()
+	if vm.interruptMoved {
+		vm.interruptMoved = false
+		vm.armInterrupt(vm.interruptEvery)
+	}
 	if vm.opts.AfterTask != nil {
 		vm.opts.AfterTask(vm.ctx)
 	}

@@ -285,6 +285,7 @@ func (in *Instance) adopt(cfg *Config, host *Host) error {
 		// The worker's top-level code gets Cloudflare's startup limit (or
 		// its CPU limit, when that is longer); handlers get the CPU limit.
 		c.SetTimeLimit(max(limit, StartupTimeLimit))
+		c.SetInterruptEvery(in.checkEvery(max(limit, StartupTimeLimit)))
 		in.phase = phaseScript
 		url := cfg.Script.URL
 		if url == "" {
@@ -310,6 +311,7 @@ func (in *Instance) adopt(cfg *Config, host *Host) error {
 			return in.scriptError("starting the worker", err)
 		}
 		c.SetTimeLimit(limit)
+		c.SetInterruptEvery(in.checkEvery(limit))
 		in.phase = phaseRunning
 		return nil
 	})

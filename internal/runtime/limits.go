@@ -90,6 +90,16 @@ func (in *Instance) wallLimit() time.Duration {
 
 // overCPU reports whether inv has used its CPU time, or its chain's, with
 // running more already spent in the current entry.
+// cpuLeft is the CPU time the invocation (and its chain) may still use
+// with running counted.
+func (inv *Invocation) cpuLeft(running time.Duration) time.Duration {
+	left := inv.limit - inv.cpu - running
+	if inv.chain != nil {
+		left = min(left, inv.chain.limit-time.Duration(inv.chain.cpu.Load())-running)
+	}
+	return left
+}
+
 func (inv *Invocation) overCPU(running time.Duration) bool {
 	if inv.cpu+running > inv.limit {
 		return true
@@ -212,20 +222,49 @@ func (in *Instance) exempt(f func()) {
 	f()
 }
 
-// interrupt runs on the VM's thread every jsc.DefaultInterruptEvery while
-// JavaScript runs; true stops the script (the instance is then replaced).
-func (in *Instance) interrupt(c *jsc.Context) bool {
+// How far apart the interrupt checks of a running script are: as far as
+// its limits allow, from minCheckEvery up to maxCheckEvery. A period costs
+// more than its checks: under a steady load of requests the engine's
+// watchdog fires once a period, however short the requests, and its trap
+// makes the engine drop optimized code. Every 10 ms, that kept the JIT
+// recompiling (bench/README.md).
+const (
+	minCheckEvery = jsc.DefaultInterruptEvery
+	maxCheckEvery = time.Second
+)
+
+// checkEvery is the period of the checks for a CPU budget: the whole
+// budget at most, so that a script that runs away is stopped when it is
+// used up. With a memory limit it is minCheckEvery: a script grows its heap
+// by gigabytes a second (an array filled in a loop).
+func (in *Instance) checkEvery(budget time.Duration) time.Duration {
+	if in.cfg.MemoryLimit > 0 {
+		return minCheckEvery
+	}
+	return min(max(budget, minCheckEvery), maxCheckEvery)
+}
+
+// interrupt runs on the VM's thread while JavaScript runs; stop ends the
+// script (the instance is then replaced). next is when to check again in
+// this task: once the CPU time left could be used up.
+func (in *Instance) interrupt(c *jsc.Context) (stop bool, next time.Duration) {
 	in.measure()
 	running := in.used()
+	var left time.Duration
 	if inv := in.current(); inv != nil {
 		if inv.overCPU(running) {
 			in.stopReason.Store(stopCPU)
-			return true
+			return true, 0
 		}
-	} else if running > in.startupLimit() {
-		in.stopReason.Store(stopCPU)
-		return true
+		left = inv.cpuLeft(running)
+	} else {
+		if running > in.startupLimit() {
+			in.stopReason.Store(stopCPU)
+			return true, 0
+		}
+		left = in.startupLimit() - running
 	}
+	next = in.checkEvery(left)
 	if limit := in.cfg.MemoryLimit; limit > 0 {
 		st := c.HeapStats()
 		if st.HeapSize+st.ExtraMemory > limit {
@@ -233,17 +272,17 @@ func (in *Instance) interrupt(c *jsc.Context) bool {
 			// unless a collection just ran and the heap is not far over.
 			now := time.Now()
 			if st.HeapSize+st.ExtraMemory < 2*limit && now.Sub(in.lastGC) < 50*time.Millisecond {
-				return false
+				return false, minCheckEvery
 			}
 			c.GC()
 			in.lastGC = time.Now()
 			if st = c.HeapStats(); st.HeapSize > limit || st.ExtraMemory > limit {
 				in.stopReason.Store(stopMemory)
-				return true
+				return true, 0
 			}
 		}
 	}
-	return false
+	return false, next
 }
 
 // Why the interrupt check stopped a script.

@@ -182,3 +182,29 @@ var __outpost_entry = { default: { fetch() { return new Response(refused); } } }
 		t.Fatal(err)
 	}
 }
+
+// A loop is stopped at its invocation's CPU limit, not at the longer period
+// the interrupt checks used while the instance started (the prelude and
+// the worker's global scope have limits of a second and more).
+func TestCPULimitStopsALoopOnTime(t *testing.T) {
+	w, err := NewWorker(&Config{
+		Name:     "loop",
+		Script:   Script{Code: moduleScript, Modules: true},
+		CPULimit: 50 * time.Millisecond,
+		Host:     &Host{Console: func(string, string, string) {}},
+	}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close(time.Second)
+	start := time.Now()
+	_, _, err = fetchText(t, w, "GET", "/loop", "")
+	if OutcomeOf(err, false) != OutcomeExceededCPU {
+		t.Fatalf("/loop: %v", err)
+	}
+	// The checks of a started instance are at most a second apart; this
+	// one's limit allows 50 ms.
+	if d := time.Since(start); d > 900*time.Millisecond {
+		t.Errorf("a loop under a 50 ms CPU limit ran %s", d)
+	}
+}
