@@ -35,6 +35,7 @@ type options struct {
 	compatDate       string
 	queues           bool
 	serve            bool
+	engine           bool
 	density          int
 	serveVariants    string
 }
@@ -57,6 +58,7 @@ func main() {
 	flag.StringVar(&o.compatDate, "compatibility-date", "2025-09-01", "compatibility_date of the bench workers")
 	flag.BoolVar(&o.queues, "queues", false, "measure Queues instead: messages per second produced and consumed end to end, Outpost beside wrangler dev")
 	flag.BoolVar(&o.serve, "serve", false, "measure outpost serve instead: -workers hello-world workers in one process beside one workerd config of as many services (memory per worker, req/s across them), and hello world with 1 and 2 instances")
+	flag.BoolVar(&o.engine, "engine", false, "measure the engines alone instead: the react workload's page rendered many times inside one request, CPU per render, Outpost beside workerd")
 	flag.IntVar(&o.density, "workers", 1000, "how many workers -serve runs in one process")
 	flag.StringVar(&o.serveVariants, "serve-variants", "outpost,outpost-lazy,outpost-release", "the outpost serve configurations -serve's density run measures: outpost (instances start at start-up), outpost-lazy (start_instances = \"on_request\"), outpost-release (release_idle_after)")
 	flag.StringVar(&serveHelloAddr, "serve-hello", "", "internal: serve the bare Go hello world on this address")
@@ -104,6 +106,9 @@ func run(ctx context.Context, o options) error {
 	}
 	if o.out == "" {
 		o.out = filepath.Join(root, "bench", "results")
+	}
+	if o.engine {
+		o.wls = "react"
 	}
 	if (o.queues || o.serve) && o.wls == "" {
 		o.wls = "hello" // the queue mode needs no npm packages for its worker
@@ -205,6 +210,9 @@ func run(ctx context.Context, o options) error {
 	loadDesc := fmt.Sprintf("%s, %s per measurement after %s of warm-up", gen.Name(), o.duration, o.warmup)
 	if o.serve {
 		return runServeBench(ctx, e, systems, o, gen, stamp, versions, notes, log)
+	}
+	if o.engine {
+		return runEngineBench(ctx, e, systems, o, stamp, versions, notes, log)
 	}
 	if o.queues {
 		return runQueueBench(ctx, e, systems, o, stamp, versions, notes, log)

@@ -31,9 +31,18 @@ function Table({ rows }) {
   );
 }
 
+const render = () => "<!doctype html>" + renderToString(h(Table, { rows }));
+
 export default {
-  fetch() {
-    const html = "<!doctype html>" + renderToString(h(Table, { rows }));
-    return new Response(html, { headers: { "content-type": "text/html;charset=UTF-8" } });
+  fetch(req) {
+    // ?renders=N renders N times in this one request and answers with the
+    // last page's length: the engine's share alone (go run ./bench -engine).
+    const i = req.url.indexOf("?renders=");
+    if (i >= 0) {
+      let html = "";
+      for (let n = Number(req.url.slice(i + 9)); n > 0; n--) html = render();
+      return new Response(String(html.length));
+    }
+    return new Response(render(), { headers: { "content-type": "text/html;charset=UTF-8" } });
   },
 };
