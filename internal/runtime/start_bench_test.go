@@ -139,3 +139,47 @@ func privateMemory() (int64, bool) {
 	}
 	return 0, false
 }
+
+// BenchmarkPreludeStart splits what a blank instance costs: making a VM,
+// parsing the core of the prelude (a syntax check of its source, which
+// evaluation repeats), and making a blank instance whole (a VM, the core
+// ops and the prelude evaluated). What a cold start pays before a worker's
+// own script runs; JavaScriptCore's C API can neither snapshot a heap nor
+// cache bytecode, so each new VM pays it again.
+func BenchmarkPreludeStart(b *testing.B) {
+	p, err := preludeFor(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("VM", func(b *testing.B) {
+		for b.Loop() {
+			vm, err := jsc.New(jsc.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			vm.Close()
+		}
+	})
+	b.Run("parse", func(b *testing.B) {
+		vm, err := jsc.New(jsc.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer vm.Close()
+		for b.Loop() {
+			if err := vm.Run(func(c *jsc.Context) error { return c.CheckSyntax(p.Core, "outpost:prelude.js") }); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(len(p.Core))/1024, "KB")
+	})
+	b.Run("blank-instance", func(b *testing.B) {
+		for b.Loop() {
+			in, err := newBlank(p, "")
+			if err != nil {
+				b.Fatal(err)
+			}
+			in.Close()
+		}
+	})
+}
