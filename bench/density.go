@@ -104,14 +104,7 @@ func runServeBench(ctx context.Context, e *env, systems []*system, o options, ge
 			insts = append(insts, res)
 		}
 	}
-	md := serveReport(o, dens, insts, versions, notes, gen)
-	fmt.Println(md)
-	path := filepath.Join(o.out, stamp+"-serve.md")
-	if err := os.WriteFile(path, []byte(md), 0o644); err != nil {
-		return err
-	}
-	fmt.Fprintln(log, "report written to", path)
-	return nil
+	return writeReport(o.out, stamp+"-serve.md", serveReport(o, dens, insts, versions, notes, gen)+"\n", log)
 }
 
 // releaseAfter is outpost-release's release_idle_after.
@@ -485,15 +478,7 @@ func measureInstances(ctx context.Context, e *env, hello string, k int, gen load
 
 func serveReport(o options, dens []densityResult, insts []instancesResult, versions, notes []string, gen loadGen) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Outpost serve benchmarks, %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
-	fmt.Fprintf(&b, "- Command: `%s`\n", strings.Join(append([]string{"go run ./bench"}, os.Args[1:]...), " "))
-	fmt.Fprintf(&b, "- Machine: %s\n", machineInfo())
-	for _, v := range versions {
-		fmt.Fprintf(&b, "- %s\n", v)
-	}
-	for _, n := range notes {
-		fmt.Fprintf(&b, "- %s\n", n)
-	}
+	writeHead(&b, "Outpost serve benchmarks, "+time.Now().UTC().Format("2006-01-02 15:04 UTC"), versions, notes)
 	fmt.Fprintf(&b, "- Runs: %d (the order of systems rotates each run); every run is listed\n\n", o.runs)
 	fmt.Fprintf(&b, "## Density: %d hello-world workers in one process\n\n", o.density)
 	fmt.Fprintf(&b, "Memory of the process tree: *idle* once the first worker answered (the others never requested), *all once* after every worker answered one request, *peak* during %s of load from %d connections taking the workers in turn (Go client in the harness), *after* %s past the load. Per worker = the figure ÷ %d. `outpost-release` is outpost serve with `release_idle_after = \"%s\"`: its idle figure is taken once that time has passed, *after* that long after every worker answered once, and it is not loaded (warm, it is outpost; a load that reaches each worker less often than that pays a cold start per request).\n\n",

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -55,14 +53,7 @@ func runEngineBench(ctx context.Context, e *env, systems []*system, o options, s
 			results = append(results, res)
 		}
 	}
-	report := engineReport(results, versions, notes)
-	fmt.Print(report)
-	path := filepath.Join(o.out, stamp+"-engine.md")
-	if err := os.WriteFile(path, []byte(report), 0o644); err != nil {
-		return err
-	}
-	fmt.Fprintln(log, "bench: report written to", path)
-	return nil
+	return writeReport(o.out, stamp+"-engine.md", engineReport(results, versions, notes), log)
 }
 
 func measureRenders(ctx context.Context, e *env, s *system, w *workload) engineResult {
@@ -100,13 +91,7 @@ func measureRenders(ctx context.Context, e *env, s *system, w *workload) engineR
 
 func engineReport(results []engineResult, versions, notes []string) string {
 	var b strings.Builder
-	b.WriteString("# Engines: React's renderToString alone, Outpost beside workerd\n\n")
-	for _, v := range versions {
-		fmt.Fprintf(&b, "- %s\n", v)
-	}
-	for _, n := range notes {
-		fmt.Fprintf(&b, "- %s\n", n)
-	}
+	writeHead(&b, "Engines: React's renderToString alone, Outpost beside workerd", versions, notes)
 	fmt.Fprintf(&b, "\nThe react workload's 200-row table rendered %d times inside one request (`GET /?renders=%d`),\n"+
 		"after %d unmeasured renders; CPU time of the server's process tree from /proc, divided by the renders.\n"+
 		"%d such requests per run; the last column is the length of the page each system rendered.\n\n",

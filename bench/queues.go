@@ -6,8 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -106,14 +104,7 @@ func runQueueBench(ctx context.Context, e *env, systems []*system, o options, st
 			}
 		}
 	}
-	report := queueReport(results, versions, notes)
-	fmt.Print(report)
-	path := filepath.Join(o.out, stamp+"-queues.md")
-	if err := os.WriteFile(path, []byte(report), 0o644); err != nil {
-		return err
-	}
-	fmt.Fprintln(log, "bench: report written to", path)
-	return nil
+	return writeReport(o.out, stamp+"-queues.md", queueReport(results, versions, notes), log)
 }
 
 func measureQueue(ctx context.Context, e *env, s *system, qc queueCase, col *collector) queueResult {
@@ -190,13 +181,7 @@ func waitConsumed(ctx context.Context, col *collector, want int64, limit time.Du
 
 func queueReport(results []queueResult, versions, notes []string) string {
 	var b strings.Builder
-	b.WriteString("# Queues: messages per second, Outpost beside wrangler dev\n\n")
-	for _, v := range versions {
-		fmt.Fprintf(&b, "- %s\n", v)
-	}
-	for _, n := range notes {
-		fmt.Fprintf(&b, "- %s\n", n)
-	}
+	writeHead(&b, "Queues: messages per second, Outpost beside wrangler dev", versions, notes)
 	b.WriteString("\nOne worker produces to and consumes queue `bench` (`max_batch_size = 100`, `max_batch_timeout = 0`);\n" +
 		"the consumer reports each batch to a Go server in the harness. *sent*: messages per second until every\n" +
 		"producer request answered; *end to end*: messages per second until the consumer received the last one.\n\n")

@@ -2,6 +2,9 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -282,4 +285,30 @@ func indentBlock(s string) string {
 	}
 	head, rest, _ := strings.Cut(s, "\n")
 	return head + "\n\n  ```\n  " + strings.ReplaceAll(rest, "\n", "\n  ") + "\n  ```"
+}
+
+// writeHead starts the report of a mode (-engine, -queues, -serve): its
+// title, then a list of the command, the machine, the versions and notes.
+func writeHead(b *strings.Builder, title string, versions, notes []string) {
+	fmt.Fprintf(b, "# %s\n\n", title)
+	fmt.Fprintf(b, "- Command: `%s`\n", strings.Join(append([]string{"go run ./bench"}, os.Args[1:]...), " "))
+	fmt.Fprintf(b, "- Machine: %s\n", machineInfo())
+	for _, v := range versions {
+		fmt.Fprintf(b, "- %s\n", v)
+	}
+	for _, n := range notes {
+		fmt.Fprintf(b, "- %s\n", n)
+	}
+}
+
+// writeReport prints a report and writes it into the output directory as
+// name.
+func writeReport(dir, name, report string, log io.Writer) error {
+	fmt.Print(report)
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(report), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintln(log, "bench: report written to", path)
+	return nil
 }

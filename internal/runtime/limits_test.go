@@ -124,17 +124,8 @@ func TestCPUIsSummedOverTheInvocation(t *testing.T) {
 }
 
 func TestMemoryCheckedWhileTheScriptRuns(t *testing.T) {
-	w, err := NewWorker(&Config{
-		Name:        "mem",
-		Script:      Script{Code: limitsScript, Modules: true},
-		MemoryLimit: 32 << 20,
-		Host:        &Host{Console: func(string, string, string) {}},
-	}, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close(time.Second)
-	_, _, err = fetchText(t, w, "GET", "/alloc", "")
+	w := newQuietWorker(t, &Config{Name: "mem", Script: Script{Code: limitsScript, Modules: true}, MemoryLimit: 32 << 20})
+	_, _, err := fetchText(t, w, "GET", "/alloc", "")
 	var se *ScriptError
 	if OutcomeOf(err, false) != OutcomeExceededMemory || !errors.As(err, &se) || !strings.Contains(se.Message, "Worker exceeded memory limit (32 MB).") {
 		t.Fatalf("/alloc: %v", err)
@@ -145,17 +136,8 @@ func TestMemoryCheckedWhileTheScriptRuns(t *testing.T) {
 }
 
 func TestWallLimit(t *testing.T) {
-	w, err := NewWorker(&Config{
-		Name:      "wall",
-		Script:    Script{Code: limitsScript, Modules: true},
-		WallLimit: 200 * time.Millisecond,
-		Host:      &Host{Console: func(string, string, string) {}},
-	}, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close(time.Second)
-	_, _, err = fetchText(t, w, "GET", "/sleep", "")
+	w := newQuietWorker(t, &Config{Name: "wall", Script: Script{Code: limitsScript, Modules: true}, WallLimit: 200 * time.Millisecond})
+	_, _, err := fetchText(t, w, "GET", "/sleep", "")
 	if OutcomeOf(err, false) != OutcomeExceededResources {
 		t.Fatalf("/sleep past the wall limit: %v", err)
 	}
@@ -187,18 +169,9 @@ var __outpost_entry = { default: { fetch() { return new Response(refused); } } }
 // the interrupt checks used while the instance started (the prelude and
 // the worker's global scope have limits of a second and more).
 func TestCPULimitStopsALoopOnTime(t *testing.T) {
-	w, err := NewWorker(&Config{
-		Name:     "loop",
-		Script:   Script{Code: moduleScript, Modules: true},
-		CPULimit: 50 * time.Millisecond,
-		Host:     &Host{Console: func(string, string, string) {}},
-	}, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close(time.Second)
+	w := newQuietWorker(t, &Config{Name: "loop", Script: Script{Code: moduleScript, Modules: true}, CPULimit: 50 * time.Millisecond})
 	start := time.Now()
-	_, _, err = fetchText(t, w, "GET", "/loop", "")
+	_, _, err := fetchText(t, w, "GET", "/loop", "")
 	if OutcomeOf(err, false) != OutcomeExceededCPU {
 		t.Fatalf("/loop: %v", err)
 	}
@@ -207,4 +180,17 @@ func TestCPULimitStopsALoopOnTime(t *testing.T) {
 	if d := time.Since(start); d > 900*time.Millisecond {
 		t.Errorf("a loop under a 50 ms CPU limit ran %s", d)
 	}
+}
+
+// newQuietWorker starts a one-instance worker of cfg whose console output
+// is dropped; it is closed when the test ends.
+func newQuietWorker(t *testing.T, cfg *Config) *Worker {
+	t.Helper()
+	cfg.Host = &Host{Console: func(string, string, string) {}}
+	w, err := NewWorker(cfg, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close(time.Second) })
+	return w
 }
