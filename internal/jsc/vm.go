@@ -50,7 +50,7 @@ type Options struct {
 	// Interrupt, when set, is called on the VM's thread while JavaScript
 	// runs (at the engine's safe points): InterruptEvery after an entry
 	// starts (Context.SetInterruptEvery changes it), then after the delay
-	// it returns as next, within the same task (InterruptEvery when zero).
+	// it returns as next, within the same task (zero keeps the period).
 	// stop true terminates the running script, as the time limit does (the
 	// VM then reports Terminated). TimeLimit is then not armed: Interrupt
 	// decides.
