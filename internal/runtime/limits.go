@@ -88,8 +88,6 @@ func (in *Instance) wallLimit() time.Duration {
 	return DefaultWallLimit
 }
 
-// overCPU reports whether inv has used its CPU time, or its chain's, with
-// running more already spent in the current entry.
 // cpuLeft is the CPU time the invocation (and its chain) may still use
 // with running counted.
 func (inv *Invocation) cpuLeft(running time.Duration) time.Duration {
@@ -100,6 +98,8 @@ func (inv *Invocation) cpuLeft(running time.Duration) time.Duration {
 	return left
 }
 
+// overCPU reports whether inv has used its CPU time, or its chain's, with
+// running more already spent in the current entry.
 func (inv *Invocation) overCPU(running time.Duration) bool {
 	if inv.cpu+running > inv.limit {
 		return true
