@@ -101,10 +101,7 @@ func (inv *Invocation) cpuLeft(running time.Duration) time.Duration {
 // overCPU reports whether inv has used its CPU time, or its chain's, with
 // running more already spent in the current entry.
 func (inv *Invocation) overCPU(running time.Duration) bool {
-	if inv.cpu+running > inv.limit {
-		return true
-	}
-	return inv.chain != nil && time.Duration(inv.chain.cpu.Load())+running > inv.chain.limit
+	return inv.cpuLeft(running) < 0
 }
 
 // charge adds CPU time spent for invocation id. Past the limit the
