@@ -284,8 +284,7 @@ func (in *Instance) adopt(cfg *Config, host *Host) error {
 		in.ops = nil
 		// The worker's top-level code gets Cloudflare's startup limit (or
 		// its CPU limit, when that is longer); handlers get the CPU limit.
-		c.SetTimeLimit(max(limit, StartupTimeLimit))
-		c.SetInterruptEvery(in.checkEvery(max(limit, StartupTimeLimit)))
+		in.setLimit(c, max(limit, StartupTimeLimit))
 		in.phase = phaseScript
 		url := cfg.Script.URL
 		if url == "" {
@@ -310,8 +309,7 @@ func (in *Instance) adopt(cfg *Config, host *Host) error {
 		if _, err := in.hooks.Value().CallMethod("init"); err != nil {
 			return in.scriptError("starting the worker", err)
 		}
-		c.SetTimeLimit(limit)
-		c.SetInterruptEvery(in.checkEvery(limit))
+		in.setLimit(c, limit)
 		in.phase = phaseRunning
 		return nil
 	})

@@ -241,6 +241,13 @@ func (in *Instance) checkEvery(budget time.Duration) time.Duration {
 	return min(max(budget, minCheckEvery), maxCheckEvery)
 }
 
+// setLimit sets the time limit of the entries to come and the period of
+// their interrupt checks to match (VM thread, between entries).
+func (in *Instance) setLimit(c *jsc.Context, d time.Duration) {
+	c.SetTimeLimit(d)
+	c.SetInterruptEvery(in.checkEvery(d))
+}
+
 // interrupt runs on the VM's thread while JavaScript runs; stop ends the
 // script (the instance is then replaced). next is when to check again in
 // this task: once the CPU time left could be used up.
@@ -269,7 +276,7 @@ func (in *Instance) interrupt(c *jsc.Context) (stop bool, next time.Duration) {
 			// unless a collection just ran and the heap is not far over.
 			now := time.Now()
 			if st.HeapSize+st.ExtraMemory < 2*limit && now.Sub(in.lastGC) < 50*time.Millisecond {
-				return false, minCheckEvery
+				return false, next
 			}
 			c.GC()
 			in.lastGC = time.Now()
