@@ -499,7 +499,7 @@ func goBytes(js C.JSStringRef) []byte {
 	}
 	chars := unsafe.Slice((*uint16)(unsafe.Pointer(C.JSStringGetCharactersPtr(js))), n)
 	// ASCII, the common case, is one byte a unit: copied four units at a
-	// time, then one at a time, until the first unit that is not.
+	// time until four that are not all ASCII; the rest one by one.
 	b := make([]byte, n)
 	i := 0
 	for ; i+4 <= n; i += 4 {
@@ -509,16 +509,6 @@ func goBytes(js C.JSStringRef) []byte {
 		}
 		d := b[i : i+4 : i+4]
 		d[0], d[1], d[2], d[3] = byte(c[0]), byte(c[1]), byte(c[2]), byte(c[3])
-	}
-	for ; i < n; i++ {
-		ch := chars[i]
-		if ch >= utf8.RuneSelf {
-			break
-		}
-		b[i] = byte(ch)
-	}
-	if i == n {
-		return b
 	}
 	b = b[:i]
 	for ; i < n; i++ {
