@@ -15,6 +15,17 @@ func benchVM(b *testing.B, setup string, f func(c *Context, fn Value) error) {
 		g.Set("echoString", c.Function("echoString", func(call *Call) (Value, error) {
 			return call.Ctx.String(call.Arg(0).String()), nil
 		}))
+		// A host op of the usual shape: reads its arguments, builds an
+		// object of a few properties (a dozen calls into the engine).
+		g.Set("makeEntry", c.Function("makeEntry", func(call *Call) (Value, error) {
+			c := call.Ctx
+			o := c.Object()
+			o.Set("name", c.String(call.Arg(0).String()))
+			o.Set("size", c.Number(call.Arg(1).Float()))
+			o.Set("ok", c.Bool(true))
+			o.Set("kind", c.String("file"))
+			return o, nil
+		}))
 		g.Set("echoBytes", c.Function("echoBytes", func(call *Call) (Value, error) {
 			in, _ := call.Arg(0).BytesView()
 			return call.Ctx.Bytes(in)
@@ -52,6 +63,14 @@ func BenchmarkEmptyCallRoundTrip(b *testing.B) {
 // JavaScript calls Go with no arguments crossing: the host-call cost alone.
 func BenchmarkHostCallFromJS(b *testing.B) {
 	benchVM(b, "(function(n){ for (let i = 0; i < n; i++) echo(i) })", func(c *Context, fn Value) error {
+		_, err := fn.Call(c.Undefined(), c.Number(float64(b.N)))
+		return err
+	})
+}
+
+// JavaScript calls a Go op that makes about a dozen calls into the engine.
+func BenchmarkHostOpFromJS(b *testing.B) {
+	benchVM(b, "(function(n){ let t = 0; for (let i = 0; i < n; i++) t += makeEntry('a.txt', i).size; return t })", func(c *Context, fn Value) error {
 		_, err := fn.Call(c.Undefined(), c.Number(float64(b.N)))
 		return err
 	})

@@ -46,6 +46,10 @@ JSObjectRef outpost_make_arraybuffer(JSContextRef ctx, void* bytes, size_t n, JS
 // the Go function in its VM's table.
 extern JSValueRef goHostCall(JSContextRef ctx, JSObjectRef fn, JSObjectRef thisObject, size_t argc, JSValueRef* argv, JSValueRef* exception);
 
+// The engine's lock, exported but not in its public headers.
+extern void JSLock(JSContextRef ctx);
+extern void JSUnlock(JSContextRef ctx);
+
 extern __thread int outpost_inspector_thread;
 JSValueRef outpost_debugger_host_error(JSContextRef ctx);
 
@@ -56,7 +60,13 @@ static JSValueRef outpost_host_call(JSContextRef ctx, JSObjectRef fn, JSObjectRe
 		*exception = outpost_debugger_host_error(ctx);
 		return NULL;
 	}
-	return goHostCall(ctx, fn, thisObject, argc, (JSValueRef*)argv, exception);
+	// JavaScriptCore calls a host function with its lock dropped, and each
+	// API call would take it again in full (the VM's entry bookkeeping, its
+	// heap access, its traps); held here, they only count it.
+	JSLock(ctx);
+	JSValueRef result = goHostCall(ctx, fn, thisObject, argc, (JSValueRef*)argv, exception);
+	JSUnlock(ctx);
+	return result;
 }
 
 extern void goHostFinalize(uintptr_t id);
