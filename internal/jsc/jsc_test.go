@@ -2,6 +2,7 @@ package jsc
 
 import (
 	"errors"
+	"fmt"
 	"runtime"
 	"strings"
 	"syscall"
@@ -337,6 +338,49 @@ func TestPromisesFromGo(t *testing.T) {
 	})
 	if v := <-done; v != "no" {
 		t.Errorf("rejection = %s", v)
+	}
+}
+
+// CallThen settles a result that is not a thenable within the call, and a
+// promise's only after a promise turn. The calls run inside a host function,
+// where no microtask checkpoint follows a call into JavaScript, so "within
+// the call" is seen apart from "at the end of the task".
+func TestCallThenSettlesPlainResultsAtOnce(t *testing.T) {
+	vm := newVM(t, Options{})
+	var log []string
+	run(t, vm, func(c *Context) error {
+		c.Global().Set("probe", c.Function("probe", func(call *Call) (Value, error) {
+			for i, fn := range call.Args {
+				name := fmt.Sprint(i)
+				err := fn.CallThen(call.Ctx.Undefined(), nil,
+					func(v Value) { log = append(log, name+" fulfilled "+v.String()) },
+					func(v Value) { log = append(log, name+" rejected "+v.Get("message").String()) })
+				if err != nil {
+					return Value{}, err
+				}
+				log = append(log, name+" returned")
+			}
+			return call.Ctx.Undefined(), nil
+		}))
+		_, err := c.Eval(`probe(
+			() => 7,
+			() => { throw new Error("thrown") },
+			() => Promise.resolve(8),
+			() => ({ then(ok) { ok(9) } }),
+			() => null,
+		)`, "callthen.js")
+		return err
+	})
+	want := []string{
+		"0 fulfilled 7", "0 returned",
+		"1 rejected thrown", "1 returned",
+		"2 returned",
+		"3 returned",
+		"4 fulfilled null", "4 returned",
+		"2 fulfilled 8", "3 fulfilled 9",
+	}
+	if strings.Join(log, "|") != strings.Join(want, "|") {
+		t.Errorf("order:\n got %q\nwant %q", log, want)
 	}
 }
 

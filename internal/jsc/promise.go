@@ -90,7 +90,9 @@ func (v Value) Then(onFulfilled func(Value), onRejected func(Value)) error {
 // CallThen calls fn(args...) with this and attaches the callbacks to its
 // result within the same entry into JavaScript, so that a promise the call
 // rejects at once is never reported as unhandled. A synchronous throw goes
-// to onRejected as well.
+// to onRejected, and a result that is not a thenable to onFulfilled, both
+// within the call: no promise turn, so no second entry into the engine to
+// run it (each entry reads the thread's CPU clock for the time limit).
 func (v Value) CallThen(this Value, args []Value, onFulfilled func(Value), onRejected func(Value)) error {
 	c := v.c
 	if err := c.vm.initThen(c); err != nil {
@@ -140,6 +142,7 @@ func (vm *VM) initThen(c *Context) error {
 		function callThen(f, self, args, id) {
 			var p;
 			try { p = f.apply(self, args) } catch (e) { settle(id, true, e); return }
+			if (p === null || (typeof p !== "object" && typeof p !== "function") || typeof p.then !== "function") { settle(id, false, p); return }
 			then(p, id);
 		}
 		return [then, callThen];

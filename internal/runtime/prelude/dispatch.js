@@ -233,10 +233,10 @@ function fetchModules(request, ctx, entrypointName) {
     if (ctx[kCtx].passThrough) return Promise.resolve(passThroughResult);
     return Promise.reject(e);
   }
-  // Synchronous Response: skip a promise turn.
+  // Synchronous Response: answered without a promise turn.
   if (result instanceof Response) {
     try {
-      return Promise.resolve(toHostResult(result));
+      return toHostResult(result);
     } catch (e) {
       return Promise.reject(e);
     }
