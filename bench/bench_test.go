@@ -165,3 +165,57 @@ func TestGoGenCountsRequestsAndErrors(t *testing.T) {
 		t.Fatalf("goGen = %+v after %d requests served", r, n.Load())
 	}
 }
+
+func TestParseBuilds(t *testing.T) {
+	dir := t.TempDir()
+	exe, plain := dir+"/outpost-a", dir+"/plain"
+	if err := os.WriteFile(exe, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(plain, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bins, err := parseBuilds(exe + ", " + exe)
+	if err != nil || bins != [2]string{exe, exe} {
+		t.Fatalf("parseBuilds(two executables) = %v, %v", bins, err)
+	}
+	for _, bad := range []string{exe, exe + "," + exe + "," + exe, exe + ",", exe + "," + plain, exe + "," + dir, exe + "," + dir + "/missing"} {
+		if _, err := parseBuilds(bad); err == nil || !strings.Contains(err.Error(), "-builds") {
+			t.Errorf("parseBuilds(%q) = %v, want an error naming -builds", bad, err)
+		}
+	}
+}
+
+func TestSummarizeBuilds(t *testing.T) {
+	ms := time.Millisecond
+	round := func(cpuA, cpuB time.Duration, rpsA, rpsB float64) buildsRound {
+		return buildsRound{Load: [2]loadResult{{Requests: 1000, RPS: rpsA}, {Requests: 1000, RPS: rpsB}}, CPUPer1k: [2]time.Duration{cpuA, cpuB}}
+	}
+	s := summarizeBuilds([]buildsRound{
+		round(100*ms, 90*ms, 1000, 1100),        // CPU 0.90, req/s 1.10
+		round(200*ms, 220*ms, 500, 450),         // CPU 1.10, req/s 0.90
+		round(100*ms, 95*ms, 800, 840),          // CPU 0.95, req/s 1.05
+		round(120*ms, 120*ms, 900, 900),         // CPU 1.00, req/s 1.00
+		{Err: "build B exited during the load"}, // left out
+		round(100*ms, 0, 1000, 1000),            // no CPU read for B: left out
+	})
+	near := func(got, want float64) bool { return got > want-1e-9 && got < want+1e-9 }
+	if s.Rounds != 4 {
+		t.Fatalf("rounds = %d, want 4", s.Rounds)
+	}
+	if !near(s.CPURatio.Median, 0.975) || !near(s.CPURatio.Min, 0.90) || !near(s.CPURatio.Max, 1.10) {
+		t.Errorf("CPU ratio = %+v, want median 0.975 in 0.90–1.10", s.CPURatio)
+	}
+	if !near(s.RPSRatio.Median, 1.025) || !near(s.RPSRatio.Min, 0.90) || !near(s.RPSRatio.Max, 1.10) {
+		t.Errorf("req/s ratio = %+v, want median 1.025 in 0.90–1.10", s.RPSRatio)
+	}
+	if s.CPUPer1k != [2]time.Duration{110 * ms, 107500 * time.Microsecond} || s.RPS != [2]float64{850, 870} {
+		t.Errorf("medians = %v CPU, %v req/s", s.CPUPer1k, s.RPS)
+	}
+	if got := (ratioRange{0.9, 0.85, 1.2}).String(); got != "0.90 (0.85–1.20)" {
+		t.Errorf("ratio printed as %q", got)
+	}
+	if none := summarizeBuilds([]buildsRound{{Err: "failed"}}); none.Rounds != 0 || none.CPURatio != (ratioRange{}) {
+		t.Errorf("no completed round = %+v", none)
+	}
+}

@@ -38,6 +38,8 @@ type options struct {
 	engine           bool
 	density          int
 	serveVariants    string
+	builds           string          // -builds PATH_A,PATH_B
+	set              map[string]bool // the flags given on the command line
 }
 
 func main() {
@@ -61,8 +63,13 @@ func main() {
 	flag.BoolVar(&o.engine, "engine", false, "measure the engines alone instead: the react workload's page rendered many times inside one request, CPU per render, Outpost beside workerd")
 	flag.IntVar(&o.density, "workers", 1000, "how many workers -serve runs in one process")
 	flag.StringVar(&o.serveVariants, "serve-variants", "outpost,outpost-lazy,outpost-release", "the outpost serve configurations -serve's density run measures: outpost (instances start at start-up), outpost-lazy (start_instances = \"on_request\"), outpost-release (release_idle_after)")
+	flag.StringVar(&o.builds, "builds", "", "compare two outpost binaries instead, PATH_A,PATH_B: both serve each workload at once and are loaded at the same moment, round after round; "+
+		"the report gives B ÷ A per round of CPU per request and req/s. Here -runs is the rounds (default 10), -duration per round (default 3s), "+
+		"-conns per build (default 16), -threads per wrk (default 1), -workloads defaults to hello,hono")
 	flag.StringVar(&serveHelloAddr, "serve-hello", "", "internal: serve the bare Go hello world on this address")
 	flag.Parse()
+	o.set = map[string]bool{}
+	flag.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
 	if serveHelloAddr != "" {
 		if err := serveHello(serveHelloAddr); err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -95,6 +102,12 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	log := os.Stderr
+	var builds [2]string
+	if o.builds != "" {
+		if builds, err = setupBuilds(&o); err != nil {
+			return err
+		}
+	}
 	if o.smoke {
 		o.duration, o.warmup, o.runs, o.noInstall = 2*time.Second, 500*time.Millisecond, 1, true
 		if o.wls == "" {
@@ -169,8 +182,10 @@ func run(ctx context.Context, o options) error {
 	if e.self, err = os.Executable(); err != nil {
 		return err
 	}
-	if err := buildOutpost(root, e.outpostBin, log); err != nil {
-		return err
+	if o.builds == "" { // the builds run measures the binaries it is given
+		if err := buildOutpost(root, e.outpostBin, log); err != nil {
+			return err
+		}
 	}
 	originURL, stopOrigin, err := startOrigin()
 	if err != nil {
@@ -193,7 +208,12 @@ func run(ctx context.Context, o options) error {
 		notes = append(notes, "Outpost ran with OUTPOST_CPUPROFILE: CPU profiles in "+e.profileDir)
 	}
 
-	versions := []string{"Outpost: " + commandVersion(e.outpostBin, "version") + " (" + runtime.Version() + ")"}
+	var versions []string
+	if o.builds != "" {
+		versions = buildVersions(builds)
+	} else {
+		versions = []string{"Outpost: " + commandVersion(e.outpostBin, "version") + " (" + runtime.Version() + ")"}
+	}
 	for _, s := range systems {
 		switch s.Name {
 		case "workerd":
@@ -208,6 +228,9 @@ func run(ctx context.Context, o options) error {
 	versions = append(versions, fmt.Sprintf("worker packages: hono %s, react %s, react-dom %s; compatibility_date %s",
 		npmVersion(nm, "hono"), npmVersion(nm, "react"), npmVersion(nm, "react-dom"), o.compatDate))
 	loadDesc := fmt.Sprintf("%s, %s per measurement after %s of warm-up", gen.Name(), o.duration, o.warmup)
+	if o.builds != "" {
+		return runBuildsBench(ctx, e, builds, wls, o, gen, stamp, versions, notes, log)
+	}
 	if o.serve {
 		return runServeBench(ctx, e, systems, o, gen, stamp, versions, notes, log)
 	}
