@@ -95,7 +95,9 @@ func goHostCall(ctx C.JSContextRef, fn C.JSObjectRef, this C.JSObjectRef, argc C
 	vm := entry.vm
 	c := vm.ctx
 	mark := len(vm.scope)
+	vm.hostDepth++
 	defer func() {
+		vm.hostDepth--
 		if r := recover(); r != nil {
 			// The stack goes to the host's log; JavaScript learns only
 			// that the call failed.

@@ -53,7 +53,11 @@ func (d *Deferred) settle(fn C.JSObjectRef, v Value) {
 		args[0] = C.JSValueMakeUndefined(c.ref)
 	}
 	var exc C.JSValueRef
-	C.JSObjectCallAsFunction(c.ref, fn, nil, 1, &args[0], &exc)
+	if c.vm.topLevel() {
+		c.vm.enter(C.JSValueRef(fn), nil, []Value{{c, args[0]}}, &exc)
+	} else {
+		C.JSObjectCallAsFunction(c.ref, fn, nil, 1, &args[0], &exc)
+	}
 	C.JSValueUnprotect(c.ref, C.JSValueRef(d.promise))
 	C.JSValueUnprotect(c.ref, C.JSValueRef(d.resolve))
 	C.JSValueUnprotect(c.ref, C.JSValueRef(d.reject))

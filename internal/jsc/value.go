@@ -368,9 +368,13 @@ func (v Value) Call(this Value, args ...Value) (Value, error) {
 	if this.ref != nil && this.IsObject() {
 		thisObj = C.JSObjectRef(this.ref)
 	}
-	argv, n := refsOf(args)
-	var exc C.JSValueRef
-	ref := C.JSObjectCallAsFunction(c.ref, C.JSObjectRef(v.ref), thisObj, n, argv, &exc)
+	var ref, exc C.JSValueRef
+	if c.vm.topLevel() {
+		ref = c.vm.enter(v.ref, thisObj, args, &exc)
+	} else {
+		argv, n := refsOf(args)
+		ref = C.JSObjectCallAsFunction(c.ref, C.JSObjectRef(v.ref), thisObj, n, argv, &exc)
+	}
 	if exc != nil {
 		return c.Undefined(), c.exception(exc)
 	}

@@ -98,6 +98,8 @@ type VM struct {
 	watchID        uintptr       // the interrupt registration, 0 without one
 	interruptEvery time.Duration // the checks' period between tasks
 	interruptMoved bool          // a check set another period for its task
+	entry          *Handle       // the trampoline of calls from outside JavaScript (entry.go)
+	hostDepth      int           // host functions running, one inside another
 
 	releaseMu sync.Mutex
 	toRelease []*Handle
@@ -202,6 +204,10 @@ func (vm *VM) loop(started chan<- error) {
 	}
 	if vm.opts.OnUnhandledRejection != nil {
 		vm.installRejectionHook()
+	}
+	if err := vm.initEntry(); err != nil {
+		started <- err
+		return
 	}
 	started <- nil
 
