@@ -100,3 +100,18 @@ func BenchmarkFetchStreamed(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkThreadCPU is one read of the thread's CPU clock: a system call
+// (the monotonic clock, for comparison, is read in user space). The engine's
+// watchdog reads it at every entry into JavaScript.
+func BenchmarkThreadCPU(b *testing.B) {
+	for b.Loop() {
+		threadCPU()
+	}
+}
+
+func BenchmarkMonotonicClock(b *testing.B) {
+	for b.Loop() {
+		monoNow()
+	}
+}
