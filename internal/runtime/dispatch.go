@@ -116,15 +116,10 @@ func (in *Instance) Fetch(ctx context.Context, req *Request) (*Response, error) 
 		inv.shared = req.Object != nil
 		inv.onFail = func(err error) { deliver(result{nil, err}) }
 		reqID = inv.ID
-		// A client that leaves cancels the invocation's work (its
-		// subrequests, storage calls), unless waitUntil work must go on.
-		context.AfterFunc(ctx, func() {
-			in.vm.Enqueue(func(*jsc.Context) {
-				if inv.waitUntil == 0 && in.reqs[inv.ID] == inv && !inv.responded {
-					inv.cancel()
-				}
-			})
-		})
+		// A client that leaves before the response ends the wait below,
+		// and with it the invocation (finishRequest): its work (its
+		// subrequests, storage calls) is canceled, unless waitUntil work
+		// must go on.
 		args, err := in.requestArgs(c, req, sid, reqID)
 		if err != nil {
 			deliver(result{nil, err})
