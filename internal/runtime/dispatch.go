@@ -23,7 +23,8 @@ type Request struct {
 	URL    string // absolute
 	Header http.Header
 	Body   io.ReadCloser // nil when there is none
-	CF     map[string]any
+	// CF is request.cf. Requests may share one map: it is never changed.
+	CF map[string]any
 	// Depth counts the workers this request already passed through
 	// (service bindings); 0 for a request from a client.
 	Depth int

@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/outpost-dev/outpost/internal/httpcompress"
@@ -55,6 +56,8 @@ type Handler struct {
 	// gzip or brotli, as Cloudflare's edge does. A body labelled with a
 	// Content-Encoding is encoded either way, as workerd does.
 	Compress bool
+
+	lastCF atomic.Pointer[cfEntry] // the last request.cf made (cfProperties)
 }
 
 // maxReplay is how much of a request body is kept so that a pass-through
@@ -68,7 +71,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	status, outcome := h.serve(w, r)
 	if h.Logger != nil {
-		msg := fmt.Sprintf("%s %s %d %s (%s)", r.Method, r.URL.RequestURI(), status, http.StatusText(status), roundDuration(time.Since(start)))
+		msg := r.Method + " " + r.URL.RequestURI() + " " + strconv.Itoa(status) + " " + http.StatusText(status) + " (" + roundDuration(time.Since(start)) + ")"
 		if outcome != "" {
 			msg += " " + outcome
 		}
@@ -94,7 +97,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (int, string) {
 		Method: r.Method,
 		URL:    h.requestURL(r),
 		Header: requestHeaders(r),
-		CF:     cfProperties(r),
+		CF:     h.cfProperties(r),
 	}
 	if r.Body != nil && r.Body != http.NoBody && r.Method != http.MethodGet && r.Method != http.MethodHead {
 		replay = &replayBody{r: r.Body}
@@ -148,18 +151,19 @@ func (h *Handler) writeResponse(w http.ResponseWriter, r *http.Request, resp *ru
 	for k, vs := range resp.Header {
 		dst[k] = vs
 	}
-	if resp.ContentLength >= 0 && dst.Get("Content-Length") == "" && resp.Status != 204 && resp.Status != 304 {
-		dst.Set("Content-Length", fmt.Sprint(resp.ContentLength))
+	length := resp.ContentLength
+	if cl := dst["Content-Length"]; len(cl) > 0 && cl[0] != "" {
+		if n, err := strconv.ParseInt(cl[0], 10, 64); length < 0 && err == nil && n >= 0 {
+			// A streamed body whose length its header tells (a cache
+			// entry): small ones are not worth compressing.
+			length = n
+		}
+	} else if resp.ContentLength >= 0 && resp.Status != 204 && resp.Status != 304 {
+		dst["Content-Length"] = []string{strconv.FormatInt(resp.ContentLength, 10)}
 	}
 	status := resp.Status
 	if status == 0 {
 		status = 200
-	}
-	length := resp.ContentLength
-	if n, err := strconv.ParseInt(dst.Get("Content-Length"), 10, 64); length < 0 && err == nil && n >= 0 {
-		// A streamed body whose length its header tells (a cache entry):
-		// small ones are not worth compressing.
-		length = n
 	}
 	plan := httpcompress.Decide(r, httpcompress.Response{Status: status, Header: dst, Length: length, Encoded: resp.Encoded}, h.Compress)
 	w.WriteHeader(status)
@@ -301,43 +305,66 @@ func (h *Handler) requestURL(r *http.Request) string {
 }
 
 func requestHeaders(r *http.Request) http.Header {
-	h := r.Header.Clone()
-	if h == nil {
-		h = http.Header{}
+	// Set below with their canonical names, room for them made up front.
+	h := make(http.Header, len(r.Header)+4)
+	n := 0
+	for _, vs := range r.Header {
+		n += len(vs)
 	}
-	h.Set("Host", r.Host)
+	all := make([]string, 0, n)
+	for k, vs := range r.Header {
+		all = append(all, vs...)
+		h[k] = all[len(all)-len(vs) : len(all) : len(all)]
+	}
+	h["Host"] = []string{r.Host}
 	// Workers see the encodings Cloudflare's edge accepts, whatever the
 	// client sent (request.cf.clientAcceptEncoding keeps the client's):
 	// the edge adapts the response to the client.
-	h.Set("Accept-Encoding", "br, gzip")
-	ip, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		ip = r.RemoteAddr
+	h["Accept-Encoding"] = []string{"br, gzip"}
+	if len(h["Cf-Connecting-Ip"]) == 0 || h["Cf-Connecting-Ip"][0] == "" {
+		ip, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			ip = r.RemoteAddr
+		}
+		h["Cf-Connecting-Ip"] = []string{ip}
 	}
-	if h.Get("CF-Connecting-IP") == "" {
-		h.Set("CF-Connecting-IP", ip)
-	}
-	if r.ContentLength > 0 && h.Get("Content-Length") == "" {
-		h.Set("Content-Length", fmt.Sprint(r.ContentLength))
+	if r.ContentLength > 0 && (len(h["Content-Length"]) == 0 || h["Content-Length"][0] == "") {
+		h["Content-Length"] = []string{strconv.FormatInt(r.ContentLength, 10)}
 	}
 	return h
 }
 
 // cfProperties is request.cf: what Outpost knows about the connection.
-func cfProperties(r *http.Request) map[string]any {
+// Requests that agree on it share one map (the last one made), which no
+// one changes.
+func (h *Handler) cfProperties(r *http.Request) map[string]any {
 	proto := r.Proto
 	if r.ProtoMajor == 2 {
 		proto = "HTTP/2"
 	}
-	return map[string]any{
+	key := cfKey{proto, r.Header.Get("Accept-Encoding"), tlsVersion(r)}
+	if last := h.lastCF.Load(); last != nil && last.key == key {
+		return last.cf
+	}
+	cf := map[string]any{
 		"colo":                       "OUTPOST",
-		"httpProtocol":               proto,
+		"httpProtocol":               key.proto,
 		"clientTcpRtt":               0,
 		"requestPriority":            "",
 		"edgeRequestKeepAliveStatus": 1,
-		"clientAcceptEncoding":       r.Header.Get("Accept-Encoding"),
-		"tlsVersion":                 tlsVersion(r),
+		"clientAcceptEncoding":       key.acceptEncoding,
+		"tlsVersion":                 key.tls,
 	}
+	h.lastCF.Store(&cfEntry{key, cf})
+	return cf
+}
+
+// cfKey is what request.cf depends on.
+type cfKey struct{ proto, acceptEncoding, tls string }
+
+type cfEntry struct {
+	key cfKey
+	cf  map[string]any
 }
 
 func tlsVersion(r *http.Request) string {

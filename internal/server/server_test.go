@@ -89,3 +89,28 @@ func TestPassThroughWithoutOrigin(t *testing.T) {
 		t.Errorf("= %d %q", resp.StatusCode, body)
 	}
 }
+
+// request.cf follows each request's connection and Accept-Encoding, also
+// when requests that differ take turns (the last map made is reused only
+// for a request that agrees with it).
+func TestCFPropertiesPerRequest(t *testing.T) {
+	h := &Handler{}
+	get := func(ae string, proto int) map[string]any {
+		r := httptest.NewRequest("GET", "http://x/", nil)
+		r.Header.Set("Accept-Encoding", ae)
+		if proto == 2 {
+			r.Proto, r.ProtoMajor, r.ProtoMinor = "HTTP/2.0", 2, 0
+		}
+		return h.cfProperties(r)
+	}
+	for _, c := range []struct {
+		ae    string
+		proto int
+		want  string
+	}{{"gzip", 1, "HTTP/1.1"}, {"br", 1, "HTTP/1.1"}, {"gzip", 1, "HTTP/1.1"}, {"gzip", 2, "HTTP/2"}, {"gzip", 1, "HTTP/1.1"}} {
+		cf := get(c.ae, c.proto)
+		if cf["clientAcceptEncoding"] != c.ae || cf["httpProtocol"] != c.want || cf["colo"] != "OUTPOST" {
+			t.Errorf("Accept-Encoding %q, HTTP/%d: request.cf = %v", c.ae, c.proto, cf)
+		}
+	}
+}
