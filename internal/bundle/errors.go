@@ -2,10 +2,11 @@ package bundle
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/evanw/esbuild/pkg/api"
+
+	"github.com/outpost-dev/outpost/internal/lazyregexp"
 )
 
 // BuildError is a failed build: every esbuild error, formatted for people.
@@ -17,7 +18,7 @@ func (e *BuildError) Error() string {
 	return strings.Join(e.Messages, "\n")
 }
 
-var couldNotResolve = regexp.MustCompile(`^Could not resolve "([^"]+)"`)
+var couldNotResolve = lazyregexp.New(`^Could not resolve "([^"]+)"`)
 
 // formatMessage renders one esbuild message as
 //

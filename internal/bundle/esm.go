@@ -7,11 +7,12 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/evanw/esbuild/pkg/api"
+
+	"github.com/outpost-dev/outpost/internal/lazyregexp"
 )
 
 // TLAGlobal names the global through which a bundle with top-level await
@@ -340,7 +341,7 @@ func importMetaDecl(opts Options, moduleName string, isModule bool) string {
 	return lineBreaks.ReplaceAllString(decl, " ")
 }
 
-var lineBreaks = regexp.MustCompile(`\n\s*`)
+var lineBreaks = lazyregexp.New(`\n\s*`)
 
 // mainModuleURL is the main module's URL under workerd's new module
 // registry.

@@ -5,11 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/outpost-dev/outpost/internal/lazyregexp"
 )
 
 // SourceMap is a decoded source map (version 3) of a bundle.
@@ -168,10 +169,10 @@ func (m *SourceMap) sourceLine(source string, line int) string {
 	return strings.TrimSuffix(lines[line-1], "\r")
 }
 
-var stackFrame = regexp.MustCompile(`^(\s*)(.*@)?(.+):(\d+):(\d+)$`)
+var stackFrame = lazyregexp.New(`^(\s*)(.*@)?(.+):(\d+):(\d+)$`)
 
 // v8Frame is a frame as console.error prints it ("    at fn (file:1:2)").
-var v8Frame = regexp.MustCompile(`^(\s*at (?:.* \()?)(.+):(\d+):(\d+)(\)?)$`)
+var v8Frame = lazyregexp.New(`^(\s*at (?:.* \()?)(.+):(\d+):(\d+)(\)?)$`)
 
 // RewriteStack maps the frames of a JavaScriptCore stack trace that point
 // into the bundle (url is the name the bundle was evaluated under, such as

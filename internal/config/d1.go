@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"path"
 	"path/filepath"
-	"regexp"
 	"strings"
+
+	"github.com/outpost-dev/outpost/internal/lazyregexp"
 )
 
 // D1Database is one [[d1_databases]] entry.
@@ -34,10 +35,10 @@ func (d D1Database) Name() string {
 
 // d1Name keeps a database name usable as a file name
 // (.outpost/state/d1/NAME.sqlite).
-var d1Name = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+var d1Name = lazyregexp.New(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
 
 // sqlName is a plain SQL identifier, for migrations_table.
-var sqlName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,63}$`)
+var sqlName = lazyregexp.New(`^[A-Za-z_][A-Za-z0-9_]{0,63}$`)
 
 func readD1(r *reader, c *Config, v any, f string) {
 	a, ok := r.array(v, f)

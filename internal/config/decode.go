@@ -8,13 +8,14 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
 	"github.com/tailscale/hujson"
+
+	"github.com/outpost-dev/outpost/internal/lazyregexp"
 )
 
 // decodeFile reads a wrangler configuration file into generic values: the
@@ -53,7 +54,7 @@ func decodeTOML(data []byte, display string) (map[string]any, error) {
 	return normalize(raw).(map[string]any), nil
 }
 
-var hujsonPos = regexp.MustCompile(`^hujson: line (\d+), column (\d+): (.*)$`)
+var hujsonPos = lazyregexp.New(`^hujson: line (\d+), column (\d+): (.*)$`)
 
 func decodeJSONC(data []byte, display string) (map[string]any, error) {
 	v, err := hujson.Parse(data)

@@ -6,8 +6,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
+
+	"github.com/outpost-dev/outpost/internal/lazyregexp"
 )
 
 // loadSecrets reads local secrets the way `wrangler dev` does: .dev.vars.<env>
@@ -70,7 +71,7 @@ func loadSecrets(dir, env string) (map[string]string, []string, error) {
 // dotenvLine is the line grammar of the dotenv package wrangler uses:
 // optional `export`, KEY=value or KEY: value, values single-, double- or
 // backtick-quoted (possibly spanning lines) or bare up to a `#` comment.
-var dotenvLine = regexp.MustCompile(`(?m)^\s*(?:export\s+)?([\w.-]+)(?:\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*` + "`(?:\\\\`|[^`])*`" + `|[^#\r\n]+)?\s*(?:#.*)?$`)
+var dotenvLine = lazyregexp.New(`(?m)^\s*(?:export\s+)?([\w.-]+)(?:\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*` + "`(?:\\\\`|[^`])*`" + `|[^#\r\n]+)?\s*(?:#.*)?$`)
 
 // ParseDotenv parses dotenv syntax as wrangler reads .dev.vars; later keys win.
 func ParseDotenv(data []byte) map[string]string {
@@ -99,7 +100,7 @@ func parseDotenvOrdered(data []byte) [][2]string {
 	return out
 }
 
-var dotenvRef = regexp.MustCompile(`(\\)?\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))`)
+var dotenvRef = lazyregexp.New(`(\\)?\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))`)
 
 // expandAll substitutes ${VAR}, $VAR, ${VAR:-default} and ${VAR-default} as
 // dotenv-expand does; \$ keeps a literal dollar sign.

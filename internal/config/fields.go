@@ -3,8 +3,9 @@ package config
 import (
 	"fmt"
 	"path/filepath"
-	"regexp"
 	"slices"
+
+	"github.com/outpost-dev/outpost/internal/lazyregexp"
 )
 
 // inheritance says how a field behaves under [env.NAME], following wrangler.
@@ -113,9 +114,9 @@ var fields = map[string]fieldSpec{
 }
 
 var (
-	workerName = regexp.MustCompile(`^$|^[a-z0-9_][a-z0-9-_]*$`) // wrangler's rule
-	compatDate = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
-	originURL  = regexp.MustCompile(`^https?://[^/?#\s]+(/\S*)?$`)
+	workerName = lazyregexp.New(`^$|^[a-z0-9_][a-z0-9-_]*$`) // wrangler's rule
+	compatDate = lazyregexp.New(`^\d{4}-\d{2}-\d{2}$`)
+	originURL  = lazyregexp.New(`^https?://[^/?#\s]+(/\S*)?$`)
 )
 
 // ignoredFields are wrangler fields about deploying or about Cloudflare's

@@ -2,7 +2,8 @@ package config
 
 import (
 	"fmt"
-	"regexp"
+
+	"github.com/outpost-dev/outpost/internal/lazyregexp"
 )
 
 // QueueProducer is a [[queues.producers]] binding.
@@ -43,7 +44,7 @@ const (
 	QueueDefaultMaxRetries   = 3
 )
 
-var queueName = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,63}$`)
+var queueName = lazyregexp.New(`^[a-zA-Z0-9_-]{1,63}$`)
 
 // readQueues reads queues = { producers = [...], consumers = [...] }.
 func readQueues(r *reader, c *Config, v any, f string) {

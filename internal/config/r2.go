@@ -2,7 +2,8 @@ package config
 
 import (
 	"fmt"
-	"regexp"
+
+	"github.com/outpost-dev/outpost/internal/lazyregexp"
 )
 
 // R2Bucket is one [[r2_buckets]] entry.
@@ -15,7 +16,7 @@ type R2Bucket struct {
 
 // r2BucketName is R2's rule: 3 to 63 lowercase letters, digits and
 // hyphens, starting and ending with a letter or digit.
-var r2BucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$`)
+var r2BucketName = lazyregexp.New(`^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$`)
 
 func readR2(r *reader, c *Config, v any, f string) {
 	a, ok := r.array(v, f)

@@ -4,10 +4,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/outpost-dev/outpost/internal/lazyregexp"
 )
 
 // Store keeps the databases of one node under a directory, one file per
@@ -21,7 +22,7 @@ type Store struct {
 // NewStore keeps databases under dir.
 func NewStore(dir string) *Store { return &Store{dir: dir, dbs: map[string]*DB{}} }
 
-var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+var validName = lazyregexp.New(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
 
 // ValidName reports whether name can name a database (and its file).
 func ValidName(name string) bool {

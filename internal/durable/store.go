@@ -15,13 +15,14 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/outpost-dev/outpost/internal/lazyregexp"
 )
 
 // Cloudflare's limits for the key-value storage API.
@@ -96,8 +97,8 @@ func NewReplicatedStore(dir string, attach AttachFunc) *Store {
 // Dir is where the objects live.
 func (s *Store) Dir() string { return s.dir }
 
-var safeName = regexp.MustCompile(`^[A-Za-z0-9_$-]{1,128}$`)
-var hexID = regexp.MustCompile(`^[0-9a-f]{64}$`)
+var safeName = lazyregexp.New(`^[A-Za-z0-9_$-]{1,128}$`)
+var hexID = lazyregexp.New(`^[0-9a-f]{64}$`)
 
 // Path is the database file of an object.
 func (s *Store) Path(worker, class, id string) (string, error) {

@@ -6,11 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 
 	"github.com/outpost-dev/outpost/internal/bundle"
 	"github.com/outpost-dev/outpost/internal/config"
 	"github.com/outpost-dev/outpost/internal/d1"
+	"github.com/outpost-dev/outpost/internal/lazyregexp"
 	"github.com/outpost-dev/outpost/internal/r2"
 )
 
@@ -156,7 +156,7 @@ func KVNamespaceID(ns config.KVNamespace) string {
 	return ns.Binding
 }
 
-var workerName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,63}$`)
+var workerName = lazyregexp.New(`^[A-Za-z0-9_-]{1,63}$`)
 
 // ValidName reports whether s can name a worker.
 func ValidName(s string) bool { return workerName.MatchString(s) }

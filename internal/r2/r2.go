@@ -10,13 +10,14 @@ import (
 	"context"
 	"errors"
 	"io"
-	"regexp"
 	"time"
+
+	"github.com/outpost-dev/outpost/internal/lazyregexp"
 )
 
 // ValidBucketName is R2's rule for bucket names: 3 to 63 lowercase
 // letters, digits and hyphens, starting and ending with a letter or digit.
-var ValidBucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$`).MatchString
+var ValidBucketName = lazyregexp.New(`^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$`).MatchString
 
 // Limits, as R2 documents them (and Miniflare enforces).
 const (

@@ -3,9 +3,10 @@ package serve
 import (
 	"fmt"
 	"net"
-	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/outpost-dev/outpost/internal/lazyregexp"
 )
 
 // Route is one Cloudflare route pattern bound to a worker:
@@ -26,7 +27,7 @@ type Route struct {
 	specificity int
 }
 
-var schemeRE = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9+.\-]*://`)
+var schemeRE = lazyregexp.New(`^[a-zA-Z][a-zA-Z0-9+.\-]*://`)
 
 // ParseRoute parses a route pattern for worker.
 func ParseRoute(pattern, worker string) (Route, error) {

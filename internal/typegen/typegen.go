@@ -20,6 +20,7 @@ import (
 	"strings"
 
 	"github.com/outpost-dev/outpost/internal/config"
+	"github.com/outpost-dev/outpost/internal/lazyregexp"
 )
 
 // FileName is the file wrangler types writes and TypeScript projects include.
@@ -432,7 +433,7 @@ func importSpecifier(from, to string) string {
 	return "./" + rel + "/" + name
 }
 
-var identifier = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*$`)
+var identifier = lazyregexp.New(`^[A-Za-z_$][A-Za-z0-9_$]*$`)
 
 // typeKey is a member name, quoted when it is not an identifier.
 func typeKey(k string) string {

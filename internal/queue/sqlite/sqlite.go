@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/outpost-dev/outpost/internal/sqlitedb"
@@ -203,22 +204,18 @@ func (s *Store) insertGroup(group []insertReq) error {
 // below SQLite's limit on parameters).
 const insertChunk = 100
 
-var insertSQLs [insertChunk + 1]string
-
-// insertSQL is the INSERT of n rows.
-func insertSQL(n int) string {
-	if insertSQLs[n] != "" {
-		return insertSQLs[n]
-	}
-	return "INSERT INTO queue_messages (queue, id, body, content_type, sent_at, visible_at, attempts) VALUES " +
-		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?), ", n), ", ")
-}
-
-func init() {
+// insertSQLs are the INSERTs of 1 to insertChunk rows, made on first use.
+var insertSQLs = sync.OnceValue(func() *[insertChunk + 1]string {
+	var t [insertChunk + 1]string
 	for n := 1; n <= insertChunk; n++ {
-		insertSQLs[n] = insertSQL(n)
+		t[n] = "INSERT INTO queue_messages (queue, id, body, content_type, sent_at, visible_at, attempts) VALUES " +
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?), ", n), ", ")
 	}
-}
+	return &t
+})
+
+// insertSQL is the INSERT of n rows (1 to insertChunk).
+func insertSQL(n int) string { return insertSQLs()[n] }
 
 // Pending implements queue.Store.
 func (s *Store) Pending(ctx context.Context, q string, now time.Time, limit int) (queue.Pending, error) {
