@@ -27,7 +27,7 @@ func TestClientThatLeavesCancelsSubrequests(t *testing.T) {
 		}
 	}))
 	defer origin.Close()
-	w, err := NewWorker(&Config{
+	w := newQuietWorker(t, &Config{
 		Name: "gone",
 		Script: Script{Code: `var __outpost_entry = { default: {
 			async fetch(req, env, ctx) {
@@ -42,12 +42,7 @@ func TestClientThatLeavesCancelsSubrequests(t *testing.T) {
 			},
 		} };`, URL: "worker.js", Modules: true},
 		Bindings: Bindings{Vars: map[string]any{"ORIGIN": origin.URL}},
-		Host:     &Host{Console: func(_, _, text string) { t.Log(text) }},
-	}, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close(time.Second)
+	})
 
 	// The client leaves while the handler waits for its subrequest.
 	ctx, cancel := context.WithCancel(context.Background())

@@ -305,7 +305,8 @@ func (h *Handler) requestURL(r *http.Request) string {
 }
 
 func requestHeaders(r *http.Request) http.Header {
-	// Set below with their canonical names, room for them made up front.
+	// http.Header.Clone, with room for the four headers set below (under
+	// their canonical names) so that adding them does not grow the map.
 	h := make(http.Header, len(r.Header)+4)
 	n := 0
 	for _, vs := range r.Header {
