@@ -44,7 +44,7 @@ type options struct {
 
 func main() {
 	var o options
-	var serveHelloAddr string
+	var serveHelloAddr, serveProxyArgs string
 	flag.IntVar(&o.runs, "runs", 1, "how many times to measure everything; systems alternate order between runs")
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "load per system and workload")
 	flag.DurationVar(&o.warmup, "warmup", 3*time.Second, "unmeasured load before each measurement")
@@ -67,11 +67,20 @@ func main() {
 		"the report gives B ÷ A per round of CPU per request and req/s. Here -runs is the rounds (default 10), -duration per round (default 3s), "+
 		"-conns per build (default 16), -threads per wrk (default 1), -workloads defaults to hello,hono")
 	flag.StringVar(&serveHelloAddr, "serve-hello", "", "internal: serve the bare Go hello world on this address")
+	flag.StringVar(&serveProxyArgs, "serve-proxy", "", "internal: ADDR,ORIGIN: serve the bare Go fetch workload on ADDR, fetching from ORIGIN")
 	flag.Parse()
 	o.set = map[string]bool{}
 	flag.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
 	if serveHelloAddr != "" {
 		if err := serveHello(serveHelloAddr); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
+	if serveProxyArgs != "" {
+		addr, origin, _ := strings.Cut(serveProxyArgs, ",")
+		if err := serveProxy(addr, origin); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}

@@ -45,7 +45,7 @@ func allSystems() []*system {
 		{Name: "outpost", Title: "Outpost (outpost dev)", Supports: func(*workload) (bool, string) { return true, "" }, Command: outpostCommand},
 		{Name: "workerd", Title: "workerd", Supports: workerdSupports, Command: workerdCommand},
 		{Name: "wrangler", Title: "wrangler dev", Supports: func(*workload) (bool, string) { return true, "" }, Command: wranglerCommand},
-		{Name: "go", Title: "bare Go net/http", Supports: func(w *workload) (bool, string) { return w.Name == "hello", "" }, Command: goCommand},
+		{Name: "go", Title: "bare Go net/http", Supports: func(w *workload) (bool, string) { return w.Name == "hello" || w.Name == "fetch", "" }, Command: goCommand},
 	}
 }
 
@@ -146,7 +146,11 @@ func workerdCommand(e *env, w *workload, port int, dir string) (*exec.Cmd, error
 }
 
 func goCommand(e *env, w *workload, port int, dir string) (*exec.Cmd, error) {
-	return exec.Command(e.self, "-serve-hello", net.JoinHostPort("127.0.0.1", strconv.Itoa(port))), nil
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	if w.Name == "fetch" {
+		return exec.Command(e.self, "-serve-proxy", addr+","+e.originURL), nil
+	}
+	return exec.Command(e.self, "-serve-hello", addr), nil
 }
 
 // running is a started system.
