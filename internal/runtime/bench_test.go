@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // Micro-benchmarks of the request path inside one instance; the side-by-side
@@ -114,4 +117,54 @@ func BenchmarkMonotonicClock(b *testing.B) {
 	for b.Loop() {
 		monoNow()
 	}
+}
+
+// BenchmarkFetchSubrequest is a request whose worker fetches a local origin
+// and answers its body, run from many goroutines at once as concurrent
+// connections do; cpu-ns/op is the process's CPU time (user and system)
+// per request, origin included.
+func BenchmarkFetchSubrequest(b *testing.B) {
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, "origin data origin data origin data")
+	}))
+	b.Cleanup(origin.Close)
+	in, err := NewInstance(&Config{
+		Name: "bench",
+		Script: Script{Code: `var __outpost_entry = { default: {
+	async fetch(req, env) {
+		const res = await fetch(env.ORIGIN + "/data");
+		return new Response(await res.text(), { status: res.status, headers: { "content-type": "text/plain" } });
+	},
+} };`, URL: "bench.js", Modules: true},
+		Bindings: Bindings{Vars: map[string]any{"ORIGIN": origin.URL}},
+		Host: &Host{
+			Console: func(worker, level, text string) { b.Logf("console.%s: %s", level, text) },
+			Fetch:   &Fetcher{},
+		},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(in.Close)
+	b.ReportAllocs()
+	b.SetParallelism(8)
+	start := processCPU()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			resp, body, err := benchFetch(in, "http://bench.example/")
+			if err != nil || resp.Status != 200 || len(body) != 35 {
+				b.Errorf("fetch = %+v %q %v", resp, body, err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(processCPU()-start)/float64(b.N), "cpu-ns/op")
+}
+
+// processCPU is the CPU time (user and system) the process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
