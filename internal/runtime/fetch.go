@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -118,6 +119,14 @@ func (f *Fetcher) Do(req *http.Request, o FetchOptions) (*http.Response, error) 
 	return send(req)
 }
 
+// What the end of an invocation leaves of a subrequest whose body is not
+// read yet: a rest of at most drainMax bytes (Content-Length) gets
+// drainTime more to arrive, so that its connection can be reused.
+const (
+	drainMax  = 64 << 10
+	drainTime = time.Second
+)
+
 func cacheableMethod(req *http.Request) bool {
 	return req.Method == http.MethodGet || req.Method == http.MethodHead
 }
@@ -179,7 +188,21 @@ func (in *Instance) opFetch(call *jsc.Call) (jsc.Value, error) {
 			cf, _ = decodeJSONObject(js)
 		}
 	}
-	ctx, cancel := context.WithCancel(in.opContext())
+	// The invocation's end cancels the subrequest, unless all that is left
+	// of it is a small body of known length: that gets a moment more to
+	// arrive. Go's client drops a connection whose request is cancelled
+	// before the end of its response is read, and a worker that never
+	// reads the body (it wanted the status) ends its invocation at once.
+	var smallRest atomic.Bool
+	opCtx := in.opContext()
+	ctx, cancel := context.WithCancel(context.WithoutCancel(opCtx))
+	context.AfterFunc(opCtx, func() {
+		if smallRest.Load() {
+			time.AfterFunc(drainTime, cancel)
+		} else {
+			cancel()
+		}
+	})
 	in.fetchMu.Lock()
 	in.fetches[id] = cancel
 	in.fetchMu.Unlock()
@@ -202,6 +225,9 @@ func (in *Instance) opFetch(call *jsc.Call) (jsc.Value, error) {
 			return nil, err
 		}
 		resp, err := in.host.Fetch.Do(req, FetchOptions{Redirect: redirect, CF: cf})
+		if err == nil && resp.ContentLength >= 0 && resp.ContentLength <= drainMax {
+			smallRest.Store(true)
+		}
 		if err != nil {
 			in.forgetFetch(id)
 			if ctx.Err() != nil {
@@ -213,29 +239,36 @@ func (in *Instance) opFetch(call *jsc.Call) (jsc.Value, error) {
 			}
 			return nil, fmt.Errorf("Network connection lost: fetch to %s failed: %s", rawURL, fetchFailure(err))
 		}
+		// The body is set up here, before the VM's thread has seen the
+		// response, and starts being read at once: a body that is already
+		// there is then usually read by the time JavaScript asks for it,
+		// and text() settles without a trip off the thread. Registered in
+		// the instance's streams, it is closed with the instance even if
+		// the VM's thread never gets to the response.
+		length, sid := int64(-1), int64(0)
+		if method == http.MethodHead || resp.StatusCode == 204 || resp.StatusCode == 304 {
+			resp.Body.Close()
+			in.forgetFetch(id)
+		} else {
+			var body io.ReadCloser = newReadahead(resp.Body, func() { in.forgetFetch(id) })
+			if !resp.Uncompressed {
+				body = DecodedBody(resp.Header, body)
+			}
+			// Known up front (from the header: a response from the zone
+			// cache may not fill in ContentLength), a response made of
+			// it sends it.
+			if n, err := strconv.ParseInt(resp.Header.Get("Content-Length"), 10, 64); err == nil && n >= 0 && !resp.Uncompressed {
+				if _, decoded := body.(*encodedBody); !decoded {
+					length = n
+				}
+			}
+			sid = in.streams.add(body)
+		}
 		return func(c *jsc.Context) (jsc.Value, error) {
 			finalURL := resp.Request.URL.String()
-			redirected, length, sid := "0", int64(-1), int64(0)
+			redirected := "0"
 			if finalURL != u.String() {
 				redirected = "1"
-			}
-			if method == http.MethodHead || resp.StatusCode == 204 || resp.StatusCode == 304 {
-				resp.Body.Close()
-				in.forgetFetch(id)
-			} else {
-				var body io.ReadCloser = newReadahead(resp.Body, func() { in.forgetFetch(id) })
-				if !resp.Uncompressed {
-					body = DecodedBody(resp.Header, body)
-				}
-				// Known up front (from the header: a response from the zone
-				// cache may not fill in ContentLength), a response made of
-				// it sends it.
-				if n, err := strconv.ParseInt(resp.Header.Get("Content-Length"), 10, 64); err == nil && n >= 0 && !resp.Uncompressed {
-					if _, decoded := body.(*encodedBody); !decoded {
-						length = n
-					}
-				}
-				sid = in.streams.add(body)
 			}
 			statusText := strings.TrimSpace(strings.TrimPrefix(resp.Status, strconv.Itoa(resp.StatusCode)))
 			var head strings.Builder

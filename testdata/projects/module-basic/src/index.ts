@@ -67,6 +67,11 @@ export default {
           return Response.json({ error: e.name + ": " + e.message }, { status: 502 });
         }
       }
+      case "/fetch-status": {
+        // The origin's body is never read: the invocation ends with it.
+        const res = await fetch(url.searchParams.get("url")!);
+        return new Response(String(res.status));
+      }
       case "/proxy-stream":
         // The origin's body streams through without being buffered.
         return fetch(url.searchParams.get("url")!);
