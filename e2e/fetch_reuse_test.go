@@ -17,22 +17,7 @@ import (
 // Subrequests reuse their connections to an origin, and bodies of several
 // chunks (read ahead of the worker) arrive whole.
 func TestFetchReusesOriginConnections(t *testing.T) {
-	big := strings.Repeat("0123456789abcdef", 20000) // 320 KB: several reads
-	var conns atomic.Int64
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/big" {
-			w.Write([]byte(big))
-			return
-		}
-		w.Write([]byte("small body"))
-	}))
-	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			conns.Add(1)
-		}
-	}
-	srv.Start()
-	t.Cleanup(srv.Close)
+	srv, big, conns, _ := connCountingOrigin(t)
 	p := outposttest.Dev(t, project("module-basic"), "--origin", srv.URL)
 
 	const n = 30
@@ -70,26 +55,7 @@ func TestFetchReusesOriginConnections(t *testing.T) {
 // length is still read to its end, so the connection serves the next
 // subrequest; a large one is cancelled with its connection, as before.
 func TestFetchUnreadBodyKeepsConnection(t *testing.T) {
-	big := strings.Repeat("0123456789abcdef", 20000) // 320 KB: above what is drained
-	var conns atomic.Int64
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/big" {
-			w.Write([]byte(big))
-			return
-		}
-		w.Write([]byte("small body"))
-	}))
-	var closed atomic.Int64
-	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		switch s {
-		case http.StateNew:
-			conns.Add(1)
-		case http.StateClosed:
-			closed.Add(1)
-		}
-	}
-	srv.Start()
-	t.Cleanup(srv.Close)
+	srv, _, conns, closed := connCountingOrigin(t)
 	p := outposttest.Dev(t, project("module-basic"), "--origin", srv.URL)
 
 	// Clients at once, so that invocations end while other requests' work
@@ -128,4 +94,30 @@ func TestFetchUnreadBodyKeepsConnection(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// connCountingOrigin answers /big with a 320 KB body (several reads, above
+// what the end of an invocation waits for) and anything else with a small
+// one, counting the connections it opens and closes.
+func connCountingOrigin(t *testing.T) (srv *httptest.Server, big string, opened, closed *atomic.Int64) {
+	big = strings.Repeat("0123456789abcdef", 20000)
+	opened, closed = new(atomic.Int64), new(atomic.Int64)
+	srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/big" {
+			w.Write([]byte(big))
+			return
+		}
+		w.Write([]byte("small body"))
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		switch s {
+		case http.StateNew:
+			opened.Add(1)
+		case http.StateClosed:
+			closed.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv, big, opened, closed
 }
