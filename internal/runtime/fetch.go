@@ -197,9 +197,15 @@ func (in *Instance) opFetch(call *jsc.Call) (jsc.Value, error) {
 	opCtx := in.opContext()
 	ctx, cancel := context.WithCancel(context.WithoutCancel(opCtx))
 	context.AfterFunc(opCtx, func() {
-		if smallRest.Load() {
+		in.fetchMu.Lock()
+		_, open := in.fetches[id]
+		in.fetchMu.Unlock()
+		switch {
+		case !open:
+			// Failed, aborted, or its body read or closed: nothing is left.
+		case smallRest.Load():
 			time.AfterFunc(drainTime, cancel)
-		} else {
+		default:
 			cancel()
 		}
 	})
