@@ -119,14 +119,6 @@ func (f *Fetcher) Do(req *http.Request, o FetchOptions) (*http.Response, error) 
 	return send(req)
 }
 
-// What the end of an invocation leaves of a subrequest whose body is not
-// read yet: a rest of at most drainMax bytes (Content-Length) gets
-// drainTime more to arrive, so that its connection can be reused.
-const (
-	drainMax  = 64 << 10
-	drainTime = time.Second
-)
-
 func cacheableMethod(req *http.Request) bool {
 	return req.Method == http.MethodGet || req.Method == http.MethodHead
 }
@@ -189,11 +181,14 @@ func (in *Instance) opFetch(call *jsc.Call) (jsc.Value, error) {
 		}
 	}
 	// The invocation's end cancels the subrequest, unless all that is left
-	// of it is a small body of known length: that gets a moment more to
-	// arrive. Go's client drops a connection whose request is cancelled
-	// before the end of its response is read, and a worker that never
-	// reads the body (it wanted the status) ends its invocation at once.
+	// of it is a small body of known length: that gets drainTime more to
+	// arrive (readahead). Go's client drops a connection whose request is
+	// cancelled before the end of its response is read, and a worker that
+	// never reads the body (it wanted the status) ends its invocation at
+	// once. The body itself is closed at the invocation's end as its
+	// stream (streamOwner), or, in a Durable Object, when read or dropped.
 	var smallRest atomic.Bool
+	owner := in.streamOwner()
 	opCtx := in.opContext()
 	ctx, cancel := context.WithCancel(context.WithoutCancel(opCtx))
 	context.AfterFunc(opCtx, func() {
@@ -256,7 +251,7 @@ func (in *Instance) opFetch(call *jsc.Call) (jsc.Value, error) {
 			resp.Body.Close()
 			in.forgetFetch(id)
 		} else {
-			var body io.ReadCloser = newReadahead(resp.Body, func() { in.forgetFetch(id) })
+			var body io.ReadCloser = newReadahead(resp.Body, resp.ContentLength, func() { in.forgetFetch(id) })
 			if !resp.Uncompressed {
 				body = DecodedBody(resp.Header, body)
 			}
@@ -268,9 +263,14 @@ func (in *Instance) opFetch(call *jsc.Call) (jsc.Value, error) {
 					length = n
 				}
 			}
-			sid = in.streams.add(body)
+			sid = in.streams.addFor(owner, body)
 		}
 		return func(c *jsc.Context) (jsc.Value, error) {
+			if sid != 0 && owner != 0 && in.reqs[owner] == nil {
+				// The invocation ended while the response came: its
+				// streams were closed before this one was there.
+				in.streams.close(sid)
+			}
 			finalURL := resp.Request.URL.String()
 			redirected := "0"
 			if finalURL != u.String() {

@@ -42,8 +42,9 @@ func (in *Instance) opContext() context.Context {
 }
 
 // AddStream registers a Go byte stream that the prelude reads by the
-// returned number (ops.streamRead), e.g. as a Response body.
-func (in *Instance) AddStream(r io.ReadCloser) int64 { return in.streams.add(r) }
+// returned number (ops.streamRead), e.g. as a Response body. Left unread,
+// it is closed when the running invocation ends. Runs on the VM's thread.
+func (in *Instance) AddStream(r io.ReadCloser) int64 { return in.streams.addFor(in.streamOwner(), r) }
 
 // TakeStream detaches a registered stream and returns it.
 func (in *Instance) TakeStream(id int64) io.ReadCloser {

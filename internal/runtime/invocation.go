@@ -70,6 +70,7 @@ func (in *Instance) newInvocation(kind string, depth int, parent context.Context
 // VM's thread.
 func (in *Instance) endInvocation(id int64) {
 	if inv := in.reqs[id]; inv != nil {
+		in.streams.closeOwned(id)
 		inv.cancel()
 		delete(in.reqs, id)
 		in.releaseExports(id)

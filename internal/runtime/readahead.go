@@ -4,6 +4,8 @@ import (
 	"errors"
 	"io"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/outpost-dev/outpost/internal/jsc"
 )
@@ -13,12 +15,19 @@ import (
 // there settles on the VM's thread at once, without a trip off the thread
 // and back; and a chunk that ends the body says so, so that reading the
 // end costs no trip either. Backpressure stays: at most one chunk waits.
+//
+// A body closed before it was read to its end costs Go's client the
+// connection, which cannot carry another response until this one's bytes
+// are gone. A rest of known, small length is instead read to its end and
+// dropped, so that the connection goes back to the pool.
 type readahead struct {
-	src  io.ReadCloser
-	next chan chunkResult
-	stop chan struct{}
-	once sync.Once
-	done func() // on Close (nil: nothing)
+	src   io.ReadCloser
+	drain bool        // on Close, read the rest to its end instead of dropping it
+	ended atomic.Bool // run has returned: the body ended or failed
+	next  chan chunkResult
+	stop  chan struct{}
+	once  sync.Once
+	done  func() // on Close (nil: nothing)
 
 	// Used by Read (a consumer in Go after the stream was handed on).
 	rest  []byte
@@ -34,8 +43,18 @@ type chunkResult struct {
 	err error
 }
 
-func newReadahead(src io.ReadCloser, done func()) *readahead {
-	ra := &readahead{src: src, done: done, next: make(chan chunkResult, 1), stop: make(chan struct{})}
+// The rest of a body that Close reads to its end: at most drainMax bytes
+// (its length known from Content-Length), given drainTime to arrive.
+const (
+	drainMax  = 64 << 10
+	drainTime = time.Second
+)
+
+// newReadahead starts reading src ahead; length is its length if known
+// (Content-Length), or -1.
+func newReadahead(src io.ReadCloser, length int64, done func()) *readahead {
+	ra := &readahead{src: src, done: done, next: make(chan chunkResult, 1), stop: make(chan struct{}),
+		drain: length >= 0 && length <= drainMax}
 	go ra.run()
 	return ra
 }
@@ -50,13 +69,28 @@ func (ra *readahead) run() {
 		if n > 0 && err != nil && !errors.Is(err, io.EOF) {
 			// Deliver the bytes first, the failure on the next read.
 			if !ra.send(chunkResult{buf: bufp, n: n}) {
+				ra.closed()
 				return
 			}
 			bufp, n = nil, 0
 		}
-		if !ra.send(chunkResult{buf: bufp, n: n, err: err}) || err != nil {
+		if !ra.send(chunkResult{buf: bufp, n: n, err: err}) {
+			ra.closed()
 			return
 		}
+		if err != nil {
+			ra.ended.Store(true)
+			return
+		}
+	}
+}
+
+// closed ends the reading of a body closed before its end: one to drain
+// is read to its end here, then closed (Close left that to this goroutine).
+func (ra *readahead) closed() {
+	if ra.drain {
+		io.CopyN(io.Discard, ra.src, drainMax+1)
+		ra.src.Close()
 	}
 }
 
@@ -120,7 +154,13 @@ func (ra *readahead) Close() error {
 	var err error
 	ra.once.Do(func() {
 		close(ra.stop)
-		err = ra.src.Close()
+		if ra.drain && !ra.ended.Load() {
+			// The goroutine reading ahead drains src and closes it; a rest
+			// that does not come in time is dropped after all.
+			time.AfterFunc(drainTime, func() { ra.src.Close() })
+		} else {
+			err = ra.src.Close()
+		}
 		if ra.done != nil {
 			ra.done()
 		}

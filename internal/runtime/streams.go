@@ -12,21 +12,31 @@ import (
 )
 
 // streamTable holds Go byte streams (request bodies, subrequest response
-// bodies) that JavaScript reads by number.
+// bodies) that JavaScript reads by number. A stream made for an invocation
+// is closed when the invocation ends, if nothing read it to its end or
+// took it over: on Cloudflare a request's I/O objects end with it.
 type streamTable struct {
-	mu   sync.Mutex
-	next int64
-	m    map[int64]io.ReadCloser
+	mu    sync.Mutex
+	next  int64
+	m     map[int64]io.ReadCloser
+	owner map[int64]int64 // the invocation a stream ends with; absent: the instance
 }
 
-func (t *streamTable) add(r io.ReadCloser) int64 {
+func (t *streamTable) add(r io.ReadCloser) int64 { return t.addFor(0, r) }
+
+// addFor registers r as a stream of invocation owner (0: of the instance).
+func (t *streamTable) addFor(owner int64, r io.ReadCloser) int64 {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.m == nil {
 		t.m = map[int64]io.ReadCloser{}
+		t.owner = map[int64]int64{}
 	}
 	t.next++
 	t.m[t.next] = r
+	if owner != 0 {
+		t.owner[t.next] = owner
+	}
 	return t.next
 }
 
@@ -37,30 +47,60 @@ func (t *streamTable) get(id int64) io.ReadCloser {
 }
 
 func (t *streamTable) close(id int64) {
-	t.mu.Lock()
-	r := t.m[id]
-	delete(t.m, id)
-	t.mu.Unlock()
-	if r != nil {
+	if r := t.take(id); r != nil {
 		r.Close()
 	}
 }
 
 // detach forgets a stream without closing it (its reader is handed on).
-func (t *streamTable) detach(id int64) {
+func (t *streamTable) detach(id int64) { t.take(id) }
+
+func (t *streamTable) take(id int64) io.ReadCloser {
 	t.mu.Lock()
+	defer t.mu.Unlock()
+	r := t.m[id]
 	delete(t.m, id)
+	delete(t.owner, id)
+	return r
+}
+
+// closeOwned closes the streams still open that invocation owner made.
+func (t *streamTable) closeOwned(owner int64) {
+	var rs []io.ReadCloser
+	t.mu.Lock()
+	for id, o := range t.owner {
+		if o == owner {
+			rs = append(rs, t.m[id])
+			delete(t.m, id)
+			delete(t.owner, id)
+		}
+	}
 	t.mu.Unlock()
+	for _, r := range rs {
+		r.Close()
+	}
 }
 
 func (t *streamTable) closeAll() {
 	t.mu.Lock()
 	m := t.m
-	t.m = nil
+	t.m, t.owner = nil, nil
 	t.mu.Unlock()
 	for _, r := range m {
 		r.Close()
 	}
+}
+
+// streamOwner is the invocation whose end closes a stream made now: the
+// running one, unless it is a Durable Object's, whose invocations share
+// what they make (as in workerd's actor context); such a stream, like one
+// made outside any invocation, lasts until it is read, cancelled, or the
+// instance closes. Runs on the VM's thread.
+func (in *Instance) streamOwner() int64 {
+	if inv := in.current(); inv != nil && !inv.shared {
+		return inv.ID
+	}
+	return 0
 }
 
 // streamChunk is how much one streamRead asks of the underlying reader.
