@@ -74,12 +74,16 @@ func (ra *readahead) run() {
 			}
 			bufp, n = nil, 0
 		}
+		if err != nil {
+			// Said before the last send, so that a Close right after the
+			// consumer takes it finds the body over.
+			ra.ended.Store(true)
+		}
 		if !ra.send(chunkResult{buf: bufp, n: n, err: err}) {
 			ra.closed()
 			return
 		}
 		if err != nil {
-			ra.ended.Store(true)
 			return
 		}
 	}
