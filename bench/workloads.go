@@ -67,6 +67,8 @@ var workloads = []*workload{
 		Check: expectBody("/many", isCount, "a count")},
 	{Name: "fetch", Title: "fetch() to a local origin", Script: "fetch.js", Path: "/", Probe: "/",
 		Check: expectBody("/", func(b string) bool { return b == originBody }, "the origin's body")},
+	{Name: "fetch-status", Title: "fetch() to a local origin, its body never read", Script: "fetch-status.js", Path: "/", Probe: "/",
+		Check: expectBody("/", func(b string) bool { return b == "200" }, `"200"`)},
 }
 
 // isCount says whether b is a positive integer (a counter's value).
