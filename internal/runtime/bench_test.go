@@ -124,29 +124,12 @@ func BenchmarkMonotonicClock(b *testing.B) {
 // connections do; cpu-ns/op is the process's CPU time (user and system)
 // per request, origin included.
 func BenchmarkFetchSubrequest(b *testing.B) {
-	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain")
-		io.WriteString(w, "origin data origin data origin data")
-	}))
-	b.Cleanup(origin.Close)
-	in, err := NewInstance(&Config{
-		Name: "bench",
-		Script: Script{Code: `var __outpost_entry = { default: {
+	in := newFetchingInstance(b, "origin data origin data origin data", `var __outpost_entry = { default: {
 	async fetch(req, env) {
 		const res = await fetch(env.ORIGIN + "/data");
 		return new Response(await res.text(), { status: res.status, headers: { "content-type": "text/plain" } });
 	},
-} };`, URL: "bench.js", Modules: true},
-		Bindings: Bindings{Vars: map[string]any{"ORIGIN": origin.URL}},
-		Host: &Host{
-			Console: func(worker, level, text string) { b.Logf("console.%s: %s", level, text) },
-			Fetch:   &Fetcher{},
-		},
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(in.Close)
+} };`)
 	b.ReportAllocs()
 	b.SetParallelism(8)
 	start := processCPU()
@@ -160,6 +143,31 @@ func BenchmarkFetchSubrequest(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(processCPU()-start)/float64(b.N), "cpu-ns/op")
+}
+
+// newFetchingInstance runs code (a module worker) with a real Fetcher and
+// env.ORIGIN, a local origin that answers every request with body.
+func newFetchingInstance(tb testing.TB, body, code string) *Instance {
+	tb.Helper()
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, body)
+	}))
+	tb.Cleanup(origin.Close)
+	in, err := NewInstance(&Config{
+		Name:     "fetching",
+		Script:   Script{Code: code, URL: "fetching.js", Modules: true},
+		Bindings: Bindings{Vars: map[string]any{"ORIGIN": origin.URL}},
+		Host: &Host{
+			Console: func(worker, level, text string) { tb.Logf("console.%s: %s", level, text) },
+			Fetch:   &Fetcher{},
+		},
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(in.Close)
+	return in
 }
 
 // processCPU is the CPU time (user and system) the process has used.

@@ -1,10 +1,6 @@
 package runtime
 
 import (
-	"context"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 )
@@ -14,13 +10,7 @@ import (
 // serving many such requests holds none of them; a body read to its end or
 // handed on as the response is not held either.
 func TestUnreadBodiesEndWithTheirInvocation(t *testing.T) {
-	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, "origin body")
-	}))
-	t.Cleanup(origin.Close)
-	in := newTestInstance(t, &Config{
-		Name: "streams",
-		Script: Script{Code: `var __outpost_entry = { default: {
+	in := newFetchingInstance(t, "origin body", `var __outpost_entry = { default: {
 	async fetch(req, env) {
 		const res = await fetch(env.ORIGIN);
 		switch (new URL(req.url).pathname) {
@@ -29,19 +19,11 @@ func TestUnreadBodiesEndWithTheirInvocation(t *testing.T) {
 		default: return new Response(String(res.status));
 		}
 	},
-} };`, URL: "streams.js", Modules: true},
-		Bindings: Bindings{Vars: map[string]any{"ORIGIN": origin.URL}},
-		Host:     &Host{Console: func(worker, level, text string) { t.Logf("console.%s: %s", level, text) }, Fetch: &Fetcher{}},
-	})
+} };`)
 	for _, path := range []string{"/unread", "/read", "/pass"} {
 		for range 20 {
-			resp, err := in.Fetch(context.Background(), &Request{Method: "GET", URL: "http://example.com" + path, Header: http.Header{}})
-			if err != nil {
+			if _, _, err := benchFetch(in, "http://example.com"+path); err != nil {
 				t.Fatalf("%s: %v", path, err)
-			}
-			if resp.Body != nil {
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
 			}
 		}
 	}
