@@ -81,6 +81,7 @@ func (vm *VM) installInterrupt() {
 		every = DefaultInterruptEvery
 	}
 	vm.interruptEvery = every
+	watchOnWallClock()
 	interruptVMs.Lock()
 	interruptVMs.next++
 	id := interruptVMs.next
