@@ -25,8 +25,8 @@ import "C"
 import "sync"
 
 // Every entry into JavaScriptCore from outside JavaScript starts its
-// watchdog, which reads the thread's CPU clock: a system call, slow on a
-// virtual machine. The engine runs the microtasks a call queued when it
+// watchdog, which reads a clock (the thread's CPU clock, a system call,
+// unless watchclock_linux.go answers it) and may start its timer. The engine runs the microtasks a call queued when it
 // releases its lock after the call, each job in an entry of its own, so an
 // async handler's request made a dozen entries. A call made from Go with no
 // JavaScript on the stack therefore goes through a small function that makes
