@@ -220,7 +220,8 @@ func (in *Instance) opFetch(call *jsc.Call) (jsc.Value, error) {
 	if h := header.Get("Host"); h != "" {
 		req.Host = h
 	}
-	return in.async(c, func() (func(c *jsc.Context) (jsc.Value, error), error) {
+	var readBody func() // the body's read-ahead, run by the op's goroutine once the head is queued
+	return in.asyncThen(c, func() (func(c *jsc.Context) (jsc.Value, error), error) {
 		if err := passOutputGate(ctx); err != nil {
 			in.forgetFetch(id)
 			return nil, err
@@ -241,8 +242,9 @@ func (in *Instance) opFetch(call *jsc.Call) (jsc.Value, error) {
 			return nil, fmt.Errorf("Network connection lost: fetch to %s failed: %s", rawURL, fetchFailure(err))
 		}
 		// The body is set up here, before the VM's thread has seen the
-		// response, and starts being read at once: a body that is already
-		// there is then usually read by the time JavaScript asks for it,
+		// response, and this goroutine reads it ahead as soon as the head
+		// is queued: a body that is already there is then usually read by
+		// the time JavaScript asks for it,
 		// and text() settles without a trip off the thread. Registered in
 		// the instance's streams, it is closed with the instance even if
 		// the VM's thread never gets to the response.
@@ -251,7 +253,9 @@ func (in *Instance) opFetch(call *jsc.Call) (jsc.Value, error) {
 			resp.Body.Close()
 			in.forgetFetch(id)
 		} else {
-			var body io.ReadCloser = newReadahead(resp.Body, resp.ContentLength, func() { in.forgetFetch(id) })
+			ra := makeReadahead(resp.Body, resp.ContentLength, func() { in.forgetFetch(id) })
+			readBody = ra.run
+			var body io.ReadCloser = ra
 			if !resp.Uncompressed {
 				body = DecodedBody(resp.Header, body)
 			}
@@ -282,6 +286,10 @@ func (in *Instance) opFetch(call *jsc.Call) (jsc.Value, error) {
 			writeHeaderString(&head, resp.Header)
 			return c.String(head.String()), nil
 		}, nil
+	}, func() {
+		if readBody != nil {
+			readBody()
+		}
 	})
 }
 

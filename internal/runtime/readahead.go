@@ -50,13 +50,20 @@ const (
 	drainTime = time.Second
 )
 
-// newReadahead starts reading src ahead; length is its length if known
-// (Content-Length), or -1.
+// newReadahead starts reading src ahead on a goroutine of its own; length
+// is its length if known (Content-Length), or -1.
 func newReadahead(src io.ReadCloser, length int64, done func()) *readahead {
-	ra := &readahead{src: src, done: done, next: make(chan chunkResult, 1), stop: make(chan struct{}),
-		drain: length >= 0 && length <= drainMax}
+	ra := makeReadahead(src, length, done)
 	go ra.run()
 	return ra
+}
+
+// makeReadahead is a readahead whose caller runs ra.run on a goroutine
+// that has nothing else left to do (an op's own, once its result is
+// queued), sparing one.
+func makeReadahead(src io.ReadCloser, length int64, done func()) *readahead {
+	return &readahead{src: src, done: done, next: make(chan chunkResult, 1), stop: make(chan struct{}),
+		drain: length >= 0 && length <= drainMax}
 }
 
 func (ra *readahead) run() {

@@ -220,6 +220,13 @@ func settledPromise(c *jsc.Context, make func() (jsc.Value, error)) (jsc.Value, 
 // async runs work off the VM's thread and returns a promise settled with
 // what work's finisher makes on the VM's thread (or rejected with its error).
 func (in *Instance) async(c *jsc.Context, work func() (func(c *jsc.Context) (jsc.Value, error), error)) (jsc.Value, error) {
+	return in.asyncThen(c, work, nil)
+}
+
+// asyncThen is async, and then runs then (if not nil) on the same
+// goroutine once the finisher is queued: work that goes on after the
+// promise settles, such as reading a response's body ahead.
+func (in *Instance) asyncThen(c *jsc.Context, work func() (func(c *jsc.Context) (jsc.Value, error), error), then func()) (jsc.Value, error) {
 	d, p, err := c.NewPromise()
 	if err != nil {
 		return p, err
@@ -249,6 +256,9 @@ func (in *Instance) async(c *jsc.Context, work func() (func(c *jsc.Context) (jsc
 				d.Resolve(v)
 			})
 		})
+		if then != nil {
+			then()
+		}
 	}()
 	return p, nil
 }
