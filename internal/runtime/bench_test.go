@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime/metrics"
 	"syscall"
 	"testing"
 	"time"
@@ -132,7 +133,7 @@ func BenchmarkFetchSubrequest(b *testing.B) {
 } };`)
 	b.ReportAllocs()
 	b.SetParallelism(8)
-	start := processCPU()
+	start, started := processCPU(), goroutinesCreated()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			resp, body, err := benchFetch(in, "http://bench.example/")
@@ -143,6 +144,15 @@ func BenchmarkFetchSubrequest(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(processCPU()-start)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(goroutinesCreated()-started)/float64(b.N), "goroutines/op")
+}
+
+// goroutinesCreated is how many goroutines the process has started: each
+// costs a scheduling, and often the wake of an idle thread to run it.
+func goroutinesCreated() uint64 {
+	s := []metrics.Sample{{Name: "/sched/goroutines-created:goroutines"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
 }
 
 // newFetchingInstance runs code (a module worker) with a real Fetcher and

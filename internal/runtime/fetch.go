@@ -191,7 +191,13 @@ func (in *Instance) opFetch(call *jsc.Call) (jsc.Value, error) {
 	owner := in.streamOwner()
 	opCtx := in.opContext()
 	ctx, cancel := context.WithCancel(context.WithoutCancel(opCtx))
-	context.AfterFunc(opCtx, func() {
+	open := &openFetch{cancel: cancel}
+	in.fetchMu.Lock()
+	in.fetches[id] = open
+	in.fetchMu.Unlock()
+	// Set before the op's goroutine starts, which is the first that may
+	// forget the fetch.
+	open.unwatch = context.AfterFunc(opCtx, func() {
 		in.fetchMu.Lock()
 		_, open := in.fetches[id]
 		in.fetchMu.Unlock()
@@ -204,9 +210,6 @@ func (in *Instance) opFetch(call *jsc.Call) (jsc.Value, error) {
 			cancel()
 		}
 	})
-	in.fetchMu.Lock()
-	in.fetches[id] = cancel
-	in.fetchMu.Unlock()
 	var rdr io.Reader
 	if body != nil {
 		rdr = bytes.NewReader(body)
@@ -333,19 +336,34 @@ func fetchFailure(err error) string {
 	return err.Error()
 }
 
+// openFetch is a subrequest not yet over: its response has not come, or
+// its body is still being read.
+type openFetch struct {
+	cancel  context.CancelFunc
+	unwatch func() bool // stops watching the invocation's end for it
+}
+
+// forgetFetch is called once a subrequest is over (failed, or its body
+// read to its end or closed): the invocation's end has nothing left to
+// cancel, and no goroutine is started to find that out.
 func (in *Instance) forgetFetch(id int64) {
 	in.fetchMu.Lock()
+	open := in.fetches[id]
 	delete(in.fetches, id)
 	in.fetchMu.Unlock()
+	if open != nil {
+		open.unwatch()
+	}
 }
 
 func (in *Instance) abortFetch(id int64) {
 	in.fetchMu.Lock()
-	cancel := in.fetches[id]
+	open := in.fetches[id]
 	delete(in.fetches, id)
 	in.fetchMu.Unlock()
-	if cancel != nil {
-		cancel()
+	if open != nil {
+		open.unwatch()
+		open.cancel()
 	}
 }
 

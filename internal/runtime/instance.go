@@ -140,7 +140,7 @@ type Instance struct {
 	streams streamTable
 	sockets socketTable
 	fetchMu sync.Mutex
-	fetches map[int64]func()
+	fetches map[int64]*openFetch
 
 	inflight   atomic.Int64
 	started    atomic.Int64 // invocations ever begun
@@ -211,7 +211,7 @@ func newBlank(prelude *Prelude, name string) (*Instance, error) {
 		log:     host.Logger,
 		timers:  map[int64]*timer{},
 		reqs:    map[int64]*Invocation{},
-		fetches: map[int64]func(){},
+		fetches: map[int64]*openFetch{},
 	}
 	in.life, in.stop = context.WithCancel(context.Background())
 	// The prelude is Outpost's own code: the worker's limit does not apply
@@ -497,8 +497,8 @@ func (in *Instance) Close() {
 		in.streams.closeAll()
 		in.sockets.closeAll()
 		in.fetchMu.Lock()
-		for _, cancel := range in.fetches {
-			cancel()
+		for _, open := range in.fetches {
+			open.cancel()
 		}
 		in.fetchMu.Unlock()
 	})
