@@ -110,14 +110,14 @@ func (s *Store) FetchIn(cacheName string, req Request, cf CFOptions, origin func
 	if cf.CacheTTL != nil && *cf.CacheTTL < 0 {
 		return passThrough(origin, req, StatusBypass)
 	}
+	if !cf.CacheEverything && cf.CacheTTL == nil && !staticPath(req.URL) {
+		return passThrough(origin, req, StatusDynamic)
+	}
 	key := cf.CacheKey
 	if key == "" {
 		if key, err = normalizeURL(req.URL); err != nil {
 			return nil, err
 		}
-	}
-	if !cf.CacheEverything && cf.CacheTTL == nil && !staticPath(req.URL) {
-		return passThrough(origin, req, StatusDynamic)
 	}
 	head := method == http.MethodHead
 
