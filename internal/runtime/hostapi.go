@@ -88,6 +88,23 @@ func (in *Instance) CollectGarbage() (jsc.HeapStats, error) {
 	return st, err
 }
 
+// DiscardCode drops the instance's compiled code (its functions are
+// compiled again from source when next called) and collects its heap in
+// full; it returns the heap statistics afterwards, and whether the engine
+// could drop the code. For an instance at rest: its next request pays
+// for compiling what it runs.
+func (in *Instance) DiscardCode() (jsc.HeapStats, bool, error) {
+	var st jsc.HeapStats
+	var dropped bool
+	err := in.vm.Run(func(c *jsc.Context) error {
+		dropped = c.DiscardCode()
+		c.GC()
+		st = c.HeapStats()
+		return nil
+	})
+	return st, dropped, err
+}
+
 // OnThread runs f on the instance's VM thread, between JavaScript tasks
 // (e.g. to learn the OS thread's id for per-thread CPU accounting).
 func (in *Instance) OnThread(f func()) error {

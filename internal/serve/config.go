@@ -36,6 +36,10 @@ type Config struct {
 	// ReleaseIdleAfter closes a worker's instances once it has had no
 	// request for this long (0: never); its next request starts them again.
 	ReleaseIdleAfter time.Duration
+	// DiscardCodeAfter drops the compiled code of an instance that has had
+	// no request for this long (0: never), to be compiled again when it
+	// next runs: about a megabyte of each resting VM.
+	DiscardCodeAfter time.Duration
 	// StartOnRequest (start_instances = "on_request") makes a worker hold
 	// no instance until its first request or event; by default
 	// ("on_deploy") its instances start when a version is applied, at
@@ -142,11 +146,16 @@ type WorkerConfig struct {
 	StartOnRequest bool
 }
 
+// DefaultDiscardCodeAfter is how long an instance rests before its
+// compiled code is dropped, unless discard_code_after says otherwise.
+const DefaultDiscardCodeAfter = 30 * time.Second
+
 type rawConfig struct {
 	Listen          string         `toml:"listen"`
 	StateDir        string         `toml:"state_dir"`
 	ShutdownTimeout string         `toml:"shutdown_timeout"`
 	ReleaseIdle     string         `toml:"release_idle_after"`
+	DiscardCode     string         `toml:"discard_code_after"`
 	StartInstances  string         `toml:"start_instances"`
 	DrainDelay      string         `toml:"drain_delay"`
 	Instances       int            `toml:"instances"`
@@ -289,6 +298,17 @@ func ParseConfig(path, text string, getenv func(string) string) (*Config, error)
 	if raw.ReleaseIdle != "" {
 		if c.ReleaseIdleAfter, err = parseDuration(raw.ReleaseIdle); err != nil {
 			return nil, fail("release_idle_after", "%v", err)
+		}
+	}
+
+	c.DiscardCodeAfter = DefaultDiscardCodeAfter
+	switch raw.DiscardCode {
+	case "":
+	case "never":
+		c.DiscardCodeAfter = 0
+	default:
+		if c.DiscardCodeAfter, err = parseDuration(raw.DiscardCode); err != nil {
+			return nil, fail("discard_code_after", "%v (or \"never\")", err)
 		}
 	}
 

@@ -44,6 +44,14 @@ name = "uploaded"
 	if c.KV.URL != "postgres://kv/db" || c.Deployments.URL != "" || c.Deployments.Poll != 2*time.Second || c.ShutdownTimeout != 30*time.Second {
 		t.Errorf("kv/deployments = %+v %+v %s", c.KV, c.Deployments, c.ShutdownTimeout)
 	}
+	if c.DiscardCodeAfter != DefaultDiscardCodeAfter {
+		t.Errorf("discard_code_after = %s, want the default", c.DiscardCodeAfter)
+	}
+	for raw, want := range map[string]time.Duration{"never": 0, "5m": 5 * time.Minute} {
+		if c, err := parse(t, `discard_code_after = "`+raw+`"`, nil); err != nil || c.DiscardCodeAfter != want {
+			t.Errorf("discard_code_after = %q: %v, %v", raw, c.DiscardCodeAfter, err)
+		}
+	}
 	if !filepath.IsAbs(c.StateDir) || !strings.HasSuffix(c.StateDir, filepath.Join(".outpost", "state")) {
 		t.Errorf("state dir = %q", c.StateDir)
 	}
@@ -120,6 +128,7 @@ token_env = "NOPE"`: `admin.token_env: the environment variable NOPE is empty`,
 		`[deployments]
 url = "mysql://u:secret@h/db"`: `deployments.url: expected a postgres:// URL, got "mysql://u:***@h/db"`,
 		`shutdown_timeout = "soon"`: `shutdown_timeout: "soon" is not a duration`,
+		`discard_code_after = "0s"`: `discard_code_after: "0s" is not a duration (write e.g. 30s or 2m) (or "never")`,
 		`drain_delay = "-1s"`:       `drain_delay: "-1s" is not a duration`,
 		`start_instances = "lazy"`:  `start_instances: expected "on_deploy" or "on_request", got "lazy"`,
 		`[[workers]]

@@ -64,11 +64,16 @@ func (s *Server) checkInstances(ws *workerState) {
 		}
 	}
 	s.sampleCPU(ws, instances, idle)
+	now := time.Now()
 	for _, in := range instances {
 		if in.Broken() {
 			continue
 		}
 		smp := ws.cpu[in]
+		if smp != nil && s.discardCode(ws, in, smp, now) {
+			total += smp.heap
+			continue
+		}
 		if idle[in] {
 			total += smp.heap
 			continue
@@ -130,6 +135,33 @@ func (s *Server) checkInstances(ws *workerState) {
 	ws.heapBytes.Store(total)
 }
 
+// discardCode drops the compiled code of an instance that has begun no
+// invocation for discard_code_after and holds nothing open, once per rest:
+// about a megabyte of a VM that served requests, compiled again (a
+// millisecond or two) when it next runs. It reports whether it did, with
+// the instance measured (its heap collected in full).
+func (s *Server) discardCode(ws *workerState, in *runtime.Instance, smp *cpuSample, now time.Time) bool {
+	if began := in.Invocations(); began != smp.seen || smp.restingSince.IsZero() {
+		smp.seen, smp.restingSince = began, now
+		return false
+	}
+	after := s.cfg.DiscardCodeAfter
+	if after <= 0 || smp.discarded == smp.seen || now.Sub(smp.restingSince) < after || !in.Quiet() {
+		return false
+	}
+	st, dropped, err := in.DiscardCode()
+	if err != nil {
+		return false
+	}
+	smp.discarded = smp.seen
+	if dropped {
+		s.obs.discarded.With(ws.name).Inc()
+	}
+	ws.collected(in)
+	smp.measured, smp.heap, smp.gcs = in.Invocations(), st.HeapSize, in.Collections()
+	return true
+}
+
 // ranSinceCollection says whether the instance began an invocation since
 // its last collection by the check and the engine has collected its heap
 // since: one that allocated less than that has little garbage for a full
@@ -162,6 +194,11 @@ type cpuSample struct {
 	// collectedGCs is how many collections it had finished when the check
 	// last collected it.
 	collectedGCs uint64
+	// seen is how many invocations it had begun when a check first saw
+	// that count (restingSince); discarded, that count when the check
+	// last dropped its compiled code (-1: never).
+	seen, discarded int64
+	restingSince    time.Time
 }
 
 // sampleCPU adds the CPU time each instance's VM thread used since the
@@ -183,7 +220,7 @@ func (s *Server) sampleCPU(ws *workerState, instances []*runtime.Instance, idle 
 			if err := in.OnThread(func() { tid = threadID() }); err != nil || tid == 0 {
 				continue
 			}
-			smp = &cpuSample{tid: tid, invocations: -1, measured: -1}
+			smp = &cpuSample{tid: tid, invocations: -1, measured: -1, seen: -1, discarded: -1}
 			ws.cpu[in] = smp
 		}
 		if idle[in] {

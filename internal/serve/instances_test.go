@@ -12,31 +12,10 @@ import (
 // limit) at the next check. One that ran and then rests is collected once.
 func TestInstanceCheckMeasuresWhatRan(t *testing.T) {
 	s := newTestServer(t, `limits = { memory = "128MB" }`)
-	admin, traffic := s.AdminHandler(), s.Handler()
-	front := moduleBundle(`{ async fetch(req) {
+	ws, get, check := checkedFront(t, s, `{ async fetch(req) {
 		if (new URL(req.url).pathname === "/grow") globalThis.kept = new Array(2_000_000).fill(0).map((_, i) => ({ i }));
 		return new Response("ok");
 	} }`)
-	if code, body := call(t, admin, "POST", "/admin/workers/front/deployments", testToken, DeployRequest{Bundle: front}); code != 201 {
-		t.Fatalf("deploy: %d %s", code, body)
-	}
-	get := func(path string) {
-		t.Helper()
-		rec := httptest.NewRecorder()
-		traffic.ServeHTTP(rec, httptest.NewRequest("GET", "http://front.test"+path, nil))
-		if rec.Code != 200 {
-			t.Fatalf("GET %s: %d %s", path, rec.Code, rec.Body.String())
-		}
-	}
-	ws := s.workers["front"]
-	check := func() {
-		// As watchInstances does: one check of a worker at a time.
-		for !ws.checking.CompareAndSwap(false, true) {
-			time.Sleep(time.Millisecond)
-		}
-		defer ws.checking.Store(false)
-		s.checkInstances(ws)
-	}
 	get("/")
 	check()
 	in := ws.current().Instances()[0]
@@ -83,4 +62,80 @@ func TestInstanceCheckMeasuresWhatRan(t *testing.T) {
 	if got := ws.heapBytes.Load(); got < before+20<<20 {
 		t.Errorf("after /grow the check saw %d bytes, before %d", got, before)
 	}
+}
+
+// checkedFront deploys module to the worker "front" and returns its state,
+// a GET through the server's handler (which must answer 200 "ok"), and one
+// instance check of it.
+func checkedFront(t *testing.T, s *Server, module string) (*workerState, func(path string), func()) {
+	t.Helper()
+	if code, body := call(t, s.AdminHandler(), "POST", "/admin/workers/front/deployments", testToken, DeployRequest{Bundle: moduleBundle(module)}); code != 201 {
+		t.Fatalf("deploy: %d %s", code, body)
+	}
+	traffic := s.Handler()
+	get := func(path string) {
+		t.Helper()
+		rec := httptest.NewRecorder()
+		traffic.ServeHTTP(rec, httptest.NewRequest("GET", "http://front.test"+path, nil))
+		if rec.Code != 200 || rec.Body.String() != "ok" {
+			t.Fatalf("GET %s: %d %s", path, rec.Code, rec.Body.String())
+		}
+	}
+	ws := s.workers["front"]
+	check := func() {
+		// As watchInstances does: one check of a worker at a time.
+		for !ws.checking.CompareAndSwap(false, true) {
+			time.Sleep(time.Millisecond)
+		}
+		defer ws.checking.Store(false)
+		s.checkInstances(ws)
+	}
+	return ws, get, check
+}
+
+// An instance that has begun no invocation for discard_code_after drops
+// its compiled code once per rest (the heap holds less than after a plain
+// collection) and answers as before; one that runs again rests anew.
+func TestInstanceCheckDiscardsRestingCode(t *testing.T) {
+	s := newTestServer(t, `discard_code_after = "50ms"`)
+	ws, get, check := checkedFront(t, s, `{ async fetch(req) {
+		const url = new URL(req.url);
+		const h = new Headers({ "x-path": url.pathname });
+		return new Response(h.get("x-path") ? "ok" : "no", { headers: { "content-type": "text/plain" } });
+	} }`)
+	discards := s.obs.discarded.With("front")
+	for range 3 {
+		get("/")
+	}
+	check() // the rest begins
+	in := ws.current().Instances()[0]
+	collected, err := in.CollectGarbage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	check()
+	if got := discards.Get(); got != 0 {
+		t.Fatalf("discarded %v times before the instance rested 50 ms", got)
+	}
+	time.Sleep(60 * time.Millisecond)
+	check()
+	if got := discards.Get(); got != 1 {
+		t.Fatalf("discarded %v times after a rest of 50 ms, want 1", got)
+	}
+	if smp := ws.cpu[in]; smp.heap >= collected.HeapSize {
+		t.Errorf("heap after discarding code %d bytes, after a collection %d", smp.heap, collected.HeapSize)
+	}
+	time.Sleep(60 * time.Millisecond)
+	check()
+	if got := discards.Get(); got != 1 {
+		t.Errorf("discarded again in the same rest (%v times)", got)
+	}
+	get("/x")
+	check()
+	time.Sleep(60 * time.Millisecond)
+	check()
+	if got := discards.Get(); got != 2 {
+		t.Errorf("discarded %v times after running and resting again, want 2", got)
+	}
+	get("/y")
 }

@@ -16,6 +16,7 @@ type observer struct {
 	cpuExceeded *metrics.Vec
 	subrequests *metrics.Vec
 	recycled    *metrics.Vec
+	discarded   *metrics.Vec
 	deploys     *metrics.Vec
 	cpu         *metrics.Vec
 	storage     map[string]*metrics.Vec // "kv", "cache", "r2"
@@ -37,6 +38,8 @@ func newObserver(s *Server) *observer {
 			"Subrequests made by workers: fetch() to the network, or a service binding.", "worker", "kind"),
 		recycled: reg.Counter("outpost_instances_recycled_total",
 			"Instances replaced between requests, by worker and reason.", "worker", "reason"),
+		discarded: reg.Counter("outpost_code_discards_total",
+			"Times a resting instance dropped its compiled code (discard_code_after), by worker.", "worker"),
 		deploys: reg.Counter("outpost_deployments_applied_total",
 			"Versions this node switched to (deploys, rollbacks, changes seen in the store).", "worker"),
 	}
