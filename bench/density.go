@@ -110,6 +110,11 @@ func runServeBench(ctx context.Context, e *env, systems []*system, o options, ge
 // releaseAfter is outpost-release's release_idle_after.
 const releaseAfter = 10 * time.Second
 
+// restAfter is how long after the load the memory is measured again: past
+// outpost serve's default discard_code_after (30 s) and two of its
+// instance checks (every 2 s).
+const restAfter = 34 * time.Second
+
 // densityTargets are the URLs and Host headers of the N workers.
 type densityTarget struct{ url, host string }
 
@@ -250,7 +255,7 @@ func measureDensity(ctx context.Context, e *env, system, hello string, o options
 		res.Err = fmt.Sprintf("%d of %d requests failed (%v)%s", errs.Load(), n, firstErr.Load(), r.tail())
 		return res
 	}
-	time.Sleep(releaseAfter + 2*time.Second)
+	time.Sleep(restAfter)
 	res.After, _ = treeStat(r.cmd.Process.Pid)
 	return res
 }
@@ -481,8 +486,8 @@ func serveReport(o options, dens []densityResult, insts []instancesResult, versi
 	writeHead(&b, "Outpost serve benchmarks, "+time.Now().UTC().Format("2006-01-02 15:04 UTC"), versions, notes)
 	fmt.Fprintf(&b, "- Runs: %d (the order of systems rotates each run); every run is listed\n\n", o.runs)
 	fmt.Fprintf(&b, "## Density: %d hello-world workers in one process\n\n", o.density)
-	fmt.Fprintf(&b, "Memory of the process tree: *idle* once the first worker answered (the others never requested), *all once* after every worker answered one request, *peak* during %s of load from %d connections taking the workers in turn (Go client in the harness), *after* %s past the load. Per worker = the figure ÷ %d. `outpost-release` is outpost serve with `release_idle_after = \"%s\"`: its idle figure is taken once that time has passed, *after* that long after every worker answered once, and it is not loaded (warm, it is outpost; a load that reaches each worker less often than that pays a cold start per request).\n\n",
-		o.duration, o.conns, releaseAfter+2*time.Second, o.density, releaseAfter)
+	fmt.Fprintf(&b, "Memory of the process tree: *idle* once the first worker answered (the others never requested), *all once* after every worker answered one request, *peak* during %s of load from %d connections taking the workers in turn (Go client in the harness), *after* %s past the load (outpost serve's workers have then dropped their compiled code: `discard_code_after`, 30 s by default). Per worker = the figure ÷ %d. `outpost-release` is outpost serve with `release_idle_after = \"%s\"`: its idle figure is taken once that time has passed, *after* %s after every worker answered once, and it is not loaded (warm, it is outpost; a load that reaches each worker less often than that pays a cold start per request).\n\n",
+		o.duration, o.conns, restAfter, o.density, releaseAfter, releaseAfter+2*time.Second)
 	b.WriteString("`outpost-lazy` is outpost serve with `start_instances = \"on_request\"`: a worker holds no VM until its first request (the two workers requested to see that the server answers are the only ones started when *idle* is taken).\n\n")
 	b.WriteString("*first request* is the latency of the first request to a worker not requested before (for outpost-release, one whose instance was released; for outpost-lazy, one never started: a cold start either way).\n\n")
 	b.WriteString("*each once* is the latency of every worker's first request, 8 at a time: median / slowest, and how many outlasted the harness's 10 s timeout (each then answered a second try).\n\n")
