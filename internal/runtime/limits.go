@@ -252,23 +252,34 @@ func (in *Instance) setLimit(c *jsc.Context, d time.Duration) {
 // script (the instance is then replaced). next is when to check again in
 // this task: once the CPU time left could be used up.
 func (in *Instance) interrupt(c *jsc.Context) (stop bool, next time.Duration) {
+	// The engine's watchdog times entries on the monotonic clock (jsc's
+	// watchclock_linux.go), so a check may come to an entry whose CPU time
+	// was not read at its start and that spent its period off the CPU (a
+	// loaded machine: hundreds of VM threads on a few cores). Such an
+	// entry is measured from now on, and nothing is decided before the
+	// next check: a script that runs away is stopped one period later, and
+	// one that was only waiting for a core costs no heap walk.
+	first := in.entry.wall != 0 && in.entry.cpu == 0
 	in.measure()
 	running := in.used()
 	var left time.Duration
 	if inv := in.current(); inv != nil {
-		if inv.overCPU(running) {
+		if !first && inv.overCPU(running) {
 			in.stopReason.Store(stopCPU)
 			return true, 0
 		}
 		left = inv.cpuLeft(running)
 	} else {
-		if running > in.startupLimit() {
+		if !first && running > in.startupLimit() {
 			in.stopReason.Store(stopCPU)
 			return true, 0
 		}
 		left = in.startupLimit() - running
 	}
 	next = in.checkEvery(left)
+	if first {
+		return false, next
+	}
 	if limit := in.cfg.MemoryLimit; limit > 0 {
 		st := c.HeapStats()
 		if st.HeapSize+st.ExtraMemory > limit {

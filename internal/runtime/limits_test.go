@@ -194,3 +194,25 @@ func newQuietWorker(t *testing.T, cfg *Config) *Worker {
 	t.Cleanup(func() { w.Close(time.Second) })
 	return w
 }
+
+// Time an entry spends off the CPU (blocked, or waiting for a core on a
+// loaded machine) does not stop it in the middle: the engine's watchdog
+// times entries on the monotonic clock, and the check that comes to an
+// entry not measured from its start only starts measuring it. The
+// instance answers and is kept.
+func TestOffCPUTimeDoesNotStopAnEntry(t *testing.T) {
+	w := newQuietWorker(t, &Config{Name: "blocked", CPULimit: 20 * time.Millisecond, Script: Script{Modules: true, Code: `var __outpost_entry = { default: {
+	fetch() {
+		Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 80);
+		return new Response("ok");
+	},
+} };`}})
+	before := w.Instances()[0]
+	resp, body, err := fetchText(t, w, "GET", "/", "")
+	if err != nil || resp.Status != 200 || body != "ok" {
+		t.Fatalf("a handler blocked 80 ms off the CPU under a 20 ms limit: %v %v %q", err, resp, body)
+	}
+	if after := w.Instances()[0]; after != before || after.Broken() {
+		t.Errorf("the instance was stopped or replaced")
+	}
+}
