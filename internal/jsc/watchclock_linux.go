@@ -13,7 +13,8 @@ package jsc
 // the CPU clock itself (runtime's measure). So on those threads, and only
 // there, the thread CPU clock the library asks for is answered from the
 // monotonic clock: the check then comes after the period of wall time,
-// never later than before, and an entry costs no system call. The library
+// never later than before (and decides only on CPU time it read itself),
+// and an entry costs no system call. The library
 // calls clock_gettime through its PLT, so this definition in the
 // executable is the one it binds to (ELF interposition); everything else
 // is passed to the C library's.

@@ -247,10 +247,10 @@ func (in *Instance) opFetch(call *jsc.Call) (jsc.Value, error) {
 		// The body is set up here, before the VM's thread has seen the
 		// response, and this goroutine reads it ahead as soon as the head
 		// is queued: a body that is already there is then usually read by
-		// the time JavaScript asks for it,
-		// and text() settles without a trip off the thread. Registered in
-		// the instance's streams, it is closed with the instance even if
-		// the VM's thread never gets to the response.
+		// the time JavaScript asks for it, and text() settles without a
+		// trip off the thread. Registered in the instance's streams, it is
+		// closed with the instance even if the VM's thread never gets to
+		// the response.
 		length, sid := int64(-1), int64(0)
 		if method == http.MethodHead || resp.StatusCode == 204 || resp.StatusCode == 304 {
 			resp.Body.Close()
