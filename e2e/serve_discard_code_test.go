@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"strings"
 	"testing"
 	"time"
 )
@@ -9,21 +8,7 @@ import (
 // With discard_code_after, a worker that rests drops its compiled code,
 // and its next requests answer as before (the code is compiled again).
 func TestServeDiscardsRestingWorkersCode(t *testing.T) {
-	n := startServe(t, t.TempDir(), strings.ReplaceAll(`
-state_dir = "state"
-instances = 1
-discard_code_after = "1s"
-[ops]
-listen = "%OPS%"
-[[workers]]
-name = "api"
-dir = "%DIR%/api"
-routes = ["api.test/*"]
-[[workers]]
-name = "auth"
-dir = "%DIR%/auth"
-routes = ["auth.test/*"]
-`, "%DIR%", serveProject("")))
+	n := startServe(t, t.TempDir(), apiAuthConfig(`discard_code_after = "1s"`))
 	code, first := n.hostGet("api.test", "/whoami")
 	if code != 200 {
 		t.Fatalf("api: %d %s", code, first)

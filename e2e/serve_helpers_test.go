@@ -19,6 +19,27 @@ func serveProject(name string) string {
 	return filepath.Join(outposttest.RepoRoot(), "testdata", "serve", name)
 }
 
+// apiAuthConfig is an outpost.toml serving testdata/serve's api and auth
+// workers (one instance each, metrics on the ops listener), with settings
+// added at its top level.
+func apiAuthConfig(settings string) string {
+	return strings.ReplaceAll(`
+state_dir = "state"
+instances = 1
+`+settings+`
+[ops]
+listen = "%OPS%"
+[[workers]]
+name = "api"
+dir = "%DIR%/api"
+routes = ["api.test/*"]
+[[workers]]
+name = "auth"
+dir = "%DIR%/auth"
+routes = ["auth.test/*"]
+`, "%DIR%", serveProject(""))
+}
+
 // serveNode is a running `outpost serve`.
 type serveNode struct {
 	*outposttest.Proc

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"strings"
 	"testing"
 	"time"
 )
@@ -9,21 +8,7 @@ import (
 // With release_idle_after, a worker nobody calls holds no instance, and a
 // request brings it back.
 func TestServeReleasesIdleWorkers(t *testing.T) {
-	n := startServe(t, t.TempDir(), strings.ReplaceAll(`
-state_dir = "state"
-instances = 1
-release_idle_after = "300ms"
-[ops]
-listen = "%OPS%"
-[[workers]]
-name = "api"
-dir = "%DIR%/api"
-routes = ["api.test/*"]
-[[workers]]
-name = "auth"
-dir = "%DIR%/auth"
-routes = ["auth.test/*"]
-`, "%DIR%", serveProject("")))
+	n := startServe(t, t.TempDir(), apiAuthConfig(`release_idle_after = "300ms"`))
 	instances := func(worker string) float64 {
 		v, _ := metric(n.metrics(), `outpost_instances{worker="`+worker+`"}`)
 		return v
