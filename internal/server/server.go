@@ -71,12 +71,23 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	status, outcome := h.serve(w, r)
 	if h.Logger != nil {
-		msg := r.Method + " " + r.URL.RequestURI() + " " + strconv.Itoa(status) + " " + http.StatusText(status) + " (" + roundDuration(time.Since(start)) + ")"
+		msg := r.Method + " " + r.URL.RequestURI() + " " + strconv.Itoa(status) + " " + statusText(status) + " (" + roundDuration(time.Since(start)) + ")"
 		if outcome != "" {
 			msg += " " + outcome
 		}
 		h.Logger.Info(msg)
 	}
+}
+
+// statusClientClosed is the status logged for a request whose client left
+// before its response (nginx's 499; the client never sees it).
+const statusClientClosed = 499
+
+func statusText(status int) string {
+	if status == statusClientClosed {
+		return "Client Closed Request"
+	}
+	return http.StatusText(status)
 }
 
 func roundDuration(d time.Duration) string {
@@ -115,6 +126,13 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (int, string) {
 	resp, err := target.Fetch(r.Context(), req)
 	if err != nil {
 		h.failed(r, err)
+		if r.Context().Err() != nil && errors.Is(err, context.Canceled) {
+			// The client left before the response: nothing failed in the
+			// worker (its outcome is "canceled"), and nobody would read
+			// an error page.
+			w.WriteHeader(statusClientClosed)
+			return statusClientClosed, "(canceled: the client disconnected)"
+		}
 		var se *runtime.ScriptError
 		if errors.As(err, &se) {
 			if h.Logger != nil {
