@@ -78,7 +78,7 @@ type Proc struct {
 	URL  string
 	Port int
 	cmd  *exec.Cmd
-	out  *syncBuffer
+	out  *SyncBuffer
 	t    testing.TB
 	done chan struct{}
 }
@@ -120,7 +120,7 @@ func Start(t testing.TB, port int, args ...string) *Proc {
 func StartEnv(t testing.TB, env []string, port int, args ...string) *Proc {
 	t.Helper()
 	cmd := exec.Command(Binary(t), args...)
-	out := &syncBuffer{}
+	out := &SyncBuffer{}
 	cmd.Stdout = out
 	cmd.Stderr = out
 	cmd.Env = append(append(os.Environ(), "NO_COLOR=1"), env...)
@@ -223,18 +223,20 @@ func (p *Proc) Do(method, path string, body io.Reader, header map[string]string)
 // Get is Do for a GET without a body.
 func (p *Proc) Get(path string) (*http.Response, string) { return p.Do("GET", path, nil, nil) }
 
-type syncBuffer struct {
+// SyncBuffer is a bytes.Buffer that one goroutine may write while another
+// reads (a process's output, a logger's lines).
+type SyncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
+func (s *SyncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
-func (s *syncBuffer) String() string {
+func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()

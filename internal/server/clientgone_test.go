@@ -1,17 +1,16 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/outpost-dev/outpost/internal/logging"
+	"github.com/outpost-dev/outpost/internal/outposttest"
 	"github.com/outpost-dev/outpost/internal/runtime"
 )
 
@@ -24,29 +23,10 @@ func (t waiting) Fetch(ctx context.Context, req *runtime.Request) (*runtime.Resp
 	return nil, ctx.Err()
 }
 
-// lockedBuffer is a log destination the handler's goroutine writes while
-// the test reads.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // A client that leaves before the response is logged as such, not as a
 // failure of the worker.
 func TestClientGoneIsNotAnError(t *testing.T) {
-	var out lockedBuffer
+	var out outposttest.SyncBuffer
 	target := waiting{started: make(chan struct{})}
 	h := &Handler{Target: func() (Target, error) { return target, nil }, Dev: true,
 		Logger: slog.New(logging.NewDev(&out, slog.LevelInfo))}
